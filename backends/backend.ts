@@ -1,0 +1,183 @@
+import { normalizeAxis, reducedShape } from './shapes.js';
+import type {
+  BackendName,
+  BackendPrimitives,
+  MatmulOptions,
+  Shape,
+  Tensor,
+  TensorContainer,
+  TensorLike,
+} from './types.js';
+
+/**
+ * The full tensor interface model code calls: an implementation's primitives plus the
+ * composites below, written once here in terms of those primitives. The composites are
+ * numerically stable (no overflow or NaN where the result is finite). A subclass may
+ * override a composite for speed; the shared backend suite proves it still agrees.
+ */
+export abstract class Backend implements BackendPrimitives {
+  abstract readonly name: BackendName;
+  abstract readonly device: string;
+  abstract readonly canReadSync: boolean;
+
+  abstract tensor(values: ArrayLike<number>, shape?: Shape): Tensor;
+  abstract fill(shape: Shape, value: number): Tensor;
+  abstract read(t: Tensor): Promise<Float32Array>;
+  abstract readSync(t: Tensor): Float32Array;
+  abstract shape(t: Tensor): Shape;
+  abstract reshape(t: Tensor, shape: Shape): Tensor;
+  abstract transpose(t: Tensor): Tensor;
+  abstract slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor;
+  abstract concat(ts: readonly Tensor[], axis: number): Tensor;
+  abstract gather(t: Tensor, indices: ArrayLike<number>): Tensor;
+  abstract neg(t: Tensor): Tensor;
+  abstract abs(t: Tensor): Tensor;
+  abstract exp(t: Tensor): Tensor;
+  abstract log(t: Tensor): Tensor;
+  abstract log1p(t: Tensor): Tensor;
+  abstract sqrt(t: Tensor): Tensor;
+  abstract square(t: Tensor): Tensor;
+  abstract reciprocal(t: Tensor): Tensor;
+  abstract tanh(t: Tensor): Tensor;
+  abstract sigmoid(t: Tensor): Tensor;
+  abstract add(a: TensorLike, b: TensorLike): Tensor;
+  abstract sub(a: TensorLike, b: TensorLike): Tensor;
+  abstract mul(a: TensorLike, b: TensorLike): Tensor;
+  abstract div(a: TensorLike, b: TensorLike): Tensor;
+  abstract maximum(a: TensorLike, b: TensorLike): Tensor;
+  abstract minimum(a: TensorLike, b: TensorLike): Tensor;
+  abstract greater(a: TensorLike, b: TensorLike): Tensor;
+  abstract less(a: TensorLike, b: TensorLike): Tensor;
+  abstract equal(a: TensorLike, b: TensorLike): Tensor;
+  abstract where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor;
+  abstract sum(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  abstract max(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  abstract min(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  abstract argMax(t: Tensor, axis: number): Tensor;
+  abstract matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+  abstract setSeed(seed: number): void;
+  abstract randomUniform(shape: Shape): Tensor;
+  abstract randomNormal(shape: Shape): Tensor;
+  abstract bernoulli(probabilities: Tensor): Tensor;
+  abstract categorical(logits: Tensor): Tensor;
+  abstract tidy<T extends TensorContainer>(fn: () => T): T;
+  abstract keep<T extends Tensor>(t: T): T;
+  abstract dispose(ts: Tensor | readonly Tensor[]): void;
+  abstract numTensors(): number;
+
+  // ----- creation -----
+
+  /** A tensor of zeros. */
+  zeros(shape: Shape): Tensor {
+    return this.fill(shape, 0);
+  }
+
+  /** A tensor of ones. */
+  ones(shape: Shape): Tensor {
+    return this.fill(shape, 1);
+  }
+
+  /** Number of elements of `t`. */
+  size(t: Tensor): number {
+    return this.shape(t).reduce((a, b) => a * b, 1);
+  }
+
+  /** The single value of a one-element tensor (e.g. a full reduction), read asynchronously. */
+  async readScalar(t: Tensor): Promise<number> {
+    const values = await this.read(t);
+    return values[0] as number;
+  }
+
+  // ----- reductions -----
+
+  /** Mean over `axis` (all axes when omitted). An empty axis gives NaN, as in numpy. */
+  mean(t: Tensor, axis?: number, keepDims = false): Tensor {
+    const shape = this.shape(t);
+    const count = axis === undefined ? this.size(t) : (shape[normalizeAxis(axis, shape.length, 'mean')] as number);
+    return this.tidy(() => this.div(this.sum(t, axis, keepDims), count));
+  }
+
+  /** Population variance over `axis` (all axes when omitted), computed around the mean. */
+  variance(t: Tensor, axis?: number, keepDims = false): Tensor {
+    return this.tidy(() => {
+      const centred = this.sub(t, this.mean(t, axis, true));
+      return this.mean(this.square(centred), axis, keepDims);
+    });
+  }
+
+  // ----- stable nonlinearities -----
+
+  /** softplus(x) = ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|): no overflow for large |x|. */
+  softplus(t: Tensor): Tensor {
+    return this.tidy(() => this.add(this.maximum(t, 0), this.log1p(this.exp(this.neg(this.abs(t))))));
+  }
+
+  /** ln σ(x) = −softplus(−x), finite for any finite x. */
+  logSigmoid(t: Tensor): Tensor {
+    return this.tidy(() => this.neg(this.softplus(this.neg(t))));
+  }
+
+  /** ln(eᵃ + eᵇ) = max(a, b) + ln(1 + e^−|a−b|), broadcasting. */
+  logaddexp(a: TensorLike, b: TensorLike): Tensor {
+    return this.tidy(() => {
+      const gap = this.neg(this.abs(this.sub(a, b)));
+      return this.add(this.maximum(a, b), this.log1p(this.exp(gap)));
+    });
+  }
+
+  /** ln Σ exp(x) over `axis` (all axes when omitted), shifted by the maximum so it never overflows. */
+  logsumexp(t: Tensor, axis?: number, keepDims = false): Tensor {
+    return this.tidy(() => {
+      const peak = this.max(t, axis, true);
+      const shifted = this.log(this.sum(this.exp(this.sub(t, peak)), axis, true));
+      const result = this.add(peak, shifted);
+      if (keepDims) return result;
+      const shape = this.shape(t);
+      const resolved = axis === undefined ? undefined : normalizeAxis(axis, shape.length, 'logsumexp');
+      return this.reshape(result, reducedShape(shape, resolved, false));
+    });
+  }
+
+  /** Softmax along `axis` (default: last), shifted by the maximum. */
+  softmax(t: Tensor, axis = -1): Tensor {
+    return this.tidy(() => {
+      const e = this.exp(this.sub(t, this.max(t, axis, true)));
+      return this.div(e, this.sum(e, axis, true));
+    });
+  }
+
+  /** Log-softmax along `axis` (default: last): x − logsumexp(x). */
+  logSoftmax(t: Tensor, axis = -1): Tensor {
+    return this.tidy(() => this.sub(t, this.logsumexp(t, axis, true)));
+  }
+
+  /** Values limited to [low, high]. */
+  clip(t: Tensor, low: number, high: number): Tensor {
+    return this.tidy(() => this.minimum(this.maximum(t, low), high));
+  }
+
+  // ----- outer products -----
+
+  /**
+   * Per-sample outer products. @param a - (batch, n) @param b - (batch, m)
+   * @returns (batch, n, m) with `out[s, i, j] = a[s, i] · b[s, j]`
+   */
+  batchOuter(a: Tensor, b: Tensor): Tensor {
+    return this.tidy(() => {
+      const [batchA = 0, n = 0] = this.shape(a);
+      const [batchB = 0, m = 0] = this.shape(b);
+      return this.mul(this.reshape(a, [batchA, n, 1]), this.reshape(b, [batchB, 1, m]));
+    });
+  }
+
+  /**
+   * Mean over the batch of outer products, `aᵀb / batch`, as one matrix product.
+   * @param a - (batch, n) @param b - (batch, m) @returns (n, m)
+   */
+  meanOuter(a: Tensor, b: Tensor): Tensor {
+    return this.tidy(() => {
+      const batch = this.shape(a)[0] ?? 0;
+      return this.div(this.matmul(a, b, { transposeA: true }), batch);
+    });
+  }
+}

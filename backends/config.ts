@@ -1,0 +1,103 @@
+import { ConfigError } from '../errors/index.js';
+import type { BackendName, TfjsDevice } from './types.js';
+
+/** The name of the file searched for from the working directory upward. */
+export const CONFIG_FILE_NAME = 'relief.config.json';
+
+const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'tfjs'];
+const TFJS_DEVICES: readonly TfjsDevice[] = ['webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** A backend choice and where it came from (for messages). */
+export interface BackendSettings {
+  readonly backend: BackendName;
+  /** Only for `tfjs`; defaults to `cpu`. */
+  readonly device?: TfjsDevice;
+  /** Seed applied when the backend starts. */
+  readonly seed?: number;
+  /** `'env'`, the config file's path, or `'default'`. */
+  readonly source: string;
+}
+
+/** Checks an untrusted backend name. */
+export function parseBackendName(value: unknown, where: string): BackendName {
+  if (typeof value === 'string' && (BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  throw new ConfigError(`${where}: expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+/** Checks an untrusted tfjs device name. */
+export function parseTfjsDevice(value: unknown, where: string): TfjsDevice {
+  if (typeof value === 'string' && (TFJS_DEVICES as readonly string[]).includes(value)) return value as TfjsDevice;
+  throw new ConfigError(`${where}: expected one of ${TFJS_DEVICES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+function parseSeed(value: unknown, where: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  throw new ConfigError(`${where}: expected a non-negative integer, got ${JSON.stringify(value)}`);
+}
+
+/** The settings in a parsed `relief.config.json`; `path` names the file in errors. */
+export function parseConfigFile(contents: unknown, path: string): BackendSettings {
+  if (typeof contents !== 'object' || contents === null || Array.isArray(contents)) {
+    throw new ConfigError(`${path}: expected a JSON object, got ${JSON.stringify(contents)}`);
+  }
+  const fields = contents as Record<string, unknown>;
+  const backend = parseBackendName(fields.backend ?? 'cpu', `${path}: backend`);
+  const device = fields.device === undefined ? undefined : parseTfjsDevice(fields.device, `${path}: device`);
+  if (device !== undefined && backend !== 'tfjs') {
+    throw new ConfigError(`${path}: device: only the 'tfjs' backend has devices, but backend is '${backend}'`);
+  }
+  const seed = fields.seed === undefined ? undefined : parseSeed(fields.seed, `${path}: seed`);
+  return { backend, ...(device && { device }), ...(seed !== undefined && { seed }), source: path };
+}
+
+/** The settings from `RELIEF_BACKEND` / `RELIEF_DEVICE`, or undefined when unset. */
+export function settingsFromEnv(env: Record<string, string | undefined>): BackendSettings | undefined {
+  const name = env.RELIEF_BACKEND;
+  const device = env.RELIEF_DEVICE;
+  if (!name && !device) return undefined;
+  const backend = name ? parseBackendName(name, 'RELIEF_BACKEND') : 'tfjs';
+  if (device && backend !== 'tfjs') {
+    throw new ConfigError(`RELIEF_DEVICE: only the 'tfjs' backend has devices, but RELIEF_BACKEND is '${backend}'`);
+  }
+  return { backend, ...(device && { device: parseTfjsDevice(device, 'RELIEF_DEVICE') }), source: 'env' };
+}
+
+/** Minimal synchronous file system the search needs (Node's `fs`). */
+interface FileSystem {
+  existsSync(path: string): boolean;
+  readFileSync(path: string, encoding: 'utf8'): string;
+}
+
+/** Finds `relief.config.json` from `startDirectory` upward and parses it, or returns undefined. */
+export function settingsFromConfigFile(fs: FileSystem, startDirectory: string): BackendSettings | undefined {
+  let directory = startDirectory.replace(/[\\/]+$/, '') || '/';
+  for (;;) {
+    const path = `${directory === '/' ? '' : directory}/${CONFIG_FILE_NAME}`;
+    if (fs.existsSync(path)) {
+      let contents: unknown;
+      try {
+        contents = JSON.parse(fs.readFileSync(path, 'utf8'));
+      } catch (cause) {
+        throw new ConfigError(`${path}: not valid JSON (${(cause as Error).message})`, { cause });
+      }
+      return parseConfigFile(contents, path);
+    }
+    const parent = directory.replace(/[\\/][^\\/]*$/, '') || '/';
+    if (parent === directory) return undefined;
+    directory = parent;
+  }
+}
+
+/**
+ * The settings in force without a programmatic choice: `RELIEF_BACKEND`/`RELIEF_DEVICE`,
+ * else `relief.config.json` found from the working directory upward, else cpu. In a browser
+ * (no `process`) only the default applies.
+ */
+export function resolveSettings(): BackendSettings {
+  if (typeof process === 'undefined' || !process.versions?.node) return { backend: 'cpu', source: 'default' };
+  const fromEnv = settingsFromEnv(process.env);
+  if (fromEnv) return fromEnv;
+  const fs = process.getBuiltinModule?.('node:fs') as FileSystem | undefined;
+  const fromFile = fs ? settingsFromConfigFile(fs, process.cwd()) : undefined;
+  return fromFile ?? { backend: 'cpu', source: 'default' };
+}

@@ -1,0 +1,460 @@
+import ndarray, { type NdArray } from 'ndarray';
+import ops from 'ndarray-ops';
+import { formatShape, ShapeError } from '../../errors/index.js';
+import { Backend } from '../backend.js';
+import { SeededRandom } from '../random.js';
+import {
+  broadcastShapes,
+  checkGatherIndices,
+  checkNonEmptyReduction,
+  checkReshape,
+  checkShape,
+  checkValues,
+  concatShape,
+  matmulDims,
+  normalizeAxis,
+  reducedShape,
+  sizeOf,
+  sliceSize,
+  stridesOf,
+} from '../shapes.js';
+import type { MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
+import { matmulFloat32 } from './matmul.js';
+
+/** A cpu tensor: a contiguous row-major ndarray view over a Float32Array (offset 0). */
+type Array32 = NdArray<Float32Array>;
+
+/** Writes `out = op(a, b)` for two same-shaped (possibly stride-0 broadcast) views. */
+type BinaryKernel = (out: Array32, a: Array32, b: Array32) => void;
+
+function wrap(data: Float32Array, shape: Shape): Tensor {
+  return ndarray(data, [...shape]) as unknown as Tensor;
+}
+
+function unwrap(t: Tensor): Array32 {
+  return t as unknown as Array32;
+}
+
+/** A view of `x` stretched to `shape` (stride 0 along broadcast axes). */
+function broadcastView(x: Array32, shape: Shape): Array32 {
+  const rank = shape.length;
+  const strides = stridesOf(x.shape);
+  const viewStrides = shape.map((_, axis) => {
+    const sourceAxis = axis - (rank - x.shape.length);
+    if (sourceAxis < 0 || x.shape[sourceAxis] === 1) return 0;
+    return strides[sourceAxis] as number;
+  });
+  return ndarray(x.data, [...shape], viewStrides, 0);
+}
+
+/** Unary elementwise maths over contiguous data. */
+function mapValues(t: Tensor, fn: (source: Float32Array, out: Float32Array) => void): Tensor {
+  const x = unwrap(t);
+  const out = new Float32Array(x.data.length);
+  fn(x.data, out);
+  return wrap(out, x.shape);
+}
+
+/** Reshapes a contiguous tensor to (outer, length, inner) around `axis` for reductions. */
+function aroundAxis(shape: Shape, axis: number): { outer: number; length: number; inner: number } {
+  return {
+    outer: sizeOf(shape.slice(0, axis)),
+    length: shape[axis] as number,
+    inner: sizeOf(shape.slice(axis + 1)),
+  };
+}
+
+/**
+ * The cpu backend: tensors are ndarray views over Float32Array; broadcasting elementwise
+ * maths runs through ndarray-ops' compiled strided loops, everything else through tight
+ * loops over the contiguous data. Matrix products use a packed, register-blocked kernel.
+ * The garbage collector frees tensors, so `tidy` and `dispose` have nothing to do.
+ */
+export class CpuBackend extends Backend {
+  readonly name = 'cpu' as const;
+  readonly device = 'ndarray';
+  readonly canReadSync = true;
+  private readonly random: SeededRandom;
+
+  /** @param seed - seed of the random generator (random by default) */
+  constructor(seed: number = Math.floor(Math.random() * 2 ** 32)) {
+    super();
+    this.random = new SeededRandom(seed);
+  }
+
+  // ----- creation and readback -----
+
+  tensor(values: ArrayLike<number>, shape: Shape = [values.length]): Tensor {
+    checkValues(values, shape);
+    return wrap(Float32Array.from(values), shape);
+  }
+
+  fill(shape: Shape, value: number): Tensor {
+    checkShape(shape, 'fill');
+    return wrap(new Float32Array(sizeOf(shape)).fill(value), shape);
+  }
+
+  read(t: Tensor): Promise<Float32Array> {
+    return Promise.resolve(this.readSync(t));
+  }
+
+  readSync(t: Tensor): Float32Array {
+    return unwrap(t).data.slice();
+  }
+
+  shape(t: Tensor): Shape {
+    return unwrap(t).shape;
+  }
+
+  // ----- movement -----
+
+  reshape(t: Tensor, shape: Shape): Tensor {
+    const x = unwrap(t);
+    checkReshape(x.shape, shape);
+    return wrap(x.data, shape);
+  }
+
+  transpose(t: Tensor): Tensor {
+    const x = unwrap(t);
+    if (x.dimension !== 2) throw new ShapeError(`transpose: expected a matrix, got ${formatShape(x.shape)}`);
+    const [rows, columns] = x.shape as [number, number];
+    const out = ndarray(new Float32Array(x.size), [columns, rows]);
+    ops.assign(out, x.transpose(1, 0));
+    return out as unknown as Tensor;
+  }
+
+  slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+    const x = unwrap(t);
+    const resolved = sliceSize(x.shape, begin, size);
+    const view = x.lo(...begin).hi(...resolved);
+    const out = ndarray(new Float32Array(sizeOf(resolved)), resolved);
+    if (out.size > 0) ops.assign(out, view);
+    return out as unknown as Tensor;
+  }
+
+  concat(ts: readonly Tensor[], axis: number): Tensor {
+    const parts = ts.map(unwrap);
+    const shape = concatShape(
+      parts.map((p) => p.shape),
+      axis,
+    );
+    const resolved = normalizeAxis(axis, shape.length, 'concat');
+    const out = ndarray(new Float32Array(sizeOf(shape)), shape);
+    let start = 0;
+    for (const part of parts) {
+      const length = part.shape[resolved] as number;
+      if (length > 0 && part.size > 0) {
+        const begin = shape.map((_, i) => (i === resolved ? start : 0));
+        ops.assign(out.lo(...begin).hi(...part.shape), part);
+      }
+      start += length;
+    }
+    return out as unknown as Tensor;
+  }
+
+  gather(t: Tensor, indices: ArrayLike<number>): Tensor {
+    const x = unwrap(t);
+    checkGatherIndices(indices, x.shape);
+    const rowSize = sizeOf(x.shape.slice(1));
+    const out = new Float32Array(indices.length * rowSize);
+    for (let i = 0; i < indices.length; i++) {
+      const start = (indices[i] as number) * rowSize;
+      out.set(x.data.subarray(start, start + rowSize), i * rowSize);
+    }
+    return wrap(out, [indices.length, ...x.shape.slice(1)]);
+  }
+
+  // ----- elementwise unary -----
+
+  neg(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = -(x[i] as number);
+    });
+  }
+
+  abs(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i] as number);
+    });
+  }
+
+  exp(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i] as number);
+    });
+  }
+
+  log(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i] as number);
+    });
+  }
+
+  log1p(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.log1p(x[i] as number);
+    });
+  }
+
+  sqrt(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i] as number);
+    });
+  }
+
+  square(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = (x[i] as number) * (x[i] as number);
+    });
+  }
+
+  reciprocal(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = 1 / (x[i] as number);
+    });
+  }
+
+  tanh(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i] as number);
+    });
+  }
+
+  sigmoid(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i] as number;
+        // e^−|v| never overflows; the two branches are the same function.
+        const e = Math.exp(-Math.abs(v));
+        out[i] = v >= 0 ? 1 / (1 + e) : e / (1 + e);
+      }
+    });
+  }
+
+  /** Numerically stable softplus in one pass (overrides the composite for speed). */
+  override softplus(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i] as number;
+        out[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+      }
+    });
+  }
+
+  // ----- elementwise binary -----
+
+  private binary(a: TensorLike, b: TensorLike, kernel: BinaryKernel, where: string): Tensor {
+    const x = this.asArray(a);
+    const y = this.asArray(b);
+    const shape = broadcastShapes(x.shape, y.shape, where);
+    const out = ndarray(new Float32Array(sizeOf(shape)), shape);
+    if (out.size > 0) kernel(out, broadcastView(x, shape), broadcastView(y, shape));
+    return out as unknown as Tensor;
+  }
+
+  private asArray(x: TensorLike): Array32 {
+    return typeof x === 'number' ? ndarray(new Float32Array([x]), []) : unwrap(x);
+  }
+
+  add(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.add, 'add');
+  }
+
+  sub(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.sub, 'sub');
+  }
+
+  mul(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.mul, 'mul');
+  }
+
+  div(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.div, 'div');
+  }
+
+  maximum(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.max, 'maximum');
+  }
+
+  minimum(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.min, 'minimum');
+  }
+
+  greater(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.gt, 'greater');
+  }
+
+  less(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.lt, 'less');
+  }
+
+  equal(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, ops.eq, 'equal');
+  }
+
+  where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+    const [c, x, y] = [unwrap(condition), this.asArray(a), this.asArray(b)];
+    const shape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where'), y.shape, 'where');
+    const materialize = (source: Array32): Float32Array => {
+      const out = ndarray(new Float32Array(sizeOf(shape)), shape);
+      if (out.size > 0) ops.assign(out, broadcastView(source, shape));
+      return out.data;
+    };
+    const [cs, xs, ys] = [materialize(c), materialize(x), materialize(y)];
+    const out = new Float32Array(cs.length);
+    for (let i = 0; i < out.length; i++) out[i] = cs[i] !== 0 ? (xs[i] as number) : (ys[i] as number);
+    return wrap(out, shape);
+  }
+
+  // ----- reductions -----
+
+  sum(t: Tensor, axis?: number, keepDims = false): Tensor {
+    const x = unwrap(t);
+    if (axis === undefined) {
+      let total = 0;
+      for (let i = 0; i < x.data.length; i++) total += x.data[i] as number;
+      return wrap(new Float32Array([total]), reducedShape(x.shape, undefined, keepDims));
+    }
+    const resolved = normalizeAxis(axis, x.dimension, 'sum');
+    const { outer, length, inner } = aroundAxis(x.shape, resolved);
+    const totals = new Float64Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let l = 0; l < length; l++) {
+        const source = (o * length + l) * inner;
+        const target = o * inner;
+        for (let i = 0; i < inner; i++) totals[target + i] = (totals[target + i] as number) + (x.data[source + i] as number);
+      }
+    }
+    return wrap(Float32Array.from(totals), reducedShape(x.shape, resolved, keepDims));
+  }
+
+  max(t: Tensor, axis?: number, keepDims = false): Tensor {
+    return this.extremum(t, axis, keepDims, true);
+  }
+
+  min(t: Tensor, axis?: number, keepDims = false): Tensor {
+    return this.extremum(t, axis, keepDims, false);
+  }
+
+  private extremum(t: Tensor, axis: number | undefined, keepDims: boolean, isMax: boolean): Tensor {
+    const where = isMax ? 'max' : 'min';
+    const x = unwrap(t);
+    const resolved = axis === undefined ? undefined : normalizeAxis(axis, x.dimension, where);
+    checkNonEmptyReduction(x.shape, resolved, where);
+    const { outer, length, inner } =
+      resolved === undefined ? { outer: 1, length: x.size, inner: 1 } : aroundAxis(x.shape, resolved);
+    const out = new Float32Array(outer * inner).fill(isMax ? -Infinity : Infinity);
+    for (let o = 0; o < outer; o++) {
+      for (let l = 0; l < length; l++) {
+        const source = (o * length + l) * inner;
+        const target = o * inner;
+        for (let i = 0; i < inner; i++) {
+          const v = x.data[source + i] as number;
+          const best = out[target + i] as number;
+          // NaN propagates, as in numpy.
+          if ((isMax ? v > best : v < best) || Number.isNaN(v)) out[target + i] = v;
+        }
+      }
+    }
+    return wrap(out, reducedShape(x.shape, resolved, keepDims));
+  }
+
+  argMax(t: Tensor, axis: number): Tensor {
+    const x = unwrap(t);
+    const resolved = normalizeAxis(axis, x.dimension, 'argMax');
+    checkNonEmptyReduction(x.shape, resolved, 'argMax');
+    const { outer, length, inner } = aroundAxis(x.shape, resolved);
+    const out = new Float32Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = -Infinity;
+        let bestIndex = 0;
+        for (let l = 0; l < length; l++) {
+          const v = x.data[(o * length + l) * inner + i] as number;
+          if (v > best) {
+            best = v;
+            bestIndex = l;
+          }
+        }
+        out[o * inner + i] = bestIndex;
+      }
+    }
+    return wrap(out, reducedShape(x.shape, resolved, false));
+  }
+
+  // ----- linear algebra -----
+
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    const [x, y] = [unwrap(a), unwrap(b)];
+    const { m, k, n } = matmulDims(x.shape, y.shape, options);
+    const product = matmulFloat32(x.data, y.data, m, k, n, options.transposeA ?? false, options.transposeB ?? false);
+    return wrap(product, [m, n]);
+  }
+
+  // ----- random -----
+
+  setSeed(seed: number): void {
+    this.random.reseed(seed);
+  }
+
+  randomUniform(shape: Shape): Tensor {
+    checkShape(shape, 'randomUniform');
+    return wrap(this.random.fillUniform(new Float32Array(sizeOf(shape))), shape);
+  }
+
+  randomNormal(shape: Shape): Tensor {
+    checkShape(shape, 'randomNormal');
+    return wrap(this.random.fillNormal(new Float32Array(sizeOf(shape))), shape);
+  }
+
+  bernoulli(probabilities: Tensor): Tensor {
+    return mapValues(probabilities, (p, out) => {
+      for (let i = 0; i < p.length; i++) out[i] = this.random.nextFloat() < (p[i] as number) ? 1 : 0;
+    });
+  }
+
+  categorical(logits: Tensor): Tensor {
+    const x = unwrap(logits);
+    if (x.dimension !== 2) throw new ShapeError(`categorical: expected (batch, categories), got ${formatShape(x.shape)}`);
+    const [rows, categories] = x.shape as [number, number];
+    const out = new Float32Array(x.size);
+    const weights = new Float64Array(categories);
+    for (let r = 0; r < rows; r++) {
+      const offset = r * categories;
+      let peak = -Infinity;
+      for (let j = 0; j < categories; j++) peak = Math.max(peak, x.data[offset + j] as number);
+      let total = 0;
+      for (let j = 0; j < categories; j++) {
+        total += Math.exp((x.data[offset + j] as number) - peak);
+        weights[j] = total;
+      }
+      // Inverse CDF: the first category whose cumulative weight exceeds u·total.
+      const threshold = this.random.nextFloat() * total;
+      let chosen = categories - 1;
+      for (let j = 0; j < categories; j++) {
+        if ((weights[j] as number) > threshold) {
+          chosen = j;
+          break;
+        }
+      }
+      if (categories > 0) out[offset + chosen] = 1;
+    }
+    return wrap(out, x.shape);
+  }
+
+  // ----- memory -----
+
+  tidy<T extends TensorContainer>(fn: () => T): T {
+    return fn();
+  }
+
+  keep<T extends Tensor>(t: T): T {
+    return t;
+  }
+
+  dispose(_ts: Tensor | readonly Tensor[]): void {}
+
+  numTensors(): number {
+    return 0;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Tensor backends: the {@link Backend} interface, the cpu (ndarray) and tfjs
+ * implementations, and the selection of the one in use (`be`).
+ *
+ * ```ts
+ * import { backends } from 'relief';
+ * await backends.use('tfjs', { device: 'webgpu' }); // or RELIEF_BACKEND / relief.config.json
+ * backends.setSeed(137);
+ * const { be } = backends;
+ * const p = be.sigmoid(be.matmul(v, W)); // (batch, numHidden)
+ * ```
+ * @packageDocumentation
+ */
+export { Backend } from './backend.js';
+export { CONFIG_FILE_NAME, resolveSettings, type BackendSettings } from './config.js';
+export { CpuBackend } from './cpu/index.js';
+export { SeededRandom } from './random.js';
+export { be, current, ready, setSeed, use, type UseOptions } from './select.js';
+export { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
+export type {
+  BackendName,
+  BackendPrimitives,
+  MatmulOptions,
+  Shape,
+  Tensor,
+  TensorContainer,
+  TensorLike,
+  TfjsDevice,
+} from './types.js';

@@ -1,0 +1,99 @@
+import { ConfigError } from '../errors/index.js';
+import type { Backend } from './backend.js';
+import { resolveSettings } from './config.js';
+import { CpuBackend } from './cpu/index.js';
+import { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
+import type { BackendName, TfjsDevice } from './types.js';
+
+/** Options of {@link use}. */
+export interface UseOptions extends TfjsDeviceOptions {
+  /** tfjs only: the device (default `cpu`). */
+  readonly device?: TfjsDevice;
+  /** Seed for the backend's random generator (else the one from {@link setSeed}, else random). */
+  readonly seed?: number;
+}
+
+let active: Backend | undefined;
+let globalSeed: number | undefined;
+
+/**
+ * Makes `name` the backend every model uses from now on (programmatic choice beats
+ * `RELIEF_BACKEND` and `relief.config.json`). Call it before making tensors: tensors of
+ * the previous backend do not move.
+ * @throws BackendUnavailableError when the backend or device cannot run here
+ */
+export async function use(name: BackendName, options: UseOptions = {}): Promise<Backend> {
+  const seed = options.seed ?? globalSeed;
+  if (options.device !== undefined && name !== 'tfjs') {
+    throw new ConfigError(`backends.use: only the 'tfjs' backend has devices, but '${name}' was given device '${options.device}'`);
+  }
+  active = name === 'cpu' ? new CpuBackend(seed) : await TfjsBackend.create(options.device ?? 'cpu', { ...options, seed });
+  return active;
+}
+
+/**
+ * The backend in use, starting the configured one (env, then config file, then cpu) if
+ * none was chosen yet. Always safe to await before the first tensor.
+ */
+export async function ready(): Promise<Backend> {
+  if (active) return active;
+  const settings = resolveSettings();
+  return use(settings.backend, {
+    ...(settings.device && { device: settings.device }),
+    ...(settings.seed !== undefined && globalSeed === undefined && { seed: settings.seed }),
+  });
+}
+
+/**
+ * The backend in use. Without a prior {@link use} or {@link ready}, starts the configured
+ * backend synchronously, which only the cpu backend can do.
+ * @throws ConfigError when the configured backend needs `await backends.ready()` first
+ */
+export function current(): Backend {
+  if (active) return active;
+  const settings = resolveSettings();
+  if (settings.backend !== 'cpu') {
+    throw new ConfigError(
+      `backend '${settings.backend}' (from ${settings.source}) starts asynchronously: call \`await backends.ready()\` ` +
+        `or \`await backends.use('${settings.backend}', ...)\` before making tensors`,
+    );
+  }
+  active = new CpuBackend(settings.seed ?? globalSeed);
+  return active;
+}
+
+/**
+ * Seeds every random operation: the backend in use now, and any started later. The same
+ * seed on the same backend gives the same samples.
+ */
+export function setSeed(seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0) {
+    throw new ConfigError(`backends.setSeed: expected a non-negative integer, got ${seed}`);
+  }
+  globalSeed = seed;
+  active?.setSeed(seed);
+}
+
+const boundMethods = new Map<PropertyKey, unknown>();
+let boundFor: Backend | undefined;
+
+/**
+ * The backend in use, as one object model code imports once: every property read goes to
+ * {@link current}, so switching with {@link use} takes effect everywhere.
+ */
+export const be: Backend = new Proxy({} as Backend, {
+  get(_target, property) {
+    const backend = current();
+    if (boundFor !== backend) {
+      boundMethods.clear();
+      boundFor = backend;
+    }
+    const cached = boundMethods.get(property);
+    if (cached !== undefined) return cached;
+    const value = Reflect.get(backend, property, backend) as unknown;
+    if (typeof value !== 'function') return value;
+    const bound = (value as (...args: unknown[]) => unknown).bind(backend);
+    boundMethods.set(property, bound);
+    return bound;
+  },
+});

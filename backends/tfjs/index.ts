@@ -1,0 +1,341 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError, formatShape, ShapeError } from '../../errors/index.js';
+import { Backend } from '../backend.js';
+import { SeededRandom } from '../random.js';
+import {
+  broadcastShapes,
+  checkGatherIndices,
+  checkNonEmptyReduction,
+  checkReshape,
+  checkShape,
+  checkValues,
+  concatShape,
+  matmulDims,
+  normalizeAxis,
+  reducedShape,
+  sizeOf,
+  sliceSize,
+} from '../shapes.js';
+import type { MatmulOptions, Shape, Tensor, TensorContainer, TensorLike, TfjsDevice } from '../types.js';
+import { startTfjsDevice, type TfjsDeviceOptions } from './devices.js';
+
+export type { TfjsDeviceOptions } from './devices.js';
+
+function wrap(t: tf.Tensor): Tensor {
+  return t as unknown as Tensor;
+}
+
+function unwrap(t: Tensor): tf.Tensor {
+  return t as unknown as tf.Tensor;
+}
+
+function operand(x: TensorLike): tf.Tensor | number {
+  return typeof x === 'number' ? x : unwrap(x);
+}
+
+function shapeOfOperand(x: TensorLike): Shape {
+  return typeof x === 'number' ? [] : unwrap(x).shape;
+}
+
+/**
+ * The tfjs backend: tensors are `tf.Tensor`s on one tfjs device (webgpu, tensorflow, wasm
+ * or cpu). tfjs has one global engine, so one tfjs device is active per process. Random
+ * numbers come from the same seeded generator as the cpu backend (made on the host, then
+ * uploaded), so both backends draw the same uniforms for the same seed.
+ */
+export class TfjsBackend extends Backend {
+  readonly name = 'tfjs' as const;
+  readonly device: TfjsDevice;
+  readonly canReadSync: boolean;
+  private readonly random: SeededRandom;
+
+  private constructor(device: TfjsDevice, seed: number) {
+    super();
+    this.device = device;
+    this.canReadSync = device !== 'webgpu';
+    this.random = new SeededRandom(seed);
+  }
+
+  /**
+   * Starts `device` and returns a backend on it.
+   * @throws BackendUnavailableError naming what is available and how to install the device
+   */
+  static async create(
+    device: TfjsDevice = 'cpu',
+    options: TfjsDeviceOptions & { readonly seed?: number } = {},
+  ): Promise<TfjsBackend> {
+    await startTfjsDevice(device, options);
+    return new TfjsBackend(device, options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  }
+
+  // ----- creation and readback -----
+
+  tensor(values: ArrayLike<number>, shape: Shape = [values.length]): Tensor {
+    checkValues(values, shape);
+    return wrap(tf.tensor(Float32Array.from(values), [...shape], 'float32'));
+  }
+
+  fill(shape: Shape, value: number): Tensor {
+    checkShape(shape, 'fill');
+    return wrap(tf.fill([...shape], value, 'float32'));
+  }
+
+  async read(t: Tensor): Promise<Float32Array> {
+    const values = await unwrap(t).data();
+    return Float32Array.from(values as Float32Array);
+  }
+
+  readSync(t: Tensor): Float32Array {
+    if (!this.canReadSync) {
+      throw new ConfigError(`readSync is not available on tfjs device '${this.device}': use \`await be.read(t)\``);
+    }
+    return Float32Array.from(unwrap(t).dataSync() as Float32Array);
+  }
+
+  shape(t: Tensor): Shape {
+    return unwrap(t).shape;
+  }
+
+  // ----- movement -----
+
+  reshape(t: Tensor, shape: Shape): Tensor {
+    checkReshape(unwrap(t).shape, shape);
+    return wrap(tf.reshape(unwrap(t), [...shape]));
+  }
+
+  transpose(t: Tensor): Tensor {
+    const x = unwrap(t);
+    if (x.rank !== 2) throw new ShapeError(`transpose: expected a matrix, got ${formatShape(x.shape)}`);
+    const [rows, columns] = x.shape as [number, number];
+    // tfjs-wasm mis-shapes the transpose of an empty matrix.
+    if (x.size === 0) return wrap(tf.zeros([columns, rows]));
+    return wrap(tf.transpose(x));
+  }
+
+  slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+    const x = unwrap(t);
+    const resolved = sliceSize(x.shape, begin, size);
+    return wrap(tf.slice(x, [...begin], resolved));
+  }
+
+  concat(ts: readonly Tensor[], axis: number): Tensor {
+    const parts = ts.map(unwrap);
+    const shape = concatShape(
+      parts.map((p) => p.shape),
+      axis,
+    );
+    return wrap(tf.concat(parts, normalizeAxis(axis, shape.length, 'concat')));
+  }
+
+  gather(t: Tensor, indices: ArrayLike<number>): Tensor {
+    const x = unwrap(t);
+    checkGatherIndices(indices, x.shape);
+    // tfjs-wasm mis-shapes gathers that yield nothing.
+    if (indices.length === 0 || x.size === 0) return wrap(tf.zeros([indices.length, ...x.shape.slice(1)]));
+    return wrap(tf.tidy(() => tf.gather(x, tf.tensor1d(Int32Array.from(indices), 'int32'), 0)));
+  }
+
+  // ----- elementwise unary -----
+
+  neg(t: Tensor): Tensor {
+    return wrap(tf.neg(unwrap(t)));
+  }
+
+  abs(t: Tensor): Tensor {
+    return wrap(tf.abs(unwrap(t)));
+  }
+
+  exp(t: Tensor): Tensor {
+    return wrap(tf.exp(unwrap(t)));
+  }
+
+  log(t: Tensor): Tensor {
+    return wrap(tf.log(unwrap(t)));
+  }
+
+  log1p(t: Tensor): Tensor {
+    return wrap(tf.log1p(unwrap(t)));
+  }
+
+  sqrt(t: Tensor): Tensor {
+    return wrap(tf.sqrt(unwrap(t)));
+  }
+
+  square(t: Tensor): Tensor {
+    return wrap(tf.square(unwrap(t)));
+  }
+
+  reciprocal(t: Tensor): Tensor {
+    return wrap(tf.reciprocal(unwrap(t)));
+  }
+
+  tanh(t: Tensor): Tensor {
+    return wrap(tf.tanh(unwrap(t)));
+  }
+
+  sigmoid(t: Tensor): Tensor {
+    return wrap(tf.sigmoid(unwrap(t)));
+  }
+
+  // ----- elementwise binary -----
+
+  private binary(
+    a: TensorLike,
+    b: TensorLike,
+    op: (x: tf.Tensor | number, y: tf.Tensor | number) => tf.Tensor,
+    where: string,
+  ): Tensor {
+    broadcastShapes(shapeOfOperand(a), shapeOfOperand(b), where);
+    return wrap(tf.tidy(() => tf.cast(op(operand(a), operand(b)), 'float32')));
+  }
+
+  add(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.add, 'add');
+  }
+
+  sub(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.sub, 'sub');
+  }
+
+  mul(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.mul, 'mul');
+  }
+
+  div(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.div, 'div');
+  }
+
+  maximum(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.maximum, 'maximum');
+  }
+
+  minimum(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.minimum, 'minimum');
+  }
+
+  greater(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.greater, 'greater');
+  }
+
+  less(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.less, 'less');
+  }
+
+  equal(a: TensorLike, b: TensorLike): Tensor {
+    return this.binary(a, b, tf.equal, 'equal');
+  }
+
+  where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+    const shape = broadcastShapes(
+      broadcastShapes(unwrap(condition).shape, shapeOfOperand(a), 'where'),
+      shapeOfOperand(b),
+      'where',
+    );
+    return wrap(
+      tf.tidy(() => {
+        const stretch = (x: TensorLike) => tf.broadcastTo(tf.cast(operand(x), 'float32'), shape);
+        return tf.where(tf.notEqual(stretch(condition), 0), stretch(a), stretch(b));
+      }),
+    );
+  }
+
+  // ----- reductions -----
+
+  sum(t: Tensor, axis?: number, keepDims = false): Tensor {
+    const x = unwrap(t);
+    const resolved = axis === undefined ? undefined : normalizeAxis(axis, x.rank, 'sum');
+    // tfjs-wasm returns uninitialized memory for sums over nothing.
+    if (x.size === 0) return wrap(tf.zeros(reducedShape(x.shape, resolved, keepDims)));
+    return wrap(tf.sum(x, resolved, keepDims));
+  }
+
+  max(t: Tensor, axis?: number, keepDims = false): Tensor {
+    const x = unwrap(t);
+    const resolved = axis === undefined ? undefined : normalizeAxis(axis, x.rank, 'max');
+    checkNonEmptyReduction(x.shape, resolved, 'max');
+    return wrap(tf.max(x, resolved, keepDims));
+  }
+
+  min(t: Tensor, axis?: number, keepDims = false): Tensor {
+    const x = unwrap(t);
+    const resolved = axis === undefined ? undefined : normalizeAxis(axis, x.rank, 'min');
+    checkNonEmptyReduction(x.shape, resolved, 'min');
+    return wrap(tf.min(x, resolved, keepDims));
+  }
+
+  argMax(t: Tensor, axis: number): Tensor {
+    const x = unwrap(t);
+    const resolved = normalizeAxis(axis, x.rank, 'argMax');
+    checkNonEmptyReduction(x.shape, resolved, 'argMax');
+    // tfjs-webgpu gives a full argMax of a vector shape [1]; reshape to the reduced shape.
+    const shape = reducedShape(x.shape, resolved, false);
+    return wrap(tf.tidy(() => tf.reshape(tf.cast(tf.argMax(x, resolved), 'float32'), shape)));
+  }
+
+  // ----- linear algebra -----
+
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    const [x, y] = [unwrap(a), unwrap(b)];
+    matmulDims(x.shape, y.shape, options);
+    return wrap(tf.matMul(x, y, options.transposeA ?? false, options.transposeB ?? false));
+  }
+
+  // ----- random -----
+
+  setSeed(seed: number): void {
+    this.random.reseed(seed);
+  }
+
+  randomUniform(shape: Shape): Tensor {
+    checkShape(shape, 'randomUniform');
+    return wrap(tf.tensor(this.random.fillUniform(new Float32Array(sizeOf(shape))), [...shape], 'float32'));
+  }
+
+  randomNormal(shape: Shape): Tensor {
+    checkShape(shape, 'randomNormal');
+    return wrap(tf.tensor(this.random.fillNormal(new Float32Array(sizeOf(shape))), [...shape], 'float32'));
+  }
+
+  bernoulli(probabilities: Tensor): Tensor {
+    const p = unwrap(probabilities);
+    return this.tidy(() => this.less(this.randomUniform(p.shape), probabilities));
+  }
+
+  /** Inverse-CDF sampling with one uniform per row, the same draw as the cpu backend. */
+  categorical(logits: Tensor): Tensor {
+    const x = unwrap(logits);
+    if (x.rank !== 2) throw new ShapeError(`categorical: expected (batch, categories), got ${formatShape(x.shape)}`);
+    const [rows, categories] = x.shape as [number, number];
+    return wrap(
+      tf.tidy(() => {
+        const uniforms = unwrap(this.randomUniform([rows, 1]));
+        if (categories === 0) return tf.zeros([rows, 0]);
+        const weights = tf.exp(tf.sub(x, tf.max(x, 1, true)));
+        const cumulative = tf.cumsum(weights, 1);
+        const total = tf.slice(cumulative, [0, categories - 1], [rows, 1]);
+        const below = tf.cast(tf.lessEqual(cumulative, tf.mul(uniforms, total)), 'int32');
+        const chosen = tf.minimum(tf.sum(below, 1), tf.scalar(categories - 1, 'int32'));
+        return tf.cast(tf.oneHot(chosen, categories), 'float32');
+      }),
+    );
+  }
+
+  // ----- memory -----
+
+  tidy<T extends TensorContainer>(fn: () => T): T {
+    return tf.tidy(fn as () => tf.TensorContainer) as T;
+  }
+
+  keep<T extends Tensor>(t: T): T {
+    tf.keep(unwrap(t));
+    return t;
+  }
+
+  dispose(ts: Tensor | readonly Tensor[]): void {
+    tf.dispose((Array.isArray(ts) ? ts : [ts]).map((t) => unwrap(t as Tensor)));
+  }
+
+  numTensors(): number {
+    return tf.memory().numTensors;
+  }
+}

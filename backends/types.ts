@@ -1,0 +1,167 @@
+/** A tensor shape: one size per axis, outermost first. `[]` is a scalar. */
+export type Shape = readonly number[];
+
+declare const tensorBrand: unique symbol;
+
+/**
+ * An opaque float32 tensor owned by one backend. Model code never looks inside: it passes
+ * tensors back to the backend that made them (`be.shape(t)`, `be.read(t)`, ...).
+ */
+export interface Tensor {
+  readonly [tensorBrand]: true;
+}
+
+/** A tensor operand, or a plain number standing for a scalar. */
+export type TensorLike = Tensor | number;
+
+/** What `tidy` may return: tensors anywhere inside arrays or plain objects, or nothing. */
+export type TensorContainer =
+  | void
+  | number
+  | string
+  | Tensor
+  | TensorContainer[]
+  | { [key: string]: TensorContainer };
+
+/** Options of a matrix product. */
+export interface MatmulOptions {
+  /** Use `aᵀ`: `a` is given as (k, m). */
+  readonly transposeA?: boolean;
+  /** Use `bᵀ`: `b` is given as (n, k). */
+  readonly transposeB?: boolean;
+}
+
+/** Names of the backend implementations. */
+export type BackendName = 'cpu' | 'tfjs';
+
+/** Devices of the tfjs backend. */
+export type TfjsDevice = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/**
+ * The primitive tensor operations an implementation must provide. Everything else
+ * (stable composites such as softplus or logsumexp) is composed from these once, in
+ * {@link BaseBackend}, and a backend may override a composite only for speed.
+ *
+ * Every tensor is float32 and row-major. Binary operations broadcast like numpy: shapes are
+ * aligned on the right and a size-1 axis stretches (so a row `(n)` or `(1, n)` and a column
+ * `(m, 1)` broadcast against `(m, n)`); a number is a scalar.
+ */
+export interface BackendPrimitives {
+  /** `'cpu'` or `'tfjs'`. */
+  readonly name: BackendName;
+  /** The device in use: `'ndarray'` for cpu, the tfjs device otherwise. */
+  readonly device: string;
+  /** Whether {@link BackendPrimitives.readSync} works (false on WebGPU). */
+  readonly canReadSync: boolean;
+
+  // ----- creation and readback -----
+  /** A tensor from row-major values. @param values - length = product of `shape` @param shape - defaults to `[values.length]` */
+  tensor(values: ArrayLike<number>, shape?: Shape): Tensor;
+  /** A tensor of `shape` filled with `value`. */
+  fill(shape: Shape, value: number): Tensor;
+  /** The row-major values, copied to the host. Always works. */
+  read(t: Tensor): Promise<Float32Array>;
+  /** The row-major values, copied synchronously. Throws where `canReadSync` is false. */
+  readSync(t: Tensor): Float32Array;
+  /** The shape of `t`. */
+  shape(t: Tensor): Shape;
+
+  // ----- movement -----
+  /** The same values in a new shape of equal size (`-1` is not accepted). */
+  reshape(t: Tensor, shape: Shape): Tensor;
+  /** Transpose of a matrix. @param t - (m, n) @returns (n, m) */
+  transpose(t: Tensor): Tensor;
+  /** The block starting at `begin` with `size` (one entry per axis; `-1` means "to the end"). */
+  slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor;
+  /** Join tensors along `axis`; all other sizes must agree. */
+  concat(ts: readonly Tensor[], axis: number): Tensor;
+  /** Rows of `t` picked by index. @param t - (n, ...) @param indices - k integers in [0, n) @returns (k, ...) */
+  gather(t: Tensor, indices: ArrayLike<number>): Tensor;
+
+  // ----- elementwise unary -----
+  /** −x */
+  neg(t: Tensor): Tensor;
+  /** |x| */
+  abs(t: Tensor): Tensor;
+  /** eˣ */
+  exp(t: Tensor): Tensor;
+  /** ln x */
+  log(t: Tensor): Tensor;
+  /** ln(1 + x), accurate near 0. */
+  log1p(t: Tensor): Tensor;
+  /** √x */
+  sqrt(t: Tensor): Tensor;
+  /** x² */
+  square(t: Tensor): Tensor;
+  /** 1/x */
+  reciprocal(t: Tensor): Tensor;
+  /** tanh x */
+  tanh(t: Tensor): Tensor;
+  /** Logistic 1/(1+e⁻ˣ), computed without overflow for any finite x. */
+  sigmoid(t: Tensor): Tensor;
+
+  // ----- elementwise binary (broadcasting) and ternary -----
+  /** a + b */
+  add(a: TensorLike, b: TensorLike): Tensor;
+  /** a − b */
+  sub(a: TensorLike, b: TensorLike): Tensor;
+  /** a · b */
+  mul(a: TensorLike, b: TensorLike): Tensor;
+  /** a / b */
+  div(a: TensorLike, b: TensorLike): Tensor;
+  /** max(a, b) */
+  maximum(a: TensorLike, b: TensorLike): Tensor;
+  /** min(a, b) */
+  minimum(a: TensorLike, b: TensorLike): Tensor;
+  /** 1 where a > b, else 0. */
+  greater(a: TensorLike, b: TensorLike): Tensor;
+  /** 1 where a < b, else 0. */
+  less(a: TensorLike, b: TensorLike): Tensor;
+  /** 1 where a = b, else 0. */
+  equal(a: TensorLike, b: TensorLike): Tensor;
+  /** `a` where `condition` ≠ 0, else `b`; all three broadcast together. */
+  where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor;
+
+  // ----- reductions -----
+  /** Sum over `axis` (all axes when omitted). `keepDims` keeps the reduced axis as size 1. */
+  sum(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  /** Maximum over `axis` (all axes when omitted). */
+  max(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  /** Minimum over `axis` (all axes when omitted). */
+  min(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  /** Index of the maximum along `axis`, as float values (first one on ties). */
+  argMax(t: Tensor, axis: number): Tensor;
+
+  // ----- linear algebra -----
+  /**
+   * Matrix product `op(a)·op(b)` where `op` transposes when asked, without materializing
+   * the transpose. @param a - (m, k), or (k, m) with `transposeA` @param b - (k, n), or (n, k)
+   * with `transposeB` @returns (m, n)
+   */
+  matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+
+  // ----- random (seeded by setSeed) -----
+  /** Restart the generator: every later random op is reproducible for the same seed. */
+  setSeed(seed: number): void;
+  /** Uniform samples in [0, 1). */
+  randomUniform(shape: Shape): Tensor;
+  /** Normal samples with mean 0 and standard deviation 1. */
+  randomNormal(shape: Shape): Tensor;
+  /** 1 with probability p, else 0, elementwise. @param probabilities - any shape, values in [0, 1] */
+  bernoulli(probabilities: Tensor): Tensor;
+  /**
+   * One-hot samples from softmax(logits) along the last axis.
+   * @param logits - (batch, categories) @returns (batch, categories), one 1 per row
+   */
+  categorical(logits: Tensor): Tensor;
+
+  // ----- memory -----
+  /** Runs `fn`, then frees every tensor it made except those it returns (synchronous `fn` only). */
+  tidy<T extends TensorContainer>(fn: () => T): T;
+  /** Exempts `t` from the enclosing `tidy`. */
+  keep<T extends Tensor>(t: T): T;
+  /** Frees tensors now. */
+  dispose(ts: Tensor | readonly Tensor[]): void;
+  /** Live tensors the backend tracks (always 0 on cpu, where the garbage collector frees them). */
+  numTensors(): number;
+}

@@ -1,0 +1,40 @@
+/**
+ * Typed errors. Each has a stable `name` and a message that says what was expected,
+ * what was found, and where.
+ * @packageDocumentation
+ */
+
+/** Base class of every error Relief throws on purpose. */
+export class ReliefError extends Error {
+  override readonly name: string = 'ReliefError';
+}
+
+/** A tensor or array had a shape that does not fit the operation (e.g. matmul inner sizes differ). */
+export class ShapeError extends ReliefError {
+  override readonly name = 'ShapeError';
+}
+
+/** A configuration value (backend name, device, config file field) is invalid. */
+export class ConfigError extends ReliefError {
+  override readonly name = 'ConfigError';
+}
+
+/** A requested backend or device cannot run here; the message says how to install it. */
+export class BackendUnavailableError extends ReliefError {
+  override readonly name = 'BackendUnavailableError';
+}
+
+/** Input data is malformed: NaN/Inf, wrong width, corrupt or missing file. */
+export class DataError extends ReliefError {
+  override readonly name = 'DataError';
+}
+
+/** Training produced non-finite parameters or diverged. */
+export class DivergenceError extends ReliefError {
+  override readonly name = 'DivergenceError';
+}
+
+/** Formats a shape for messages: `[100, 784]`. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

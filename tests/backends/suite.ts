@@ -1,0 +1,489 @@
+/**
+ * The shared backend suite: every backend runs exactly these checks, each op against the
+ * float64 reference on random inputs (property tests), plus broadcasting, edge cases,
+ * errors, seeded reproducibility and sampling statistics.
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Backend, Shape, Tensor } from '../../backends/index.js';
+import { SeededRandom } from '../../backends/index.js';
+import { ConfigError, ShapeError } from '../../errors/index.js';
+import {
+  argMaxRef,
+  matmulRef,
+  mapRef,
+  type RefArray,
+  reduceRef,
+  ref,
+  sizeOf,
+  stable,
+  zipRef,
+} from './reference.js';
+
+/** How hard to push a backend (software WebGPU is slow, so it runs fewer cases). */
+export interface SuiteOptions {
+  /** Property-test runs per property. */
+  readonly runs: number;
+  /** Relative tolerance for elementwise maths against the float64 reference. */
+  readonly tolerance: number;
+  /** Largest side of a random matmul operand. */
+  readonly maxMatmulSide: number;
+  /** Samples per statistical test. */
+  readonly samples: number;
+}
+
+type Domain = readonly [number, number];
+
+function randomValues(seed: number, count: number, [low, high]: Domain): Float64Array {
+  const random = new SeededRandom(seed);
+  // Round through float32 so the backend and the reference see the same inputs.
+  return Float64Array.from({ length: count }, () => Math.fround(low + (high - low) * random.nextFloat()));
+}
+
+/** Shapes of rank 0–3 with sizes 0–4 (sizes 0 included: empty tensors are valid). */
+const shapeArb = fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 });
+
+/** Two shapes that broadcast: an output shape, each operand with leading axes dropped and some sizes set to 1. */
+const broadcastPairArb = fc
+  .tuple(
+    fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }),
+    fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+    fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer({ min: 0, max: 3 }),
+  )
+  .map(([out, onesA, onesB, dropA, dropB]) => {
+    const operand = (ones: boolean[], drop: number) =>
+      out.slice(Math.min(drop, out.length)).map((d, i) => (ones[i] ? 1 : d));
+    return [operand(onesA, dropA), operand(onesB, dropB)] as const;
+  });
+
+export function backendSuite(label: string, makeBackend: () => Promise<Backend>, options: SuiteOptions): void {
+  describe(`backend suite: ${label}`, () => {
+    let be: Backend;
+    beforeAll(async () => {
+      be = await makeBackend();
+      be.setSeed(2024);
+    });
+
+    const make = (values: Float64Array | readonly number[], shape: Shape): Tensor => be.tensor(values, shape);
+
+    async function expectMatches(actual: Tensor, expected: RefArray, tolerance = options.tolerance): Promise<void> {
+      expect(be.shape(actual)).toEqual(expected.shape);
+      const values = await be.read(actual);
+      expect(values.length).toBe(expected.values.length);
+      for (let i = 0; i < values.length; i++) {
+        const want = expected.values[i] as number;
+        const got = values[i] as number;
+        if (!Number.isFinite(want)) {
+          expect(got, `element ${i}`).toBe(want);
+          continue;
+        }
+        const tol = tolerance * (1 + Math.abs(want));
+        if (!(Math.abs(got - want) <= tol)) {
+          throw new Error(`element ${i} of ${JSON.stringify(expected.shape)}: got ${got}, expected ${want} (±${tol})`);
+        }
+      }
+    }
+
+    const property = <T>(arb: fc.Arbitrary<T>, check: (value: T) => Promise<void>) =>
+      fc.assert(fc.asyncProperty(arb, check), { numRuns: options.runs, seed: 42 });
+
+    describe('creation and readback', () => {
+      it('round-trips values and shapes, including scalars and empty tensors', async () => {
+        for (const shape of [[], [0], [2, 0, 3], [1, 1], [2, 3]] as Shape[]) {
+          const values = randomValues(1, sizeOf(shape), [-1, 1]);
+          await expectMatches(make(values, shape), ref(values, shape), 0);
+        }
+        await expectMatches(be.fill([2, 2], 7), ref([7, 7, 7, 7], [2, 2]), 0);
+        await expectMatches(be.zeros([3]), ref([0, 0, 0], [3]), 0);
+        await expectMatches(be.ones([1, 2]), ref([1, 1], [1, 2]), 0);
+        expect(await be.readScalar(be.tensor([4.5], []))).toBe(4.5);
+      });
+
+      it('reads synchronously where the device allows, and says so where it does not', async () => {
+        const t = make([1, 2, 3], [3]);
+        if (be.canReadSync) expect(Array.from(be.readSync(t))).toEqual([1, 2, 3]);
+        else expect(() => be.readSync(t)).toThrow(ConfigError);
+      });
+
+      it('returns copies: mutating what was read leaves the tensor alone', async () => {
+        const t = make([1, 2], [2]);
+        (await be.read(t)).fill(0);
+        expect(Array.from(await be.read(t))).toEqual([1, 2]);
+      });
+
+      it('rejects values that do not fill the shape', () => {
+        expect(() => be.tensor([1, 2, 3], [2, 2])).toThrow(ShapeError);
+        expect(() => be.tensor([1, 2, 3], [2, 2])).toThrow(/3 values cannot fill shape \[2, 2\]/);
+        expect(() => be.fill([2, -1], 0)).toThrow(ShapeError);
+      });
+    });
+
+    describe('elementwise unary maths against the reference', () => {
+      const unary: [string, (t: Tensor) => Tensor, (x: number) => number, Domain][] = [
+        ['neg', (t) => be.neg(t), (x) => -x, [-3, 3]],
+        ['abs', (t) => be.abs(t), Math.abs, [-3, 3]],
+        ['exp', (t) => be.exp(t), Math.exp, [-5, 5]],
+        ['log', (t) => be.log(t), Math.log, [0.01, 5]],
+        ['log1p', (t) => be.log1p(t), Math.log1p, [-0.9, 5]],
+        ['sqrt', (t) => be.sqrt(t), Math.sqrt, [0, 5]],
+        ['square', (t) => be.square(t), (x) => x * x, [-3, 3]],
+        ['reciprocal', (t) => be.reciprocal(t), (x) => 1 / x, [0.2, 3]],
+        ['tanh', (t) => be.tanh(t), Math.tanh, [-4, 4]],
+        ['sigmoid', (t) => be.sigmoid(t), stable.sigmoid, [-8, 8]],
+        ['softplus', (t) => be.softplus(t), stable.softplus, [-8, 8]],
+        ['logSigmoid', (t) => be.logSigmoid(t), (x) => -stable.softplus(-x), [-8, 8]],
+      ];
+      for (const [name, op, reference, domain] of unary) {
+        it(`${name} on random shapes`, () =>
+          property(fc.tuple(shapeArb, fc.integer()), async ([shape, seed]) => {
+            const values = randomValues(seed, sizeOf(shape), domain);
+            await expectMatches(op(make(values, shape)), mapRef(ref(values, shape), reference));
+          }));
+      }
+    });
+
+    describe('elementwise binary maths with numpy broadcasting', () => {
+      const binary: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => number, Domain][] = [
+        ['add', (a, b) => be.add(a, b), (a, b) => a + b, [-3, 3]],
+        ['sub', (a, b) => be.sub(a, b), (a, b) => a - b, [-3, 3]],
+        ['mul', (a, b) => be.mul(a, b), (a, b) => a * b, [-3, 3]],
+        ['div', (a, b) => be.div(a, b), (a, b) => a / b, [0.25, 3]],
+        ['maximum', (a, b) => be.maximum(a, b), Math.max, [-3, 3]],
+        ['minimum', (a, b) => be.minimum(a, b), Math.min, [-3, 3]],
+        ['logaddexp', (a, b) => be.logaddexp(a, b), stable.logaddexp, [-6, 6]],
+      ];
+      for (const [name, op, reference, domain] of binary) {
+        it(`${name} on broadcasting shapes`, () =>
+          property(fc.tuple(broadcastPairArb, fc.integer()), async ([[shapeA, shapeB], seed]) => {
+            const a = randomValues(seed, sizeOf(shapeA), domain);
+            const b = randomValues(seed + 1, sizeOf(shapeB), domain);
+            await expectMatches(op(make(a, shapeA), make(b, shapeB)), zipRef([ref(a, shapeA), ref(b, shapeB)], reference));
+          }));
+      }
+
+      it('comparisons give exact 0/1 on broadcasting shapes', () =>
+        property(fc.tuple(broadcastPairArb, fc.integer()), async ([[shapeA, shapeB], seed]) => {
+          // Small integers so that equal values actually occur.
+          const a = randomValues(seed, sizeOf(shapeA), [0, 3]).map(Math.floor);
+          const b = randomValues(seed + 1, sizeOf(shapeB), [0, 3]).map(Math.floor);
+          const [ta, tb, ra, rb] = [make(a, shapeA), make(b, shapeB), ref(a, shapeA), ref(b, shapeB)];
+          await expectMatches(be.greater(ta, tb), zipRef([ra, rb], (x, y) => Number(x > y)), 0);
+          await expectMatches(be.less(ta, tb), zipRef([ra, rb], (x, y) => Number(x < y)), 0);
+          await expectMatches(be.equal(ta, tb), zipRef([ra, rb], (x, y) => Number(x === y)), 0);
+        }));
+
+      it('where selects elementwise across three broadcasting operands', () =>
+        property(fc.tuple(broadcastPairArb, fc.integer()), async ([[shapeA, shapeB], seed]) => {
+          const condition = randomValues(seed, sizeOf(shapeA), [0, 2]).map(Math.floor);
+          const b = randomValues(seed + 1, sizeOf(shapeB), [-3, 3]);
+          const expected = zipRef([ref(condition, shapeA), ref(b, shapeB)], (c, y) => (c !== 0 ? 5 : y));
+          await expectMatches(be.where(make(condition, shapeA), 5, make(b, shapeB)), expected, 0);
+        }));
+
+      it('accepts numbers as scalars on either side', async () => {
+        const t = make([1, 2, 3], [3]);
+        await expectMatches(be.sub(10, t), ref([9, 8, 7], [3]), 0);
+        await expectMatches(be.mul(t, 2), ref([2, 4, 6], [3]), 0);
+        await expectMatches(be.div(1, t), ref([1, 1 / 2, 1 / 3], [3]));
+      });
+
+      it('broadcasts rows (n) and (1, n) and columns (m, 1) against (m, n)', async () => {
+        const matrix = make([1, 2, 3, 4, 5, 6], [2, 3]);
+        await expectMatches(be.add(matrix, make([10, 20, 30], [3])), ref([11, 22, 33, 14, 25, 36], [2, 3]), 0);
+        await expectMatches(be.add(matrix, make([10, 20, 30], [1, 3])), ref([11, 22, 33, 14, 25, 36], [2, 3]), 0);
+        await expectMatches(be.mul(matrix, make([1, -1], [2, 1])), ref([1, 2, 3, -4, -5, -6], [2, 3]), 0);
+      });
+
+      it('rejects shapes that do not broadcast, naming both', () => {
+        expect(() => be.add(be.zeros([2, 3]), be.zeros([2]))).toThrow(ShapeError);
+        expect(() => be.mul(be.zeros([2, 3]), be.zeros([3, 3]))).toThrow(/mul: shapes \[2, 3\] and \[3, 3\] do not broadcast/);
+      });
+    });
+
+    describe('reductions', () => {
+      const reductionCase = fc.tuple(shapeArb, fc.integer(), fc.boolean(), fc.integer({ min: -1, max: 2 }));
+      /** An axis of `shape` or undefined (all axes), from a generated number. */
+      const pickAxis = (shape: readonly number[], n: number) => (n < 0 || shape.length === 0 ? undefined : n % shape.length);
+
+      it('sum and mean over any axis, with and without keepDims', () =>
+        property(reductionCase, async ([shape, seed, keepDims, axisChoice]) => {
+          const axis = pickAxis(shape, axisChoice);
+          const values = randomValues(seed, sizeOf(shape), [-3, 3]);
+          const x = ref(values, shape);
+          const sum = reduceRef(x, axis, keepDims, 0, (a, v) => a + v);
+          await expectMatches(be.sum(make(values, shape), axis, keepDims), sum);
+          const count = axis === undefined ? sizeOf(shape) : (shape[axis] as number);
+          const expectedMean = mapRef(sum, (s) => s / count);
+          if (count > 0) await expectMatches(be.mean(make(values, shape), axis, keepDims), expectedMean);
+        }));
+
+      it('max, min, logsumexp and variance over non-empty axes', () =>
+        property(reductionCase, async ([rawShape, seed, keepDims, axisChoice]) => {
+          const shape = rawShape.map((d) => Math.max(d, 1));
+          const axis = pickAxis(shape, axisChoice);
+          const values = randomValues(seed, sizeOf(shape), [-3, 3]);
+          const [x, t] = [ref(values, shape), make(values, shape)];
+          await expectMatches(be.max(t, axis, keepDims), reduceRef(x, axis, keepDims, -Infinity, Math.max), 0);
+          await expectMatches(be.min(t, axis, keepDims), reduceRef(x, axis, keepDims, Infinity, Math.min), 0);
+          const lse = reduceRef(mapRef(x, Math.exp), axis, keepDims, 0, (a, v) => a + v);
+          await expectMatches(be.logsumexp(t, axis, keepDims), mapRef(lse, Math.log));
+          const count = axis === undefined ? sizeOf(shape) : (shape[axis] as number);
+          const mean = reduceRef(x, axis, true, 0, (a, v) => a + v / count);
+          const squares = zipRef([x, mean], (v, m) => (v - m) ** 2);
+          const variance = reduceRef(squares, axis, keepDims, 0, (a, v) => a + v / count);
+          await expectMatches(be.variance(t, axis, keepDims), variance, options.tolerance * 10);
+        }));
+
+      it('argMax along an axis', () =>
+        property(fc.tuple(shapeArb, fc.integer(), fc.nat()), async ([rawShape, seed, axisChoice]) => {
+          const shape = rawShape.length === 0 ? [3] : rawShape.map((d) => Math.max(d, 1));
+          const axis = axisChoice % shape.length;
+          const values = randomValues(seed, sizeOf(shape), [-3, 3]);
+          await expectMatches(be.argMax(make(values, shape), axis), argMaxRef(ref(values, shape), axis), 0);
+        }));
+
+      it('sums over an empty axis give 0; max over one is an error', async () => {
+        await expectMatches(be.sum(be.zeros([0, 3]), 0), ref([0, 0, 0], [3]), 0);
+        expect(() => be.max(be.zeros([0, 3]), 0)).toThrow(ShapeError);
+        expect(() => be.sum(be.zeros([2, 3]), 2)).toThrow(/axis 2 is out of range for a tensor of rank 2/);
+      });
+
+      it('softmax and logSoftmax along the last axis', () =>
+        property(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer()), async ([rows, columns, seed]) => {
+          const values = randomValues(seed, rows * columns, [-6, 6]);
+          const x = ref(values, [rows, columns]);
+          const lse = reduceRef(mapRef(x, Math.exp), 1, true, 0, (a, v) => a + v);
+          const logSoftmax = zipRef([x, mapRef(lse, Math.log)], (v, l) => v - l);
+          await expectMatches(be.logSoftmax(make(values, [rows, columns])), logSoftmax);
+          await expectMatches(be.softmax(make(values, [rows, columns])), mapRef(logSoftmax, Math.exp));
+        }));
+    });
+
+    describe('matrix products', () => {
+      const side = fc.integer({ min: 0, max: options.maxMatmulSide });
+      it('all four transpose combinations on ragged sizes', () =>
+        property(fc.tuple(side, side, side, fc.boolean(), fc.boolean(), fc.integer()), async ([m, k, n, ta, tb, seed]) => {
+          const shapeA = ta ? [k, m] : [m, k];
+          const shapeB = tb ? [n, k] : [k, n];
+          const a = randomValues(seed, m * k, [-1, 1]);
+          const b = randomValues(seed + 1, k * n, [-1, 1]);
+          const product = be.matmul(make(a, shapeA), make(b, shapeB), { transposeA: ta, transposeB: tb });
+          const expected = matmulRef(ref(a, shapeA), ref(b, shapeB), ta, tb);
+          await expectMatches(product, expected, options.tolerance * (1 + Math.sqrt(k)));
+        }));
+
+      it('sizes that straddle the blocking: 1, 3, 17, 33, 255, 300', async () => {
+        for (const [m, k, n] of [
+          [1, 1, 1],
+          [3, 17, 33],
+          [17, 255, 3],
+          [33, 300, 17],
+        ] as const) {
+          const a = randomValues(m, m * k, [-1, 1]);
+          const b = randomValues(n, k * n, [-1, 1]);
+          const expected = matmulRef(ref(a, [m, k]), ref(b, [k, n]));
+          await expectMatches(be.matmul(make(a, [m, k]), make(b, [k, n])), expected, options.tolerance * (1 + Math.sqrt(k)));
+        }
+      });
+
+      it('meanOuter is aᵀb / batch and batchOuter the per-sample outer products', () =>
+        property(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer()), async ([batch, n, m, seed]) => {
+          const a = randomValues(seed, batch * n, [-1, 1]);
+          const b = randomValues(seed + 1, batch * m, [-1, 1]);
+          const [ra, rb] = [ref(a, [batch, n]), ref(b, [batch, m])];
+          const mean = mapRef(matmulRef(ra, rb, true, false), (v) => v / batch);
+          await expectMatches(be.meanOuter(make(a, [batch, n]), make(b, [batch, m])), mean);
+          const outer = zipRef([ref(a, [batch, n, 1]), ref(b, [batch, 1, m])], (x, y) => x * y);
+          await expectMatches(be.batchOuter(make(a, [batch, n]), make(b, [batch, m])), outer);
+        }));
+
+      it('rejects mismatched inner sizes, naming the shapes', () => {
+        expect(() => be.matmul(be.zeros([2, 3]), be.zeros([4, 5]))).toThrow(ShapeError);
+        expect(() => be.matmul(be.zeros([2, 3]), be.zeros([5, 4]), { transposeB: true })).toThrow(
+          /matmul: inner sizes differ: \[2, 3\] · \[5, 4\]ᵀ \(3 vs 4\)/,
+        );
+        expect(() => be.matmul(be.zeros([2]), be.zeros([2, 2]))).toThrow(/expected two matrices/);
+      });
+    });
+
+    describe('movement', () => {
+      it('reshape keeps row-major order; wrong sizes are refused', async () => {
+        const values = [1, 2, 3, 4, 5, 6];
+        await expectMatches(be.reshape(make(values, [2, 3]), [3, 2]), ref(values, [3, 2]), 0);
+        await expectMatches(be.reshape(make(values, [6]), [1, 6, 1]), ref(values, [1, 6, 1]), 0);
+        expect(() => be.reshape(make(values, [6]), [4, 2])).toThrow(ShapeError);
+      });
+
+      it('transpose, slice, concat and gather against the reference', () =>
+        property(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer()), async ([rows, columns, seed]) => {
+          const values = randomValues(seed, rows * columns, [-3, 3]);
+          const t = make(values, [rows, columns]);
+          const transposed = Float64Array.from({ length: rows * columns }, (_, i) => {
+            const [c, r] = [Math.floor(i / rows), i % rows];
+            return values[r * columns + c] as number;
+          });
+          await expectMatches(be.transpose(t), ref(transposed, [columns, rows]), 0);
+          const r0 = Math.floor(rows / 2);
+          const sliced = values.slice(r0 * columns);
+          await expectMatches(be.slice(t, [r0, 0], [-1, columns]), ref(sliced, [rows - r0, columns]), 0);
+          await expectMatches(be.concat([t, t], 0), ref([...values, ...values], [2 * rows, columns]), 0);
+          const indices = rows > 0 ? [rows - 1, 0, rows - 1] : [];
+          const gathered = indices.flatMap((r) => Array.from(values.slice(r * columns, (r + 1) * columns)));
+          await expectMatches(be.gather(t, indices), ref(gathered, [indices.length, columns]), 0);
+        }));
+
+      it('concat along columns and slices in the middle', async () => {
+        const a = make([1, 2, 3, 4], [2, 2]);
+        const b = make([5, 6], [2, 1]);
+        await expectMatches(be.concat([a, b], 1), ref([1, 2, 5, 3, 4, 6], [2, 3]), 0);
+        await expectMatches(be.slice(be.concat([a, b], -1), [0, 1], [2, 1]), ref([2, 4], [2, 1]), 0);
+      });
+
+      it('refuses out-of-range slices, concat mismatches and gather indices', () => {
+        const t = be.zeros([2, 3]);
+        expect(() => be.slice(t, [1, 0], [2, 3])).toThrow(ShapeError);
+        expect(() => be.concat([t, be.zeros([2, 2])], 0)).toThrow(/concat: tensor 1 has shape \[2, 2\]/);
+        expect(() => be.gather(t, [0, 2])).toThrow(/gather: index 2 at position 1 is outside \[0, 2\)/);
+        expect(() => be.transpose(be.zeros([2]))).toThrow(ShapeError);
+      });
+    });
+
+    describe('numerical stability at extreme inputs', () => {
+      it('sigmoid, softplus, logSigmoid stay finite and exact where the maths is', async () => {
+        const x = [-1000, -100, -20, 0, 1e-8, 20, 100, 1000];
+        const t = make(x, [8]);
+        await expectMatches(be.sigmoid(t), ref(x.map(stable.sigmoid), [8]));
+        await expectMatches(be.softplus(t), ref(x.map(stable.softplus), [8]));
+        await expectMatches(be.logSigmoid(t), ref(x.map((v) => -stable.softplus(-v)), [8]));
+      });
+
+      it('logaddexp, logsumexp and softmax do not overflow', async () => {
+        await expectMatches(be.logaddexp(make([1000, -1000, 0], [3]), make([1000, -1000, 1000], [3])), ref([1000 + Math.LN2, -1000 + Math.LN2, 1000], [3]));
+        await expectMatches(be.logsumexp(make([1000, 1000, -1000, -1000], [2, 2]), 1), ref([1000 + Math.LN2, -1000 + Math.LN2], [2]));
+        await expectMatches(be.softmax(make([1000, 0, -1000, -1000], [2, 2])), ref([1, 0, 0.5, 0.5], [2, 2]));
+      });
+
+      it('works on 1×1 tensors', async () => {
+        const one = make([2], [1, 1]);
+        await expectMatches(be.matmul(one, one), ref([4], [1, 1]), 0);
+        await expectMatches(be.logsumexp(one, 1), ref([2], [1]));
+        await expectMatches(be.softmax(one), ref([1], [1, 1]), 0);
+      });
+    });
+
+    describe('random numbers', () => {
+      it('the same seed gives the same samples, another seed others', async () => {
+        const draw = async (seed: number) => {
+          be.setSeed(seed);
+          return [
+            await be.read(be.randomUniform([50])),
+            await be.read(be.randomNormal([50])),
+            await be.read(be.bernoulli(be.fill([50], 0.5))),
+            await be.read(be.categorical(be.zeros([10, 5]))),
+          ];
+        };
+        const first = await draw(7);
+        expect(await draw(7)).toEqual(first);
+        expect((await draw(8))[0]).not.toEqual(first[0]);
+      });
+
+      it('uniform samples lie in [0, 1) with mean 1/2 and variance 1/12', async () => {
+        const n = options.samples;
+        const u = await be.read(be.randomUniform([n]));
+        expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
+        expect(Math.max(...u)).toBeLessThan(1);
+        const mean = u.reduce((a, b) => a + b, 0) / n;
+        const variance = u.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+        expect(Math.abs(mean - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / n));
+        expect(Math.abs(variance - 1 / 12)).toBeLessThan(5 * Math.sqrt(1 / 180 / n));
+      });
+
+      it('normal samples have mean 0, variance 1 and no fat tails', async () => {
+        const n = options.samples;
+        const z = await be.read(be.randomNormal([n]));
+        const mean = z.reduce((a, b) => a + b, 0) / n;
+        const variance = z.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+        expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(n));
+        expect(Math.abs(variance - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+        const beyond2 = z.filter((v) => Math.abs(v) > 2).length / n; // 4.55 % for a normal
+        expect(Math.abs(beyond2 - 0.0455)).toBeLessThan(5 * Math.sqrt((0.0455 * 0.9545) / n));
+      });
+
+      it('bernoulli column means match their probabilities', async () => {
+        const probabilities = [0, 0.05, 0.3, 0.5, 0.9, 1];
+        const rows = Math.floor(options.samples / probabilities.length);
+        const p = be.add(be.zeros([rows, probabilities.length]), make(probabilities, [probabilities.length]));
+        const samples = await be.read(be.sum(be.bernoulli(p), 0));
+        probabilities.forEach((q, j) => {
+          const mean = (samples[j] as number) / rows;
+          expect(Math.abs(mean - q), `column ${j}`).toBeLessThanOrEqual(5 * Math.sqrt((q * (1 - q)) / rows) + 1e-12);
+        });
+        const values = new Set(await be.read(be.bernoulli(p)));
+        expect([...values].every((v) => v === 0 || v === 1)).toBe(true);
+      });
+
+      it('categorical samples are one-hot with softmax frequencies (chi-square)', async () => {
+        const logits = [0, 1, 2, -1];
+        const rows = options.samples;
+        const t = be.add(be.zeros([rows, 4]), make(logits, [4]));
+        const samples = be.categorical(t);
+        const rowSums = await be.read(be.sum(samples, 1));
+        expect(rowSums.every((s) => s === 1)).toBe(true);
+        const counts = await be.read(be.sum(samples, 0));
+        const weights = logits.map(Math.exp);
+        const total = weights.reduce((a, b) => a + b, 0);
+        const chiSquare = weights.reduce((acc, w, j) => {
+          const expected = (rows * w) / total;
+          return acc + ((counts[j] as number) - expected) ** 2 / expected;
+        }, 0);
+        expect(chiSquare).toBeLessThan(30.7); // 3 degrees of freedom, p = 1e-6
+        const peaked = await be.read(be.categorical(make([0, 200, 0, -200, -200, 300], [2, 3])));
+        expect(Array.from(peaked)).toEqual([0, 1, 0, 0, 0, 1]);
+      });
+    });
+
+    describe('memory', () => {
+      it('composites and random ops leave no tensor behind besides their result', async () => {
+        const x = make(randomValues(3, 12, [-2, 2]), [3, 4]);
+        const [probabilities, positive] = [be.sigmoid(x), be.greater(x, 0)];
+        const before = be.numTensors();
+        const results = [
+          be.softplus(x),
+          be.logSigmoid(x),
+          be.logaddexp(x, 1),
+          be.logsumexp(x, 1),
+          be.softmax(x),
+          be.logSoftmax(x),
+          be.mean(x, 0),
+          be.variance(x),
+          be.clip(x, -1, 1),
+          be.meanOuter(x, x),
+          be.batchOuter(x, x),
+          be.bernoulli(probabilities),
+          be.categorical(x),
+          be.where(positive, x, 0),
+          be.gather(x, [0, 2]),
+        ];
+        expect(be.numTensors() - before).toBe(be.name === 'cpu' ? 0 : results.length);
+        be.dispose(results);
+      });
+
+      it('tidy frees intermediates and keeps what it returns', async () => {
+        const before = be.numTensors();
+        const kept = be.tidy(() => {
+          const a = be.randomUniform([4, 4]);
+          return be.sigmoid(be.matmul(a, a));
+        });
+        expect(be.numTensors() - before).toBe(be.name === 'cpu' ? 0 : 1);
+        expect(be.shape(kept)).toEqual([4, 4]);
+        be.dispose(kept);
+        expect(be.numTensors()).toBe(before);
+      });
+    });
+  });
+}
+
+/** Sizes that keep every backend's suite within seconds (software WebGPU runs a reduced set). */
+export const FULL_SUITE: SuiteOptions = { runs: 40, tolerance: 2e-6, maxMatmulSide: 40, samples: 20000 };
