@@ -21,13 +21,17 @@ export interface BackendSettings {
 /** Checks an untrusted backend name. */
 export function parseBackendName(value: unknown, where: string): BackendName {
   if (typeof value === 'string' && (BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
-  throw new ConfigError(`${where}: expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  throw new ConfigError(
+    `${where}: expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`,
+  );
 }
 
 /** Checks an untrusted tfjs device name. */
 export function parseTfjsDevice(value: unknown, where: string): TfjsDevice {
   if (typeof value === 'string' && (TFJS_DEVICES as readonly string[]).includes(value)) return value as TfjsDevice;
-  throw new ConfigError(`${where}: expected one of ${TFJS_DEVICES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  throw new ConfigError(
+    `${where}: expected one of ${TFJS_DEVICES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`,
+  );
 }
 
 function parseSeed(value: unknown, where: string): number {

@@ -12,10 +12,10 @@
  * @packageDocumentation
  */
 export { Backend } from './backend.js';
-export { CONFIG_FILE_NAME, resolveSettings, type BackendSettings } from './config.js';
+export { type BackendSettings, CONFIG_FILE_NAME, resolveSettings } from './config.js';
 export { CpuBackend } from './cpu/index.js';
 export { SeededRandom } from './random.js';
-export { be, current, ready, setSeed, use, type UseOptions } from './select.js';
+export { be, current, ready, setSeed, type UseOptions, use } from './select.js';
 export { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
 export type {
   BackendName,

@@ -25,9 +25,12 @@ let globalSeed: number | undefined;
 export async function use(name: BackendName, options: UseOptions = {}): Promise<Backend> {
   const seed = options.seed ?? globalSeed;
   if (options.device !== undefined && name !== 'tfjs') {
-    throw new ConfigError(`backends.use: only the 'tfjs' backend has devices, but '${name}' was given device '${options.device}'`);
+    throw new ConfigError(
+      `backends.use: only the 'tfjs' backend has devices, but '${name}' was given device '${options.device}'`,
+    );
   }
-  active = name === 'cpu' ? new CpuBackend(seed) : await TfjsBackend.create(options.device ?? 'cpu', { ...options, seed });
+  active =
+    name === 'cpu' ? new CpuBackend(seed) : await TfjsBackend.create(options.device ?? 'cpu', { ...options, seed });
   return active;
 }
 

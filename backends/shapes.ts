@@ -77,11 +77,7 @@ export function checkNonEmptyReduction(shape: Shape, axis: number | undefined, w
 }
 
 /** The dimensions `m, k, n` of `op(a)·op(b)`, or a ShapeError. */
-export function matmulDims(
-  a: Shape,
-  b: Shape,
-  options: MatmulOptions = {},
-): { m: number; k: number; n: number } {
+export function matmulDims(a: Shape, b: Shape, options: MatmulOptions = {}): { m: number; k: number; n: number } {
   if (a.length !== 2 || b.length !== 2) {
     throw new ShapeError(`matmul: expected two matrices, got ${formatShape(a)} and ${formatShape(b)}`);
   }

@@ -15,13 +15,8 @@ export interface Tensor {
 export type TensorLike = Tensor | number;
 
 /** What `tidy` may return: tensors anywhere inside arrays or plain objects, or nothing. */
-export type TensorContainer =
-  | void
-  | number
-  | string
-  | Tensor
-  | TensorContainer[]
-  | { [key: string]: TensorContainer };
+// biome-ignore lint/suspicious/noConfusingVoidType: a tidy callback may return nothing
+export type TensorContainer = void | number | string | Tensor | TensorContainer[] | { [key: string]: TensorContainer };
 
 /** Options of a matrix product. */
 export interface MatmulOptions {
@@ -40,7 +35,7 @@ export type TfjsDevice = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 /**
  * The primitive tensor operations an implementation must provide. Everything else
  * (stable composites such as softplus or logsumexp) is composed from these once, in
- * {@link BaseBackend}, and a backend may override a composite only for speed.
+ * {@link Backend}, and a backend may override a composite only for speed.
  *
  * Every tensor is float32 and row-major. Binary operations broadcast like numpy: shapes are
  * aligned on the right and a size-1 axis stretches (so a row `(n)` or `(1, n)` and a column

@@ -322,7 +322,8 @@ export class CpuBackend extends Backend {
       for (let l = 0; l < length; l++) {
         const source = (o * length + l) * inner;
         const target = o * inner;
-        for (let i = 0; i < inner; i++) totals[target + i] = (totals[target + i] as number) + (x.data[source + i] as number);
+        for (let i = 0; i < inner; i++)
+          totals[target + i] = (totals[target + i] as number) + (x.data[source + i] as number);
       }
     }
     return wrap(Float32Array.from(totals), reducedShape(x.shape, resolved, keepDims));
@@ -415,7 +416,8 @@ export class CpuBackend extends Backend {
 
   categorical(logits: Tensor): Tensor {
     const x = unwrap(logits);
-    if (x.dimension !== 2) throw new ShapeError(`categorical: expected (batch, categories), got ${formatShape(x.shape)}`);
+    if (x.dimension !== 2)
+      throw new ShapeError(`categorical: expected (batch, categories), got ${formatShape(x.shape)}`);
     const [rows, categories] = x.shape as [number, number];
     const out = new Float32Array(x.size);
     const weights = new Float64Array(categories);

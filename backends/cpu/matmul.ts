@@ -75,6 +75,7 @@ function packPanels(
 }
 
 /** Adds the 4×4 product of one row panel and one column panel over `depth` into C. */
+// biome-ignore format: the 4×4 register tile reads best as a grid
 function microKernel(
   packedA: Float32Array,
   packedB: Float32Array,

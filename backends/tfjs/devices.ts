@@ -106,5 +106,7 @@ async function installNodeWebGpu(options: TfjsDeviceOptions): Promise<void> {
     Object.defineProperty(scope.navigator, 'gpu', { value: chosen, configurable: true });
     return;
   }
-  throw new Error(`no WebGPU adapter found (Dawn options tried: ${candidates.map((c) => `[${c.dawnOptions}]`).join(', ')})`);
+  throw new Error(
+    `no WebGPU adapter found (Dawn options tried: ${candidates.map((c) => `[${c.dawnOptions}]`).join(', ')})`,
+  );
 }

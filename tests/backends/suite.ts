@@ -8,17 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Shape, Tensor } from '../../backends/index.js';
 import { SeededRandom } from '../../backends/index.js';
 import { ConfigError, ShapeError } from '../../errors/index.js';
-import {
-  argMaxRef,
-  matmulRef,
-  mapRef,
-  type RefArray,
-  reduceRef,
-  ref,
-  sizeOf,
-  stable,
-  zipRef,
-} from './reference.js';
+import { argMaxRef, mapRef, matmulRef, type RefArray, reduceRef, ref, sizeOf, stable, zipRef } from './reference.js';
 
 /** How hard to push a backend (software WebGPU is slow, so it runs fewer cases). */
 export interface SuiteOptions {
@@ -159,7 +149,10 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           property(fc.tuple(broadcastPairArb, fc.integer()), async ([[shapeA, shapeB], seed]) => {
             const a = randomValues(seed, sizeOf(shapeA), domain);
             const b = randomValues(seed + 1, sizeOf(shapeB), domain);
-            await expectMatches(op(make(a, shapeA), make(b, shapeB)), zipRef([ref(a, shapeA), ref(b, shapeB)], reference));
+            await expectMatches(
+              op(make(a, shapeA), make(b, shapeB)),
+              zipRef([ref(a, shapeA), ref(b, shapeB)], reference),
+            );
           }));
       }
 
@@ -169,9 +162,21 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           const a = randomValues(seed, sizeOf(shapeA), [0, 3]).map(Math.floor);
           const b = randomValues(seed + 1, sizeOf(shapeB), [0, 3]).map(Math.floor);
           const [ta, tb, ra, rb] = [make(a, shapeA), make(b, shapeB), ref(a, shapeA), ref(b, shapeB)];
-          await expectMatches(be.greater(ta, tb), zipRef([ra, rb], (x, y) => Number(x > y)), 0);
-          await expectMatches(be.less(ta, tb), zipRef([ra, rb], (x, y) => Number(x < y)), 0);
-          await expectMatches(be.equal(ta, tb), zipRef([ra, rb], (x, y) => Number(x === y)), 0);
+          await expectMatches(
+            be.greater(ta, tb),
+            zipRef([ra, rb], (x, y) => Number(x > y)),
+            0,
+          );
+          await expectMatches(
+            be.less(ta, tb),
+            zipRef([ra, rb], (x, y) => Number(x < y)),
+            0,
+          );
+          await expectMatches(
+            be.equal(ta, tb),
+            zipRef([ra, rb], (x, y) => Number(x === y)),
+            0,
+          );
         }));
 
       it('where selects elementwise across three broadcasting operands', () =>
@@ -198,14 +203,17 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
 
       it('rejects shapes that do not broadcast, naming both', () => {
         expect(() => be.add(be.zeros([2, 3]), be.zeros([2]))).toThrow(ShapeError);
-        expect(() => be.mul(be.zeros([2, 3]), be.zeros([3, 3]))).toThrow(/mul: shapes \[2, 3\] and \[3, 3\] do not broadcast/);
+        expect(() => be.mul(be.zeros([2, 3]), be.zeros([3, 3]))).toThrow(
+          /mul: shapes \[2, 3\] and \[3, 3\] do not broadcast/,
+        );
       });
     });
 
     describe('reductions', () => {
       const reductionCase = fc.tuple(shapeArb, fc.integer(), fc.boolean(), fc.integer({ min: -1, max: 2 }));
       /** An axis of `shape` or undefined (all axes), from a generated number. */
-      const pickAxis = (shape: readonly number[], n: number) => (n < 0 || shape.length === 0 ? undefined : n % shape.length);
+      const pickAxis = (shape: readonly number[], n: number) =>
+        n < 0 || shape.length === 0 ? undefined : n % shape.length;
 
       it('sum and mean over any axis, with and without keepDims', () =>
         property(reductionCase, async ([shape, seed, keepDims, axisChoice]) => {
@@ -251,28 +259,34 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
       });
 
       it('softmax and logSoftmax along the last axis', () =>
-        property(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer()), async ([rows, columns, seed]) => {
-          const values = randomValues(seed, rows * columns, [-6, 6]);
-          const x = ref(values, [rows, columns]);
-          const lse = reduceRef(mapRef(x, Math.exp), 1, true, 0, (a, v) => a + v);
-          const logSoftmax = zipRef([x, mapRef(lse, Math.log)], (v, l) => v - l);
-          await expectMatches(be.logSoftmax(make(values, [rows, columns])), logSoftmax);
-          await expectMatches(be.softmax(make(values, [rows, columns])), mapRef(logSoftmax, Math.exp));
-        }));
+        property(
+          fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer()),
+          async ([rows, columns, seed]) => {
+            const values = randomValues(seed, rows * columns, [-6, 6]);
+            const x = ref(values, [rows, columns]);
+            const lse = reduceRef(mapRef(x, Math.exp), 1, true, 0, (a, v) => a + v);
+            const logSoftmax = zipRef([x, mapRef(lse, Math.log)], (v, l) => v - l);
+            await expectMatches(be.logSoftmax(make(values, [rows, columns])), logSoftmax);
+            await expectMatches(be.softmax(make(values, [rows, columns])), mapRef(logSoftmax, Math.exp));
+          },
+        ));
     });
 
     describe('matrix products', () => {
       const side = fc.integer({ min: 0, max: options.maxMatmulSide });
       it('all four transpose combinations on ragged sizes', () =>
-        property(fc.tuple(side, side, side, fc.boolean(), fc.boolean(), fc.integer()), async ([m, k, n, ta, tb, seed]) => {
-          const shapeA = ta ? [k, m] : [m, k];
-          const shapeB = tb ? [n, k] : [k, n];
-          const a = randomValues(seed, m * k, [-1, 1]);
-          const b = randomValues(seed + 1, k * n, [-1, 1]);
-          const product = be.matmul(make(a, shapeA), make(b, shapeB), { transposeA: ta, transposeB: tb });
-          const expected = matmulRef(ref(a, shapeA), ref(b, shapeB), ta, tb);
-          await expectMatches(product, expected, options.tolerance * (1 + Math.sqrt(k)));
-        }));
+        property(
+          fc.tuple(side, side, side, fc.boolean(), fc.boolean(), fc.integer()),
+          async ([m, k, n, ta, tb, seed]) => {
+            const shapeA = ta ? [k, m] : [m, k];
+            const shapeB = tb ? [n, k] : [k, n];
+            const a = randomValues(seed, m * k, [-1, 1]);
+            const b = randomValues(seed + 1, k * n, [-1, 1]);
+            const product = be.matmul(make(a, shapeA), make(b, shapeB), { transposeA: ta, transposeB: tb });
+            const expected = matmulRef(ref(a, shapeA), ref(b, shapeB), ta, tb);
+            await expectMatches(product, expected, options.tolerance * (1 + Math.sqrt(k)));
+          },
+        ));
 
       it('sizes that straddle the blocking: 1, 3, 17, 33, 255, 300', async () => {
         for (const [m, k, n] of [
@@ -284,20 +298,32 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           const a = randomValues(m, m * k, [-1, 1]);
           const b = randomValues(n, k * n, [-1, 1]);
           const expected = matmulRef(ref(a, [m, k]), ref(b, [k, n]));
-          await expectMatches(be.matmul(make(a, [m, k]), make(b, [k, n])), expected, options.tolerance * (1 + Math.sqrt(k)));
+          await expectMatches(
+            be.matmul(make(a, [m, k]), make(b, [k, n])),
+            expected,
+            options.tolerance * (1 + Math.sqrt(k)),
+          );
         }
       });
 
       it('meanOuter is aᵀb / batch and batchOuter the per-sample outer products', () =>
-        property(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer()), async ([batch, n, m, seed]) => {
-          const a = randomValues(seed, batch * n, [-1, 1]);
-          const b = randomValues(seed + 1, batch * m, [-1, 1]);
-          const [ra, rb] = [ref(a, [batch, n]), ref(b, [batch, m])];
-          const mean = mapRef(matmulRef(ra, rb, true, false), (v) => v / batch);
-          await expectMatches(be.meanOuter(make(a, [batch, n]), make(b, [batch, m])), mean);
-          const outer = zipRef([ref(a, [batch, n, 1]), ref(b, [batch, 1, m])], (x, y) => x * y);
-          await expectMatches(be.batchOuter(make(a, [batch, n]), make(b, [batch, m])), outer);
-        }));
+        property(
+          fc.tuple(
+            fc.integer({ min: 1, max: 6 }),
+            fc.integer({ min: 0, max: 5 }),
+            fc.integer({ min: 0, max: 5 }),
+            fc.integer(),
+          ),
+          async ([batch, n, m, seed]) => {
+            const a = randomValues(seed, batch * n, [-1, 1]);
+            const b = randomValues(seed + 1, batch * m, [-1, 1]);
+            const [ra, rb] = [ref(a, [batch, n]), ref(b, [batch, m])];
+            const mean = mapRef(matmulRef(ra, rb, true, false), (v) => v / batch);
+            await expectMatches(be.meanOuter(make(a, [batch, n]), make(b, [batch, m])), mean);
+            const outer = zipRef([ref(a, [batch, n, 1]), ref(b, [batch, 1, m])], (x, y) => x * y);
+            await expectMatches(be.batchOuter(make(a, [batch, n]), make(b, [batch, m])), outer);
+          },
+        ));
 
       it('rejects mismatched inner sizes, naming the shapes', () => {
         expect(() => be.matmul(be.zeros([2, 3]), be.zeros([4, 5]))).toThrow(ShapeError);
@@ -317,22 +343,25 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
       });
 
       it('transpose, slice, concat and gather against the reference', () =>
-        property(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer()), async ([rows, columns, seed]) => {
-          const values = randomValues(seed, rows * columns, [-3, 3]);
-          const t = make(values, [rows, columns]);
-          const transposed = Float64Array.from({ length: rows * columns }, (_, i) => {
-            const [c, r] = [Math.floor(i / rows), i % rows];
-            return values[r * columns + c] as number;
-          });
-          await expectMatches(be.transpose(t), ref(transposed, [columns, rows]), 0);
-          const r0 = Math.floor(rows / 2);
-          const sliced = values.slice(r0 * columns);
-          await expectMatches(be.slice(t, [r0, 0], [-1, columns]), ref(sliced, [rows - r0, columns]), 0);
-          await expectMatches(be.concat([t, t], 0), ref([...values, ...values], [2 * rows, columns]), 0);
-          const indices = rows > 0 ? [rows - 1, 0, rows - 1] : [];
-          const gathered = indices.flatMap((r) => Array.from(values.slice(r * columns, (r + 1) * columns)));
-          await expectMatches(be.gather(t, indices), ref(gathered, [indices.length, columns]), 0);
-        }));
+        property(
+          fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer()),
+          async ([rows, columns, seed]) => {
+            const values = randomValues(seed, rows * columns, [-3, 3]);
+            const t = make(values, [rows, columns]);
+            const transposed = Float64Array.from({ length: rows * columns }, (_, i) => {
+              const [c, r] = [Math.floor(i / rows), i % rows];
+              return values[r * columns + c] as number;
+            });
+            await expectMatches(be.transpose(t), ref(transposed, [columns, rows]), 0);
+            const r0 = Math.floor(rows / 2);
+            const sliced = values.slice(r0 * columns);
+            await expectMatches(be.slice(t, [r0, 0], [-1, columns]), ref(sliced, [rows - r0, columns]), 0);
+            await expectMatches(be.concat([t, t], 0), ref([...values, ...values], [2 * rows, columns]), 0);
+            const indices = rows > 0 ? [rows - 1, 0, rows - 1] : [];
+            const gathered = indices.flatMap((r) => Array.from(values.slice(r * columns, (r + 1) * columns)));
+            await expectMatches(be.gather(t, indices), ref(gathered, [indices.length, columns]), 0);
+          },
+        ));
 
       it('concat along columns and slices in the middle', async () => {
         const a = make([1, 2, 3, 4], [2, 2]);
@@ -356,12 +385,24 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         const t = make(x, [8]);
         await expectMatches(be.sigmoid(t), ref(x.map(stable.sigmoid), [8]));
         await expectMatches(be.softplus(t), ref(x.map(stable.softplus), [8]));
-        await expectMatches(be.logSigmoid(t), ref(x.map((v) => -stable.softplus(-v)), [8]));
+        await expectMatches(
+          be.logSigmoid(t),
+          ref(
+            x.map((v) => -stable.softplus(-v)),
+            [8],
+          ),
+        );
       });
 
       it('logaddexp, logsumexp and softmax do not overflow', async () => {
-        await expectMatches(be.logaddexp(make([1000, -1000, 0], [3]), make([1000, -1000, 1000], [3])), ref([1000 + Math.LN2, -1000 + Math.LN2, 1000], [3]));
-        await expectMatches(be.logsumexp(make([1000, 1000, -1000, -1000], [2, 2]), 1), ref([1000 + Math.LN2, -1000 + Math.LN2], [2]));
+        await expectMatches(
+          be.logaddexp(make([1000, -1000, 0], [3]), make([1000, -1000, 1000], [3])),
+          ref([1000 + Math.LN2, -1000 + Math.LN2, 1000], [3]),
+        );
+        await expectMatches(
+          be.logsumexp(make([1000, 1000, -1000, -1000], [2, 2]), 1),
+          ref([1000 + Math.LN2, -1000 + Math.LN2], [2]),
+        );
         await expectMatches(be.softmax(make([1000, 0, -1000, -1000], [2, 2])), ref([1, 0, 0.5, 0.5], [2, 2]));
       });
 
@@ -468,6 +509,29 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         ];
         expect(be.numTensors() - before).toBe(be.name === 'cpu' ? 0 : results.length);
         be.dispose(results);
+      });
+
+      it("the tensor count is flat across 1,000 tidy'd training-like steps", async () => {
+        let weights = be.keep(be.mul(be.randomNormal([6, 4]), 0.1));
+        const visible = be.bernoulli(be.fill([8, 6], 0.5));
+        const [visibleBias, hiddenBias] = [be.zeros([6]), be.zeros([4])];
+        const step = () =>
+          be.tidy(() => {
+            const hidden = be.bernoulli(be.sigmoid(be.add(be.matmul(visible, weights), hiddenBias)));
+            const model = be.sigmoid(be.add(be.matmul(hidden, weights, { transposeB: true }), visibleBias));
+            const gradient = be.sub(be.meanOuter(visible, hidden), be.meanOuter(model, hidden));
+            return be.add(weights, be.mul(gradient, 0.01));
+          });
+        const replaceWeights = () => {
+          const next = step();
+          be.dispose(weights);
+          weights = next;
+        };
+        replaceWeights();
+        const baseline = be.numTensors();
+        for (let i = 0; i < 1000; i++) replaceWeights();
+        expect(be.numTensors()).toBe(baseline);
+        expect((await be.read(weights)).every(Number.isFinite)).toBe(true);
       });
 
       it('tidy frees intermediates and keeps what it returns', async () => {
