@@ -151,6 +151,11 @@ export abstract class Backend implements BackendPrimitives {
     return this.tidy(() => this.sub(t, this.logsumexp(t, axis, true)));
   }
 
+  /** −1, 0 or 1 by the sign of each value. */
+  sign(t: Tensor): Tensor {
+    return this.tidy(() => this.sub(this.greater(t, 0), this.less(t, 0)));
+  }
+
   /** Values limited to [low, high]. */
   clip(t: Tensor, low: number, high: number): Tensor {
     return this.tidy(() => this.minimum(this.maximum(t, low), high));

@@ -15,8 +15,9 @@ export interface Tensor {
 export type TensorLike = Tensor | number;
 
 /** What `tidy` may return: tensors anywhere inside arrays or plain objects, or nothing. */
-// biome-ignore lint/suspicious/noConfusingVoidType: a tidy callback may return nothing
-export type TensorContainer = void | number | string | Tensor | TensorContainer[] | { [key: string]: TensorContainer };
+export type TensorContainer =
+  // biome-ignore lint/suspicious/noConfusingVoidType: a tidy callback may return nothing
+  void | number | string | Tensor | readonly TensorContainer[] | { readonly [key: string]: TensorContainer };
 
 /** Options of a matrix product. */
 export interface MatmulOptions {

@@ -1,0 +1,84 @@
+import { be, type Tensor } from '../backends/index.js';
+import { ShapeError } from '../errors/index.js';
+import {
+  biasedField,
+  type InverseTemperature,
+  Layer,
+  linearEnergy,
+  MOMENT_SHRINKAGE,
+  negativeBatchMean,
+  sumXLogX,
+} from './layer.js';
+import type { ParameterTensors } from './parameters.js';
+
+/** Most units a layer may have for {@link Layer.enumerateStates} (2²⁰ states). */
+const MAX_ENUMERATED_UNITS = 20;
+
+/**
+ * Binary units x ∈ {0, 1} with bias `loc` (a): `H(x) = −aᵀx`, `p(x=1 | φ) = σ(β(a + φ))`.
+ */
+export class BernoulliLayer extends Layer {
+  readonly type = 'bernoulli' as const;
+  readonly discrete = true;
+
+  /** @param numUnits - number of units */
+  constructor(numUnits: number) {
+    super(numUnits, ['loc']);
+  }
+
+  energy(units: Tensor): Tensor {
+    return linearEnergy(units, this.param('loc'));
+  }
+
+  conditionalMean(field: Tensor, beta: InverseTemperature = 1): Tensor {
+    return be.tidy(() => be.sigmoid(biasedField(field, this.param('loc'), beta)));
+  }
+
+  conditionalMode(field: Tensor): Tensor {
+    return be.tidy(() => be.greater(be.add(field, this.param('loc')), 0));
+  }
+
+  conditionalSample(field: Tensor, beta: InverseTemperature = 1): Tensor {
+    return be.tidy(() => be.bernoulli(this.conditionalMean(field, beta)));
+  }
+
+  logPartition(field: Tensor, beta: InverseTemperature = 1): Tensor {
+    return be.tidy(() => be.sum(be.softplus(biasedField(field, this.param('loc'), beta)), 1));
+  }
+
+  derivatives(units: Tensor, _field: Tensor, rowWeights?: Tensor): ParameterTensors {
+    return { loc: negativeBatchMean(units, rowWeights) };
+  }
+
+  conditionalDerivatives(field: Tensor, rowWeights?: Tensor): ParameterTensors {
+    return { loc: be.tidy(() => negativeBatchMean(this.conditionalMean(field), rowWeights)) };
+  }
+
+  meanFieldFreeEnergy(mean: Tensor): Tensor {
+    return be.tidy(() =>
+      be.add(linearEnergy(mean, this.param('loc')), be.add(sumXLogX(mean), sumXLogX(be.sub(1, mean)))),
+    );
+  }
+
+  enumerateStates(): Tensor {
+    const n = this.numUnits;
+    if (n > MAX_ENUMERATED_UNITS) {
+      throw new ShapeError(`${this.describe()}: too many units to enumerate (${n} > ${MAX_ENUMERATED_UNITS})`);
+    }
+    const count = 2 ** n;
+    const values = new Float32Array(count * n);
+    // Row s holds the binary digits of s, most significant first.
+    for (let s = 0; s < count; s++) {
+      for (let i = 0; i < n; i++) values[s * n + i] = (s >> (n - 1 - i)) & 1;
+    }
+    return be.tensor(values, [count, n]);
+  }
+
+  initializeFromMoments(mean: Float64Array): void {
+    const loc = Float32Array.from(mean, (m) => {
+      const p = (1 - MOMENT_SHRINKAGE) * m + MOMENT_SHRINKAGE * 0.5;
+      return Math.log(p / (1 - p));
+    });
+    this.setParam('loc', be.tensor(loc));
+  }
+}

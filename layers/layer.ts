@@ -1,0 +1,151 @@
+import type { Tensor, TensorLike } from '../backends/index.js';
+import { be } from '../backends/index.js';
+import type { PenaltyConfig } from '../penalties/index.js';
+import { type ParameterTensors, Parametrized } from './parameters.js';
+
+/** The kinds of layer, as saved in `model.json`. */
+export type LayerType = 'bernoulli' | 'gaussian' | 'onehot';
+
+/** An inverse temperature β: a number, or a tensor (batch, 1) with one β per sample. */
+export type InverseTemperature = TensorLike;
+
+/** A layer's description, as saved in `model.json`. */
+export interface LayerConfig {
+  readonly type: LayerType;
+  readonly units: number;
+  readonly fixedParams: readonly string[];
+  readonly penalties: Readonly<Record<string, PenaltyConfig>>;
+}
+
+/** Shrinkage toward an uninformative value applied when initializing from data moments (as Paysage). */
+export const MOMENT_SHRINKAGE = 0.01;
+
+/**
+ * A layer of units. Its energy `H(x)` and rescale function `r(x)` enter the model energy
+ * `E = Σ H_i(x_i) − Σ r(x_{i−1})ᵀ W_i r(x_i)`. Everything a layer needs from its neighbours
+ * is the **field** `φ = Σ_neighbours r(x_j) W` (batch, numUnits), so that the unit's
+ * Boltzmann weight at inverse temperature β is `exp(−β (H(x) − r(x)·φ))`.
+ *
+ * Parameters are vectors (numUnits); all methods take and return batches (batch, numUnits).
+ */
+export abstract class Layer extends Parametrized {
+  /** The kind of layer. */
+  abstract readonly type: LayerType;
+  /** Whether the units take finitely many values (so states can be enumerated). */
+  abstract readonly discrete: boolean;
+
+  /** @param numUnits - number of units @param paramNames - names of the (numUnits) parameters */
+  protected constructor(
+    readonly numUnits: number,
+    paramNames: readonly string[],
+  ) {
+    super(Object.fromEntries(paramNames.map((name) => [name, [numUnits]])));
+    for (const name of paramNames) this.setParam(name, be.zeros([numUnits]));
+  }
+
+  describe(): string {
+    return `${this.constructor.name}(${this.numUnits})`;
+  }
+
+  /** The layer's own energy H(x). @param units - (batch, numUnits) @returns (batch) */
+  abstract energy(units: Tensor): Tensor;
+
+  /** The rescaled units r(x) that couple to the weights (identity unless Gaussian). @param units - (batch, numUnits) */
+  rescale(units: Tensor): Tensor {
+    return units;
+  }
+
+  /** E[x | φ] at inverse temperature β. @param field - (batch, numUnits) @returns (batch, numUnits) */
+  abstract conditionalMean(field: Tensor, beta?: InverseTemperature): Tensor;
+
+  /** The most probable x given φ. @param field - (batch, numUnits) @returns (batch, numUnits) */
+  abstract conditionalMode(field: Tensor, beta?: InverseTemperature): Tensor;
+
+  /** A sample of x ~ p(x | φ) at inverse temperature β. @param field - (batch, numUnits) @returns (batch, numUnits) */
+  abstract conditionalSample(field: Tensor, beta?: InverseTemperature): Tensor;
+
+  /**
+   * ln ∫ exp(−β (H(x) − r(x)·φ)) dx over the whole layer (the units are independent given φ).
+   * @param field - (batch, numUnits) @returns (batch)
+   */
+  abstract logPartition(field: Tensor, beta?: InverseTemperature): Tensor;
+
+  /**
+   * Mean over the batch of ∂E/∂θ for each parameter θ, where E includes the coupling
+   * `−r(x)·φ` (it depends on θ through r for Gaussian units).
+   * @param units - (batch, numUnits) @param field - (batch, numUnits)
+   * @param rowWeights - (batch) weights summing to 1 that replace the plain mean
+   * @returns each (numUnits)
+   */
+  abstract derivatives(units: Tensor, field: Tensor, rowWeights?: Tensor): ParameterTensors;
+
+  /**
+   * Mean over the batch of E[∂E/∂θ] with x ~ p(x | φ) at β = 1 (equal to −∂ ln Z(φ)/∂θ).
+   * @param field - (batch, numUnits) @param rowWeights - (batch) weights replacing the plain mean
+   * @returns each (numUnits)
+   */
+  abstract conditionalDerivatives(field: Tensor, rowWeights?: Tensor): ParameterTensors;
+
+  /**
+   * E_q[H(x)] − S(q) for the factorized distribution q with means `mean` (and, for Gaussian
+   * units, the layer's variance): this layer's part of the mean-field free energy.
+   * @param mean - (batch, numUnits) @returns (batch)
+   */
+  abstract meanFieldFreeEnergy(mean: Tensor): Tensor;
+
+  /** Random states drawn from the layer with no field. @returns (batchSize, numUnits) */
+  randomState(batchSize: number): Tensor {
+    return be.tidy(() => this.conditionalSample(be.zeros([batchSize, this.numUnits])));
+  }
+
+  /** Every state of a discrete layer, one per row. @returns (numStates, numUnits) */
+  abstract enumerateStates(): Tensor;
+
+  /**
+   * Sets the parameters so that, with no field, the units have (roughly) these moments,
+   * shrunk by {@link MOMENT_SHRINKAGE} toward an uninformative value. Mutates the layer.
+   * @param mean - (numUnits) @param variance - (numUnits)
+   */
+  abstract initializeFromMoments(mean: Float64Array, variance: Float64Array): void;
+
+  /** The layer's description for `model.json`. */
+  toConfig(): LayerConfig {
+    return {
+      type: this.type,
+      units: this.numUnits,
+      fixedParams: this.fixedParams,
+      penalties: Object.fromEntries(
+        [...this.penalties].map(([name, p]) => [name, { type: p.type, coefficient: p.coefficient }]),
+      ),
+    };
+  }
+}
+
+/** `loc + φ`, the total field on each unit. @param field - (batch, numUnits) @param loc - (numUnits) */
+export function biasedField(field: Tensor, loc: Tensor, beta: InverseTemperature = 1): Tensor {
+  return be.tidy(() => be.mul(be.add(field, loc), beta));
+}
+
+/**
+ * Mean over the batch (axis 0), or the weighted sum `Σ_b w_b t_b` when row weights are given.
+ * @param t - (batch, n) @param rowWeights - (batch), summing to 1 @returns (n)
+ */
+export function batchMean(t: Tensor, rowWeights?: Tensor): Tensor {
+  if (rowWeights === undefined) return be.mean(t, 0);
+  return be.tidy(() => be.sum(be.mul(t, be.reshape(rowWeights, [be.shape(rowWeights)[0] as number, 1])), 0));
+}
+
+/** `−mean(x, 0)`, the derivative of `−locᵀx` averaged over a batch. @param units - (batch, numUnits) */
+export function negativeBatchMean(units: Tensor, rowWeights?: Tensor): Tensor {
+  return be.tidy(() => be.neg(batchMean(units, rowWeights)));
+}
+
+/** Σ_units of `−locᵀx` per sample. @param units - (batch, numUnits) @returns (batch) */
+export function linearEnergy(units: Tensor, loc: Tensor): Tensor {
+  return be.tidy(() => be.neg(be.sum(be.mul(units, loc), 1)));
+}
+
+/** Σ x ln x per sample, with 0 ln 0 = 0. @param p - (batch, n) values in [0, 1] @returns (batch) */
+export function sumXLogX(p: Tensor): Tensor {
+  return be.tidy(() => be.sum(be.mul(p, be.log(be.maximum(p, 1e-30))), 1));
+}

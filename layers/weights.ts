@@ -1,0 +1,86 @@
+import { be, type Tensor } from '../backends/index.js';
+import type { PenaltyConfig } from '../penalties/index.js';
+import { type ParameterTensors, Parametrized } from './parameters.js';
+
+/** A weights matrix's description, as saved in `model.json`. */
+export interface WeightsConfig {
+  readonly shape: readonly [number, number];
+  readonly fixedParams: readonly string[];
+  readonly penalties: Readonly<Record<string, PenaltyConfig>>;
+}
+
+/** Standard deviation of freshly made weights, N(0, 0.01²) as Hinton's guide suggests. */
+export const INITIAL_WEIGHT_STD = 0.01;
+
+/**
+ * The coupling between two layers: parameter `matrix` W (numLower, numUpper) with energy
+ * `−r(lower)ᵀ W r(upper)` per sample.
+ */
+export class Weights extends Parametrized {
+  /**
+   * @param numLower - units of the lower layer @param numUpper - units of the upper layer
+   * @param initial - `'random'`: N(0, 0.01²) samples of the backend's seeded generator; `'zeros'`
+   */
+  constructor(
+    readonly numLower: number,
+    readonly numUpper: number,
+    initial: 'random' | 'zeros' = 'random',
+  ) {
+    super({ matrix: [numLower, numUpper] });
+    const shape = [numLower, numUpper];
+    this.setParam(
+      'matrix',
+      initial === 'zeros' ? be.zeros(shape) : be.tidy(() => be.mul(be.randomNormal(shape), INITIAL_WEIGHT_STD)),
+    );
+  }
+
+  describe(): string {
+    return `Weights(${this.numLower}, ${this.numUpper})`;
+  }
+
+  /** W. @returns (numLower, numUpper) */
+  get matrix(): Tensor {
+    return this.param('matrix');
+  }
+
+  /** −r(lower)ᵀ W r(upper) per sample. @param lower - (batch, numLower) rescaled @param upper - (batch, numUpper) rescaled @returns (batch) */
+  energy(lower: Tensor, upper: Tensor): Tensor {
+    return be.tidy(() => be.neg(be.sum(be.mul(be.matmul(lower, this.matrix), upper), 1)));
+  }
+
+  /**
+   * Mean over the batch of ∂E/∂W = −r(lower) r(upper)ᵀ (or the weighted sum with `rowWeights`).
+   * @param lower - (batch, numLower) rescaled @param upper - (batch, numUpper) rescaled
+   * @param rowWeights - (batch), summing to 1 @returns matrix (numLower, numUpper)
+   */
+  derivatives(lower: Tensor, upper: Tensor, rowWeights?: Tensor): ParameterTensors {
+    return {
+      matrix: be.tidy(() => {
+        if (rowWeights === undefined) return be.neg(be.meanOuter(lower, upper));
+        const weighted = be.mul(lower, be.reshape(rowWeights, [be.shape(rowWeights)[0] as number, 1]));
+        return be.neg(be.matmul(weighted, upper, { transposeA: true }));
+      }),
+    };
+  }
+
+  /** The field on the upper layer, r(lower) W. @param lower - (batch, numLower) rescaled @returns (batch, numUpper) */
+  fieldUp(lower: Tensor): Tensor {
+    return be.matmul(lower, this.matrix);
+  }
+
+  /** The field on the lower layer, r(upper) Wᵀ. @param upper - (batch, numUpper) rescaled @returns (batch, numLower) */
+  fieldDown(upper: Tensor): Tensor {
+    return be.matmul(upper, this.matrix, { transposeB: true });
+  }
+
+  /** The weights' description for `model.json`. */
+  toConfig(): WeightsConfig {
+    return {
+      shape: [this.numLower, this.numUpper],
+      fixedParams: this.fixedParams,
+      penalties: Object.fromEntries(
+        [...this.penalties].map(([name, p]) => [name, { type: p.type, coefficient: p.coefficient }]),
+      ),
+    };
+  }
+}

@@ -1,0 +1,350 @@
+import { be, type Tensor } from '../backends/index.js';
+import { ConfigError, ShapeError } from '../errors/index.js';
+import type { InverseTemperature, Layer, ParameterTensors } from '../layers/index.js';
+import { Weights } from '../layers/index.js';
+import type { Parametrized } from '../layers/parameters.js';
+import { State } from './state.js';
+
+/** The weights between layer `lower` and layer `upper = lower + 1`. */
+export interface Connection {
+  readonly lower: number;
+  readonly upper: number;
+  readonly weights: Weights;
+}
+
+/** Options of the iterations over layers. */
+export interface ChainOptions {
+  /** Inverse temperature: a number or (batch, 1). Default 1. */
+  readonly beta?: InverseTemperature;
+  /** Layers that keep their values (e.g. `[0]` to clamp the visible units to data). */
+  readonly clamped?: readonly number[];
+}
+
+/** Per-parameter gradients of a model: one set per layer and one per connection (fixed parameters omitted). */
+export type Gradient = {
+  readonly layers: readonly ParameterTensors[];
+  readonly weights: readonly ParameterTensors[];
+};
+
+/** One parameter of a model under its saved name, e.g. `layers.0.loc` or `connections.0.W`. */
+export interface NamedParameter {
+  readonly key: string;
+  readonly owner: Parametrized;
+  readonly name: string;
+}
+
+type UnitUpdate = 'sample' | 'mean' | 'mode';
+
+/**
+ * A Boltzmann machine of any depth: a chain of layers `x_0 = v, x_1, …, x_L` with weights
+ * between consecutive layers, energy `E = Σ H_i(x_i) − Σ r(x_{i−1})ᵀ W_i r(x_i)`. Two layers
+ * make an RBM (a Bernoulli visible and a Gaussian hidden layer with fixed parameters make a
+ * Hopfield model); three or more a deep Boltzmann machine.
+ */
+export class BoltzmannMachine {
+  /** The layers, visible first. */
+  readonly layers: readonly Layer[];
+  /** `connections[i]` couples layers i and i + 1. */
+  readonly connections: readonly Connection[];
+
+  /**
+   * @param layers - at least two layers, visible first
+   * @param options - `weights`: `'random'` (N(0, 0.01²), default) or `'zeros'`
+   */
+  constructor(layers: readonly Layer[], options: { readonly weights?: 'random' | 'zeros' } = {}) {
+    if (layers.length < 2) {
+      throw new ConfigError(`BoltzmannMachine: expected at least 2 layers, got ${layers.length}`);
+    }
+    this.layers = [...layers];
+    this.connections = this.layers.slice(1).map((upperLayer, i) => ({
+      lower: i,
+      upper: i + 1,
+      weights: new Weights((this.layers[i] as Layer).numUnits, upperLayer.numUnits, options.weights),
+    }));
+  }
+
+  /** Number of layers. */
+  get numLayers(): number {
+    return this.layers.length;
+  }
+
+  /** Layer `index`. */
+  layer(index: number): Layer {
+    const layer = this.layers[index];
+    if (layer === undefined) throw new ShapeError(`model has no layer ${index} (it has ${this.numLayers})`);
+    return layer;
+  }
+
+  /** Every parameter with its saved name (`layers.0.loc`, `connections.0.W`, …). */
+  namedParameters(): NamedParameter[] {
+    const layerParams = this.layers.flatMap((layer, i) =>
+      layer.paramNames.map((name) => ({ key: `layers.${i}.${name}`, owner: layer as Parametrized, name })),
+    );
+    const weightParams = this.connections.map((c, i) => ({
+      key: `connections.${i}.W`,
+      owner: c.weights as Parametrized,
+      name: 'matrix',
+    }));
+    return [...layerParams, ...weightParams];
+  }
+
+  /**
+   * The field on layer `index` from its neighbours, Σ r(x_j) W (oriented).
+   * @param units - one (batch, numUnits_j) tensor per layer @returns (batch, numUnits_index)
+   */
+  fieldOn(index: number, units: readonly (Tensor | undefined)[]): Tensor {
+    this.layer(index);
+    const neighbour = (i: number): Tensor => {
+      const value = units[i];
+      if (value === undefined) throw new ShapeError(`fieldOn(${index}): layer ${i} has no units`);
+      return this.layer(i).rescale(value);
+    };
+    return be.tidy(() => {
+      const below = this.connections[index - 1];
+      const above = this.connections[index];
+      const parts = [
+        ...(below ? [below.weights.fieldUp(neighbour(index - 1))] : []),
+        ...(above ? [above.weights.fieldDown(neighbour(index + 1))] : []),
+      ];
+      return parts.reduce((total, part) => be.add(total, part));
+    });
+  }
+
+  /** E(x) for each sample of a state. @returns (batch) */
+  jointEnergy(state: State): Tensor {
+    this.checkState(state);
+    return be.tidy(() => {
+      let energy = this.layers.reduce<Tensor>(
+        (total, layer, i) => be.add(total, layer.energy(state.getLayer(i))),
+        be.zeros([state.batchSize]),
+      );
+      for (const { lower, upper, weights } of this.connections) {
+        const rescaledLower = this.layer(lower).rescale(state.getLayer(lower));
+        const rescaledUpper = this.layer(upper).rescale(state.getLayer(upper));
+        energy = be.add(energy, weights.energy(rescaledLower, rescaledUpper));
+      }
+      return energy;
+    });
+  }
+
+  /**
+   * The free energy of visible configurations, `F(v) = −ln Σ_h exp(−βE(v, h))`: exact for two
+   * layers (the hidden units are summed out analytically); for deeper models the mean-field
+   * bound `F_MF(v) = E_q[E] − S(q) ≥ F(v)` (β = 1), with q the fixed point of
+   * `meanFieldSteps` mean-field iterations with v clamped.
+   * @param visible - (batch, numVisible) @returns (batch)
+   */
+  marginalFreeEnergy(visible: Tensor, options: { beta?: InverseTemperature; meanFieldSteps?: number } = {}): Tensor {
+    const beta = options.beta ?? 1;
+    this.checkVisible(visible);
+    if (this.numLayers === 2) {
+      return be.tidy(() => {
+        const visibleEnergy = be.mul(
+          this.layer(0).energy(visible),
+          typeof beta === 'number' ? beta : be.reshape(beta, [-1]),
+        );
+        const field = this.connections[0]?.weights.fieldUp(this.layer(0).rescale(visible)) as Tensor;
+        return be.sub(visibleEnergy, this.layer(1).logPartition(field, beta));
+      });
+    }
+    if (beta !== 1)
+      throw new ConfigError('marginalFreeEnergy: the mean-field bound of a deep model supports only beta = 1');
+    const start = this.stateFromVisible(visible);
+    const fixedPoint = this.meanFieldIteration(options.meanFieldSteps ?? 50, start, { clamped: [0] });
+    const freeEnergy = be.tidy(() => {
+      let total = this.layer(0).energy(visible);
+      for (let i = 1; i < this.numLayers; i++)
+        total = be.add(total, this.layer(i).meanFieldFreeEnergy(fixedPoint.getLayer(i)));
+      for (const { lower, upper, weights } of this.connections) {
+        const rescaledLower = this.layer(lower).rescale(fixedPoint.getLayer(lower));
+        const rescaledUpper = this.layer(upper).rescale(fixedPoint.getLayer(upper));
+        total = be.add(total, weights.energy(rescaledLower, rescaledUpper));
+      }
+      return total;
+    });
+    this.disposeCreated([start, fixedPoint], [visible]);
+    return freeEnergy;
+  }
+
+  /**
+   * A state with `visible` and each hidden layer set to its conditional mean given the layer
+   * below (one upward pass, the usual start for mean-field iterations).
+   * @param visible - (batch, numVisible)
+   */
+  stateFromVisible(visible: Tensor): State {
+    this.checkVisible(visible);
+    const units = be.tidy(() => {
+      const out: Tensor[] = [visible];
+      for (const { lower, upper, weights } of this.connections) {
+        const field = weights.fieldUp(this.layer(lower).rescale(out[lower] as Tensor));
+        out.push(this.layer(upper).conditionalMean(field));
+      }
+      return out;
+    });
+    return new State(units);
+  }
+
+  /** Random units for every layer, drawn from each layer with no field. */
+  randomState(batchSize: number): State {
+    return new State(this.layers.map((layer) => layer.randomState(batchSize)));
+  }
+
+  /**
+   * `steps` sweeps of block Gibbs sampling: odd layers given their neighbours, then even
+   * layers; clamped layers keep their values. Returns a new state.
+   */
+  markovChain(steps: number, state: State, options: ChainOptions = {}): State {
+    return this.iterate('sample', steps, state, options);
+  }
+
+  /** `steps` sweeps replacing each layer by its conditional mean (odd layers, then even). */
+  meanFieldIteration(steps: number, state: State, options: ChainOptions = {}): State {
+    return this.iterate('mean', steps, state, options);
+  }
+
+  /** `steps` sweeps replacing each layer by its most probable value given its neighbours. */
+  deterministicIteration(steps: number, state: State, options: ChainOptions = {}): State {
+    return this.iterate('mode', steps, state, options);
+  }
+
+  /**
+   * Reconstructions of `visible`: the hidden layers from the data (mean-field for deep
+   * models), the first hidden layer sampled (`method: 'sample'`, default) or kept at its mean
+   * (`'mean'`), then the visible layer's conditional mean given it.
+   * @param visible - (batch, numVisible) @returns a state whose visible layer is the reconstruction
+   */
+  computeReconstructions(
+    visible: Tensor,
+    options: { method?: 'sample' | 'mean'; meanFieldSteps?: number } = {},
+  ): State {
+    const upward = this.stateFromVisible(visible);
+    const posterior =
+      this.numLayers > 2 ? this.meanFieldIteration(options.meanFieldSteps ?? 10, upward, { clamped: [0] }) : upward;
+    const units = be.tidy(() => {
+      const hidden =
+        options.method === 'mean'
+          ? posterior.getLayer(1)
+          : this.layer(1).conditionalSample(this.fieldOn(1, posterior.units));
+      const withHidden = posterior.units.map((u, i) => (i === 1 ? hidden : u));
+      const reconstruction = this.layer(0).conditionalMean(this.fieldOn(0, withHidden));
+      return withHidden.map((u, i) => (i === 0 ? reconstruction : u));
+    });
+    const result = new State(units);
+    this.disposeCreated([upward, posterior], [visible, ...units]);
+    return result;
+  }
+
+  /**
+   * The gradient `⟨∂E/∂θ⟩_data − ⟨∂E/∂θ⟩_model` (of the negative log-likelihood, so optimizers
+   * descend it) plus each penalty's gradient. Fixed parameters are left out.
+   * @param dataState - units from the data (visible clamped) @param modelState - units from the model
+   */
+  gradient(dataState: State, modelState: State): Gradient {
+    this.checkState(dataState);
+    this.checkState(modelState);
+    const layers = this.layers.map((layer, i) =>
+      be.tidy(() => {
+        const positive = layer.derivatives(dataState.getLayer(i), this.fieldOn(i, dataState.units));
+        const negative = layer.derivatives(modelState.getLayer(i), this.fieldOn(i, modelState.units));
+        return this.combine(layer, positive, negative);
+      }),
+    );
+    const weights = this.connections.map(({ lower, upper, weights: w }) =>
+      be.tidy(() => {
+        const rescaled = (state: State) =>
+          [this.layer(lower).rescale(state.getLayer(lower)), this.layer(upper).rescale(state.getLayer(upper))] as const;
+        const positive = w.derivatives(...rescaled(dataState));
+        const negative = w.derivatives(...rescaled(modelState));
+        return this.combine(w, positive, negative);
+      }),
+    );
+    return { layers, weights };
+  }
+
+  /** Sum of every attached penalty's value, a scalar tensor. */
+  penaltyValue(): Tensor {
+    return be.tidy(() =>
+      [...this.layers, ...this.connections.map((c) => c.weights)].reduce<Tensor>(
+        (total, owner) => be.add(total, owner.penaltyValue()),
+        be.zeros([]),
+      ),
+    );
+  }
+
+  /** Frees every parameter tensor (tfjs). */
+  dispose(): void {
+    for (const owner of [...this.layers, ...this.connections.map((c) => c.weights)]) owner.dispose();
+  }
+
+  private combine(owner: Parametrized, positive: ParameterTensors, negative: ParameterTensors): ParameterTensors {
+    return Object.fromEntries(
+      owner.trainableParams.map((name) => [
+        name,
+        owner.penalize(name, be.sub(positive[name] as Tensor, negative[name] as Tensor)),
+      ]),
+    );
+  }
+
+  private iterate(update: UnitUpdate, steps: number, state: State, options: ChainOptions): State {
+    this.checkState(state);
+    if (!Number.isInteger(steps) || steps < 0)
+      throw new ConfigError(`expected a non-negative whole number of steps, got ${steps}`);
+    const clamped = new Set(options.clamped ?? []);
+    const beta = options.beta ?? 1;
+    const odd = this.layers.map((_, i) => i).filter((i) => i % 2 === 1 && !clamped.has(i));
+    const even = this.layers.map((_, i) => i).filter((i) => i % 2 === 0 && !clamped.has(i));
+    let units = [...state.units];
+    for (let step = 0; step < steps; step++) {
+      const next = be.tidy(() => {
+        const out = [...units];
+        for (const group of [odd, even]) {
+          for (const i of group) out[i] = this.updateLayer(update, i, out, beta);
+        }
+        return out;
+      });
+      for (const t of units) if (!next.includes(t) && !state.units.includes(t)) be.dispose(t);
+      units = next;
+    }
+    return new State(units);
+  }
+
+  private updateLayer(update: UnitUpdate, index: number, units: readonly Tensor[], beta: InverseTemperature): Tensor {
+    const layer = this.layer(index);
+    const field = this.fieldOn(index, units);
+    if (update === 'sample') return layer.conditionalSample(field, beta);
+    if (update === 'mean') return layer.conditionalMean(field, beta);
+    return layer.conditionalMode(field, beta);
+  }
+
+  /** Frees the tensors of intermediate states that are not among `keep`. */
+  private disposeCreated(states: readonly State[], keep: readonly Tensor[]): void {
+    const seen = new Set<Tensor>(keep);
+    for (const state of states) {
+      for (const t of state.units) {
+        if (!seen.has(t)) be.dispose(t);
+        seen.add(t);
+      }
+    }
+  }
+
+  private checkVisible(visible: Tensor): void {
+    const shape = be.shape(visible);
+    const numVisible = this.layer(0).numUnits;
+    if (shape.length !== 2 || shape[1] !== numVisible) {
+      throw new ShapeError(`visible units: expected (batch, ${numVisible}), got [${shape.join(', ')}]`);
+    }
+  }
+
+  private checkState(state: State): void {
+    if (state.units.length !== this.numLayers) {
+      throw new ShapeError(`State: expected ${this.numLayers} layers, got ${state.units.length}`);
+    }
+    state.units.forEach((u, i) => {
+      const shape = be.shape(u);
+      const n = this.layer(i).numUnits;
+      if (shape.length !== 2 || shape[1] !== n) {
+        throw new ShapeError(`State layer ${i}: expected (batch, ${n}), got [${shape.join(', ')}]`);
+      }
+    });
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Exact computations on tiny models by enumeration: log Z, marginal free energies,
+ * log-likelihoods, the exact gradient of the log-likelihood and the full joint distribution.
+ * Discrete layers are enumerated; Gaussian layers are integrated analytically given their
+ * neighbours (so two Gaussian layers may not be adjacent unless one is clamped). The cost is
+ * the product of the discrete layers' state counts: keep them to a few thousand.
+ * @packageDocumentation
+ */
+import { be, type Tensor } from '../backends/index.js';
+import { ConfigError, ShapeError } from '../errors/index.js';
+import type { ParameterTensors } from '../layers/index.js';
+import type { BoltzmannMachine, Gradient } from './boltzmann-machine.js';
+
+/** Most rows (clamped samples × enumerated configurations) an enumeration may build. */
+export const MAX_ENUMERATED_ROWS = 1 << 22;
+
+/** The enumerated configurations of a model with some layers clamped. */
+interface Enumeration {
+  readonly batch: number;
+  readonly configurations: number;
+  /** Per layer: (batch · configurations, numUnits) rows, or undefined for integrated Gaussian layers. */
+  readonly units: readonly (Tensor | undefined)[];
+  /** Per layer: whether it is integrated analytically. */
+  readonly integrated: readonly boolean[];
+  /** −E with integrated layers summed out, per row. (batch, configurations) */
+  readonly logWeights: Tensor;
+}
+
+function enumerate(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>): Enumeration {
+  const batches = [...clamped.values()].map((t) => be.shape(t)[0] as number);
+  const batch = batches[0] ?? 1;
+  if (batches.some((b) => b !== batch))
+    throw new ShapeError(`exact: clamped layers have different batch sizes ${batches.join(', ')}`);
+  const integrated = model.layers.map((layer, i) => !clamped.has(i) && !layer.discrete);
+  integrated.forEach((isIntegrated, i) => {
+    if (isIntegrated && integrated[i + 1]) {
+      throw new ConfigError(
+        `exact: layers ${i} and ${i + 1} are both Gaussian and unclamped; they cannot be integrated together`,
+      );
+    }
+  });
+  const enumerated = model.layers.map((layer, i) =>
+    !clamped.has(i) && layer.discrete ? layer.enumerateStates() : undefined,
+  );
+  const counts = enumerated.map((states) => (states ? (be.shape(states)[0] as number) : 1));
+  const configurations = counts.reduce((a, b) => a * b, 1);
+  if (batch * configurations > MAX_ENUMERATED_ROWS) {
+    throw new ShapeError(
+      `exact: ${batch} samples × ${configurations} configurations exceed ${MAX_ENUMERATED_ROWS} rows; use a smaller model`,
+    );
+  }
+  const rows = batch * configurations;
+  // Mixed radix: the last enumerated layer varies fastest.
+  const strides = counts.map((_, i) => counts.slice(i + 1).reduce((a, b) => a * b, 1));
+  const units = model.layers.map((_, i) => {
+    const clampedUnits = clamped.get(i);
+    const states = enumerated[i];
+    if (clampedUnits)
+      return be.gather(
+        clampedUnits,
+        Int32Array.from({ length: rows }, (_, r) => Math.floor(r / configurations)),
+      );
+    if (!states) return undefined;
+    const stride = strides[i] as number;
+    const count = counts[i] as number;
+    const picks = Int32Array.from({ length: rows }, (_, r) => Math.floor((r % configurations) / stride) % count);
+    return be.gather(states, picks);
+  });
+  be.dispose(enumerated.filter((t): t is Tensor => t !== undefined));
+  const logWeights = be.tidy(() => {
+    let total = be.zeros([rows]);
+    model.layers.forEach((layer, i) => {
+      const own = units[i];
+      total = own ? be.sub(total, layer.energy(own)) : be.add(total, layer.logPartition(model.fieldOn(i, units)));
+    });
+    for (const { lower, upper, weights } of model.connections) {
+      const [l, u] = [units[lower], units[upper]];
+      if (l && u) total = be.sub(total, weights.energy(model.layer(lower).rescale(l), model.layer(upper).rescale(u)));
+    }
+    return be.reshape(total, [batch, configurations]);
+  });
+  return { batch, configurations, units, integrated, logWeights };
+}
+
+function disposeEnumeration(enumeration: Enumeration): void {
+  be.dispose([enumeration.logWeights, ...enumeration.units.filter((t): t is Tensor => t !== undefined)]);
+}
+
+function withEnumeration<T>(
+  model: BoltzmannMachine,
+  clamped: ReadonlyMap<number, Tensor>,
+  fn: (e: Enumeration) => T,
+): T {
+  const enumeration = enumerate(model, clamped);
+  try {
+    return fn(enumeration);
+  } finally {
+    disposeEnumeration(enumeration);
+  }
+}
+
+/** ln Z = ln Σ_x exp(−E(x)) (Gaussian layers integrated). @returns a scalar tensor */
+export function exactLogPartition(model: BoltzmannMachine): Tensor {
+  return withEnumeration(model, new Map(), (e) => be.logsumexp(e.logWeights));
+}
+
+/** F(v) = −ln Σ_h exp(−E(v, h)), exactly. @param visible - (batch, numVisible) @returns (batch) */
+export function exactFreeEnergy(model: BoltzmannMachine, visible: Tensor): Tensor {
+  return withEnumeration(model, new Map([[0, visible]]), (e) => be.tidy(() => be.neg(be.logsumexp(e.logWeights, 1))));
+}
+
+/** ln p(v) = −F(v) − ln Z, exactly. @param visible - (batch, numVisible) @returns (batch) */
+export function exactLogLikelihood(model: BoltzmannMachine, visible: Tensor): Tensor {
+  const logZ = exactLogPartition(model);
+  const freeEnergy = exactFreeEnergy(model, visible);
+  const result = be.tidy(() => be.sub(be.neg(freeEnergy), logZ));
+  be.dispose([logZ, freeEnergy]);
+  return result;
+}
+
+/** E[∂E/∂θ] for every parameter under the enumeration's distribution (mean over its clamped samples). */
+function expectedDerivatives(model: BoltzmannMachine, e: Enumeration): Gradient {
+  return be.tidy((): Gradient => {
+    const rowWeights = be.div(be.reshape(be.softmax(e.logWeights, 1), [e.batch * e.configurations]), e.batch);
+    // Integrated layers enter fields and weight derivatives through E[x | φ] (they do so linearly).
+    const filled = e.units.map((u, i) => u ?? model.layer(i).conditionalMean(model.fieldOn(i, e.units)));
+    const layers = model.layers.map((layer, i) => {
+      const field = model.fieldOn(i, filled);
+      return e.integrated[i]
+        ? layer.conditionalDerivatives(field, rowWeights)
+        : layer.derivatives(filled[i] as Tensor, field, rowWeights);
+    });
+    const weights = model.connections.map(({ lower, upper, weights: w }) =>
+      w.derivatives(
+        model.layer(lower).rescale(filled[lower] as Tensor),
+        model.layer(upper).rescale(filled[upper] as Tensor),
+        rowWeights,
+      ),
+    );
+    return { layers, weights };
+  });
+}
+
+function subtract(a: ParameterTensors, b: ParameterTensors): ParameterTensors {
+  return Object.fromEntries(Object.keys(a).map((name) => [name, be.sub(a[name] as Tensor, b[name] as Tensor)]));
+}
+
+/**
+ * The exact gradient of the mean negative log-likelihood of `visible`,
+ * `⟨∂E/∂θ⟩_data − ⟨∂E/∂θ⟩_model` (the CD-∞ limit), for every parameter (fixed ones
+ * included, penalties excluded). @param visible - (batch, numVisible)
+ */
+export function exactGradient(model: BoltzmannMachine, visible: Tensor): Gradient {
+  const positive = withEnumeration(model, new Map([[0, visible]]), (e) => expectedDerivatives(model, e));
+  const negative = withEnumeration(model, new Map(), (e) => expectedDerivatives(model, e));
+  const gradient = be.tidy(
+    (): Gradient => ({
+      layers: positive.layers.map((p, i) => subtract(p, negative.layers[i] as ParameterTensors)),
+      weights: positive.weights.map((p, i) => subtract(p, negative.weights[i] as ParameterTensors)),
+    }),
+  );
+  for (const g of [positive, negative]) be.dispose([...g.layers, ...g.weights].flatMap((p) => Object.values(p)));
+  return gradient;
+}
+
+/**
+ * Every joint configuration of an all-discrete model with its exact log-probability.
+ * @returns units: one (numConfigurations, numUnits_i) tensor per layer; logProbability (numConfigurations)
+ */
+export function exactJointDistribution(model: BoltzmannMachine): { units: Tensor[]; logProbability: Tensor } {
+  const gaussian = model.layers.findIndex((layer) => !layer.discrete);
+  if (gaussian >= 0)
+    throw new ConfigError(`exactJointDistribution: layer ${gaussian} is continuous; every layer must be discrete`);
+  const enumeration = enumerate(model, new Map());
+  const logProbability = be.tidy(() =>
+    be.reshape(be.logSoftmax(enumeration.logWeights, 1), [enumeration.configurations]),
+  );
+  be.dispose(enumeration.logWeights);
+  return { units: enumeration.units as Tensor[], logProbability };
+}

@@ -1,0 +1,186 @@
+import { be, type Tensor } from '../backends/index.js';
+import { ConfigError, DataError, ShapeError } from '../errors/index.js';
+import type { BoltzmannMachine } from './boltzmann-machine.js';
+
+/** Visible data for initialization: one tensor (samples, numVisible) or batches of them. */
+export type VisibleData = Tensor | Iterable<Tensor> | AsyncIterable<Tensor>;
+
+/** The initialization methods (Paysage's). */
+export type InitializationMethod = 'hinton' | 'glorotNormal' | 'stddev' | 'pca';
+
+const METHODS: readonly InitializationMethod[] = ['hinton', 'glorotNormal', 'stddev', 'pca'];
+
+/** Mean, variance and second moments of the visible data, accumulated in float64 over batches. */
+interface DataMoments {
+  readonly count: number;
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  /** Σ v vᵀ / count, only when asked for (pca). (numVisible, numVisible) row-major */
+  readonly secondMoment?: Float64Array;
+}
+
+async function* batchesOf(data: VisibleData): AsyncGenerator<Tensor> {
+  if (typeof (data as AsyncIterable<Tensor>)[Symbol.asyncIterator] === 'function') {
+    yield* data as AsyncIterable<Tensor>;
+  } else if (typeof (data as Iterable<Tensor>)[Symbol.iterator] === 'function') {
+    yield* data as Iterable<Tensor>;
+  } else {
+    yield data as Tensor;
+  }
+}
+
+/** Streams over `data` once, accumulating moments (Chan et al.'s pairwise update for the variance). */
+export async function dataMoments(
+  data: VisibleData,
+  numVisible: number,
+  withSecondMoment = false,
+): Promise<DataMoments> {
+  const mean = new Float64Array(numVisible);
+  const m2 = new Float64Array(numVisible);
+  const second = withSecondMoment ? new Float64Array(numVisible * numVisible) : undefined;
+  let count = 0;
+  for await (const batch of batchesOf(data)) {
+    const shape = be.shape(batch);
+    if (shape.length !== 2 || shape[1] !== numVisible) {
+      throw new ShapeError(
+        `initialize: expected data batches of shape (batch, ${numVisible}), got [${shape.join(', ')}]`,
+      );
+    }
+    const rows = shape[0] as number;
+    if (rows === 0) continue;
+    const values = await be.read(batch);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new DataError(
+        `initialize: data row ${count + Math.floor(bad / numVisible)}, column ${bad % numVisible} is ${values[bad]}`,
+      );
+    }
+    for (let j = 0; j < numVisible; j++) {
+      let batchMean = 0;
+      for (let r = 0; r < rows; r++) batchMean += values[r * numVisible + j] as number;
+      batchMean /= rows;
+      let batchM2 = 0;
+      for (let r = 0; r < rows; r++) batchM2 += ((values[r * numVisible + j] as number) - batchMean) ** 2;
+      const delta = batchMean - (mean[j] as number);
+      const total = count + rows;
+      mean[j] = (mean[j] as number) + (delta * rows) / total;
+      m2[j] = (m2[j] as number) + batchM2 + (delta * delta * count * rows) / total;
+    }
+    if (second) {
+      const product = await be.read(be.tidy(() => be.matmul(batch, batch, { transposeA: true })));
+      for (let i = 0; i < second.length; i++) second[i] = (second[i] as number) + (product[i] as number);
+    }
+    count += rows;
+  }
+  if (count === 0) throw new DataError('initialize: the data has no samples');
+  if (second) for (let i = 0; i < second.length; i++) second[i] = (second[i] as number) / count;
+  return { count, mean, variance: m2.map((v) => v / count), ...(second && { secondMoment: second }) };
+}
+
+/**
+ * Initializes a model from data (mutates it), with Paysage's methods:
+ * - `hinton`: weights N(0, 0.01²); visible parameters from the data moments; hidden untouched.
+ * - `glorotNormal`: weights N(0, 2/(n_lower + n_upper)); visible from the data moments.
+ * - `stddev`: as glorotNormal, with the first weights' rows scaled by the visible standard deviations.
+ * - `pca`: the first weights are the top principal directions of the data, each scaled by
+ *   its standard deviation (normalized) and the Glorot factor; needs numVisible ≥ numHidden.
+ */
+export async function initializeModel(
+  model: BoltzmannMachine,
+  data: VisibleData,
+  method: InitializationMethod = 'hinton',
+): Promise<void> {
+  if (!METHODS.includes(method)) {
+    throw new ConfigError(
+      `initialize: method: expected one of ${METHODS.map((m) => `'${m}'`).join(', ')}, got '${method}'`,
+    );
+  }
+  const visible = model.layer(0);
+  const moments = await dataMoments(data, visible.numUnits, method === 'pca');
+  visible.initializeFromMoments(moments.mean, moments.variance);
+  for (const [i, { weights }] of model.connections.entries()) {
+    const { numLower, numUpper } = weights;
+    const scale = method === 'hinton' ? 0.01 : Math.sqrt(2 / (numLower + numUpper));
+    if (i === 0 && method === 'pca') {
+      weights.setParam('matrix', await principalWeights(moments, numUpper, scale));
+      continue;
+    }
+    const rowScale =
+      i === 0 && method === 'stddev' ? be.tensor(Float32Array.from(moments.variance, Math.sqrt), [numLower, 1]) : 1;
+    weights.setParam(
+      'matrix',
+      be.tidy(() => be.mul(be.mul(be.randomNormal([numLower, numUpper]), rowScale), scale)),
+    );
+    if (typeof rowScale !== 'number') be.dispose(rowScale);
+  }
+}
+
+/** glorot · √n · (std_k / ‖std‖) · q_k for the top `k` principal directions q_k of the data. @returns (n, k) */
+async function principalWeights(moments: DataMoments, k: number, glorot: number): Promise<Tensor> {
+  const n = moments.mean.length;
+  if (n < k) throw new ConfigError(`initialize: pca needs at least as many visible (${n}) as hidden units (${k})`);
+  const covariance = new Float32Array(n * n);
+  const second = moments.secondMoment as Float64Array;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      covariance[i * n + j] = (second[i * n + j] as number) - (moments.mean[i] as number) * (moments.mean[j] as number);
+    }
+  }
+  const { directions, variances } = await topEigenvectors(covariance, n, k);
+  const std = variances.map((v) => Math.sqrt(Math.max(v, 0) + 1e-8));
+  const norm = Math.sqrt(std.reduce((a, s) => a + s * s, 0));
+  const scaled = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++)
+      scaled[i * k + c] = glorot * Math.sqrt(n) * ((std[c] as number) / norm) * (directions[i * k + c] as number);
+  }
+  return be.tensor(scaled, [n, k]);
+}
+
+/**
+ * The top `k` eigenvectors (as columns of an (n, k) row-major array) and eigenvalues of a
+ * symmetric positive semi-definite matrix, by orthogonal (subspace) iteration: products on
+ * the backend, Gram–Schmidt in float64 on the host.
+ */
+export async function topEigenvectors(
+  matrix: Float32Array,
+  n: number,
+  k: number,
+  iterations = 100,
+): Promise<{ directions: Float64Array; variances: Float64Array }> {
+  const a = be.tensor(matrix, [n, n]);
+  const readBack = async (t: Tensor) => {
+    const values = Float64Array.from(await be.read(t));
+    be.dispose(t);
+    return values;
+  };
+  let q = orthonormalize(await readBack(be.randomNormal([n, k])), n, k);
+  for (let it = 0; it < iterations; it++) {
+    q = orthonormalize(await readBack(be.tidy(() => be.matmul(a, be.tensor(q, [n, k])))), n, k);
+  }
+  const variances = await readBack(
+    be.tidy(() => {
+      const basis = be.tensor(q, [n, k]);
+      return be.sum(be.mul(basis, be.matmul(a, basis)), 0);
+    }),
+  );
+  be.dispose(a);
+  return { directions: q, variances };
+}
+
+/** Modified Gram–Schmidt on the columns of an (n, k) row-major array. */
+function orthonormalize(columns: Float64Array, n: number, k: number): Float64Array {
+  for (let c = 0; c < k; c++) {
+    for (let p = 0; p < c; p++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += (columns[i * k + c] as number) * (columns[i * k + p] as number);
+      for (let i = 0; i < n; i++)
+        columns[i * k + c] = (columns[i * k + c] as number) - dot * (columns[i * k + p] as number);
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += (columns[i * k + c] as number) ** 2;
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < n; i++) columns[i * k + c] = (columns[i * k + c] as number) / norm;
+  }
+  return columns;
+}

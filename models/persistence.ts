@@ -1,0 +1,192 @@
+/**
+ * Saving and loading models: a directory with `model.json` (format, layers, connections,
+ * fixed parameters, penalties, metadata) and `params.safetensors` (every parameter, float32,
+ * named `layers.<i>.<param>` and `connections.<i>.W` with W of shape [numLower, numUpper]).
+ *
+ * Saving writes a complete new directory beside the target, then swaps it in (the old one
+ * is renamed to `<dir>.previous` and removed once the new one is in place), so an interrupted
+ * save never leaves a half-written model: loading falls back to `<dir>.previous` when the
+ * swap was cut short. Loading validates every field, name, dtype and shape.
+ * @packageDocumentation
+ */
+import { be } from '../backends/index.js';
+import { ConfigError, DataError, DivergenceError, formatShape } from '../errors/index.js';
+import { applyParameterConfig, type LayerConfig, layerFromConfig, type WeightsConfig } from '../layers/index.js';
+import { BoltzmannMachine } from './boltzmann-machine.js';
+import { decodeSafetensors, encodeSafetensors, type TensorData } from './safetensors.js';
+
+/** The `format` field of `model.json`. */
+export const MODEL_FORMAT = 'relief-model';
+/** The `formatVersion` this code writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+/** File names inside a model directory. */
+export const MODEL_FILE = 'model.json';
+export const PARAMS_FILE = 'params.safetensors';
+
+/** The contents of `model.json`. */
+export interface ModelDescription {
+  readonly format: typeof MODEL_FORMAT;
+  readonly formatVersion: number;
+  readonly layers: readonly LayerConfig[];
+  readonly connections: readonly WeightsConfig[];
+  /** Free-form information (training history, data set, ...). */
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** The description `model.json` holds for `model`. */
+export function describeModel(model: BoltzmannMachine, metadata: Record<string, unknown> = {}): ModelDescription {
+  return {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    layers: model.layers.map((layer) => layer.toConfig()),
+    connections: model.connections.map((c) => c.weights.toConfig()),
+    metadata,
+  };
+}
+
+/** A model with zero weights built from an untrusted description; `where` prefixes errors. */
+export function modelFromDescription(description: unknown, where: string): BoltzmannMachine {
+  const fields = (typeof description === 'object' && description !== null ? description : {}) as Record<
+    string,
+    unknown
+  >;
+  if (fields.format !== MODEL_FORMAT) {
+    throw new ConfigError(`${where}: format: expected "${MODEL_FORMAT}", got ${JSON.stringify(fields.format)}`);
+  }
+  if (fields.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ConfigError(
+      `${where}: formatVersion: this Relief reads version ${MODEL_FORMAT_VERSION}, got ${JSON.stringify(fields.formatVersion)}`,
+    );
+  }
+  if (!Array.isArray(fields.layers) || fields.layers.length < 2) {
+    throw new ConfigError(`${where}: layers: expected an array of at least 2 layers`);
+  }
+  const layers = fields.layers.map((config, i) => layerFromConfig(config, `${where}: layers[${i}]`));
+  const model = new BoltzmannMachine(layers, { weights: 'zeros' });
+  const connections = fields.connections ?? [];
+  if (!Array.isArray(connections) || connections.length !== model.connections.length) {
+    throw new ConfigError(`${where}: connections: expected an array of ${model.connections.length} entries`);
+  }
+  connections.forEach((config: unknown, i) => {
+    const entry = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
+    const weights = (model.connections[i] as (typeof model.connections)[number]).weights;
+    const expected = [weights.numLower, weights.numUpper];
+    if (JSON.stringify(entry.shape) !== JSON.stringify(expected)) {
+      throw new ConfigError(
+        `${where}: connections[${i}].shape: expected ${formatShape(expected)} from the layers, got ${JSON.stringify(entry.shape)}`,
+      );
+    }
+    applyParameterConfig(weights, entry, `${where}: connections[${i}]`);
+  });
+  return model;
+}
+
+/** Reads every parameter to the host, refusing non-finite values. */
+async function readParameters(model: BoltzmannMachine): Promise<Record<string, TensorData>> {
+  const out: Record<string, TensorData> = {};
+  for (const { key, owner, name } of model.namedParameters()) {
+    const tensor = owner.param(name);
+    const data = await be.read(tensor);
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new DivergenceError(`save: parameter ${key} is ${data[bad]} at index ${bad}; the previous save is kept`);
+    }
+    out[key] = { shape: [...be.shape(tensor)], data };
+  }
+  return out;
+}
+
+async function writeSynced(path: string, contents: Uint8Array | string): Promise<void> {
+  const fs = await import('node:fs');
+  const handle = await fs.promises.open(path, 'w');
+  try {
+    await handle.writeFile(contents);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Saves `model` into `directory` atomically (see the module notes). Refuses parameters
+ * with NaN or ±Infinity, leaving any previous save in place.
+ * @throws DivergenceError for non-finite parameters
+ */
+export async function saveModel(
+  model: BoltzmannMachine,
+  directory: string,
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const target = path.resolve(directory);
+  const params = encodeSafetensors(await readParameters(model), { format: MODEL_FORMAT });
+  const description = `${JSON.stringify(describeModel(model, metadata), null, 2)}\n`;
+  await fs.promises.mkdir(path.dirname(target), { recursive: true });
+  const staging = `${target}.saving-${process.pid}-${Date.now()}`;
+  const previous = `${target}.previous`;
+  await fs.promises.mkdir(staging);
+  try {
+    await writeSynced(path.join(staging, PARAMS_FILE), params);
+    await writeSynced(path.join(staging, MODEL_FILE), description);
+    if (fs.existsSync(target)) {
+      await fs.promises.rm(previous, { recursive: true, force: true });
+      await fs.promises.rename(target, previous);
+    }
+    await fs.promises.rename(staging, target);
+  } catch (error) {
+    await fs.promises.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  await fs.promises.rm(previous, { recursive: true, force: true });
+}
+
+/**
+ * Loads a model saved by {@link saveModel} onto the backend in use (any backend can load
+ * what any other saved). Falls back to `<dir>.previous` if a save was interrupted mid-swap.
+ * @throws DataError for missing or corrupt files, names, dtypes, shapes or non-finite values;
+ *   ConfigError for an invalid `model.json`
+ */
+export async function loadModel(
+  directory: string,
+): Promise<{ model: BoltzmannMachine; metadata: Record<string, unknown> }> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  let source = path.resolve(directory);
+  if (!fs.existsSync(source) && fs.existsSync(`${source}.previous`)) source = `${source}.previous`;
+  const modelPath = path.join(source, MODEL_FILE);
+  const paramsPath = path.join(source, PARAMS_FILE);
+  for (const file of [modelPath, paramsPath]) {
+    if (!fs.existsSync(file)) throw new DataError(`load: ${file} does not exist`);
+  }
+  let description: unknown;
+  try {
+    description = JSON.parse(await fs.promises.readFile(modelPath, 'utf8'));
+  } catch (cause) {
+    throw new DataError(`load: ${modelPath} is not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  const model = modelFromDescription(description, modelPath);
+  const { tensors } = decodeSafetensors(new Uint8Array(await fs.promises.readFile(paramsPath)), paramsPath);
+  const expected = model.namedParameters();
+  const unexpected = [...tensors.keys()].filter((key) => !expected.some((p) => p.key === key));
+  if (unexpected.length > 0) {
+    throw new DataError(
+      `load: ${paramsPath} has tensors that ${MODEL_FILE} does not describe: ${unexpected.join(', ')}`,
+    );
+  }
+  for (const { key, owner, name } of expected) {
+    const tensor = tensors.get(key);
+    if (!tensor) throw new DataError(`load: ${paramsPath} has no tensor '${key}', which ${MODEL_FILE} needs`);
+    const shape = owner.paramShape(name);
+    if (formatShape(tensor.shape) !== formatShape(shape)) {
+      throw new DataError(
+        `load: ${paramsPath}: tensor '${key}' has shape ${formatShape(tensor.shape)}, expected ${formatShape(shape)}`,
+      );
+    }
+    const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new DataError(`load: ${paramsPath}: tensor '${key}' is ${tensor.data[bad]} at index ${bad}`);
+    owner.setParam(name, be.tensor(tensor.data, shape));
+  }
+  const metadata = (description as { metadata?: Record<string, unknown> }).metadata ?? {};
+  return { model, metadata };
+}
