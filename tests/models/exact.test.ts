@@ -53,7 +53,11 @@ function hostEnergy(m: HostModel, units: number[][]): number {
   m.weights.forEach((w, c) => {
     const [lower, upper] = [rescaled[c] as number[], rescaled[c + 1] as number[]];
     const numUpper = upper.length;
-    lower.forEach((l, i) => upper.forEach((u, j) => (energy -= l * (w[i * numUpper + j] as number) * u)));
+    lower.forEach((l, i) => {
+      upper.forEach((u, j) => {
+        energy -= l * (w[i * numUpper + j] as number) * u;
+      });
+    });
   });
   return energy;
 }
@@ -217,7 +221,7 @@ describeOnBackends('exact enumeration', () => {
     const data = binaryData(6, 4);
     const exact = await values(exactFreeEnergy(model, data));
     const bound = await values(model.marginalFreeEnergy(data));
-    bound.forEach((b, i) => expect(b).toBeGreaterThanOrEqual((exact[i] as number) - 1e-4));
+    for (const [i, b] of bound.entries()) expect(b).toBeGreaterThanOrEqual((exact[i] as number) - 1e-4);
     // With the top weights at zero the posterior factorizes and the bound is tight.
     model.connections[1]?.weights.setParam('matrix', be.zeros([3, 2]));
     expectAllClose(await values(model.marginalFreeEnergy(data)), await values(exactFreeEnergy(model, data)), {
