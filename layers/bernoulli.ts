@@ -1,15 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ShapeError } from '../errors/index.js';
-import {
-  biasedField,
-  type InverseTemperature,
-  Layer,
-  linearEnergy,
-  MOMENT_SHRINKAGE,
-  negativeBatchMean,
-  sumXLogX,
-} from './layer.js';
-import type { ParameterTensors } from './parameters.js';
+import { BiasLayer } from './bias-layer.js';
+import { biasedField, type InverseTemperature, linearEnergy, MOMENT_SHRINKAGE, sumXLogX } from './layer.js';
 
 /** Most units a layer may have for {@link Layer.enumerateStates} (2²⁰ states). */
 const MAX_ENUMERATED_UNITS = 20;
@@ -17,18 +9,8 @@ const MAX_ENUMERATED_UNITS = 20;
 /**
  * Binary units x ∈ {0, 1} with bias `loc` (a): `H(x) = −aᵀx`, `p(x=1 | φ) = σ(β(a + φ))`.
  */
-export class BernoulliLayer extends Layer {
+export class BernoulliLayer extends BiasLayer {
   readonly type = 'bernoulli' as const;
-  readonly discrete = true;
-
-  /** @param numUnits - number of units */
-  constructor(numUnits: number) {
-    super(numUnits, ['loc']);
-  }
-
-  energy(units: Tensor): Tensor {
-    return linearEnergy(units, this.param('loc'));
-  }
 
   conditionalMean(field: Tensor, beta: InverseTemperature = 1): Tensor {
     return be.tidy(() => be.sigmoid(biasedField(field, this.param('loc'), beta)));
@@ -44,14 +26,6 @@ export class BernoulliLayer extends Layer {
 
   logPartition(field: Tensor, beta: InverseTemperature = 1): Tensor {
     return be.tidy(() => be.sum(be.softplus(biasedField(field, this.param('loc'), beta)), 1));
-  }
-
-  derivatives(units: Tensor, _field: Tensor, rowWeights?: Tensor): ParameterTensors {
-    return { loc: negativeBatchMean(units, rowWeights) };
-  }
-
-  conditionalDerivatives(field: Tensor, rowWeights?: Tensor): ParameterTensors {
-    return { loc: be.tidy(() => negativeBatchMean(this.conditionalMean(field), rowWeights)) };
   }
 
   meanFieldFreeEnergy(mean: Tensor): Tensor {

@@ -1,31 +1,13 @@
 import { be, type Tensor } from '../backends/index.js';
-import {
-  biasedField,
-  type InverseTemperature,
-  Layer,
-  linearEnergy,
-  MOMENT_SHRINKAGE,
-  negativeBatchMean,
-  sumXLogX,
-} from './layer.js';
-import type { ParameterTensors } from './parameters.js';
+import { BiasLayer } from './bias-layer.js';
+import { biasedField, type InverseTemperature, linearEnergy, MOMENT_SHRINKAGE, sumXLogX } from './layer.js';
 
 /**
  * One categorical variable as one-hot units (exactly one unit on), with bias `loc`:
  * `H(x) = −locᵀx`, `p(x = e_k | φ) = softmax(β(loc + φ))_k`.
  */
-export class OneHotLayer extends Layer {
+export class OneHotLayer extends BiasLayer {
   readonly type = 'onehot' as const;
-  readonly discrete = true;
-
-  /** @param numUnits - number of categories */
-  constructor(numUnits: number) {
-    super(numUnits, ['loc']);
-  }
-
-  energy(units: Tensor): Tensor {
-    return linearEnergy(units, this.param('loc'));
-  }
 
   conditionalMean(field: Tensor, beta: InverseTemperature = 1): Tensor {
     return be.tidy(() => be.softmax(biasedField(field, this.param('loc'), beta), 1));
@@ -47,14 +29,6 @@ export class OneHotLayer extends Layer {
 
   logPartition(field: Tensor, beta: InverseTemperature = 1): Tensor {
     return be.tidy(() => be.logsumexp(biasedField(field, this.param('loc'), beta), 1));
-  }
-
-  derivatives(units: Tensor, _field: Tensor, rowWeights?: Tensor): ParameterTensors {
-    return { loc: negativeBatchMean(units, rowWeights) };
-  }
-
-  conditionalDerivatives(field: Tensor, rowWeights?: Tensor): ParameterTensors {
-    return { loc: be.tidy(() => negativeBatchMean(this.conditionalMean(field), rowWeights)) };
   }
 
   meanFieldFreeEnergy(mean: Tensor): Tensor {

@@ -121,6 +121,31 @@ function binaryData(rowsCount: number, width: number): Tensor {
   return be.bernoulli(be.fill([rowsCount, width], 0.5));
 }
 
+/** The exact gradient of the mean log-likelihood against central differences, for every parameter. */
+async function expectExactGradientMatchesFiniteDifferences(model: BoltzmannMachine, data: Tensor, absolute: number) {
+  const meanLogLikelihood = () => scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
+  const gradient = exactGradient(model, data);
+  const owners = [
+    ...model.layers.map((layer, i) => ({ owner: layer, label: `layers.${i}`, analytic: gradient.layers[i] })),
+    ...model.connections.map(({ weights }, i) => ({
+      owner: weights,
+      label: `connections.${i}`,
+      analytic: gradient.weights[i],
+    })),
+  ];
+  for (const { owner, label, analytic } of owners) {
+    for (const param of owner.paramNames) {
+      const numeric = (await finiteDifferences(owner, param, meanLogLikelihood)).map((v) => -v);
+      expectAllClose(
+        await values(analytic?.[param] as Tensor),
+        numeric,
+        { absolute, relative: 5e-3 },
+        `${label}.${param}`,
+      );
+    }
+  }
+}
+
 describeOnBackends('exact enumeration', () => {
   for (const [name, make] of DISCRETE_MODELS) {
     it(`${name}: log Z and free energies match a float64 brute force`, async () => {
@@ -155,28 +180,7 @@ describeOnBackends('exact enumeration', () => {
     it(`${name}: the exact log-likelihood gradient matches finite differences of the exact log-likelihood`, async () => {
       const model = make();
       const data = binaryData(7, model.layer(0).numUnits);
-      const meanLogLikelihood = () => scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
-      const gradient = exactGradient(model, data);
-      for (const [i, layer] of model.layers.entries()) {
-        for (const param of layer.paramNames) {
-          const numeric = (await finiteDifferences(layer, param, meanLogLikelihood)).map((v) => -v);
-          expectAllClose(
-            await values(gradient.layers[i]?.[param] as Tensor),
-            numeric,
-            { absolute: 2e-3, relative: 5e-3 },
-            `layers.${i}.${param}`,
-          );
-        }
-      }
-      for (const [i, { weights }] of model.connections.entries()) {
-        const numeric = (await finiteDifferences(weights, 'matrix', meanLogLikelihood)).map((v) => -v);
-        expectAllClose(
-          await values(gradient.weights[i]?.matrix as Tensor),
-          numeric,
-          { absolute: 2e-3, relative: 5e-3 },
-          `connections.${i}.W`,
-        );
-      }
+      await expectExactGradientMatchesFiniteDifferences(model, data, 2e-3);
     });
   }
 
@@ -247,28 +251,7 @@ describeOnBackends('exact enumeration', () => {
     expectAllClose(await values(exactFreeEnergy(model, data)), expected, { absolute: 1e-4, relative: 1e-5 });
     expectAllClose(await values(model.marginalFreeEnergy(data)), expected, { absolute: 1e-4, relative: 1e-5 });
 
-    const meanLogLikelihood = () => scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
-    const gradient = exactGradient(model, data);
-    for (const [i, layer] of model.layers.entries()) {
-      for (const param of layer.paramNames) {
-        const numeric = (await finiteDifferences(layer, param, meanLogLikelihood)).map((v) => -v);
-        expectAllClose(
-          await values(gradient.layers[i]?.[param] as Tensor),
-          numeric,
-          { absolute: 3e-3, relative: 5e-3 },
-          `layers.${i}.${param}`,
-        );
-      }
-    }
-    const numeric = (await finiteDifferences(model.connections[0]?.weights as never, 'matrix', meanLogLikelihood)).map(
-      (v) => -v,
-    );
-    expectAllClose(
-      await values(gradient.weights[0]?.matrix as Tensor),
-      numeric,
-      { absolute: 3e-3, relative: 5e-3 },
-      'W',
-    );
+    await expectExactGradientMatchesFiniteDifferences(model, data, 3e-3);
   });
 
   it('the model gradient is data minus model derivatives plus exactly the penalty gradient; fixed parameters are left out', async () => {
