@@ -2,6 +2,7 @@ import { ConfigError } from '../errors/index.js';
 import type { Backend } from './backend.js';
 import { resolveSettings } from './config.js';
 import { CpuBackend } from './cpu/index.js';
+import { SeededRandom } from './random.js';
 import { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
 import type { BackendName, TfjsDevice } from './types.js';
 
@@ -15,6 +16,7 @@ export interface UseOptions extends TfjsDeviceOptions {
 
 let active: Backend | undefined;
 let globalSeed: number | undefined;
+const host = new SeededRandom(Math.floor(Math.random() * 2 ** 32));
 
 /**
  * Makes `name` the backend every model uses from now on (programmatic choice beats
@@ -75,6 +77,16 @@ export function setSeed(seed: number): void {
   }
   globalSeed = seed;
   active?.setSeed(seed);
+  host.reseed(seed ^ 0x5bd1e995);
+}
+
+/**
+ * A host-side generator for the few draws that run in JavaScript (e.g. the Gamma/Poisson
+ * steps of the driven inverse temperature), reseeded by {@link setSeed} on a stream of its
+ * own, so runs stay reproducible.
+ */
+export function hostRandom(): SeededRandom {
+  return host;
 }
 
 const boundMethods = new Map<PropertyKey, unknown>();

@@ -49,18 +49,24 @@ export class BoltzmannMachine {
 
   /**
    * @param layers - at least two layers, visible first
-   * @param options - `weights`: `'random'` (N(0, 0.01²), default) or `'zeros'`
+   * @param options - `weights`: `'random'` (N(0, 0.01²), default), `'zeros'`, or existing
+   *   Weights objects to share (one per connection, e.g. one RBM of a deep model)
    */
-  constructor(layers: readonly Layer[], options: { readonly weights?: 'random' | 'zeros' } = {}) {
+  constructor(layers: readonly Layer[], options: { readonly weights?: 'random' | 'zeros' | readonly Weights[] } = {}) {
     if (layers.length < 2) {
       throw new ConfigError(`BoltzmannMachine: expected at least 2 layers, got ${layers.length}`);
     }
     this.layers = [...layers];
-    this.connections = this.layers.slice(1).map((upperLayer, i) => ({
-      lower: i,
-      upper: i + 1,
-      weights: new Weights((this.layers[i] as Layer).numUnits, upperLayer.numUnits, options.weights),
-    }));
+    const initial = options.weights ?? 'random';
+    this.connections = this.layers.slice(1).map((upperLayer, i) => {
+      const lower = this.layer(i);
+      const weights =
+        typeof initial === 'string' ? new Weights(lower.numUnits, upperLayer.numUnits, initial) : initial[i];
+      if (!weights || weights.numLower !== lower.numUnits || weights.numUpper !== upperLayer.numUnits) {
+        throw new ShapeError(`BoltzmannMachine: connection ${i} needs Weights(${lower.numUnits}, ${upperLayer.numUnits})`);
+      }
+      return { lower: i, upper: i + 1, weights };
+    });
   }
 
   /** Number of layers. */
@@ -235,30 +241,54 @@ export class BoltzmannMachine {
   }
 
   /**
+   * Mean over the batch of ∂E/∂θ for every parameter (fixed ones included) in a state.
+   * @returns one set per layer and one per connection
+   */
+  derivatives(state: State): Gradient {
+    this.checkState(state);
+    return be.tidy((): Gradient => ({
+      layers: this.layers.map((layer, i) => layer.derivatives(state.getLayer(i), this.fieldOn(i, state.units))),
+      weights: this.connections.map(({ lower, upper, weights }) =>
+        weights.derivatives(
+          this.layer(lower).rescale(state.getLayer(lower)),
+          this.layer(upper).rescale(state.getLayer(upper)),
+        ),
+      ),
+    }));
+  }
+
+  /**
+   * `positive − negative` for every trainable parameter, plus each penalty's gradient; fixed
+   * parameters are left out. Both arguments hold mean ∂E/∂θ (see {@link derivatives}).
+   */
+  combineGradient(positive: Gradient, negative: Gradient): Gradient {
+    return be.tidy((): Gradient => ({
+      layers: this.layers.map((layer, i) =>
+        this.difference(layer, positive.layers[i] as ParameterTensors, negative.layers[i] as ParameterTensors),
+      ),
+      weights: this.connections.map(({ weights }, i) =>
+        this.difference(weights, positive.weights[i] as ParameterTensors, negative.weights[i] as ParameterTensors),
+      ),
+    }));
+  }
+
+  /**
    * The gradient `⟨∂E/∂θ⟩_data − ⟨∂E/∂θ⟩_model` (of the negative log-likelihood, so optimizers
    * descend it) plus each penalty's gradient. Fixed parameters are left out.
    * @param dataState - units from the data (visible clamped) @param modelState - units from the model
    */
   gradient(dataState: State, modelState: State): Gradient {
-    this.checkState(dataState);
-    this.checkState(modelState);
-    const layers = this.layers.map((layer, i) =>
-      be.tidy(() => {
-        const positive = layer.derivatives(dataState.getLayer(i), this.fieldOn(i, dataState.units));
-        const negative = layer.derivatives(modelState.getLayer(i), this.fieldOn(i, modelState.units));
-        return this.combine(layer, positive, negative);
-      }),
-    );
-    const weights = this.connections.map(({ lower, upper, weights: w }) =>
-      be.tidy(() => {
-        const rescaled = (state: State) =>
-          [this.layer(lower).rescale(state.getLayer(lower)), this.layer(upper).rescale(state.getLayer(upper))] as const;
-        const positive = w.derivatives(...rescaled(dataState));
-        const negative = w.derivatives(...rescaled(modelState));
-        return this.combine(w, positive, negative);
-      }),
-    );
-    return { layers, weights };
+    return be.tidy(() => this.combineGradient(this.derivatives(dataState), this.derivatives(modelState)));
+  }
+
+  /** The saved name and first bad value of a non-finite parameter, or undefined when all are finite. */
+  async findNonFinite(): Promise<string | undefined> {
+    for (const { key, owner, name } of this.namedParameters()) {
+      const values = await be.read(owner.param(name));
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) return `${key} is ${values[bad]} at index ${bad}`;
+    }
+    return undefined;
   }
 
   /** Sum of every attached penalty's value, a scalar tensor. */
@@ -276,7 +306,7 @@ export class BoltzmannMachine {
     for (const owner of [...this.layers, ...this.connections.map((c) => c.weights)]) owner.dispose();
   }
 
-  private combine(owner: Parametrized, positive: ParameterTensors, negative: ParameterTensors): ParameterTensors {
+  private difference(owner: Parametrized, positive: ParameterTensors, negative: ParameterTensors): ParameterTensors {
     return Object.fromEntries(
       owner.trainableParams.map((name) => [
         name,

@@ -1,9 +1,10 @@
 /**
  * Exact computations on tiny models by enumeration: log Z, marginal free energies,
  * log-likelihoods, the exact gradient of the log-likelihood and the full joint distribution.
- * Discrete layers are enumerated; Gaussian layers are integrated analytically given their
- * neighbours (so two Gaussian layers may not be adjacent unless one is clamped). The cost is
- * the product of the discrete layers' state counts: keep them to a few thousand.
+ * Every other layer is summed out analytically given its neighbours (always the Gaussian
+ * ones, so two Gaussian layers may not be adjacent unless one is clamped); the rest are
+ * enumerated. The cost is the product of the enumerated layers' state counts: for an RBM,
+ * log Z enumerates only the smaller side (e.g. 2⁹ states for 9 visible units).
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
@@ -26,21 +27,41 @@ interface Enumeration {
   readonly logWeights: Tensor;
 }
 
-function enumerate(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>): Enumeration {
-  const batches = [...clamped.values()].map((t) => be.shape(t)[0] as number);
-  const batch = batches[0] ?? 1;
-  if (batches.some((b) => b !== batch))
-    throw new ShapeError(`exact: clamped layers have different batch sizes ${batches.join(', ')}`);
-  const integrated = model.layers.map((layer, i) => !clamped.has(i) && !layer.discrete);
-  integrated.forEach((isIntegrated, i) => {
-    if (isIntegrated && integrated[i + 1]) {
-      throw new ConfigError(
-        `exact: layers ${i} and ${i + 1} are both Gaussian and unclamped; they cannot be integrated together`,
-      );
+/**
+ * Which unclamped layers to sum out analytically given their neighbours: Gaussian layers
+ * always; when allowed, also every other layer (odd or even, whichever leaves fewer states
+ * to enumerate). Integrated layers may not be adjacent.
+ */
+function chooseIntegrated(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>, enumerateAll: boolean): boolean[] {
+  const free = (i: number) => !clamped.has(i);
+  const gaussian = model.layers.map((layer, i) => free(i) && !layer.discrete);
+  const candidates: boolean[][] = [gaussian];
+  if (!enumerateAll) {
+    for (const parity of [0, 1]) {
+      const option = model.layers.map((_, i) => free(i) && (i % 2 === parity || (gaussian[i] as boolean)));
+      if (option.every((on, i) => !(on && option[i + 1]))) candidates.push(option);
+    }
+  }
+  const enumeratedStates = (option: boolean[]) =>
+    model.layers.reduce((total, layer, i) => (option[i] || !free(i) ? total : total * 2 ** Math.min(layer.numUnits, 60)), 1);
+  const best = candidates.reduce((a, b) => (enumeratedStates(b) < enumeratedStates(a) ? b : a));
+  best.forEach((isIntegrated, i) => {
+    if (isIntegrated && best[i + 1]) {
+      throw new ConfigError(`exact: layers ${i} and ${i + 1} are both Gaussian and unclamped; they cannot be integrated together`);
     }
   });
+  return best;
+}
+
+function enumerate(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>, enumerateAll = false): Enumeration {
+  const batches = [...clamped.values()].map((t) => be.shape(t)[0] as number);
+  const batch = batches[0] ?? 1;
+  if (batches.some((b) => b !== batch)) {
+    throw new ShapeError(`exact: clamped layers have different batch sizes ${batches.join(', ')}`);
+  }
+  const integrated = chooseIntegrated(model, clamped, enumerateAll);
   const enumerated = model.layers.map((layer, i) =>
-    !clamped.has(i) && layer.discrete ? layer.enumerateStates() : undefined,
+    !clamped.has(i) && !integrated[i] ? layer.enumerateStates() : undefined,
   );
   const counts = enumerated.map((states) => (states ? (be.shape(states)[0] as number) : 1));
   const configurations = counts.reduce((a, b) => a * b, 1);
@@ -171,7 +192,7 @@ export function exactJointDistribution(model: BoltzmannMachine): { units: Tensor
   const gaussian = model.layers.findIndex((layer) => !layer.discrete);
   if (gaussian >= 0)
     throw new ConfigError(`exactJointDistribution: layer ${gaussian} is continuous; every layer must be discrete`);
-  const enumeration = enumerate(model, new Map());
+  const enumeration = enumerate(model, new Map(), true);
   const logProbability = be.tidy(() =>
     be.reshape(be.logSoftmax(enumeration.logWeights, 1), [enumeration.configurations]),
   );

@@ -1,0 +1,34 @@
+/**
+ * Training: SGD over minibatches, greedy layerwise pretraining of deep models, the gradient
+ * estimators (cd, pcd, tap), optimizers, metrics and the progress monitor.
+ * @packageDocumentation
+ */
+export { LayerwisePretrain, type PretrainHistory } from './layerwise.js';
+export {
+  type Assessment,
+  allMetrics,
+  EnergyCoefficient,
+  EnergyDistance,
+  FrechetScore,
+  HeatCapacity,
+  KLDivergence,
+  METRICS,
+  type Metric,
+  type MetricName,
+  ReconstructionError,
+  ReverseKLDivergence,
+  symmetricEigenvalues,
+  WeightSparsity,
+  WeightSquare,
+} from './metrics.js';
+export { cd, contrastiveDivergence, type FitMethod, pcd, persistentContrastiveDivergence } from './methods.js';
+export { type EpochRecord, History, ProgressMonitor, type ProgressMonitorOptions } from './monitor.js';
+export { SGD, SGD as StochasticGradientDescent, type TrainOptions } from './sgd.js';
+export {
+  type Magnetizations,
+  TAP,
+  type TAPOptions,
+  tapFreeEnergy,
+  tapGibbsFreeEnergy,
+  tapMagnetizations,
+} from './tap.js';

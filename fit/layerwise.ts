@@ -1,0 +1,89 @@
+import { be, type Tensor } from '../backends/index.js';
+import type { BatchSource, Split } from '../batch/index.js';
+import { ConfigError } from '../errors/index.js';
+import { BoltzmannMachine } from '../models/index.js';
+import type { History } from './monitor.js';
+import type { Optimizer } from './optimizers.js';
+import { SGD, type TrainOptions } from './sgd.js';
+
+/**
+ * The batches of `source` carried up through the lower layers of `model`: each visible batch
+ * becomes the conditional means of layer `target` given the layer below, layer by layer.
+ */
+class PropagatedBatches implements BatchSource {
+  readonly numVisible: number;
+  readonly batchSize: number;
+
+  constructor(
+    private readonly source: BatchSource,
+    private readonly model: BoltzmannMachine,
+    private readonly target: number,
+  ) {
+    this.numVisible = model.layer(target).numUnits;
+    this.batchSize = source.batchSize;
+  }
+
+  size(split: Split): number {
+    return this.source.size(split);
+  }
+
+  async *batches(split: Split): AsyncIterable<Tensor> {
+    for await (const visible of this.source.batches(split)) {
+      const means = be.tidy(() => {
+        let units = visible;
+        for (let i = 0; i < this.target; i++) {
+          const { weights } = this.model.connections[i] as (typeof this.model.connections)[number];
+          units = this.model.layer(i + 1).conditionalMean(weights.fieldUp(this.model.layer(i).rescale(units)));
+        }
+        return units;
+      });
+      be.dispose(visible);
+      yield means;
+    }
+  }
+}
+
+/** One history per stage: each RBM in turn, then the whole model. */
+export interface PretrainHistory {
+  readonly stages: readonly History[];
+}
+
+/**
+ * Greedy layerwise pretraining of a deep model (Hinton & Salakhutdinov): each pair of
+ * consecutive layers is trained as an RBM in turn (sharing the deep model's layers and
+ * weights), the upper ones on the conditional means of the layer below; then the deep model
+ * is trained as a whole for `finalEpochs`.
+ */
+export class LayerwisePretrain {
+  constructor(
+    readonly model: BoltzmannMachine,
+    readonly data: BatchSource,
+  ) {}
+
+  /**
+   * Runs every stage (mutates the model). The optimizer is reset before each stage.
+   * @param epochs - epochs per RBM @param options - as for SGD, plus `finalEpochs` (default `epochs`)
+   */
+  async train(
+    optimizer: Optimizer,
+    epochs: number,
+    options: TrainOptions & { readonly finalEpochs?: number } = {},
+  ): Promise<PretrainHistory> {
+    const { model } = this;
+    if (model.numLayers < 2) throw new ConfigError('LayerwisePretrain: the model needs at least 2 layers');
+    const stages: History[] = [];
+    const { checkpoint, ...stageOptions } = options;
+    for (const [i, connection] of model.connections.entries()) {
+      const rbm = new BoltzmannMachine([model.layer(i), model.layer(i + 1)], { weights: [connection.weights] });
+      const data = i === 0 ? this.data : new PropagatedBatches(this.data, model, i);
+      optimizer.reset();
+      stages.push(await new SGD(rbm, data).train(optimizer, epochs, stageOptions));
+      if (stages.at(-1)?.aborted) return { stages };
+    }
+    if (model.numLayers > 2) {
+      optimizer.reset();
+      stages.push(await new SGD(model, this.data).train(optimizer, options.finalEpochs ?? epochs, { ...stageOptions, checkpoint }));
+    }
+    return { stages };
+  }
+}

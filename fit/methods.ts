@@ -1,0 +1,59 @@
+/**
+ * Ways to estimate the log-likelihood gradient from a minibatch, as in Paysage: each takes
+ * the visible batch, the model, a positive-phase sampler (visible clamped) and a
+ * negative-phase sampler, and returns `model.gradient(dataState, modelState)`.
+ * @packageDocumentation
+ */
+import { be, type Tensor } from '../backends/index.js';
+import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
+import type { SequentialMC } from '../samplers/index.js';
+
+/** A gradient estimator. @param visible - (batch, numVisible) */
+export type FitMethod = (
+  visible: Tensor,
+  model: BoltzmannMachine,
+  positivePhase: SequentialMC,
+  negativePhase: SequentialMC,
+) => Gradient;
+
+/** The gradient from two states, freeing the tensors only the states for the gradient hold. */
+function gradientFrom(model: BoltzmannMachine, dataState: State, modelState: State, samplers: SequentialMC[]): Gradient {
+  const gradient = model.gradient(dataState, modelState);
+  const owned = new Set(samplers.flatMap((s) => [...s.state.units]));
+  for (const state of [dataState, modelState]) be.dispose(state.units.filter((u) => !owned.has(u)));
+  return gradient;
+}
+
+/** The positive phase: the data clamped, `mcsteps` sweeps of the hidden layers, the top layer at its mean. */
+function positiveState(visible: Tensor, model: BoltzmannMachine, positivePhase: SequentialMC): State {
+  positivePhase.setStateFromVisible(visible);
+  positivePhase.updateState();
+  return positivePhase.stateForGrad(model.numLayers - 1);
+}
+
+/**
+ * Contrastive divergence CD-k (Hinton 2002): the negative chains restart at the data and run
+ * k = `mcsteps` sweeps.
+ */
+export const cd: FitMethod = (visible, model, positivePhase, negativePhase) => {
+  const dataState = positiveState(visible, model, positivePhase);
+  negativePhase.setStateFromVisible(visible);
+  negativePhase.updateState();
+  const modelState = negativePhase.stateForGrad(model.numLayers - 1);
+  return gradientFrom(model, dataState, modelState, [positivePhase, negativePhase]);
+};
+
+/**
+ * Persistent contrastive divergence PCD-k (Tieleman 2008): the negative chains carry on from
+ * where the previous minibatch left them.
+ */
+export const pcd: FitMethod = (visible, model, positivePhase, negativePhase) => {
+  const dataState = positiveState(visible, model, positivePhase);
+  negativePhase.updateState();
+  const modelState = negativePhase.stateForGrad(model.numLayers - 1);
+  return gradientFrom(model, dataState, modelState, [positivePhase, negativePhase]);
+};
+
+/** Paysage's long names. */
+export const contrastiveDivergence = cd;
+export const persistentContrastiveDivergence = pcd;

@@ -1,0 +1,91 @@
+import { be } from '../backends/index.js';
+import type { BatchSource } from '../batch/index.js';
+import type { BoltzmannMachine } from '../models/index.js';
+import { SequentialMC } from '../samplers/index.js';
+import { allMetrics, type Metric } from './metrics.js';
+
+/** One epoch of training: its number, its training time in seconds (metrics excluded), and each metric by name. */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly seconds: number;
+  readonly [metric: string]: number;
+}
+
+/** The records of a training run, readable as JSON or CSV. */
+export class History {
+  readonly records: EpochRecord[] = [];
+  /** Whether training stopped early on an AbortSignal. */
+  aborted = false;
+
+  /** Appends a record (mutates the history). */
+  add(record: EpochRecord): void {
+    this.records.push(record);
+  }
+
+  /** The last record, if any. */
+  get last(): EpochRecord | undefined {
+    return this.records.at(-1);
+  }
+
+  /** The records as a JSON array. */
+  toJSON(): EpochRecord[] {
+    return this.records;
+  }
+
+  /** The records as CSV, one column per field (union over records), a header first. */
+  toCSV(): string {
+    const columns = [...new Set(this.records.flatMap((r) => Object.keys(r)))];
+    const lines = this.records.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c]))).join(','));
+    return `${[columns.join(','), ...lines].join('\n')}\n`;
+  }
+}
+
+/** Options of {@link ProgressMonitor}. */
+export interface ProgressMonitorOptions {
+  /** Metrics to compute (default: all of Paysage's). */
+  readonly metrics?: readonly Metric[];
+  /** Gibbs sweeps of the fantasy particles started from random states (default 10, as Paysage). */
+  readonly fantasySteps?: number;
+  /** Validation batches used per evaluation (default 10). */
+  readonly maxBatches?: number;
+}
+
+/**
+ * Computes metrics on the validation split after each epoch: for each validation batch, the
+ * data state (hidden means), reconstructions, and as many fantasy particles.
+ */
+export class ProgressMonitor {
+  readonly metrics: readonly Metric[];
+  readonly fantasySteps: number;
+  readonly maxBatches: number;
+
+  constructor(options: ProgressMonitorOptions = {}) {
+    this.metrics = options.metrics ?? allMetrics();
+    this.fantasySteps = options.fantasySteps ?? 10;
+    this.maxBatches = options.maxBatches ?? 10;
+  }
+
+  /** Every metric's value on the validation split (empty when the split is empty). */
+  async evaluate(model: BoltzmannMachine, data: BatchSource): Promise<Record<string, number>> {
+    if (data.size('validate') === 0 || this.metrics.length === 0) return {};
+    for (const metric of this.metrics) metric.reset();
+    let seen = 0;
+    for await (const visible of data.batches('validate')) {
+      if (seen >= this.maxBatches) {
+        be.dispose(visible);
+        break;
+      }
+      seen += 1;
+      const batchSize = be.shape(visible)[0] as number;
+      const upward = model.stateFromVisible(visible);
+      const dataState =
+        model.numLayers > 2 ? model.meanFieldIteration(10, upward, { clamped: [0] }) : upward;
+      const reconstructions = model.computeReconstructions(visible);
+      const modelState = SequentialMC.generateFantasyState(model, batchSize, this.fantasySteps);
+      const assessment = { model, dataState, reconstructions, modelState };
+      for (const metric of this.metrics) await metric.update(assessment);
+      be.dispose([...new Set([...upward.units, ...dataState.units, ...reconstructions.units, ...modelState.units])]);
+    }
+    return Object.fromEntries(this.metrics.map((m) => [m.name, m.value()]));
+  }
+}

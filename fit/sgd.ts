@@ -1,0 +1,127 @@
+import { be } from '../backends/index.js';
+import type { BatchSource } from '../batch/index.js';
+import { ConfigError, DivergenceError } from '../errors/index.js';
+import { type BoltzmannMachine, saveModel } from '../models/index.js';
+import { ConstantBeta, DrivenBeta, SequentialMC, type Updater } from '../samplers/index.js';
+import { type FitMethod, pcd } from './methods.js';
+import { type EpochRecord, History, ProgressMonitor } from './monitor.js';
+import type { Optimizer } from './optimizers.js';
+
+/** Options of {@link SGD.train}. */
+export interface TrainOptions {
+  /** Gradient estimator: `pcd` (default), `cd`, or a `TAP` instance's `method`. */
+  readonly method?: FitMethod;
+  /** Monte Carlo sweeps per gradient (k of CD-k / PCD-k; default 1). */
+  readonly mcsteps?: number;
+  /** How chains move (default `markovChain`). */
+  readonly updater?: Updater;
+  /**
+   * Standard deviation of the negative phase's driven inverse temperature (default 0: plain
+   * β = 1; Paysage defaults to 0.6). Applies after `burnIn` epochs.
+   */
+  readonly betaStd?: number;
+  /** Autocorrelation of the driven β (default 0.9). */
+  readonly betaMomentum?: number;
+  /** Epochs before the driven β starts (default 0). */
+  readonly burnIn?: number;
+  /** Chains of the negative phase (default: the batch size). */
+  readonly negativePhaseBatchSize?: number;
+  /** Stops training between minibatches; the history is marked `aborted`. */
+  readonly signal?: AbortSignal;
+  /** Called after each epoch with its record (after the checkpoint is written). */
+  readonly onEpoch?: (record: EpochRecord, model: BoltzmannMachine) => void | Promise<void>;
+  /** Saves the model to `directory` every `every` epochs (default 1) and at the end. */
+  readonly checkpoint?: { readonly directory: string; readonly every?: number; readonly metadata?: Record<string, unknown> };
+  /** Computes metrics after each epoch (default: all metrics; `null` for none). */
+  readonly monitor?: ProgressMonitor | null;
+}
+
+/**
+ * Stochastic gradient descent over minibatches (Paysage's `StochasticGradientDescent`):
+ * each minibatch gives a gradient estimate from the fit method, the optimizer applies it.
+ * Every minibatch step runs inside `be.tidy`, so the tensor count stays flat across epochs.
+ */
+export class SGD {
+  constructor(
+    readonly model: BoltzmannMachine,
+    readonly data: BatchSource,
+  ) {
+    if (data.numVisible !== model.layer(0).numUnits) {
+      throw new ConfigError(
+        `SGD: the data has ${data.numVisible} columns but the model has ${model.layer(0).numUnits} visible units`,
+      );
+    }
+  }
+
+  /**
+   * Trains for `epochs` epochs (mutates the model) and returns the history.
+   * @throws DivergenceError when a parameter becomes NaN or infinite (the last checkpoint is kept)
+   */
+  async train(optimizer: Optimizer, epochs: number, options: TrainOptions = {}): Promise<History> {
+    if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`train: epochs: expected a non-negative integer, got ${epochs}`);
+    const { model, data } = this;
+    const method = options.method ?? pcd;
+    const mcsteps = options.mcsteps ?? 1;
+    const updater = options.updater ?? 'markovChain';
+    const monitor = options.monitor === undefined ? new ProgressMonitor() : options.monitor;
+    const every = options.checkpoint?.every ?? 1;
+    const positivePhase = new SequentialMC(model, { mcsteps, updater, clamped: [0] });
+    const negativePhase = SequentialMC.fromModel(model, options.negativePhaseBatchSize ?? data.batchSize, {
+      mcsteps,
+      updater,
+      beta: new ConstantBeta(),
+    });
+    const driven = options.betaStd
+      ? new SequentialMC(model, {
+          mcsteps,
+          updater,
+          beta: new DrivenBeta({ std: options.betaStd, momentum: options.betaMomentum }),
+        })
+      : undefined;
+    const history = new History();
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        optimizer.setEpoch(epoch - 1);
+        const negative = driven && epoch > (options.burnIn ?? 0) ? this.handOver(negativePhase, driven) : negativePhase;
+        const started = performance.now();
+        for await (const visible of data.batches('train')) {
+          if (options.signal?.aborted) {
+            be.dispose(visible);
+            break;
+          }
+          be.tidy(() => {
+            optimizer.update(model, method(visible, model, positivePhase, negative));
+          });
+          be.dispose(visible);
+        }
+        const seconds = (performance.now() - started) / 1000;
+        const problem = await model.findNonFinite();
+        if (problem) {
+          throw new DivergenceError(
+            `training diverged in epoch ${epoch}: ${problem}${options.checkpoint ? `; the checkpoint in ${options.checkpoint.directory} is kept` : ''}`,
+          );
+        }
+        if (options.signal?.aborted) history.aborted = true;
+        const metrics = monitor ? await monitor.evaluate(model, data) : {};
+        const record: EpochRecord = { epoch, seconds, ...metrics };
+        history.add(record);
+        if (options.checkpoint && (epoch % every === 0 || epoch === epochs || history.aborted)) {
+          await saveModel(model, options.checkpoint.directory, { ...options.checkpoint.metadata, history: history.toJSON() });
+        }
+        await options.onEpoch?.(record, model);
+        if (history.aborted) break;
+      }
+    } finally {
+      positivePhase.dispose();
+      negativePhase.dispose();
+      driven?.dispose();
+    }
+    return history;
+  }
+
+  /** Moves the persistent chains from one sampler to another (once), returning the receiver. */
+  private handOver(from: SequentialMC, to: SequentialMC): SequentialMC {
+    if (!to.hasState) to.setState(from.release());
+    return to;
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * Samplers: persistent Markov chains (SequentialMC) and the inverse-temperature drivers
+ * that move them (constant, driven by an autoregressive Gamma process, annealed).
+ * @packageDocumentation
+ */
+export { AnnealedBeta, type BetaSampler, ConstantBeta, DrivenBeta, type DrivenBetaOptions } from './beta.js';
+export { gamma, logGamma, normal, poisson } from './distributions.js';
+export { type FantasyOptions, SequentialMC, type SequentialMCOptions, type Updater } from './sequential-mc.js';

@@ -1,0 +1,146 @@
+import { be, type Tensor } from '../backends/index.js';
+import { ConfigError } from '../errors/index.js';
+import type { BoltzmannMachine } from '../models/index.js';
+import { State } from '../models/index.js';
+import type { Schedule } from '../schedules/index.js';
+import { type BetaSampler, ConstantBeta, DrivenBeta } from './beta.js';
+
+/** How a sampler moves its chains: Gibbs sampling, mean-field or deterministic (mode) updates. */
+export type Updater = 'markovChain' | 'meanFieldIteration' | 'deterministicIteration';
+
+/** Options of {@link SequentialMC}. */
+export interface SequentialMCOptions {
+  /** Monte Carlo sweeps per {@link SequentialMC.updateState} (default 1). */
+  readonly mcsteps?: number;
+  /** Layers the chains keep fixed (e.g. `[0]` for the positive phase). */
+  readonly clamped?: readonly number[];
+  /** The update (default `markovChain`). */
+  readonly updater?: Updater;
+  /** Inverse temperatures (default β = 1). */
+  readonly beta?: BetaSampler;
+}
+
+/** Options of {@link SequentialMC.generateFantasyState}. */
+export interface FantasyOptions {
+  /** Standard deviation of a driven β (0 or absent: β = 1). */
+  readonly betaStd?: number;
+  /** Autocorrelation of a driven β. */
+  readonly betaMomentum?: number;
+  /** Annealing schedule of a driven β. */
+  readonly schedule?: Schedule;
+  /** The update (default `markovChain`). */
+  readonly updater?: Updater;
+}
+
+/**
+ * A set of persistent Markov chains (fantasy particles) over a model's units. The sampler
+ * owns its state: replacing it frees the tensors no longer used.
+ */
+export class SequentialMC {
+  readonly mcsteps: number;
+  readonly clamped: readonly number[];
+  readonly updater: Updater;
+  readonly beta: BetaSampler;
+  private current: State | undefined;
+
+  constructor(
+    readonly model: BoltzmannMachine,
+    options: SequentialMCOptions = {},
+  ) {
+    this.mcsteps = options.mcsteps ?? 1;
+    if (!Number.isInteger(this.mcsteps) || this.mcsteps < 0) {
+      throw new ConfigError(`SequentialMC.mcsteps: expected a non-negative integer, got ${this.mcsteps}`);
+    }
+    this.clamped = options.clamped ?? [];
+    this.updater = options.updater ?? 'markovChain';
+    this.beta = options.beta ?? new ConstantBeta();
+  }
+
+  /** Chains started from visible data (hidden layers at their conditional means). @param visible - (batch, numVisible) */
+  static fromVisible(model: BoltzmannMachine, visible: Tensor, options: SequentialMCOptions = {}): SequentialMC {
+    const sampler = new SequentialMC(model, options);
+    sampler.setStateFromVisible(visible);
+    return sampler;
+  }
+
+  /** Chains started from random states of each layer. */
+  static fromModel(model: BoltzmannMachine, batchSize: number, options: SequentialMCOptions = {}): SequentialMC {
+    const sampler = new SequentialMC(model, options);
+    sampler.setState(model.randomState(batchSize));
+    return sampler;
+  }
+
+  /**
+   * Fantasy particles: `batchSize` chains from random states run for `steps` sweeps.
+   * @returns a State the caller owns
+   */
+  static generateFantasyState(
+    model: BoltzmannMachine,
+    batchSize: number,
+    steps: number,
+    options: FantasyOptions = {},
+  ): State {
+    const beta = options.betaStd
+      ? new DrivenBeta({ std: options.betaStd, momentum: options.betaMomentum, schedule: options.schedule })
+      : new ConstantBeta();
+    const sampler = SequentialMC.fromModel(model, batchSize, { beta, updater: options.updater });
+    sampler.updateState(steps);
+    return sampler.release();
+  }
+
+  /** Whether the sampler holds chains. */
+  get hasState(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** The chains' current state. */
+  get state(): State {
+    if (!this.current) throw new ConfigError('SequentialMC: no state yet; call setState or setStateFromVisible first');
+    return this.current;
+  }
+
+  /** Replaces the chains' state (takes ownership; frees the old tensors not in `state`). */
+  setState(state: State): void {
+    const old = this.current;
+    for (const units of state.units) be.keep(units);
+    this.current = state;
+    if (old) be.dispose(old.units.filter((u) => !state.units.includes(u)));
+  }
+
+  /** Restarts the chains from visible data. @param visible - (batch, numVisible), not taken over */
+  setStateFromVisible(visible: Tensor): void {
+    this.setState(this.model.stateFromVisible(be.add(visible, 0)));
+  }
+
+  /** Advances every chain `steps` sweeps (default `mcsteps`), drawing a β per sweep. */
+  updateState(steps = this.mcsteps): void {
+    for (let s = 0; s < steps; s++) {
+      const beta = this.beta.next(this.state.batchSize);
+      const next = this.model[this.updater](1, this.state, { beta, clamped: this.clamped });
+      if (typeof beta !== 'number') be.dispose(beta);
+      this.setState(next);
+    }
+  }
+
+  /**
+   * The state with layer `target` replaced by its conditional mean given the others (the
+   * usual final mean-field step before a gradient). @returns a new State sharing the others' tensors
+   */
+  stateForGrad(target: number): State {
+    const mean = this.model.layer(target).conditionalMean(this.model.fieldOn(target, this.state.units));
+    return this.state.withLayer(target, mean);
+  }
+
+  /** Hands the state to the caller and forgets it. */
+  release(): State {
+    const state = this.state;
+    this.current = undefined;
+    return state;
+  }
+
+  /** Frees the chains' tensors. */
+  dispose(): void {
+    this.current?.dispose();
+    this.current = undefined;
+  }
+}
