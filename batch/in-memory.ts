@@ -69,7 +69,8 @@ export class InMemoryBatch implements BatchSource {
     this.random = new SeededRandom(seed);
     const order = this.permutation(data.rows);
     const trainRows = Math.round(trainFraction * data.rows);
-    if (trainRows < 1) throw new DataError(`data: ${data.rows} rows leave none for training at trainFraction ${trainFraction}`);
+    if (trainRows < 1)
+      throw new DataError(`data: ${data.rows} rows leave none for training at trainFraction ${trainFraction}`);
     this.splits = { train: order.slice(0, trainRows), validate: order.slice(trainRows) };
   }
 

@@ -31,7 +31,8 @@ export function scale(maximum = 255): Transform {
 /** Each value (an integer category in [0, categories)) becomes a one-hot row of `categories`. (rows, 1) → (rows, categories) */
 export function oneHot(categories: number): Transform {
   return ({ rows, columns, values }) => {
-    if (columns !== 1) throw new DataError(`oneHot: expected a single column of category indices, got ${columns} columns`);
+    if (columns !== 1)
+      throw new DataError(`oneHot: expected a single column of category indices, got ${columns} columns`);
     const out = new Float32Array(rows * categories);
     values.forEach((v, r) => {
       if (!Number.isInteger(v) || v < 0 || v >= categories) {
@@ -68,7 +69,11 @@ export const TRANSFORMS = {
 /** A transform by name; `where` names the field in errors. */
 export function transformByName(name: unknown, where: string): Transform {
   if (typeof name !== 'string' || !Object.hasOwn(TRANSFORMS, name)) {
-    throw new ConfigError(`${where}: expected one of ${Object.keys(TRANSFORMS).map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(name)}`);
+    throw new ConfigError(
+      `${where}: expected one of ${Object.keys(TRANSFORMS)
+        .map((n) => `'${n}'`)
+        .join(', ')}, got ${JSON.stringify(name)}`,
+    );
   }
   return TRANSFORMS[name as keyof typeof TRANSFORMS]();
 }

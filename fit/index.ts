@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { LayerwisePretrain, type PretrainHistory } from './layerwise.js';
+export { cd, contrastiveDivergence, type FitMethod, pcd, persistentContrastiveDivergence } from './methods.js';
 export {
   type Assessment,
   allMetrics,
@@ -21,7 +22,6 @@ export {
   WeightSparsity,
   WeightSquare,
 } from './metrics.js';
-export { cd, contrastiveDivergence, type FitMethod, pcd, persistentContrastiveDivergence } from './methods.js';
 export { type EpochRecord, History, ProgressMonitor, type ProgressMonitorOptions } from './monitor.js';
 export { SGD, SGD as StochasticGradientDescent, type TrainOptions } from './sgd.js';
 export {

@@ -82,7 +82,12 @@ export class LayerwisePretrain {
     }
     if (model.numLayers > 2) {
       optimizer.reset();
-      stages.push(await new SGD(model, this.data).train(optimizer, options.finalEpochs ?? epochs, { ...stageOptions, checkpoint }));
+      stages.push(
+        await new SGD(model, this.data).train(optimizer, options.finalEpochs ?? epochs, {
+          ...stageOptions,
+          checkpoint,
+        }),
+      );
     }
     return { stages };
   }

@@ -17,7 +17,12 @@ export type FitMethod = (
 ) => Gradient;
 
 /** The gradient from two states, freeing the tensors only the states for the gradient hold. */
-function gradientFrom(model: BoltzmannMachine, dataState: State, modelState: State, samplers: SequentialMC[]): Gradient {
+function gradientFrom(
+  model: BoltzmannMachine,
+  dataState: State,
+  modelState: State,
+  samplers: SequentialMC[],
+): Gradient {
   const gradient = model.gradient(dataState, modelState);
   const owned = new Set(samplers.flatMap((s) => [...s.state.units]));
   for (const state of [dataState, modelState]) be.dispose(state.units.filter((u) => !owned.has(u)));

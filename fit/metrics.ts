@@ -44,12 +44,6 @@ class RunningMean {
   }
 }
 
-/** Host copy of a (rows, columns) tensor. */
-async function hostRows(t: Tensor): Promise<{ rows: number; columns: number; values: Float64Array }> {
-  const [rows = 0, columns = 0] = be.shape(t);
-  return { rows, columns, values: Float64Array.from(await be.read(t)) };
-}
-
 /** Euclidean distances between every row of x and every row of y. @returns (rows x, rows y) on the host */
 async function pairwiseDistances(x: Tensor, y: Tensor): Promise<Float64Array> {
   const squared = be.tidy(() => {
@@ -224,7 +218,8 @@ export function symmetricEigenvalues(matrix: Float64Array, n: number): Float64Ar
  * The Fréchet distance between Gaussians fitted to data and fantasy particles (FID without
  * the inception network): ‖μ₁ − μ₂‖² + tr C₁ + tr C₂ − 2 tr √(C₁C₂). With C₁ = AᵀA and
  * C₂ = BᵀB (A, B the centred samples scaled by 1/√n), tr √(C₁C₂) is the sum of the singular
- * values of ABᵀ, found from the small (n × n) Gram matrix.
+ * values of ABᵀ, found from the small (n × n) Gram matrix (eigenvalues below 10⁻⁵ of the
+ * largest count as zero: the Gram matrix has rank at most min(n, m, dimensions)).
  */
 export class FrechetScore implements Metric {
   readonly name = 'FrechetScore';
@@ -251,7 +246,10 @@ export class FrechetScore implements Metric {
     const [meanGap, traceA, traceB] = await Promise.all(parts.slice(0, 3).map((t) => be.readScalar(t)));
     const gram = Float64Array.from(await be.read(parts[3] as Tensor));
     be.dispose(parts);
-    const nuclear = symmetricEigenvalues(gram, n).reduce((acc, e) => acc + Math.sqrt(Math.max(e, 0)), 0);
+    // ABᵀ has rank at most min(n, m, dimensions): eigenvalues at float32 noise level are zeros.
+    const eigenvalues = symmetricEigenvalues(gram, n);
+    const floor = 1e-5 * Math.max(...eigenvalues, 0);
+    const nuclear = eigenvalues.reduce((acc, e) => acc + (e > floor ? Math.sqrt(e) : 0), 0);
     this.mean.add((meanGap as number) + (traceA as number) + (traceB as number) - 2 * nuclear);
   }
   value(): number {

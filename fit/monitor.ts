@@ -78,8 +78,7 @@ export class ProgressMonitor {
       seen += 1;
       const batchSize = be.shape(visible)[0] as number;
       const upward = model.stateFromVisible(visible);
-      const dataState =
-        model.numLayers > 2 ? model.meanFieldIteration(10, upward, { clamped: [0] }) : upward;
+      const dataState = model.numLayers > 2 ? model.meanFieldIteration(10, upward, { clamped: [0] }) : upward;
       const reconstructions = model.computeReconstructions(visible);
       const modelState = SequentialMC.generateFantasyState(model, batchSize, this.fantasySteps);
       const assessment = { model, dataState, reconstructions, modelState };

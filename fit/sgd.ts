@@ -31,7 +31,11 @@ export interface TrainOptions {
   /** Called after each epoch with its record (after the checkpoint is written). */
   readonly onEpoch?: (record: EpochRecord, model: BoltzmannMachine) => void | Promise<void>;
   /** Saves the model to `directory` every `every` epochs (default 1) and at the end. */
-  readonly checkpoint?: { readonly directory: string; readonly every?: number; readonly metadata?: Record<string, unknown> };
+  readonly checkpoint?: {
+    readonly directory: string;
+    readonly every?: number;
+    readonly metadata?: Record<string, unknown>;
+  };
   /** Computes metrics after each epoch (default: all metrics; `null` for none). */
   readonly monitor?: ProgressMonitor | null;
 }
@@ -58,7 +62,8 @@ export class SGD {
    * @throws DivergenceError when a parameter becomes NaN or infinite (the last checkpoint is kept)
    */
   async train(optimizer: Optimizer, epochs: number, options: TrainOptions = {}): Promise<History> {
-    if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`train: epochs: expected a non-negative integer, got ${epochs}`);
+    if (!Number.isInteger(epochs) || epochs < 0)
+      throw new ConfigError(`train: epochs: expected a non-negative integer, got ${epochs}`);
     const { model, data } = this;
     const method = options.method ?? pcd;
     const mcsteps = options.mcsteps ?? 1;
@@ -106,7 +111,10 @@ export class SGD {
         const record: EpochRecord = { epoch, seconds, ...metrics };
         history.add(record);
         if (options.checkpoint && (epoch % every === 0 || epoch === epochs || history.aborted)) {
-          await saveModel(model, options.checkpoint.directory, { ...options.checkpoint.metadata, history: history.toJSON() });
+          await saveModel(model, options.checkpoint.directory, {
+            ...options.checkpoint.metadata,
+            history: history.toJSON(),
+          });
         }
         await options.onEpoch?.(record, model);
         if (history.aborted) break;

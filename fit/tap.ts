@@ -52,7 +52,8 @@ function sweep(model: BoltzmannMachine, { visible, hidden }: Magnetizations, dam
     const w = model.connections[0]?.weights.matrix as Tensor;
     const w2 = be.square(w);
     const [a, b] = [model.layer(0).param('loc'), model.layer(1).param('loc')];
-    const mix = (old: Tensor, fresh: Tensor) => be.clip(be.add(be.mul(old, 1 - damping), be.mul(fresh, damping)), CLIP, 1 - CLIP);
+    const mix = (old: Tensor, fresh: Tensor) =>
+      be.clip(be.add(be.mul(old, 1 - damping), be.mul(fresh, damping)), CLIP, 1 - CLIP);
     const visibleField = be.add(
       be.add(a, be.matmul(hidden, w, { transposeB: true })),
       be.mul(be.sub(0.5, visible), be.matmul(variance(hidden), w2, { transposeB: true })),

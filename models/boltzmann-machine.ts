@@ -63,7 +63,9 @@ export class BoltzmannMachine {
       const weights =
         typeof initial === 'string' ? new Weights(lower.numUnits, upperLayer.numUnits, initial) : initial[i];
       if (!weights || weights.numLower !== lower.numUnits || weights.numUpper !== upperLayer.numUnits) {
-        throw new ShapeError(`BoltzmannMachine: connection ${i} needs Weights(${lower.numUnits}, ${upperLayer.numUnits})`);
+        throw new ShapeError(
+          `BoltzmannMachine: connection ${i} needs Weights(${lower.numUnits}, ${upperLayer.numUnits})`,
+        );
       }
       return { lower: i, upper: i + 1, weights };
     });
@@ -246,15 +248,17 @@ export class BoltzmannMachine {
    */
   derivatives(state: State): Gradient {
     this.checkState(state);
-    return be.tidy((): Gradient => ({
-      layers: this.layers.map((layer, i) => layer.derivatives(state.getLayer(i), this.fieldOn(i, state.units))),
-      weights: this.connections.map(({ lower, upper, weights }) =>
-        weights.derivatives(
-          this.layer(lower).rescale(state.getLayer(lower)),
-          this.layer(upper).rescale(state.getLayer(upper)),
+    return be.tidy(
+      (): Gradient => ({
+        layers: this.layers.map((layer, i) => layer.derivatives(state.getLayer(i), this.fieldOn(i, state.units))),
+        weights: this.connections.map(({ lower, upper, weights }) =>
+          weights.derivatives(
+            this.layer(lower).rescale(state.getLayer(lower)),
+            this.layer(upper).rescale(state.getLayer(upper)),
+          ),
         ),
-      ),
-    }));
+      }),
+    );
   }
 
   /**
@@ -262,14 +266,16 @@ export class BoltzmannMachine {
    * parameters are left out. Both arguments hold mean ∂E/∂θ (see {@link derivatives}).
    */
   combineGradient(positive: Gradient, negative: Gradient): Gradient {
-    return be.tidy((): Gradient => ({
-      layers: this.layers.map((layer, i) =>
-        this.difference(layer, positive.layers[i] as ParameterTensors, negative.layers[i] as ParameterTensors),
-      ),
-      weights: this.connections.map(({ weights }, i) =>
-        this.difference(weights, positive.weights[i] as ParameterTensors, negative.weights[i] as ParameterTensors),
-      ),
-    }));
+    return be.tidy(
+      (): Gradient => ({
+        layers: this.layers.map((layer, i) =>
+          this.difference(layer, positive.layers[i] as ParameterTensors, negative.layers[i] as ParameterTensors),
+        ),
+        weights: this.connections.map(({ weights }, i) =>
+          this.difference(weights, positive.weights[i] as ParameterTensors, negative.weights[i] as ParameterTensors),
+        ),
+      }),
+    );
   }
 
   /**

@@ -32,7 +32,11 @@ interface Enumeration {
  * always; when allowed, also every other layer (odd or even, whichever leaves fewer states
  * to enumerate). Integrated layers may not be adjacent.
  */
-function chooseIntegrated(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>, enumerateAll: boolean): boolean[] {
+function chooseIntegrated(
+  model: BoltzmannMachine,
+  clamped: ReadonlyMap<number, Tensor>,
+  enumerateAll: boolean,
+): boolean[] {
   const free = (i: number) => !clamped.has(i);
   const gaussian = model.layers.map((layer, i) => free(i) && !layer.discrete);
   const candidates: boolean[][] = [gaussian];
@@ -43,11 +47,16 @@ function chooseIntegrated(model: BoltzmannMachine, clamped: ReadonlyMap<number, 
     }
   }
   const enumeratedStates = (option: boolean[]) =>
-    model.layers.reduce((total, layer, i) => (option[i] || !free(i) ? total : total * 2 ** Math.min(layer.numUnits, 60)), 1);
+    model.layers.reduce(
+      (total, layer, i) => (option[i] || !free(i) ? total : total * 2 ** Math.min(layer.numUnits, 60)),
+      1,
+    );
   const best = candidates.reduce((a, b) => (enumeratedStates(b) < enumeratedStates(a) ? b : a));
   best.forEach((isIntegrated, i) => {
     if (isIntegrated && best[i + 1]) {
-      throw new ConfigError(`exact: layers ${i} and ${i + 1} are both Gaussian and unclamped; they cannot be integrated together`);
+      throw new ConfigError(
+        `exact: layers ${i} and ${i + 1} are both Gaussian and unclamped; they cannot be integrated together`,
+      );
     }
   });
   return best;

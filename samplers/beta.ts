@@ -61,7 +61,8 @@ export class DrivenBeta implements BetaSampler {
 
   constructor({ std = 0.6, momentum = 0.9, schedule = new Constant({ initial: 1 }) }: DrivenBetaOptions = {}) {
     if (!(std > 0)) throw new ConfigError(`DrivenBeta.std: expected a positive number, got ${std}`);
-    if (!(momentum >= 0 && momentum < 1)) throw new ConfigError(`DrivenBeta.momentum: expected a number in [0, 1), got ${momentum}`);
+    if (!(momentum >= 0 && momentum < 1))
+      throw new ConfigError(`DrivenBeta.momentum: expected a number in [0, 1), got ${momentum}`);
     this.std = std;
     this.momentum = momentum;
     this.schedule = schedule;

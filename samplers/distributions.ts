@@ -60,7 +60,10 @@ export function poisson(random: SeededRandom, lambda: number): number {
     const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
     if (us >= 0.07 && v <= vr) return k;
     if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (Math.log(v) + Math.log(inverseAlpha) - Math.log(a / (us * us) + b) <= -lambda + k * logLambda - logGamma(k + 1)) {
+    if (
+      Math.log(v) + Math.log(inverseAlpha) - Math.log(a / (us * us) + b) <=
+      -lambda + k * logLambda - logGamma(k + 1)
+    ) {
       return k;
     }
   }

@@ -1,7 +1,6 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
-import type { BoltzmannMachine } from '../models/index.js';
-import { State } from '../models/index.js';
+import type { BoltzmannMachine, State } from '../models/index.js';
 import type { Schedule } from '../schedules/index.js';
 import { type BetaSampler, ConstantBeta, DrivenBeta } from './beta.js';
 

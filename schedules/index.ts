@@ -73,7 +73,8 @@ export class PowerLawDecay implements Schedule {
   constructor({ initial = 1, coefficient = 0.1 }: { initial?: number; coefficient?: number } = {}) {
     this.initial = positive(initial, 'PowerLawDecay.initial');
     this.coefficient = finite(coefficient, 'PowerLawDecay.coefficient');
-    if (coefficient < 0) throw new ConfigError(`PowerLawDecay.coefficient: expected a non-negative number, got ${coefficient}`);
+    if (coefficient < 0)
+      throw new ConfigError(`PowerLawDecay.coefficient: expected a non-negative number, got ${coefficient}`);
   }
   valueAt(t: number): number {
     return this.initial / (1 + this.coefficient * t);
@@ -109,7 +110,8 @@ export class Step implements Schedule {
   constructor({ initial = 1, final = 0.1, steps = 1 }: { initial?: number; final?: number; steps?: number } = {}) {
     this.initial = positive(initial, 'Step.initial');
     this.final = finite(final, 'Step.final');
-    if (!Number.isInteger(steps) || steps < 0) throw new ConfigError(`Step.steps: expected a non-negative integer, got ${steps}`);
+    if (!Number.isInteger(steps) || steps < 0)
+      throw new ConfigError(`Step.steps: expected a non-negative integer, got ${steps}`);
     this.steps = steps;
   }
   valueAt(t: number): number {
@@ -141,7 +143,9 @@ export function scheduleFromConfig(config: unknown, where: string): Schedule {
     case 'powerLawDecay':
       return relabel(() => new PowerLawDecay({ initial: number('initial'), coefficient: number('coefficient') }));
     case 'linear':
-      return relabel(() => new Linear({ initial: number('initial'), delta: number('delta'), minimum: number('minimum') }));
+      return relabel(
+        () => new Linear({ initial: number('initial'), delta: number('delta'), minimum: number('minimum') }),
+      );
     case 'step':
       return relabel(() => new Step({ initial: number('initial'), final: number('final'), steps: number('steps') }));
     default:

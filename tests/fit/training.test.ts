@@ -18,8 +18,8 @@ import {
   initializeModel,
 } from '../../models/index.js';
 import { SequentialMC } from '../../samplers/index.js';
-import { BARS_AND_STRIPES_OPTIMUM, barsAndStripes } from '../helpers/bars-and-stripes.js';
 import { describeOnBackends } from '../helpers/backends.js';
+import { BARS_AND_STRIPES_OPTIMUM, barsAndStripes } from '../helpers/bars-and-stripes.js';
 import { randomizeParams, scalar, values } from '../helpers/finite-differences.js';
 
 async function meanLogLikelihood(model: BoltzmannMachine, data: Tensor): Promise<number> {
@@ -78,7 +78,12 @@ describeOnBackends('training', () => {
     for (const owner of [...rbm.layers, rbm.connections[0]?.weights as never]) randomizeParams(owner, 0.8);
     const data = be.bernoulli(be.fill([12, 6], 0.5));
     const exact = await flatten(rbm, exactGradient(rbm, data));
-    const chains = be.tidy(() => be.concat(Array.from({ length: 250 }, () => data), 0)); // 3000 chains from the data
+    const chains = be.tidy(() =>
+      be.concat(
+        Array.from({ length: 250 }, () => data),
+        0,
+      ),
+    ); // 3000 chains from the data
     const distances: number[] = [];
     for (const k of [1, 100]) {
       const positive = new SequentialMC(rbm, { clamped: [0] });
