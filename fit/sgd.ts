@@ -28,6 +28,8 @@ export interface TrainOptions {
   readonly negativePhaseBatchSize?: number;
   /** Stops training between minibatches; the history is marked `aborted`. */
   readonly signal?: AbortSignal;
+  /** Called after each minibatch with the epoch and the samples seen so far in it (e.g. for a progress bar). */
+  readonly onBatch?: (epoch: number, samples: number) => void;
   /** Called after each epoch with its record (after the checkpoint is written). */
   readonly onEpoch?: (record: EpochRecord, model: BoltzmannMachine) => void | Promise<void>;
   /** Saves the model to `directory` every `every` epochs (default 1) and at the end. */
@@ -89,6 +91,7 @@ export class SGD {
         optimizer.setEpoch(epoch - 1);
         const negative = driven && epoch > (options.burnIn ?? 0) ? this.handOver(negativePhase, driven) : negativePhase;
         const started = performance.now();
+        let samples = 0;
         for await (const visible of data.batches('train')) {
           if (options.signal?.aborted) {
             be.dispose(visible);
@@ -97,7 +100,9 @@ export class SGD {
           be.tidy(() => {
             optimizer.update(model, method(visible, model, positivePhase, negative));
           });
+          samples += be.shape(visible)[0] as number;
           be.dispose(visible);
+          options.onBatch?.(epoch, samples);
         }
         const seconds = (performance.now() - started) / 1000;
         const problem = await model.findNonFinite();

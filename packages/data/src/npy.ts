@@ -70,7 +70,7 @@ export function decodeNpy(bytes: Uint8Array, where: string): HostMatrix {
 /** Encodes a float32 matrix as `.npy` (version 1.0). */
 export function encodeNpy({ rows, columns, values }: HostMatrix): Uint8Array {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${columns}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  header += `${' '.repeat(63 - ((10 + header.length) % 64))}\n`;
   const bytes = new Uint8Array(10 + header.length + values.length * 4);
   bytes.set([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0]);
   new DataView(bytes.buffer).setUint16(8, header.length, true);

@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import { be, type Tensor } from 'relief/backends';
+import type { HostMatrix } from 'relief/batch';
+import { ConfigError } from 'relief/errors';
+import { SequentialMC } from 'relief/samplers';
+import { imageGrid } from '@relief/plot';
+import { loadRunData } from '../config.js';
+import { openRun, startBackend } from '../run-setup.js';
+
+async function host(t: Tensor): Promise<HostMatrix> {
+  const [rows = 0, columns = 0] = be.shape(t);
+  return { rows, columns, values: await be.read(t) };
+}
+
+/** Writes a grid of images (one per row of `images`) as PNG, or the raw values as JSON for a `.json` path. */
+function writeImages(path: string, images: HostMatrix, tilesPerRow?: number): void {
+  if (path.endsWith('.json')) {
+    const rows = Array.from({ length: images.rows }, (_, r) => Array.from(images.values.subarray(r * images.columns, (r + 1) * images.columns)));
+    writeFileSync(path, `${JSON.stringify(rows)}\n`);
+  } else {
+    writeFileSync(path, imageGrid(images, tilesPerRow === undefined ? {} : { tilesPerRow }));
+  }
+}
+
+/** Interleaves the rows of several same-shaped matrices: a0, b0, c0, a1, b1, c1, … */
+function interleave(parts: readonly HostMatrix[]): HostMatrix {
+  const [first] = parts;
+  if (!first) throw new ConfigError('interleave: nothing to show');
+  const values = new Float32Array(first.rows * parts.length * first.columns);
+  for (let r = 0; r < first.rows; r++) {
+    parts.forEach((part, k) => {
+      values.set(part.values.subarray(r * first.columns, (r + 1) * first.columns), (r * parts.length + k) * first.columns);
+    });
+  }
+  return { rows: first.rows * parts.length, columns: first.columns, values };
+}
+
+/** `relief sample`: fantasy particles from random states after `steps` Gibbs sweeps. */
+export async function sample(directory: string, options: { n: number; steps: number; betaStd: number; out: string }) {
+  const { config } = await openRun(directory);
+  await startBackend(config);
+  const { model } = await openRun(directory);
+  const state = SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
+  const particles = model.layer(0).type === 'bernoulli' ? model.layer(0).conditionalMean(model.fieldOn(0, state.units)) : state.getVisible();
+  writeImages(options.out, await host(particles));
+  return { out: options.out, particles: options.n };
+}
+
+async function testImages(directory: string, n: number) {
+  const { config } = await openRun(directory);
+  await startBackend(config);
+  const { model } = await openRun(directory);
+  const data = await loadRunData({ ...config, data: { ...config.data, limit: n } }, 'test');
+  return { model, visible: be.tensor(data.values, [data.rows, data.columns]), data };
+}
+
+/** `relief reconstruct`: test images next to their reconstructions. */
+export async function reconstruct(directory: string, options: { n: number; out: string }) {
+  const { model, visible, data } = await testImages(directory, options.n);
+  const reconstructions = await host(model.computeReconstructions(visible, { method: 'mean' }).getVisible());
+  writeImages(options.out, interleave([data, reconstructions]), 8);
+  const error = data.values.reduce((acc, v, i) => acc + (v - (reconstructions.values[i] as number)) ** 2, 0) / data.values.length;
+  return { out: options.out, images: data.rows, meanSquaredError: error };
+}
+
+/**
+ * `relief denoise`: binarized test images with a fraction `flip` of their pixels flipped,
+ * then cleaned by mean-field reconstruction; reports the pixel error before and after.
+ */
+export async function denoise(directory: string, options: { n: number; flip: number; steps: number; out: string }) {
+  if (!(options.flip >= 0 && options.flip <= 1)) throw new ConfigError(`--flip: expected a fraction in [0, 1], got ${options.flip}`);
+  const { model, visible } = await testImages(directory, options.n);
+  const clean = be.tidy(() => be.greater(visible, 0.5));
+  const noisy = be.tidy(() => {
+    const flips = be.bernoulli(be.fill(be.shape(clean), options.flip));
+    return be.add(be.mul(clean, be.sub(1, flips)), be.mul(be.sub(1, clean), flips));
+  });
+  let state = model.stateFromVisible(noisy);
+  for (let step = 0; step < options.steps; step++) {
+    const reconstructed = model.computeReconstructions(state.getVisible(), { method: 'mean' });
+    state = reconstructed;
+  }
+  const denoised = be.tidy(() => be.greater(state.getVisible(), 0.5));
+  const errorRate = async (t: Tensor) => be.readScalar(be.tidy(() => be.mean(be.abs(be.sub(t, clean)))));
+  const [before, after] = [await errorRate(noisy), await errorRate(denoised)];
+  writeImages(options.out, interleave([await host(clean), await host(noisy), await host(state.getVisible())]), 9);
+  return { out: options.out, images: options.n, flipped: options.flip, pixelErrorBefore: before, pixelErrorAfter: after };
+}

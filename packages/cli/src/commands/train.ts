@@ -1,0 +1,117 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { be } from 'relief/backends';
+import { InMemoryBatch } from 'relief/batch';
+import { ConfigError, DataError } from 'relief/errors';
+import { type EpochRecord, LayerwisePretrain, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
+import { initializeModel, saveModel } from 'relief/models';
+import { buildMethod, buildModel, buildOptimizer, loadRunData, parseRunConfig } from '../config.js';
+import { startBackend } from '../run-setup.js';
+
+/** Options of `relief train`. */
+export interface TrainCommandOptions {
+  readonly config: string;
+  readonly out: string;
+  readonly epochs?: number;
+  readonly backend?: string;
+  readonly device?: string;
+  readonly seed?: number;
+  readonly limit?: number;
+  readonly progress?: boolean;
+}
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new DataError(`${path}: cannot read the config (${(cause as NodeJS.ErrnoException).code ?? cause})`, { cause });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`${path}: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+}
+
+/** `relief train`: trains the model a config describes, writing model, history and checkpoints to `--out`. */
+export async function train(options: TrainCommandOptions): Promise<{ interrupted: boolean }> {
+  const raw = readConfigFile(options.config) as Record<string, unknown>;
+  const overridden = {
+    ...raw,
+    ...(options.backend !== undefined && { backend: options.backend }),
+    ...(options.device !== undefined && { device: options.device }),
+    ...(options.seed !== undefined && { seed: options.seed }),
+    train: { ...(raw.train as object), ...(options.epochs !== undefined && { epochs: options.epochs }) },
+    data: { ...(raw.data as object), ...(options.limit !== undefined && { limit: options.limit }) },
+  };
+  const config = parseRunConfig(overridden, options.config);
+  await startBackend(config);
+  const data = await loadRunData(config, 'train');
+  const model = buildModel(config, options.config);
+  if (data.columns !== model.layer(0).numUnits) {
+    throw new DataError(`the data has ${data.columns} columns but model.layers[0] has ${model.layer(0).numUnits} units`);
+  }
+  const batches = new InMemoryBatch(data, {
+    batchSize: config.train.batchSize,
+    trainFraction: config.data.trainFraction,
+    seed: config.seed,
+  });
+  await initializeModel(model, be.tensor(batches.hostMatrix('train').values, [batches.size('train'), data.columns]), config.model.init);
+
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  const bar =
+    options.progress === false
+      ? undefined
+      : new cliProgress.SingleBar(
+          { format: 'epoch {epoch} [{bar}] {value}/{total} samples | {rate} samples/s | {metrics}', hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+  let epochStart = performance.now();
+  const trainOptions: TrainOptions = {
+    method: buildMethod(config),
+    mcsteps: config.train.mcsteps,
+    betaStd: config.train.betaStd,
+    monitor: config.train.metrics ? new ProgressMonitor({ maxBatches: 5 }) : null,
+    signal: controller.signal,
+    checkpoint: { directory: options.out, metadata: { config } },
+    onBatch: (epoch, samples) => {
+      if (!bar) return;
+      if (samples <= config.train.batchSize) {
+        epochStart = performance.now();
+        bar.start(batches.size('train'), 0, { epoch, rate: '-', metrics: '' });
+      }
+      bar.update(samples, { epoch, rate: Math.round(samples / ((performance.now() - epochStart) / 1000)) });
+    },
+    onEpoch: (record: EpochRecord) => {
+      const summary = Object.entries(record)
+        .filter(([k]) => k !== 'epoch')
+        .map(([k, v]) => `${k} ${Number(v).toPrecision(4)}`)
+        .join(', ');
+      if (bar) {
+        bar.update({ metrics: summary });
+        bar.stop();
+      } else {
+        console.log(`epoch ${record.epoch}: ${summary}`);
+      }
+    },
+  };
+  const optimizer = buildOptimizer(config);
+  try {
+    const history =
+      model.numLayers > 2
+        ? (await new LayerwisePretrain(model, batches).train(optimizer, config.train.epochs, trainOptions)).stages.at(-1)
+        : await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
+    await saveModel(model, options.out, { config, history: history?.toJSON() ?? [] });
+    writeFileSync(join(options.out, 'history.json'), `${JSON.stringify(history?.toJSON() ?? [], null, 2)}\n`);
+    writeFileSync(join(options.out, 'history.csv'), history?.toCSV() ?? '');
+    writeFileSync(join(options.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    return { interrupted: history?.aborted ?? false };
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', interrupt);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The `relief` command line. Exit codes: 0 success, 1 unexpected failure, 2 invalid config
+ * or arguments, 3 bad or missing data, 4 training diverged, 5 backend unavailable, 130
+ * interrupted (Ctrl-C; the model is saved first).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { BackendUnavailableError, ConfigError, DataError, DivergenceError } from 'relief/errors';
+import { evaluate } from './commands/evaluate.js';
+import { denoise, reconstruct, sample } from './commands/pictures.js';
+import { train } from './commands/train.js';
+
+function number(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+  return parsed;
+}
+
+function integer(value: string): number {
+  const parsed = number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
+  return parsed;
+}
+
+function report(result: unknown, json: boolean): void {
+  if (json) console.log(JSON.stringify(result, null, 2));
+  else for (const [key, value] of Object.entries(result as object)) console.log(`${key}: ${value}`);
+}
+
+/** The exit code for an error. */
+export function exitCode(error: unknown): number {
+  if (error instanceof ConfigError) return 2;
+  if (error instanceof DataError) return 3;
+  if (error instanceof DivergenceError) return 4;
+  if (error instanceof BackendUnavailableError) return 5;
+  return 1;
+}
+
+const program = new Command('relief').description('Train and inspect energy-based models (RBMs, DBMs) with Relief');
+program.exitOverride((error) => {
+  process.exit(error.exitCode === 0 ? 0 : 2);
+});
+
+program
+  .command('train')
+  .description('train the model a run config describes; writes the model, history and checkpoints to --out')
+  .requiredOption('--config <file>', 'run config (JSON)')
+  .requiredOption('--out <dir>', 'output directory')
+  .option('--epochs <n>', 'override train.epochs', integer)
+  .option('--backend <name>', 'override backend (cpu | tfjs)')
+  .option('--device <name>', 'tfjs device (webgpu | tensorflow | wasm | cpu)')
+  .option('--seed <n>', 'override seed', integer)
+  .option('--limit <n>', 'use only the first n samples of the data', integer)
+  .option('--no-progress', 'print one line per epoch instead of a progress bar')
+  .action(async (options) => {
+    const { interrupted } = await train(options);
+    console.log(`${interrupted ? 'interrupted; saved' : 'done; wrote'} ${options.out}/model.json, params.safetensors, history.json`);
+    if (interrupted) process.exitCode = 130;
+  });
+
+program
+  .command('evaluate <dir>')
+  .description("metrics of a trained model on a split of its data set")
+  .option('--split <split>', 'train | test', 'test')
+  .option('--limit <n>', 'samples to use', integer)
+  .option('--batches <n>', 'validation batches for the sample-based metrics', integer, 5)
+  .option('--json', 'print JSON')
+  .action(async (dir, options) => report(await evaluate(dir, options), Boolean(options.json)));
+
+program
+  .command('sample <dir>')
+  .description('fantasy particles (PNG grid, or JSON for a .json --out)')
+  .option('--n <n>', 'particles', integer, 64)
+  .option('--steps <n>', 'Gibbs sweeps from random states', integer, 100)
+  .option('--beta-std <x>', 'driven inverse temperature spread', number, 0)
+  .option('--out <file>', 'output file', 'samples.png')
+  .option('--json', 'print JSON')
+  .action(async (dir, options) => report(await sample(dir, options), Boolean(options.json)));
+
+program
+  .command('reconstruct <dir>')
+  .description('test images beside their reconstructions (PNG)')
+  .option('--n <n>', 'images', integer, 32)
+  .option('--out <file>', 'output file', 'reconstructions.png')
+  .option('--json', 'print JSON')
+  .action(async (dir, options) => report(await reconstruct(dir, options), Boolean(options.json)));
+
+program
+  .command('denoise <dir>')
+  .description('flip a fraction of the pixels of test images, then clean them with the model (PNG)')
+  .option('--n <n>', 'images', integer, 27)
+  .option('--flip <fraction>', 'fraction of pixels flipped', number, 0.15)
+  .option('--steps <n>', 'mean-field reconstruction rounds', integer, 5)
+  .option('--out <file>', 'output file', 'denoised.png')
+  .option('--json', 'print JSON')
+  .action(async (dir, options) => report(await denoise(dir, options), Boolean(options.json)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  console.error(`relief: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  process.exit(exitCode(error));
+}
