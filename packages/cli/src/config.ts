@@ -2,14 +2,15 @@
  * The run config of `relief train`: JSON validated at the boundary, each error naming the
  * field (`train.optimizer.stepsize.initial: expected a positive number, got -1`).
  */
+
+import { type DatasetName, loadDataset, readCsv, readIdx, readNpy } from '@relief/data';
 import { type HostMatrix, transformByName } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
-import { type FitMethod, cd, pcd, TAP } from 'relief/fit';
-import { type Optimizer, optimizerFromConfig } from 'relief/optimizers';
+import { cd, type FitMethod, pcd, TAP } from 'relief/fit';
 import { layerFromConfig } from 'relief/layers';
 import { BoltzmannMachine, type InitializationMethod } from 'relief/models';
+import { type Optimizer, optimizerFromConfig } from 'relief/optimizers';
 import { penaltyFromConfig } from 'relief/penalties';
-import { type DatasetName, loadDataset, readCsv, readIdx, readNpy } from '@relief/data';
 
 /** A validated run config. */
 export interface RunConfig {
@@ -57,7 +58,9 @@ function integer(value: unknown, where: string, minimum: number): number {
 
 function oneOf<const T extends string>(value: unknown, where: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw new ConfigError(`${where}: expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `${where}: expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }
@@ -68,17 +71,29 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
   const data = object(root.data ?? {}, `${where}: data`);
   const model = object(root.model, `${where}: model`);
   const train = object(root.train ?? {}, `${where}: train`);
-  const source = oneOf(data.source ?? 'mnist', `${where}: data.source`, ['mnist', 'fashion-mnist', 'csv', 'npy', 'idx']);
+  const source = oneOf(data.source ?? 'mnist', `${where}: data.source`, [
+    'mnist',
+    'fashion-mnist',
+    'csv',
+    'npy',
+    'idx',
+  ]);
   if (['csv', 'npy', 'idx'].includes(source) && typeof data.path !== 'string') {
-    throw new ConfigError(`${where}: data.path: expected a file path for source '${source}', got ${JSON.stringify(data.path)}`);
+    throw new ConfigError(
+      `${where}: data.path: expected a file path for source '${source}', got ${JSON.stringify(data.path)}`,
+    );
   }
   const trainFraction = data.trainFraction ?? 0.95;
   if (typeof trainFraction !== 'number' || !(trainFraction > 0 && trainFraction <= 1)) {
-    throw new ConfigError(`${where}: data.trainFraction: expected a number in (0, 1], got ${JSON.stringify(trainFraction)}`);
+    throw new ConfigError(
+      `${where}: data.trainFraction: expected a number in (0, 1], got ${JSON.stringify(trainFraction)}`,
+    );
   }
   transformByName(data.transform ?? 'none', `${where}: data.transform`);
   if (!Array.isArray(model.layers) || model.layers.length < 2) {
-    throw new ConfigError(`${where}: model.layers: expected an array of at least 2 layers, got ${JSON.stringify(model.layers)}`);
+    throw new ConfigError(
+      `${where}: model.layers: expected an array of at least 2 layers, got ${JSON.stringify(model.layers)}`,
+    );
   }
   const betaStd = train.betaStd ?? 0;
   if (typeof betaStd !== 'number' || betaStd < 0) {
@@ -114,13 +129,15 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
   };
   // Build once to report model and optimizer errors before any data is read.
   optimizerFromConfig(config.train.optimizer, `${where}: train.optimizer`);
-  config.model.layers.forEach((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`));
+  for (const [i, layer] of config.model.layers.entries()) layerFromConfig(layer, `${where}: model.layers[${i}]`);
   return config;
 }
 
 /** The model a config describes, with its penalties attached (weights random until initialized). */
 export function buildModel(config: RunConfig, where = 'config'): BoltzmannMachine {
-  const model = new BoltzmannMachine(config.model.layers.map((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`)));
+  const model = new BoltzmannMachine(
+    config.model.layers.map((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`)),
+  );
   const parameters = model.namedParameters();
   for (const [key, penalty] of Object.entries(config.model.penalties)) {
     const target = parameters.find((p) => p.key === key);

@@ -17,7 +17,8 @@ function number(value: string): number {
 
 function integer(value: string): number {
   const parsed = number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
   return parsed;
 }
 
@@ -53,13 +54,15 @@ program
   .option('--no-progress', 'print one line per epoch instead of a progress bar')
   .action(async (options) => {
     const { interrupted } = await train(options);
-    console.log(`${interrupted ? 'interrupted; saved' : 'done; wrote'} ${options.out}/model.json, params.safetensors, history.json`);
+    console.log(
+      `${interrupted ? 'interrupted; saved' : 'done; wrote'} ${options.out}/model.json, params.safetensors, history.json`,
+    );
     if (interrupted) process.exitCode = 130;
   });
 
 program
   .command('evaluate <dir>')
-  .description("metrics of a trained model on a split of its data set")
+  .description('metrics of a trained model on a split of its data set')
   .option('--split <split>', 'train | test', 'test')
   .option('--limit <n>', 'samples to use', integer)
   .option('--batches <n>', 'validation batches for the sample-based metrics', integer, 5)

@@ -21,7 +21,11 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
   const { model } = await openRun(directory);
   const limited = { ...config, data: { ...config.data, ...(options.limit !== undefined && { limit: options.limit }) } };
   const data = await loadRunData(limited, options.split);
-  const batches = new InMemoryBatch(data, { batchSize: config.train.batchSize, trainFraction: 1e-9 + 1 / data.rows, seed: config.seed });
+  const batches = new InMemoryBatch(data, {
+    batchSize: config.train.batchSize,
+    trainFraction: 1e-9 + 1 / data.rows,
+    seed: config.seed,
+  });
   const metrics = await new ProgressMonitor({ maxBatches: options.batches }).evaluate(model, batches);
   const all = be.tensor(data.values, [data.rows, data.columns]);
   const freeEnergy = be.tidy(() => be.mean(model.marginalFreeEnergy(all)));

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
+import { imageGrid } from '@relief/plot';
 import { be, type Tensor } from 'relief/backends';
 import type { HostMatrix } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
 import { SequentialMC } from 'relief/samplers';
-import { imageGrid } from '@relief/plot';
 import { loadRunData } from '../config.js';
 import { openRun, startBackend } from '../run-setup.js';
 
@@ -15,7 +15,9 @@ async function host(t: Tensor): Promise<HostMatrix> {
 /** Writes a grid of images (one per row of `images`) as PNG, or the raw values as JSON for a `.json` path. */
 function writeImages(path: string, images: HostMatrix, tilesPerRow?: number): void {
   if (path.endsWith('.json')) {
-    const rows = Array.from({ length: images.rows }, (_, r) => Array.from(images.values.subarray(r * images.columns, (r + 1) * images.columns)));
+    const rows = Array.from({ length: images.rows }, (_, r) =>
+      Array.from(images.values.subarray(r * images.columns, (r + 1) * images.columns)),
+    );
     writeFileSync(path, `${JSON.stringify(rows)}\n`);
   } else {
     writeFileSync(path, imageGrid(images, tilesPerRow === undefined ? {} : { tilesPerRow }));
@@ -29,7 +31,10 @@ function interleave(parts: readonly HostMatrix[]): HostMatrix {
   const values = new Float32Array(first.rows * parts.length * first.columns);
   for (let r = 0; r < first.rows; r++) {
     parts.forEach((part, k) => {
-      values.set(part.values.subarray(r * first.columns, (r + 1) * first.columns), (r * parts.length + k) * first.columns);
+      values.set(
+        part.values.subarray(r * first.columns, (r + 1) * first.columns),
+        (r * parts.length + k) * first.columns,
+      );
     });
   }
   return { rows: first.rows * parts.length, columns: first.columns, values };
@@ -41,7 +46,10 @@ export async function sample(directory: string, options: { n: number; steps: num
   await startBackend(config);
   const { model } = await openRun(directory);
   const state = SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
-  const particles = model.layer(0).type === 'bernoulli' ? model.layer(0).conditionalMean(model.fieldOn(0, state.units)) : state.getVisible();
+  const particles =
+    model.layer(0).type === 'bernoulli'
+      ? model.layer(0).conditionalMean(model.fieldOn(0, state.units))
+      : state.getVisible();
   writeImages(options.out, await host(particles));
   return { out: options.out, particles: options.n };
 }
@@ -59,7 +67,8 @@ export async function reconstruct(directory: string, options: { n: number; out: 
   const { model, visible, data } = await testImages(directory, options.n);
   const reconstructions = await host(model.computeReconstructions(visible, { method: 'mean' }).getVisible());
   writeImages(options.out, interleave([data, reconstructions]), 8);
-  const error = data.values.reduce((acc, v, i) => acc + (v - (reconstructions.values[i] as number)) ** 2, 0) / data.values.length;
+  const error =
+    data.values.reduce((acc, v, i) => acc + (v - (reconstructions.values[i] as number)) ** 2, 0) / data.values.length;
   return { out: options.out, images: data.rows, meanSquaredError: error };
 }
 
@@ -68,7 +77,8 @@ export async function reconstruct(directory: string, options: { n: number; out: 
  * then cleaned by mean-field reconstruction; reports the pixel error before and after.
  */
 export async function denoise(directory: string, options: { n: number; flip: number; steps: number; out: string }) {
-  if (!(options.flip >= 0 && options.flip <= 1)) throw new ConfigError(`--flip: expected a fraction in [0, 1], got ${options.flip}`);
+  if (!(options.flip >= 0 && options.flip <= 1))
+    throw new ConfigError(`--flip: expected a fraction in [0, 1], got ${options.flip}`);
   const { model, visible } = await testImages(directory, options.n);
   const clean = be.tidy(() => be.greater(visible, 0.5));
   const noisy = be.tidy(() => {
@@ -84,5 +94,11 @@ export async function denoise(directory: string, options: { n: number; flip: num
   const errorRate = async (t: Tensor) => be.readScalar(be.tidy(() => be.mean(be.abs(be.sub(t, clean)))));
   const [before, after] = [await errorRate(noisy), await errorRate(denoised)];
   writeImages(options.out, interleave([await host(clean), await host(noisy), await host(state.getVisible())]), 9);
-  return { out: options.out, images: options.n, flipped: options.flip, pixelErrorBefore: before, pixelErrorAfter: after };
+  return {
+    out: options.out,
+    images: options.n,
+    flipped: options.flip,
+    pixelErrorBefore: before,
+    pixelErrorAfter: after,
+  };
 }

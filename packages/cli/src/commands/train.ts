@@ -26,7 +26,9 @@ function readConfigFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new DataError(`${path}: cannot read the config (${(cause as NodeJS.ErrnoException).code ?? cause})`, { cause });
+    throw new DataError(`${path}: cannot read the config (${(cause as NodeJS.ErrnoException).code ?? cause})`, {
+      cause,
+    });
   }
   try {
     return JSON.parse(text);
@@ -51,14 +53,20 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
   const data = await loadRunData(config, 'train');
   const model = buildModel(config, options.config);
   if (data.columns !== model.layer(0).numUnits) {
-    throw new DataError(`the data has ${data.columns} columns but model.layers[0] has ${model.layer(0).numUnits} units`);
+    throw new DataError(
+      `the data has ${data.columns} columns but model.layers[0] has ${model.layer(0).numUnits} units`,
+    );
   }
   const batches = new InMemoryBatch(data, {
     batchSize: config.train.batchSize,
     trainFraction: config.data.trainFraction,
     seed: config.seed,
   });
-  await initializeModel(model, be.tensor(batches.hostMatrix('train').values, [batches.size('train'), data.columns]), config.model.init);
+  await initializeModel(
+    model,
+    be.tensor(batches.hostMatrix('train').values, [batches.size('train'), data.columns]),
+    config.model.init,
+  );
 
   const controller = new AbortController();
   const interrupt = () => controller.abort();
@@ -103,7 +111,9 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
   try {
     const history =
       model.numLayers > 2
-        ? (await new LayerwisePretrain(model, batches).train(optimizer, config.train.epochs, trainOptions)).stages.at(-1)
+        ? (await new LayerwisePretrain(model, batches).train(optimizer, config.train.epochs, trainOptions)).stages.at(
+            -1,
+          )
         : await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
     await saveModel(model, options.out, { config, history: history?.toJSON() ?? [] });
     writeFileSync(join(options.out, 'history.json'), `${JSON.stringify(history?.toJSON() ?? [], null, 2)}\n`);
