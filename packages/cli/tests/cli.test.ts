@@ -1,0 +1,111 @@
+/** The relief command end to end, as a user runs it: a real process on a small MNIST subset. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { use } from 'relief/backends';
+import { loadModel } from 'relief/models';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readPng } from '@relief/plot';
+
+const bin = fileURLToPath(new URL('../bin/relief.js', import.meta.url));
+const example = fileURLToPath(new URL('../../../examples/mnist-rbm.json', import.meta.url));
+
+function relief(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let [stdout, stderr] = ['', ''];
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+const run = (args: string[]) => relief(args).done;
+
+describe('relief CLI', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'relief-cli-')), 'run');
+  beforeAll(async () => {
+    await use('cpu');
+  });
+
+  it('train writes a loadable model, a history with one record per epoch, and a checkpoint', async () => {
+    const result = await run(['train', '--config', example, '--out', out, '--epochs', '2', '--limit', '600', '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/epoch 1: seconds [\d.]+, ReconstructionError/);
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(history.map((r: { epoch: number }) => r.epoch)).toEqual([1, 2]);
+    expect(history[1].seconds).toBeGreaterThan(0);
+    expect(Number.isFinite(history[1].ReconstructionError)).toBe(true);
+    const { model, metadata } = await loadModel(out);
+    expect(model.layers.map((l) => l.numUnits)).toEqual([784, 200]);
+    expect((metadata.config as { train: { epochs: number } }).train.epochs).toBe(2);
+    expect(model.connections[0]?.weights.penalties.get('matrix')?.type).toBe('l1');
+  });
+
+  it('evaluate, sample, reconstruct and denoise read the trained model', async () => {
+    const evaluation = await run(['evaluate', out, '--limit', '300', '--json']);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    const metrics = JSON.parse(evaluation.stdout);
+    expect(metrics.samples).toBe(300);
+    expect(Number.isFinite(metrics.MeanFreeEnergy)).toBe(true);
+    const pictures = join(out, '..');
+    for (const [command, file, extra] of [
+      ['sample', 'samples.png', ['--n', '16', '--steps', '20']],
+      ['reconstruct', 'recon.png', ['--n', '8']],
+      ['denoise', 'denoised.png', ['--n', '9', '--flip', '0.1']],
+    ] as const) {
+      const result = await run([command, out, '--out', join(pictures, file), '--json', ...extra]);
+      expect(result.code, result.stderr).toBe(0);
+      const png = readPng(new Uint8Array(readFileSync(join(pictures, file))));
+      expect(png.width).toBeGreaterThan(50);
+      if (command === 'denoise') {
+        const report = JSON.parse(result.stdout);
+        expect(report.pixelErrorBefore).toBeCloseTo(0.1, 1);
+      }
+    }
+  });
+
+  it('a bad config names the field and exits 2; missing data exits 3', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'relief-bad-'));
+    const config = JSON.parse(readFileSync(example, 'utf8'));
+    config.train.optimizer.stepsize.initial = -1;
+    writeFileSync(join(directory, 'bad.json'), JSON.stringify(config));
+    const bad = await run(['train', '--config', join(directory, 'bad.json'), '--out', join(directory, 'o')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('train.optimizer.stepsize.initial: expected a positive number, got -1');
+    config.train.optimizer.stepsize.initial = 0.01;
+    config.data = { source: 'csv', path: join(directory, 'missing.csv') };
+    writeFileSync(join(directory, 'csv.json'), JSON.stringify(config));
+    const missing = await run(['train', '--config', join(directory, 'csv.json'), '--out', join(directory, 'o')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/missing\.csv: cannot read \(ENOENT\)/);
+    const unknown = await run(['train', '--config', join(directory, 'none.json'), '--out', join(directory, 'o')]);
+    expect(unknown.code).toBe(3);
+  });
+
+  it('Ctrl-C saves the model and exits with 130', async () => {
+    const directory = join(mkdtempSync(join(tmpdir(), 'relief-sigint-')), 'run');
+    const { child, done } = relief(['train', '--config', example, '--out', directory, '--epochs', '50', '--limit', '300', '--no-progress']);
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk) => {
+        seen += chunk;
+        if (seen.includes('epoch 1:')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(/interrupted; saved/);
+    expect(existsSync(join(directory, 'model.json'))).toBe(true);
+    const history = JSON.parse(readFileSync(join(directory, 'history.json'), 'utf8'));
+    expect(history.length).toBeLessThan(50);
+  });
+});
