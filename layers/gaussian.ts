@@ -13,6 +13,7 @@ const LOG_TWO_PI = Math.log(2 * Math.PI);
  */
 export class GaussianLayer extends Layer {
   readonly type = 'gaussian' as const;
+  override readonly derivativesUseField = true;
   readonly discrete = false;
 
   /** @param numUnits - number of units */

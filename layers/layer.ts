@@ -31,6 +31,8 @@ export const MOMENT_SHRINKAGE = 0.01;
 export abstract class Layer extends Parametrized {
   /** The kind of layer. */
   abstract readonly type: LayerType;
+  /** Whether {@link Layer.derivatives} uses the field (only when r(x) depends on the parameters). */
+  readonly derivativesUseField: boolean = false;
   /** Whether the units take finitely many values (so states can be enumerated). */
   abstract readonly discrete: boolean;
 

@@ -250,7 +250,11 @@ export class BoltzmannMachine {
     this.checkState(state);
     return be.tidy(
       (): Gradient => ({
-        layers: this.layers.map((layer, i) => layer.derivatives(state.getLayer(i), this.fieldOn(i, state.units))),
+        layers: this.layers.map((layer, i) => {
+          const units = state.getLayer(i);
+          // The field costs a matrix product; only layers whose rescaling has parameters need it.
+          return layer.derivatives(units, layer.derivativesUseField ? this.fieldOn(i, state.units) : units);
+        }),
         weights: this.connections.map(({ lower, upper, weights }) =>
           weights.derivatives(
             this.layer(lower).rescale(state.getLayer(lower)),
