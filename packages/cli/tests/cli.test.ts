@@ -4,15 +4,18 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPng } from '@relief/plot';
 import { use } from 'relief/backends';
 import { loadModel } from 'relief/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readPng } from '@relief/plot';
 
 const bin = fileURLToPath(new URL('../bin/relief.js', import.meta.url));
 const example = fileURLToPath(new URL('../../../examples/mnist-rbm.json', import.meta.url));
 
-function relief(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+function relief(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+} {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let [stdout, stderr] = ['', ''];
   child.stdout?.on('data', (chunk) => {
@@ -36,7 +39,18 @@ describe('relief CLI', () => {
   });
 
   it('train writes a loadable model, a history with one record per epoch, and a checkpoint', async () => {
-    const result = await run(['train', '--config', example, '--out', out, '--epochs', '2', '--limit', '600', '--no-progress']);
+    const result = await run([
+      'train',
+      '--config',
+      example,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--limit',
+      '600',
+      '--no-progress',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/epoch 1: seconds [\d.]+, ReconstructionError/);
     const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
@@ -92,7 +106,18 @@ describe('relief CLI', () => {
 
   it('Ctrl-C saves the model and exits with 130', async () => {
     const directory = join(mkdtempSync(join(tmpdir(), 'relief-sigint-')), 'run');
-    const { child, done } = relief(['train', '--config', example, '--out', directory, '--epochs', '50', '--limit', '300', '--no-progress']);
+    const { child, done } = relief([
+      'train',
+      '--config',
+      example,
+      '--out',
+      directory,
+      '--epochs',
+      '50',
+      '--limit',
+      '300',
+      '--no-progress',
+    ]);
     let seen = '';
     await new Promise<void>((resolve) => {
       child.stdout?.on('data', (chunk) => {

@@ -13,12 +13,14 @@ describe('plot', () => {
     expect(pixel(0, 0)).toBe(96);
   });
 
-  it('draws each hidden unit\'s weights as a tile stretched to its own range', () => {
+  it("draws each hidden unit's weights as a tile stretched to its own range", () => {
     // Two hidden units over a 2×2 visible layer: W is (4, 2).
     const weights = { rows: 4, columns: 2, values: Float32Array.from([-1, 10, 0, 20, 0, 30, 1, 40]) };
     const png = readPng(weightsGrid(weights, { tilesPerRow: 2, padding: 0, zoom: 1 }));
     const row = Array.from({ length: 4 }, (_, x) => png.data[x * 4]);
     expect(row).toEqual([0, 128, 0, 85]);
-    expect(() => imageGrid({ rows: 1, columns: 5, values: new Float32Array(5) }, { imageWidth: 2 })).toThrow(/does not divide/);
+    expect(() => imageGrid({ rows: 1, columns: 5, values: new Float32Array(5) }, { imageWidth: 2 })).toThrow(
+      /does not divide/,
+    );
   });
 });
