@@ -1,5 +1,6 @@
 import { normalizeAxis, reducedShape } from './shapes.js';
 import type {
+  AdamSettings,
   BackendName,
   BackendPrimitives,
   MatmulOptions,
@@ -159,6 +160,35 @@ export abstract class Backend implements BackendPrimitives {
   /** Values limited to [low, high]. */
   clip(t: Tensor, low: number, high: number): Tensor {
     return this.tidy(() => this.minimum(this.maximum(t, low), high));
+  }
+
+  // ----- optimizer steps -----
+
+  /**
+   * One ADAM step (Kingma & Ba) with bias correction at update count `step` (from 1):
+   * m ← β₁m + (1 − β₁)g; s ← β₂s + (1 − β₂)g²; θ ← θ − η m̂ / (√ŝ + ε), m̂ = m/(1 − β₁ᵗ),
+   * ŝ = s/(1 − β₂ᵗ). Missing moments count as zeros. All tensors share one shape.
+   */
+  adamStep(
+    param: Tensor,
+    gradient: Tensor,
+    mean: Tensor | undefined,
+    meanSquare: Tensor | undefined,
+    settings: AdamSettings,
+  ): { param: Tensor; mean: Tensor; meanSquare: Tensor } {
+    const { rate, meanWeight: b1, meanSquareWeight: b2, epsilon, step } = settings;
+    return this.tidy(() => {
+      const average = (old: Tensor | undefined, fresh: Tensor, weight: number) => {
+        const scaled = this.mul(fresh, 1 - weight);
+        return old === undefined ? scaled : this.add(this.mul(old, weight), scaled);
+      };
+      const nextMean = average(mean, gradient, b1);
+      const nextSquare = average(meanSquare, this.square(gradient), b2);
+      const correctedMean = this.div(nextMean, 1 - b1 ** step);
+      const correctedSquare = this.div(nextSquare, 1 - b2 ** step);
+      const update = this.div(correctedMean, this.add(this.sqrt(correctedSquare), epsilon));
+      return { param: this.sub(param, this.mul(update, rate)), mean: nextMean, meanSquare: nextSquare };
+    });
   }
 
   // ----- outer products -----

@@ -13,11 +13,12 @@
  */
 export { Backend } from './backend.js';
 export { type BackendSettings, CONFIG_FILE_NAME, resolveSettings } from './config.js';
-export { CpuBackend } from './cpu/index.js';
+export { CpuBackend, type CpuBackendOptions } from './cpu/index.js';
 export { SeededRandom } from './random.js';
 export { be, current, hostRandom, ready, setSeed, type UseOptions, use } from './select.js';
 export { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
 export type {
+  AdamSettings,
   BackendName,
   BackendPrimitives,
   MatmulOptions,

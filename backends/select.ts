@@ -1,13 +1,13 @@
 import { ConfigError } from '../errors/index.js';
 import type { Backend } from './backend.js';
 import { resolveSettings } from './config.js';
-import { CpuBackend } from './cpu/index.js';
+import { CpuBackend, type CpuBackendOptions } from './cpu/index.js';
 import { SeededRandom } from './random.js';
 import { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
 import type { BackendName, TfjsDevice } from './types.js';
 
 /** Options of {@link use}. */
-export interface UseOptions extends TfjsDeviceOptions {
+export interface UseOptions extends TfjsDeviceOptions, CpuBackendOptions {
   /** tfjs only: the device (default `cpu`). */
   readonly device?: TfjsDevice;
   /** Seed for the backend's random generator (else the one from {@link setSeed}, else random). */
@@ -32,7 +32,7 @@ export async function use(name: BackendName, options: UseOptions = {}): Promise<
     );
   }
   active =
-    name === 'cpu' ? new CpuBackend(seed) : await TfjsBackend.create(options.device ?? 'cpu', { ...options, seed });
+    name === 'cpu' ? new CpuBackend(seed, options) : await TfjsBackend.create(options.device ?? 'cpu', { ...options, seed });
   return active;
 }
 

@@ -27,6 +27,20 @@ export interface MatmulOptions {
   readonly transposeB?: boolean;
 }
 
+/** Settings of one ADAM step (see `Backend.adamStep`). */
+export interface AdamSettings {
+  /** Step size η. */
+  readonly rate: number;
+  /** β₁, the decay of the mean. */
+  readonly meanWeight: number;
+  /** β₂, the decay of the mean square. */
+  readonly meanSquareWeight: number;
+  /** ε added to √ŝ. */
+  readonly epsilon: number;
+  /** Update count t, from 1 (for the bias correction). */
+  readonly step: number;
+}
+
 /** Names of the backend implementations. */
 export type BackendName = 'cpu' | 'tfjs';
 

@@ -1,38 +1,63 @@
 /**
- * Backend benchmarks: GEMM (100×784)·(784×500) and (1024×1024)², and sigmoid + Bernoulli
- * sampling of 100×500, on every backend/device that starts here. Prints a table and writes
- * `bench/results/backends-<time>.json` (and `backends-latest.json`).
+ * Benchmarks (`npm run bench`): matrix products, sigmoid + Bernoulli sampling, and one
+ * MNIST epoch of PCD-1 training, on every backend/device that starts here. Prints tables
+ * and writes `bench/results/bench-<time>.json` (and `bench-latest.json`).
  *
- * Usage: `npm run bench [-- --only cpu,tfjs-wasm] [-- --min-seconds 1]`
+ * Options: `--only cpu,tfjs-wasm` (backends), `--skip-training`, `--epoch-samples N`
+ * (default 57000; slow devices run 5000 and extrapolate), `--min-seconds S` per timing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Backend, CpuBackend, TfjsBackend, type TfjsDevice } from '../backends/index.js';
-
-interface Result {
-  readonly backend: string;
-  readonly task: string;
-  readonly shape: string;
-  readonly milliseconds: number;
-  readonly gflops?: number;
-  readonly samplesPerSecond?: number;
-}
+import { mnist } from '@relief/data';
+import { type Backend, CpuBackend, setSeed, TfjsBackend, type TfjsDevice, use } from '../backends/index.js';
+import { InMemoryBatch } from '../batch/index.js';
+import { SGD } from '../fit/index.js';
+import { ADAM } from '../fit/optimizers.js';
+import { BernoulliLayer } from '../layers/index.js';
+import { BoltzmannMachine, initializeModel } from '../models/index.js';
 
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
+    'skip-training': { type: 'boolean', default: false },
+    'epoch-samples': { type: 'string', default: '57000' },
     'min-seconds': { type: 'string', default: '1' },
   },
 });
 const minSeconds = Number(args['min-seconds']);
+const only = args.only?.split(',');
 
-const candidates: { label: string; start: () => Promise<Backend> }[] = [
-  { label: 'cpu', start: async () => new CpuBackend(1) },
-  ...(['cpu', 'wasm', 'webgpu', 'tensorflow'] as TfjsDevice[]).map((device) => ({
+interface Candidate {
+  readonly label: string;
+  /** Starts the backend for kernel timings. */
+  readonly start: () => Promise<Backend>;
+  /** Selects the backend globally for training. */
+  readonly select: () => Promise<unknown>;
+  /** Whether a full epoch is affordable (else 5,000 samples, extrapolated). */
+  readonly fast: boolean;
+}
+
+const candidates: Candidate[] = [
+  { label: 'cpu', start: async () => new CpuBackend(1), select: () => use('cpu'), fast: true },
+  {
+    label: 'cpu-1thread',
+    start: async () => new CpuBackend(1, { threads: 1 }),
+    select: () => use('cpu', { threads: 1 }),
+    fast: true,
+  },
+  {
+    label: 'cpu-js',
+    start: async () => new CpuBackend(1, { kernel: 'js' }),
+    select: () => use('cpu', { kernel: 'js' }),
+    fast: false,
+  },
+  ...(['wasm', 'cpu', 'webgpu', 'tensorflow'] as TfjsDevice[]).map((device) => ({
     label: `tfjs-${device}`,
     start: () => TfjsBackend.create(device, { seed: 1 }),
+    select: () => use('tfjs', { device }),
+    fast: device === 'wasm' || device === 'tensorflow',
   })),
 ];
 
@@ -50,7 +75,16 @@ async function time(run: () => Promise<void>): Promise<number> {
   return times[Math.floor(times.length / 2)] as number;
 }
 
-async function gemm(be: Backend, label: string, m: number, k: number, n: number): Promise<Result> {
+interface KernelResult {
+  readonly backend: string;
+  readonly task: string;
+  readonly shape: string;
+  readonly milliseconds: number;
+  readonly gflops?: number;
+  readonly samplesPerSecond?: number;
+}
+
+async function gemm(be: Backend, backend: string, m: number, k: number, n: number): Promise<KernelResult> {
   const [a, b] = [be.randomNormal([m, k]), be.randomNormal([k, n])];
   const milliseconds = await time(async () => {
     const product = be.matmul(a, b);
@@ -58,11 +92,10 @@ async function gemm(be: Backend, label: string, m: number, k: number, n: number)
     be.dispose(product);
   });
   be.dispose([a, b]);
-  const gflops = (2 * m * k * n) / (milliseconds * 1e6);
-  return { backend: label, task: 'gemm', shape: `(${m}×${k})·(${k}×${n})`, milliseconds, gflops };
+  return { backend, task: 'gemm', shape: `(${m}×${k})·(${k}×${n})`, milliseconds, gflops: (2 * m * k * n) / (milliseconds * 1e6) };
 }
 
-async function sampling(be: Backend, label: string, rows: number, columns: number): Promise<Result> {
+async function sampling(be: Backend, backend: string, rows: number, columns: number): Promise<KernelResult> {
   const [field, bias] = [be.randomNormal([rows, columns]), be.randomNormal([columns])];
   const milliseconds = await time(async () => {
     const samples = be.tidy(() => be.bernoulli(be.sigmoid(be.add(field, bias))));
@@ -70,30 +103,74 @@ async function sampling(be: Backend, label: string, rows: number, columns: numbe
     be.dispose(samples);
   });
   be.dispose([field, bias]);
-  const samplesPerSecond = (rows * columns) / (milliseconds / 1000);
-  return { backend: label, task: 'sigmoid+bernoulli', shape: `${rows}×${columns}`, milliseconds, samplesPerSecond };
+  return {
+    backend,
+    task: 'sigmoid+bernoulli',
+    shape: `${rows}×${columns}`,
+    milliseconds,
+    samplesPerSecond: (rows * columns) / (milliseconds / 1000),
+  };
 }
 
-const only = args.only?.split(',');
-const results: Result[] = [];
+interface EpochResult {
+  readonly backend: string;
+  readonly model: string;
+  readonly samples: number;
+  readonly secondsPerEpoch: number;
+  readonly samplesPerSecond: number;
+  readonly extrapolated: boolean;
+}
+
+/** One epoch of PCD-1 (batch 100, ADAM) on binarized MNIST, timed without metrics. */
+async function pcdEpoch(candidate: Candidate, hidden: number, samples: number): Promise<EpochResult> {
+  await candidate.select();
+  setSeed(1);
+  const data = await mnist({ split: 'train', binarize: true, limit: samples });
+  const batches = new InMemoryBatch(data, { batchSize: 100, trainFraction: 1, seed: 1 });
+  const rbm = new BoltzmannMachine([new BernoulliLayer(784), new BernoulliLayer(hidden)]);
+  await initializeModel(rbm, batches.batches('train'), 'hinton');
+  const history = await new SGD(rbm, batches).train(new ADAM({ stepsize: 0.01 }), 1, { monitor: null });
+  const seconds = history.records[0]?.seconds ?? Number.NaN;
+  rbm.dispose();
+  return {
+    backend: candidate.label,
+    model: `784-${hidden}`,
+    samples,
+    secondsPerEpoch: (seconds * 57000) / samples,
+    samplesPerSecond: samples / seconds,
+    extrapolated: samples !== 57000,
+  };
+}
+
+const kernels: KernelResult[] = [];
+const epochs: EpochResult[] = [];
 const skipped: { backend: string; reason: string }[] = [];
-for (const { label, start } of candidates) {
-  if (only && !only.includes(label)) continue;
+for (const candidate of candidates) {
+  if (only && !only.includes(candidate.label)) continue;
   let be: Backend;
   try {
-    be = await start();
+    be = await candidate.start();
   } catch (error) {
-    skipped.push({ backend: label, reason: (error as Error).message.split('. To get it')[0] ?? '' });
+    skipped.push({ backend: candidate.label, reason: (error as Error).message.split('. To get it')[0] ?? '' });
     continue;
   }
-  results.push(await gemm(be, label, 100, 784, 500));
-  results.push(await gemm(be, label, 1024, 1024, 1024));
-  results.push(await sampling(be, label, 100, 500));
+  for (const [m, k, n] of [
+    [100, 784, 500],
+    [100, 784, 200],
+    [1024, 1024, 1024],
+  ] as const) {
+    kernels.push(await gemm(be, candidate.label, m, k, n));
+  }
+  kernels.push(await sampling(be, candidate.label, 100, 500));
+  if (!args['skip-training']) {
+    const samples = candidate.fast ? Number(args['epoch-samples']) : 5000;
+    for (const hidden of [200, 500]) epochs.push(await pcdEpoch(candidate, hidden, samples));
+  }
 }
 
-console.log(`\nRelief backend benchmarks — ${cpus().length} × ${cpus()[0]?.model ?? 'unknown cpu'}\n`);
+console.log(`\nRelief benchmarks — ${cpus().length} × ${cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}\n`);
 console.table(
-  results.map((r) => ({
+  kernels.map((r) => ({
     backend: r.backend,
     task: r.task,
     shape: r.shape,
@@ -102,17 +179,28 @@ console.table(
     'Msamples/s': r.samplesPerSecond === undefined ? '' : Number((r.samplesPerSecond / 1e6).toFixed(1)),
   })),
 );
+if (epochs.length > 0) {
+  console.log('\nOne MNIST epoch of PCD-1 (57,000 samples, batch 100, ADAM), metrics excluded:');
+  console.table(
+    epochs.map((r) => ({
+      backend: r.backend,
+      model: r.model,
+      's/epoch': Number(r.secondsPerEpoch.toFixed(2)) + (r.extrapolated ? ` (from ${r.samples} samples)` : ''),
+      'samples/s': Math.round(r.samplesPerSecond),
+    })),
+  );
+}
 for (const { backend, reason } of skipped) console.log(`skipped ${backend}: ${reason}`);
 
 const directory = join(import.meta.dirname, 'results');
 mkdirSync(directory, { recursive: true });
 const report = JSON.stringify(
-  { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, results, skipped },
+  { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, kernels, epochs, skipped },
   null,
   2,
 );
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-writeFileSync(join(directory, `backends-${stamp}.json`), report);
-writeFileSync(join(directory, 'backends-latest.json'), report);
-console.log(`\nwrote ${join(directory, `backends-${stamp}.json`)}`);
+writeFileSync(join(directory, `bench-${stamp}.json`), report);
+writeFileSync(join(directory, 'bench-latest.json'), report);
+console.log(`\nwrote ${join(directory, `bench-${stamp}.json`)}`);
 process.exit(0);

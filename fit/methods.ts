@@ -29,9 +29,16 @@ function gradientFrom(
   return gradient;
 }
 
-/** The positive phase: the data clamped, `mcsteps` sweeps of the hidden layers, the top layer at its mean. */
+/**
+ * The positive phase: the data clamped, `mcsteps` sweeps of the hidden layers, the top layer
+ * at its mean. For an RBM the hidden means given the data are exact and need no sweeps: the
+ * upward pass already holds them.
+ */
 function positiveState(visible: Tensor, model: BoltzmannMachine, positivePhase: SequentialMC): State {
   positivePhase.setStateFromVisible(visible);
+  if (model.numLayers === 2 && positivePhase.updater !== 'deterministicIteration') {
+    return positivePhase.state;
+  }
   positivePhase.updateState();
   return positivePhase.stateForGrad(model.numLayers - 1);
 }

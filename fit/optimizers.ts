@@ -154,13 +154,14 @@ export class ADAM extends Optimizer {
     this.epsilon = options.epsilon ?? 1e-8;
   }
   protected step(param: Tensor, gradient: Tensor, rate: number, previous?: readonly Tensor[]) {
-    const [b1, b2] = [this.meanWeight, this.meanSquareWeight];
-    const mean = exponentialAverage(previous?.[0], gradient, b1);
-    const meanSquare = exponentialAverage(previous?.[1], be.square(gradient), b2);
-    const correctedMean = be.div(mean, 1 - b1 ** this.updates);
-    const correctedSquare = be.div(meanSquare, 1 - b2 ** this.updates);
-    const value = be.sub(param, be.mul(be.div(correctedMean, be.add(be.sqrt(correctedSquare), this.epsilon)), rate));
-    return { value, state: [mean, meanSquare] };
+    const next = be.adamStep(param, gradient, previous?.[0], previous?.[1], {
+      rate,
+      meanWeight: this.meanWeight,
+      meanSquareWeight: this.meanSquareWeight,
+      epsilon: this.epsilon,
+      step: this.updates,
+    });
+    return { value: next.param, state: [next.mean, next.meanSquare] };
   }
 }
 

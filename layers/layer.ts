@@ -125,7 +125,7 @@ export abstract class Layer extends Parametrized {
 
 /** `loc + φ`, the total field on each unit. @param field - (batch, numUnits) @param loc - (numUnits) */
 export function biasedField(field: Tensor, loc: Tensor, beta: InverseTemperature = 1): Tensor {
-  return be.tidy(() => be.mul(be.add(field, loc), beta));
+  return be.tidy(() => (beta === 1 ? be.add(field, loc) : be.mul(be.add(field, loc), beta)));
 }
 
 /**

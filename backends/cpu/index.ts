@@ -18,8 +18,10 @@ import {
   sliceSize,
   stridesOf,
 } from '../shapes.js';
-import type { MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
+import type { AdamSettings, MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
+import { type BinaryOperation, type FlatLoops, LOOPS } from './elementwise.js';
 import { matmulFloat32 } from './matmul.js';
+import { WasmGemm } from './wasm-gemm.js';
 
 /** A cpu tensor: a contiguous row-major ndarray view over a Float32Array (offset 0). */
 type Array32 = NdArray<Float32Array>;
@@ -64,22 +66,74 @@ function aroundAxis(shape: Shape, axis: number): { outer: number; length: number
   };
 }
 
+/** Options of the cpu backend's matrix products. */
+export interface CpuBackendOptions {
+  /** `'wasm'` (default): the WebAssembly SIMD kernel where it runs, else JavaScript; `'js'`: always JavaScript. */
+  readonly kernel?: 'wasm' | 'js';
+  /** Threads for the WebAssembly kernel: 1 or 2 (default 2). */
+  readonly threads?: number;
+}
+
+/** One WebAssembly kernel per thread count, shared by every cpu backend (each owns a worker). */
+const wasmKernels = new Map<number, WasmGemm | undefined>();
+
+function wasmKernel(threads: number): WasmGemm | undefined {
+  if (!wasmKernels.has(threads)) wasmKernels.set(threads, WasmGemm.create(threads));
+  return wasmKernels.get(threads);
+}
+
+/**
+ * Runs the flat loop for the common broadcasting cases (same shape, scalar, row or column
+ * against a matrix); returns false when the strided general path is needed.
+ */
+function flatBinary(loops: FlatLoops, x: Array32, y: Array32, shape: number[], out: Float32Array): boolean {
+  const count = out.length;
+  const sameAsOut = (t: Array32) => t.size === count && t.shape.length === shape.length;
+  if (sameAsOut(x) && sameAsOut(y) && x.shape.every((d, i) => d === y.shape[i])) {
+    loops.same(x.data, y.data, out, count);
+  } else if (sameAsOut(x) && y.size === 1) {
+    loops.scalarRight(x.data, y.data[0] as number, out, count);
+  } else if (sameAsOut(y) && x.size === 1) {
+    loops.scalarLeft(y.data, x.data[0] as number, out, count);
+  } else if (sameAsOut(x) && shape.length === 2) {
+    const [rows, columns] = shape as [number, number];
+    if (y.size === columns && (y.shape.length === 1 || y.shape[0] === 1))
+      loops.rowRight(x.data, y.data, out, rows, columns);
+    else if (y.size === rows && y.shape.length === 2 && y.shape[1] === 1)
+      loops.columnRight(x.data, y.data, out, rows, columns);
+    else return false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 /**
  * The cpu backend: tensors are ndarray views over Float32Array; broadcasting elementwise
  * maths runs through ndarray-ops' compiled strided loops, everything else through tight
- * loops over the contiguous data. Matrix products use a packed, register-blocked kernel.
- * The garbage collector frees tensors, so `tidy` and `dispose` have nothing to do.
+ * loops over the contiguous data. Matrix products use the WebAssembly SIMD kernel on two
+ * threads (`wasm-gemm.ts`), or a packed, register-blocked JavaScript kernel where
+ * WebAssembly threads are unavailable. The garbage collector frees tensors, so `tidy` and
+ * `dispose` have nothing to do.
  */
 export class CpuBackend extends Backend {
   readonly name = 'cpu' as const;
   readonly device = 'ndarray';
   readonly canReadSync = true;
   private readonly random: SeededRandom;
+  private readonly kernel: WasmGemm | undefined;
 
   /** @param seed - seed of the random generator (random by default) */
-  constructor(seed: number = Math.floor(Math.random() * 2 ** 32)) {
+  constructor(seed: number = Math.floor(Math.random() * 2 ** 32), options: CpuBackendOptions = {}) {
     super();
     this.random = new SeededRandom(seed);
+    this.kernel = options.kernel === 'js' ? undefined : wasmKernel(options.threads ?? 2);
+  }
+
+  /** Which matrix kernel runs: 'wasm-simd ×2', 'wasm-simd ×1' or 'js'. */
+  get matmulKernel(): string {
+    if (!this.kernel) return 'js';
+    return this.kernel.threaded ? 'wasm-simd ×2' : 'wasm-simd ×1';
   }
 
   // ----- creation and readback -----
@@ -241,15 +295,53 @@ export class CpuBackend extends Backend {
     });
   }
 
+  /** The ADAM step in one pass over the data (overrides the composite for speed). */
+  override adamStep(
+    param: Tensor,
+    gradient: Tensor,
+    mean: Tensor | undefined,
+    meanSquare: Tensor | undefined,
+    settings: AdamSettings,
+  ): { param: Tensor; mean: Tensor; meanSquare: Tensor } {
+    const { rate, meanWeight: b1, meanSquareWeight: b2, epsilon, step } = settings;
+    const [p, g] = [unwrap(param), unwrap(gradient)];
+    if (p.size !== g.size || (mean && unwrap(mean).size !== p.size) || (meanSquare && unwrap(meanSquare).size !== p.size)) {
+      return super.adamStep(param, gradient, mean, meanSquare, settings);
+    }
+    const count = p.size;
+    const [oldMean, oldSquare] = [mean ? unwrap(mean).data : undefined, meanSquare ? unwrap(meanSquare).data : undefined];
+    const [nextParam, nextMean, nextSquare] = [new Float32Array(count), new Float32Array(count), new Float32Array(count)];
+    const [meanCorrection, squareCorrection] = [1 / (1 - b1 ** step), 1 / (1 - b2 ** step)];
+    for (let i = 0; i < count; i++) {
+      const gi = g.data[i] as number;
+      const m = (oldMean ? b1 * (oldMean[i] as number) : 0) + (1 - b1) * gi;
+      const v = (oldSquare ? b2 * (oldSquare[i] as number) : 0) + (1 - b2) * gi * gi;
+      nextMean[i] = m;
+      nextSquare[i] = v;
+      nextParam[i] = (p.data[i] as number) - (rate * (m * meanCorrection)) / (Math.sqrt(v * squareCorrection) + epsilon);
+    }
+    return { param: wrap(nextParam, p.shape), mean: wrap(nextMean, p.shape), meanSquare: wrap(nextSquare, p.shape) };
+  }
+
+  /** −1, 0 or 1 in one pass (overrides the composite for speed). */
+  override sign(t: Tensor): Tensor {
+    return mapValues(t, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.sign(x[i] as number);
+    });
+  }
+
   // ----- elementwise binary -----
 
-  private binary(a: TensorLike, b: TensorLike, kernel: BinaryKernel, where: string): Tensor {
+  private binary(a: TensorLike, b: TensorLike, operation: BinaryOperation, kernel: BinaryKernel): Tensor {
     const x = this.asArray(a);
     const y = this.asArray(b);
-    const shape = broadcastShapes(x.shape, y.shape, where);
-    const out = ndarray(new Float32Array(sizeOf(shape)), shape);
-    if (out.size > 0) kernel(out, broadcastView(x, shape), broadcastView(y, shape));
-    return out as unknown as Tensor;
+    const shape = broadcastShapes(x.shape, y.shape, operation);
+    const count = sizeOf(shape);
+    const data = new Float32Array(count);
+    if (count > 0 && !flatBinary(LOOPS[operation], x, y, shape, data)) {
+      kernel(ndarray(data, shape), broadcastView(x, shape), broadcastView(y, shape));
+    }
+    return wrap(data, shape);
   }
 
   private asArray(x: TensorLike): Array32 {
@@ -257,39 +349,39 @@ export class CpuBackend extends Backend {
   }
 
   add(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.add, 'add');
+    return this.binary(a, b, 'add', ops.add);
   }
 
   sub(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.sub, 'sub');
+    return this.binary(a, b, 'sub', ops.sub);
   }
 
   mul(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.mul, 'mul');
+    return this.binary(a, b, 'mul', ops.mul);
   }
 
   div(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.div, 'div');
+    return this.binary(a, b, 'div', ops.div);
   }
 
   maximum(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.max, 'maximum');
+    return this.binary(a, b, 'maximum', ops.max);
   }
 
   minimum(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.min, 'minimum');
+    return this.binary(a, b, 'minimum', ops.min);
   }
 
   greater(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.gt, 'greater');
+    return this.binary(a, b, 'greater', ops.gt);
   }
 
   less(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.lt, 'less');
+    return this.binary(a, b, 'less', ops.lt);
   }
 
   equal(a: TensorLike, b: TensorLike): Tensor {
-    return this.binary(a, b, ops.eq, 'equal');
+    return this.binary(a, b, 'equal', ops.eq);
   }
 
   where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
@@ -388,7 +480,10 @@ export class CpuBackend extends Backend {
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     const [x, y] = [unwrap(a), unwrap(b)];
     const { m, k, n } = matmulDims(x.shape, y.shape, options);
-    const product = matmulFloat32(x.data, y.data, m, k, n, options.transposeA ?? false, options.transposeB ?? false);
+    const [transposeA, transposeB] = [options.transposeA ?? false, options.transposeB ?? false];
+    const product = this.kernel
+      ? this.kernel.matmul(x.data, y.data, m, k, n, transposeA, transposeB)
+      : matmulFloat32(x.data, y.data, m, k, n, transposeA, transposeB);
     return wrap(product, [m, n]);
   }
 

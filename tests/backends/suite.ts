@@ -335,6 +335,36 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
       });
     });
 
+    describe('optimizer steps', () => {
+      it('adamStep matches the ADAM formulas, with and without previous moments', async () => {
+        const [p, g, m, v] = [
+          randomValues(1, 12, [-1, 1]),
+          randomValues(2, 12, [-1, 1]),
+          randomValues(3, 12, [-1, 1]),
+          randomValues(4, 12, [0, 1]),
+        ];
+        const settings = { rate: 0.05, meanWeight: 0.9, meanSquareWeight: 0.99, epsilon: 1e-6, step: 3 };
+        for (const withMoments of [true, false]) {
+          const out = be.adamStep(
+            make(p, [3, 4]),
+            make(g, [3, 4]),
+            withMoments ? make(m, [3, 4]) : undefined,
+            withMoments ? make(v, [3, 4]) : undefined,
+            settings,
+          );
+          const mean = g.map((gi, i) => (withMoments ? 0.9 * (m[i] as number) : 0) + 0.1 * gi);
+          const square = g.map((gi, i) => (withMoments ? 0.99 * (v[i] as number) : 0) + 0.01 * gi * gi);
+          const param = p.map(
+            (pi, i) =>
+              pi - (0.05 * ((mean[i] as number) / (1 - 0.9 ** 3))) / (Math.sqrt((square[i] as number) / (1 - 0.99 ** 3)) + 1e-6),
+          );
+          await expectMatches(out.mean, ref(mean, [3, 4]));
+          await expectMatches(out.meanSquare, ref(square, [3, 4]));
+          await expectMatches(out.param, ref(param, [3, 4]), options.tolerance * 10);
+        }
+      });
+    });
+
     describe('movement', () => {
       it('reshape keeps row-major order; wrong sizes are refused', async () => {
         const values = [1, 2, 3, 4, 5, 6];

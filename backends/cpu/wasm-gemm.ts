@@ -1,0 +1,158 @@
+/**
+ * The cpu backend's fast matrix product: a WebAssembly SIMD kernel (AssemblyScript source in
+ * `assembly/gemm.ts`, built by `npm run build:kernel`) on a shared `WebAssembly.Memory`, its
+ * 8-column panels split between this thread and a worker thread. The product stays
+ * synchronous: this thread hands the worker its panels, computes its own, then waits with
+ * `Atomics.wait`. Every element of C is computed by one thread in one fixed order, so results
+ * are bit-identical whatever the number of threads.
+ */
+import { KERNEL_WASM_BASE64 } from './kernel-binary.js';
+
+interface KernelExports {
+  packA(src: number, dst: number, m: number, k: number, transposed: number): void;
+  packB(src: number, dst: number, k: number, n: number, transposed: number): void;
+  panels(n: number): number;
+  gemmPanels(a: number, b: number, c: number, m: number, k: number, n: number, first: number, last: number): void;
+}
+
+/** Bytes reserved at the start of memory (the module's own statics live there). */
+const RESERVED = 65536;
+const PAGE = 65536;
+const MAX_PAGES = 16384;
+/** Below this many multiply-adds the worker hand-off costs more than it saves. */
+const THREAD_THRESHOLD = 1 << 18;
+
+/** The worker: instantiates the same module on the same memory, then serves jobs posted in `control`. */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control } = workerData;
+const kernel = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('kernel abort'); } } }).exports;
+const ctl = new Int32Array(control);
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, 0, seen);
+  seen = Atomics.load(ctl, 0);
+  if (seen < 0) break;
+  kernel.gemmPanels(ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9]);
+  Atomics.store(ctl, 1, seen);
+  Atomics.notify(ctl, 1);
+}
+`;
+
+function decodeBase64(text: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(text, 'base64'));
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+/** The WebAssembly matrix kernel, with an optional helper thread. */
+export class WasmGemm {
+  private readonly kernel: KernelExports;
+  private readonly control: Int32Array | undefined;
+  private generation = 0;
+
+  private constructor(
+    private readonly memory: WebAssembly.Memory,
+    module: WebAssembly.Module,
+    threads: number,
+  ) {
+    const imports = {
+      env: {
+        memory,
+        abort: () => {
+          throw new Error('kernel abort');
+        },
+      },
+    };
+    this.kernel = new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
+    this.control = threads > 1 ? startWorker(module, memory) : undefined;
+  }
+
+  /**
+   * The kernel, or undefined where WebAssembly SIMD or shared memory is unavailable (the
+   * caller then uses its JavaScript kernel).
+   * @param threads - 1 or 2 (a worker thread is used only in Node)
+   */
+  static create(threads = 2): WasmGemm | undefined {
+    try {
+      const module = new WebAssembly.Module(decodeBase64(KERNEL_WASM_BASE64) as BufferSource);
+      const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+      const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
+      return new WasmGemm(memory, module, inNode ? Math.min(threads, 2) : 1);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether a worker thread shares the work. */
+  get threaded(): boolean {
+    return this.control !== undefined;
+  }
+
+  /**
+   * `C = op(A)·op(B)`. @param a - (m, k) row-major, or (k, m) with `transposeA`
+   * @param b - (k, n), or (n, k) with `transposeB` @returns (m, n) row-major
+   */
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): Float32Array {
+    const panels = this.kernel.panels(n);
+    const rawA = RESERVED;
+    const rawB = rawA + a.length * 4;
+    const packedA = rawB + b.length * 4;
+    const packedB = packedA + (transposeA ? m * k * 4 : 0);
+    const c = packedB + panels * 8 * k * 4;
+    this.ensure(c + m * n * 4);
+    const floats = new Float32Array(this.memory.buffer);
+    floats.set(a, rawA / 4);
+    floats.set(b, rawB / 4);
+    if (transposeA) this.kernel.packA(rawA, packedA, m, k, 1);
+    const aMatrix = transposeA ? packedA : rawA;
+    this.kernel.packB(rawB, packedB, k, n, transposeB ? 1 : 0);
+    if (this.control && panels > 1 && m * k * n >= THREAD_THRESHOLD) {
+      const split = Math.ceil(panels / 2);
+      this.control.set([aMatrix, packedB, c, m, k, n, split, panels], 2);
+      this.generation += 1;
+      Atomics.store(this.control, 0, this.generation);
+      Atomics.notify(this.control, 0);
+      this.kernel.gemmPanels(aMatrix, packedB, c, m, k, n, 0, split);
+      let done = Atomics.load(this.control, 1);
+      while (done !== this.generation) {
+        Atomics.wait(this.control, 1, done);
+        done = Atomics.load(this.control, 1);
+      }
+    } else {
+      this.kernel.gemmPanels(aMatrix, packedB, c, m, k, n, 0, panels);
+    }
+    return new Float32Array(this.memory.buffer, c, m * n).slice();
+  }
+
+  /** Grows the memory to hold `bytes`. */
+  private ensure(bytes: number): void {
+    const needed = Math.ceil(bytes / PAGE);
+    const have = this.memory.buffer.byteLength / PAGE;
+    if (needed > MAX_PAGES)
+      throw new RangeError(`matmul: operands need ${bytes} bytes, more than the kernel's ${MAX_PAGES * PAGE}`);
+    if (needed > have) this.memory.grow(needed - have);
+  }
+}
+
+/** Starts the helper thread; returns its control block, or undefined where workers are unavailable. */
+function startWorker(module: WebAssembly.Module, memory: WebAssembly.Memory): Int32Array | undefined {
+  const builtin = (process as { getBuiltinModule?: (name: string) => unknown }).getBuiltinModule?.(
+    'node:worker_threads',
+  ) as typeof import('node:worker_threads') | undefined;
+  if (!builtin) return undefined;
+  const control = new Int32Array(new SharedArrayBuffer(16 * 4));
+  const worker = new builtin.Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { module, memory, control: control.buffer },
+  });
+  worker.unref();
+  return control;
+}

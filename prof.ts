@@ -1,0 +1,14 @@
+import { use, setSeed, be } from './backends/index.js';
+import { BernoulliLayer } from './layers/index.js';
+import { BoltzmannMachine } from './models/index.js';
+import { InMemoryBatch } from './batch/index.js';
+import { SGD } from './fit/index.js';
+import { ADAM } from './fit/optimizers.js';
+import { mnist } from './packages/data/src/index.js';
+await use('cpu'); setSeed(1);
+const data = await mnist({ split: 'train', binarize: true, limit: 10000 });
+const batches = new InMemoryBatch(data, { batchSize: 100, trainFraction: 1 });
+const rbm = new BoltzmannMachine([new BernoulliLayer(784), new BernoulliLayer(200)]);
+const t0 = performance.now();
+await new SGD(rbm, batches).train(new ADAM({ stepsize: 0.01 }), 1, { monitor: null });
+console.log('samples/s', 10000 / ((performance.now() - t0) / 1000));
