@@ -32,7 +32,9 @@ export async function use(name: BackendName, options: UseOptions = {}): Promise<
     );
   }
   active =
-    name === 'cpu' ? new CpuBackend(seed, options) : await TfjsBackend.create(options.device ?? 'cpu', { ...options, seed });
+    name === 'cpu'
+      ? new CpuBackend(seed, options)
+      : await TfjsBackend.create(options.device ?? 'cpu', { ...options, seed });
   return active;
 }
 

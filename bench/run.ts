@@ -92,7 +92,13 @@ async function gemm(be: Backend, backend: string, m: number, k: number, n: numbe
     be.dispose(product);
   });
   be.dispose([a, b]);
-  return { backend, task: 'gemm', shape: `(${m}×${k})·(${k}×${n})`, milliseconds, gflops: (2 * m * k * n) / (milliseconds * 1e6) };
+  return {
+    backend,
+    task: 'gemm',
+    shape: `(${m}×${k})·(${k}×${n})`,
+    milliseconds,
+    gflops: (2 * m * k * n) / (milliseconds * 1e6),
+  };
 }
 
 async function sampling(be: Backend, backend: string, rows: number, columns: number): Promise<KernelResult> {

@@ -2,7 +2,11 @@ import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, DataError, ShapeError } from '../errors/index.js';
 import type { BoltzmannMachine } from './boltzmann-machine.js';
 
-/** Visible data for initialization: one tensor (samples, numVisible) or batches of them. */
+/**
+ * Visible data for initialization: one tensor (samples, numVisible), or batches of them.
+ * Tensors from an async iterable (e.g. `InMemoryBatch.batches('train')`) belong to the
+ * consumer and are disposed after reading; others stay the caller's.
+ */
 export type VisibleData = Tensor | Iterable<Tensor> | AsyncIterable<Tensor>;
 
 /** The initialization methods (Paysage's). */
@@ -21,7 +25,10 @@ interface DataMoments {
 
 async function* batchesOf(data: VisibleData): AsyncGenerator<Tensor> {
   if (typeof (data as AsyncIterable<Tensor>)[Symbol.asyncIterator] === 'function') {
-    yield* data as AsyncIterable<Tensor>;
+    for await (const batch of data as AsyncIterable<Tensor>) {
+      yield batch;
+      be.dispose(batch);
+    }
   } else if (typeof (data as Iterable<Tensor>)[Symbol.iterator] === 'function') {
     yield* data as Iterable<Tensor>;
   } else {

@@ -305,12 +305,23 @@ export class CpuBackend extends Backend {
   ): { param: Tensor; mean: Tensor; meanSquare: Tensor } {
     const { rate, meanWeight: b1, meanSquareWeight: b2, epsilon, step } = settings;
     const [p, g] = [unwrap(param), unwrap(gradient)];
-    if (p.size !== g.size || (mean && unwrap(mean).size !== p.size) || (meanSquare && unwrap(meanSquare).size !== p.size)) {
+    if (
+      p.size !== g.size ||
+      (mean && unwrap(mean).size !== p.size) ||
+      (meanSquare && unwrap(meanSquare).size !== p.size)
+    ) {
       return super.adamStep(param, gradient, mean, meanSquare, settings);
     }
     const count = p.size;
-    const [oldMean, oldSquare] = [mean ? unwrap(mean).data : undefined, meanSquare ? unwrap(meanSquare).data : undefined];
-    const [nextParam, nextMean, nextSquare] = [new Float32Array(count), new Float32Array(count), new Float32Array(count)];
+    const [oldMean, oldSquare] = [
+      mean ? unwrap(mean).data : undefined,
+      meanSquare ? unwrap(meanSquare).data : undefined,
+    ];
+    const [nextParam, nextMean, nextSquare] = [
+      new Float32Array(count),
+      new Float32Array(count),
+      new Float32Array(count),
+    ];
     const [meanCorrection, squareCorrection] = [1 / (1 - b1 ** step), 1 / (1 - b2 ** step)];
     for (let i = 0; i < count; i++) {
       const gi = g.data[i] as number;
@@ -318,7 +329,8 @@ export class CpuBackend extends Backend {
       const v = (oldSquare ? b2 * (oldSquare[i] as number) : 0) + (1 - b2) * gi * gi;
       nextMean[i] = m;
       nextSquare[i] = v;
-      nextParam[i] = (p.data[i] as number) - (rate * (m * meanCorrection)) / (Math.sqrt(v * squareCorrection) + epsilon);
+      nextParam[i] =
+        (p.data[i] as number) - (rate * (m * meanCorrection)) / (Math.sqrt(v * squareCorrection) + epsilon);
     }
     return { param: wrap(nextParam, p.shape), mean: wrap(nextMean, p.shape), meanSquare: wrap(nextSquare, p.shape) };
   }

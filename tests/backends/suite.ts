@@ -356,7 +356,9 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           const square = g.map((gi, i) => (withMoments ? 0.99 * (v[i] as number) : 0) + 0.01 * gi * gi);
           const param = p.map(
             (pi, i) =>
-              pi - (0.05 * ((mean[i] as number) / (1 - 0.9 ** 3))) / (Math.sqrt((square[i] as number) / (1 - 0.99 ** 3)) + 1e-6),
+              pi -
+              (0.05 * ((mean[i] as number) / (1 - 0.9 ** 3))) /
+                (Math.sqrt((square[i] as number) / (1 - 0.99 ** 3)) + 1e-6),
           );
           await expectMatches(out.mean, ref(mean, [3, 4]));
           await expectMatches(out.meanSquare, ref(square, [3, 4]));

@@ -1,0 +1,105 @@
+/**
+ * Shared steps of the MNIST examples: command-line options, data, training with a progress
+ * line per epoch, and pictures (reconstructions, fantasy particles, weights) in `--out`.
+ * Each example is `npx tsx examples/<name>.ts [--epochs N] [--limit N] [--out DIR] [--backend cpu|tfjs]`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { inMemoryBatch, mnist } from '@relief/data';
+import { imageGrid, savePng, weightsGrid } from '@relief/plot';
+import { backends, type fit, models, type optimizers, samplers } from 'relief';
+
+/** Options every example accepts. */
+export interface ExampleOptions {
+  readonly epochs: number;
+  readonly limit: number | undefined;
+  readonly out: string;
+}
+
+/** Parses the example's command line and starts the backend. */
+export async function setUp(name: string, defaultEpochs = 5): Promise<ExampleOptions> {
+  const { values } = parseArgs({
+    options: {
+      epochs: { type: 'string', default: String(defaultEpochs) },
+      limit: { type: 'string' },
+      out: { type: 'string', default: join('runs', name) },
+      backend: { type: 'string', default: 'cpu' },
+      device: { type: 'string' },
+    },
+  });
+  await backends.use(values.backend as 'cpu' | 'tfjs', values.device ? { device: values.device as 'wasm' } : {});
+  backends.setSeed(137);
+  mkdirSync(values.out, { recursive: true });
+  return {
+    epochs: Number(values.epochs),
+    limit: values.limit === undefined ? undefined : Number(values.limit),
+    out: values.out,
+  };
+}
+
+/** MNIST training images, binarized or scaled to [0, 1], as batches of 100 (95 % train). */
+export async function mnistBatches(options: ExampleOptions, { binarize = true } = {}) {
+  const data = await mnist({ split: 'train', binarize, scale: true, ...(options.limit && { limit: options.limit }) });
+  return inMemoryBatch(data, { batchSize: 100, trainFraction: 0.95, seed: 137 });
+}
+
+/** Prints one line per epoch: its time and every metric. */
+export function logEpoch(record: fit.EpochRecord): void {
+  const metrics = Object.entries(record)
+    .filter(([k]) => k !== 'epoch')
+    .map(([k, v]) => `${k} ${Number(v).toPrecision(4)}`)
+    .join(', ');
+  console.log(`epoch ${record.epoch}: ${metrics}`);
+}
+
+/** Writes reconstructions of test images, fantasy particles and the first weights as PNGs, and saves the model. */
+export async function showResults(
+  model: models.BoltzmannMachine,
+  options: ExampleOptions,
+  { binarize = true } = {},
+): Promise<void> {
+  const { be } = backends;
+  const test = await mnist({ split: 'test', binarize, scale: true, limit: 32 });
+  const visible = be.tensor(test.values, [test.rows, test.columns]);
+  const reconstructions = await be.read(model.computeReconstructions(visible, { method: 'mean' }).getVisible());
+  const pairs = new Float32Array(test.values.length * 2);
+  for (let r = 0; r < test.rows; r++) {
+    pairs.set(test.values.subarray(r * 784, (r + 1) * 784), 2 * r * 784);
+    pairs.set(reconstructions.subarray(r * 784, (r + 1) * 784), (2 * r + 1) * 784);
+  }
+  savePng(
+    join(options.out, 'reconstructions.png'),
+    imageGrid({ rows: 2 * test.rows, columns: 784, values: pairs }, { tilesPerRow: 8 }),
+  );
+  const fantasy = samplers.SequentialMC.generateFantasyState(model, 36, 100, { betaStd: 0.6 });
+  const particles = model.layer(0).conditionalMean(model.fieldOn(0, fantasy.units));
+  savePng(join(options.out, 'fantasy.png'), imageGrid({ rows: 36, columns: 784, values: await be.read(particles) }));
+  const weights = model.connections[0]?.weights.matrix;
+  if (weights) {
+    const numHidden = Math.min(64, model.layer(1).numUnits);
+    const columns = be.slice(weights, [0, 0], [784, numHidden]);
+    savePng(
+      join(options.out, 'weights.png'),
+      weightsGrid({ rows: 784, columns: numHidden, values: await be.read(columns) }),
+    );
+  }
+  await models.saveModel(model, join(options.out, 'model'));
+  console.log(`wrote ${options.out}/reconstructions.png, fantasy.png, weights.png and model/`);
+}
+
+/** Trains with SGD and the given method, printing each epoch. */
+export async function trainModel(
+  model: models.BoltzmannMachine,
+  data: Awaited<ReturnType<typeof mnistBatches>>,
+  optimizer: optimizers.Optimizer,
+  options: ExampleOptions,
+  train: fit.TrainOptions = {},
+): Promise<void> {
+  const { SGD, ProgressMonitor } = await import('relief/fit');
+  await new SGD(model, data).train(optimizer, options.epochs, {
+    monitor: new ProgressMonitor({ maxBatches: 3 }),
+    onEpoch: logEpoch,
+    ...train,
+  });
+}
