@@ -56,7 +56,9 @@ export class Weights extends Parametrized {
   derivatives(lower: Tensor, upper: Tensor, rowWeights?: Tensor): ParameterTensors {
     return {
       matrix: be.tidy(() => {
-        if (rowWeights === undefined) return be.neg(be.meanOuter(lower, upper));
+        if (rowWeights === undefined) {
+          return be.mul(be.matmul(lower, upper, { transposeA: true }), -1 / (be.shape(lower)[0] as number));
+        }
         const weighted = be.mul(lower, be.reshape(rowWeights, [be.shape(rowWeights)[0] as number, 1]));
         return be.neg(be.matmul(weighted, upper, { transposeA: true }));
       }),

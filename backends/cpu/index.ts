@@ -276,12 +276,8 @@ export class CpuBackend extends Backend {
 
   sigmoid(t: Tensor): Tensor {
     return mapValues(t, (x, out) => {
-      for (let i = 0; i < x.length; i++) {
-        const v = x[i] as number;
-        // e^−|v| never overflows; the two branches are the same function.
-        const e = Math.exp(-Math.abs(v));
-        out[i] = v >= 0 ? 1 / (1 + e) : e / (1 + e);
-      }
+      // In float64 e^−v overflows only to +Infinity, and 1/(1 + Infinity) is the correct 0.
+      for (let i = 0; i < x.length; i++) out[i] = 1 / (1 + Math.exp(-(x[i] as number)));
     });
   }
 
@@ -517,7 +513,9 @@ export class CpuBackend extends Backend {
 
   bernoulli(probabilities: Tensor): Tensor {
     return mapValues(probabilities, (p, out) => {
-      for (let i = 0; i < p.length; i++) out[i] = this.random.nextFloat() < (p[i] as number) ? 1 : 0;
+      // Uniforms drawn in bulk first (the same stream as one draw per element), then compared.
+      this.random.fillUniform(out);
+      for (let i = 0; i < p.length; i++) out[i] = (out[i] as number) < (p[i] as number) ? 1 : 0;
     });
   }
 
