@@ -37,11 +37,13 @@ async function flatten(model: BoltzmannMachine, gradient: ReturnType<typeof exac
 }
 
 describeOnBackends('training', () => {
-  const cases: [string, FitMethod, number][] = [
-    ['CD-5', cd, 5],
-    ['PCD-5', pcd, 5],
+  // PCD's persistent chains need the smaller step (and more epochs) to stay near equilibrium:
+  // at 0.01 its result varies from −3.3 to −3.7 with the seed, at 0.005 from −3.24 to −3.36.
+  const cases: [string, FitMethod, number, number, number][] = [
+    ['CD-5', cd, 5, 0.01, 100],
+    ['PCD-5', pcd, 5, 0.005, 200],
   ];
-  for (const [name, method, mcsteps] of cases) {
+  for (const [name, method, mcsteps, stepsize, epochs] of cases) {
     it(`${name} raises the exact log-likelihood on bars and stripes to within 1 nat of the optimum`, async () => {
       const data = barsAndStripes(20);
       const all = be.tensor(data.values, [data.rows, 9]);
@@ -49,7 +51,7 @@ describeOnBackends('training', () => {
       await initializeModel(rbm, all, 'hinton');
       const before = await meanLogLikelihood(rbm, all);
       const batches = new InMemoryBatch(data, { batchSize: 20, trainFraction: 1, seed: 1 });
-      await new SGD(rbm, batches).train(new ADAM({ stepsize: 0.01 }), 100, { method, mcsteps, monitor: null });
+      await new SGD(rbm, batches).train(new ADAM({ stepsize }), epochs, { method, mcsteps, monitor: null });
       const after = await meanLogLikelihood(rbm, all);
       expect(before).toBeLessThan(-6);
       expect(after).toBeGreaterThan(BARS_AND_STRIPES_OPTIMUM - 1);
