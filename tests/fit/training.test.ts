@@ -43,16 +43,21 @@ describeOnBackends('training', () => {
     ['CD-5', cd, 5, 0.01, 100],
     ['PCD-5', pcd, 5, 0.005, 200],
   ];
+  /** Trains a 9-16 RBM on bars and stripes; returns the exact mean log-likelihood before and after. */
+  async function trainOnBarsAndStripes(method: FitMethod, mcsteps: number, stepsize: number, epochs: number) {
+    const data = barsAndStripes(20);
+    const all = be.tensor(data.values, [data.rows, 9]);
+    const rbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(16)]);
+    await initializeModel(rbm, all, 'hinton');
+    const before = await meanLogLikelihood(rbm, all);
+    const batches = new InMemoryBatch(data, { batchSize: 20, trainFraction: 1, seed: 1 });
+    await new SGD(rbm, batches).train(new ADAM({ stepsize }), epochs, { method, mcsteps, monitor: null });
+    return { before, after: await meanLogLikelihood(rbm, all) };
+  }
+
   for (const [name, method, mcsteps, stepsize, epochs] of cases) {
     it(`${name} raises the exact log-likelihood on bars and stripes to within 1 nat of the optimum`, async () => {
-      const data = barsAndStripes(20);
-      const all = be.tensor(data.values, [data.rows, 9]);
-      const rbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(16)]);
-      await initializeModel(rbm, all, 'hinton');
-      const before = await meanLogLikelihood(rbm, all);
-      const batches = new InMemoryBatch(data, { batchSize: 20, trainFraction: 1, seed: 1 });
-      await new SGD(rbm, batches).train(new ADAM({ stepsize }), epochs, { method, mcsteps, monitor: null });
-      const after = await meanLogLikelihood(rbm, all);
+      const { before, after } = await trainOnBarsAndStripes(method, mcsteps, stepsize, epochs);
       expect(before).toBeLessThan(-6);
       expect(after).toBeGreaterThan(BARS_AND_STRIPES_OPTIMUM - 1);
     });
@@ -61,16 +66,9 @@ describeOnBackends('training', () => {
   it('TAP raises the exact log-likelihood on bars and stripes by over 1 nat, to within 2.5 nats of the optimum', async () => {
     // Bars and stripes is strongly multimodal, the hard case for mean-field methods: TAP gets
     // part of the way that sampling methods get (they reach within 1 nat above).
-    const data = barsAndStripes(20);
-    const all = be.tensor(data.values, [data.rows, 9]);
-    const rbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(16)]);
-    await initializeModel(rbm, all, 'hinton');
-    const before = await meanLogLikelihood(rbm, all);
-    const batches = new InMemoryBatch(data, { batchSize: 20, trainFraction: 1, seed: 1 });
     const tap = new TAP({ particles: 25, iterations: 10 });
-    await new SGD(rbm, batches).train(new ADAM({ stepsize: 0.01 }), 60, { method: tap.method, monitor: null });
+    const { before, after } = await trainOnBarsAndStripes(tap.method, 1, 0.01, 60);
     tap.dispose();
-    const after = await meanLogLikelihood(rbm, all);
     expect(after).toBeGreaterThan(before + 1);
     expect(after).toBeGreaterThan(BARS_AND_STRIPES_OPTIMUM - 2.5);
   });

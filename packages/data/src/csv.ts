@@ -1,7 +1,7 @@
 /** CSV files of numbers: one row per sample, an optional header line. */
-import { readFileSync } from 'node:fs';
 import type { HostMatrix } from 'relief/batch';
 import { DataError } from 'relief/errors';
+import { readBytes } from './files.js';
 
 /** Options of {@link parseCsv}. */
 export interface CsvOptions {
@@ -51,13 +51,5 @@ export function parseCsv(text: string, where: string, options: CsvOptions = {}):
 
 /** Reads a CSV file. @throws DataError when missing or malformed */
 export function readCsv(path: string, options: CsvOptions = {}): HostMatrix & { header?: string[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new DataError(`${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, {
-      cause,
-    });
-  }
-  return parseCsv(text, path, options);
+  return parseCsv(new TextDecoder().decode(readBytes(path)), path, options);
 }

@@ -4,9 +4,9 @@
  * row-major. Files may be gzip-compressed. Reading validates the magic, the type and the
  * size against the dimensions.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from 'relief/errors';
+import { readBytes } from './files.js';
 
 /** The element types IDX can hold, by type code. */
 const TYPES = {
@@ -75,15 +75,7 @@ export function decodeIdx(input: Uint8Array, where: string): IdxArray {
 
 /** Reads an IDX file (gzip or raw). @throws DataError when missing or corrupt */
 export function readIdx(path: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (cause) {
-    throw new DataError(`${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, {
-      cause,
-    });
-  }
-  return decodeIdx(bytes, path);
+  return decodeIdx(readBytes(path), path);
 }
 
 /** Encodes uint8 values as raw IDX (for tests and for writing small data sets). */

@@ -2,9 +2,9 @@
  * NumPy `.npy` files (format 1.0–3.0) of one or two dimensions, C order, with little-endian
  * float32/float64, int8/16/32/64, uint8/16/32 or bool values.
  */
-import { readFileSync } from 'node:fs';
 import type { HostMatrix } from 'relief/batch';
 import { DataError } from 'relief/errors';
+import { readBytes } from './files.js';
 
 const READERS: Record<string, { bytes: number; read: (v: DataView, o: number) => number }> = {
   '<f4': { bytes: 4, read: (v, o) => v.getFloat32(o, true) },
@@ -84,13 +84,5 @@ export function encodeNpy({ rows, columns, values }: HostMatrix): Uint8Array {
 
 /** Reads a `.npy` file. @throws DataError when missing or malformed */
 export function readNpy(path: string): HostMatrix {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (cause) {
-    throw new DataError(`${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, {
-      cause,
-    });
-  }
-  return decodeNpy(bytes, path);
+  return decodeNpy(readBytes(path), path);
 }
