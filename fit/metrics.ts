@@ -151,14 +151,19 @@ async function nearestNeighbourKL(x: Tensor, y: Tensor, k: number): Promise<numb
 
 /** KL(data ‖ model) by k-nearest neighbours (k = 5). */
 export class KLDivergence implements Metric {
-  readonly name = 'KLDivergence';
+  readonly name: string = 'KLDivergence';
   private readonly mean = new RunningMean();
-  constructor(readonly k = 5) {}
+  /** @param k - which neighbour @param reverse - estimate KL(model ‖ data) instead */
+  constructor(
+    readonly k = 5,
+    private readonly reverse = false,
+  ) {}
   reset(): void {
     this.mean.reset();
   }
   async update({ dataState, modelState }: Assessment): Promise<void> {
-    this.mean.add(await nearestNeighbourKL(dataState.getVisible(), modelState.getVisible(), this.k));
+    const [data, model] = [dataState.getVisible(), modelState.getVisible()];
+    this.mean.add(await nearestNeighbourKL(this.reverse ? model : data, this.reverse ? data : model, this.k));
   }
   value(): number {
     return this.mean.mean;
@@ -166,18 +171,10 @@ export class KLDivergence implements Metric {
 }
 
 /** KL(model ‖ data) by k-nearest neighbours (k = 5). */
-export class ReverseKLDivergence implements Metric {
-  readonly name = 'ReverseKLDivergence';
-  private readonly mean = new RunningMean();
-  constructor(readonly k = 5) {}
-  reset(): void {
-    this.mean.reset();
-  }
-  async update({ dataState, modelState }: Assessment): Promise<void> {
-    this.mean.add(await nearestNeighbourKL(modelState.getVisible(), dataState.getVisible(), this.k));
-  }
-  value(): number {
-    return this.mean.mean;
+export class ReverseKLDivergence extends KLDivergence {
+  override readonly name = 'ReverseKLDivergence';
+  constructor(k = 5) {
+    super(k, true);
   }
 }
 
