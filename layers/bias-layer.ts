@@ -19,7 +19,7 @@ export abstract class BiasLayer extends Layer {
     return linearEnergy(units, this.param('loc'));
   }
 
-  derivatives(units: Tensor, _field: Tensor, rowWeights?: Tensor): ParameterTensors {
+  derivatives(units: Tensor, _field: Tensor | undefined, rowWeights?: Tensor): ParameterTensors {
     return { loc: negativeBatchMean(units, rowWeights) };
   }
 

@@ -61,7 +61,9 @@ export class GaussianLayer extends Layer {
   }
 
   /** ∂E/∂m = −(x − m)/σ²; ∂E/∂(ln σ²) = −(x − m)²/(2σ²) + xφ/σ² (the coupling term's share). */
-  derivatives(units: Tensor, field: Tensor, rowWeights?: Tensor): ParameterTensors {
+  derivatives(units: Tensor, field: Tensor | undefined, rowWeights?: Tensor): ParameterTensors {
+    if (field === undefined)
+      throw new ShapeError(`${this.describe()}.derivatives: the logVar derivative needs the field`);
     return be.tidy(() => {
       const deviation = be.sub(units, this.param('loc'));
       const variance = this.variance();

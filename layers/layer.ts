@@ -75,11 +75,12 @@ export abstract class Layer extends Parametrized {
   /**
    * Mean over the batch of ∂E/∂θ for each parameter θ, where E includes the coupling
    * `−r(x)·φ` (it depends on θ through r for Gaussian units).
-   * @param units - (batch, numUnits) @param field - (batch, numUnits)
+   * @param units - (batch, numUnits)
+   * @param field - (batch, numUnits); needed only where {@link Layer.derivativesUseField}
    * @param rowWeights - (batch) weights summing to 1 that replace the plain mean
    * @returns each (numUnits)
    */
-  abstract derivatives(units: Tensor, field: Tensor, rowWeights?: Tensor): ParameterTensors;
+  abstract derivatives(units: Tensor, field: Tensor | undefined, rowWeights?: Tensor): ParameterTensors;
 
   /**
    * Mean over the batch of E[∂E/∂θ] with x ~ p(x | φ) at β = 1 (equal to −∂ ln Z(φ)/∂θ).

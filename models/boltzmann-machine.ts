@@ -253,7 +253,7 @@ export class BoltzmannMachine {
         layers: this.layers.map((layer, i) => {
           const units = state.getLayer(i);
           // The field costs a matrix product; only layers whose rescaling has parameters need it.
-          return layer.derivatives(units, layer.derivativesUseField ? this.fieldOn(i, state.units) : units);
+          return layer.derivatives(units, layer.derivativesUseField ? this.fieldOn(i, state.units) : undefined);
         }),
         weights: this.connections.map(({ lower, upper, weights }) =>
           weights.derivatives(
