@@ -157,6 +157,14 @@ export abstract class Backend implements BackendPrimitives {
     return this.tidy(() => this.sub(this.greater(t, 0), this.less(t, 0)));
   }
 
+  /**
+   * 1 with probability σ(x), else 0, elementwise: `bernoulli(sigmoid(x))`, drawing the same
+   * uniforms in the same order. @param logits - any shape
+   */
+  bernoulliLogits(logits: Tensor): Tensor {
+    return this.tidy(() => this.bernoulli(this.sigmoid(logits)));
+  }
+
   /** Values limited to [low, high]. */
   clip(t: Tensor, low: number, high: number): Tensor {
     return this.tidy(() => this.minimum(this.maximum(t, low), high));

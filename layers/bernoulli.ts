@@ -21,7 +21,7 @@ export class BernoulliLayer extends BiasLayer {
   }
 
   conditionalSample(field: Tensor, beta: InverseTemperature = 1): Tensor {
-    return be.tidy(() => be.bernoulli(this.conditionalMean(field, beta)));
+    return be.tidy(() => be.bernoulliLogits(biasedField(field, this.param('loc'), beta)));
   }
 
   logPartition(field: Tensor, beta: InverseTemperature = 1): Tensor {

@@ -44,11 +44,30 @@ function decodeBase64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
+/**
+ * A packed right operand kept in memory between products. cpu tensors never change after
+ * they are made, so the same Float32Array (with the same sizes and transposition) always
+ * packs to the same panels: a PCD step multiplies by the same W (and Wᵀ) several times.
+ */
+interface PackedOperand {
+  source: Float32Array | undefined;
+  k: number;
+  n: number;
+  /** Byte offset and capacity of this slot's region. */
+  offset: number;
+  capacity: number;
+}
+
 /** The WebAssembly matrix kernel, with an optional helper thread. */
 export class WasmGemm {
   private readonly kernel: KernelExports;
   private readonly control: Int32Array | undefined;
   private generation = 0;
+  /** Slot 0 holds a packed B given as (k, n), slot 1 one given transposed as (n, k). */
+  private readonly packed: [PackedOperand, PackedOperand] = [
+    { source: undefined, k: 0, n: 0, offset: RESERVED, capacity: 0 },
+    { source: undefined, k: 0, n: 0, offset: RESERVED, capacity: 0 },
+  ];
 
   private constructor(
     private readonly memory: WebAssembly.Memory,
@@ -102,18 +121,14 @@ export class WasmGemm {
     transposeB: boolean,
   ): Float32Array {
     const panels = this.kernel.panels(n);
-    const rawA = RESERVED;
-    const rawB = rawA + a.length * 4;
-    const packedA = rawB + b.length * 4;
-    const packedB = packedA + (transposeA ? m * k * 4 : 0);
-    const c = packedB + panels * 8 * k * 4;
+    const packedB = this.packRight(b, k, n, transposeB);
+    const rawA = this.scratchStart();
+    const packedA = rawA + a.length * 4;
+    const c = packedA + (transposeA ? m * k * 4 : 0);
     this.ensure(c + m * n * 4);
-    const floats = new Float32Array(this.memory.buffer);
-    floats.set(a, rawA / 4);
-    floats.set(b, rawB / 4);
+    new Float32Array(this.memory.buffer).set(a, rawA / 4);
     if (transposeA) this.kernel.packA(rawA, packedA, m, k, 1);
     const aMatrix = transposeA ? packedA : rawA;
-    this.kernel.packB(rawB, packedB, k, n, transposeB ? 1 : 0);
     if (this.control && panels > 1 && m * k * n >= THREAD_THRESHOLD) {
       const split = Math.ceil(panels / 2);
       this.control.set([aMatrix, packedB, c, m, k, n, split, panels], 2);
@@ -130,6 +145,34 @@ export class WasmGemm {
       this.kernel.gemmPanels(aMatrix, packedB, c, m, k, n, 0, panels);
     }
     return new Float32Array(this.memory.buffer, c, m * n).slice();
+  }
+
+  /** Where the per-product scratch space starts: after both packed-operand slots. */
+  private scratchStart(): number {
+    const [plain, transposed] = this.packed;
+    return Math.max(plain.offset + plain.capacity, transposed.offset + transposed.capacity);
+  }
+
+  /** The byte offset of op(B) packed in panels, packing it unless its slot already holds it. */
+  private packRight(b: Float32Array, k: number, n: number, transposed: boolean): number {
+    const slot = this.packed[transposed ? 1 : 0];
+    if (slot.source === b && slot.k === k && slot.n === n) return slot.offset;
+    const bytes = this.kernel.panels(n) * 8 * k * 4;
+    if (bytes > slot.capacity) {
+      // Lay both slots out again with room for this operand; both must be packed again.
+      const other = this.packed[transposed ? 0 : 1];
+      slot.capacity = bytes;
+      const [first, second] = this.packed;
+      first.offset = RESERVED;
+      second.offset = RESERVED + first.capacity;
+      other.source = undefined;
+    }
+    const raw = this.scratchStart();
+    this.ensure(raw + b.length * 4);
+    new Float32Array(this.memory.buffer).set(b, raw / 4);
+    this.kernel.packB(raw, slot.offset, k, n, transposed ? 1 : 0);
+    Object.assign(slot, { source: b, k, n });
+    return slot.offset;
   }
 
   /** Grows the memory to hold `bytes`. */

@@ -498,6 +498,17 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         expect([...values].every((v) => v === 0 || v === 1)).toBe(true);
       });
 
+      it('bernoulliLogits draws exactly what bernoulli(sigmoid(x)) draws from the same seed', async () => {
+        const logits = make(randomValues(6, 2000, [-4, 4]), [40, 50]);
+        be.setSeed(21);
+        const fused = await be.read(be.bernoulliLogits(logits));
+        be.setSeed(21);
+        const composed = await be.read(be.bernoulli(be.sigmoid(logits)));
+        const differing = fused.filter((v, i) => v !== composed[i]).length;
+        expect(differing).toBeLessThanOrEqual(2); // only where u lands within rounding of σ(x)
+        expect(fused.reduce((a, v) => a + v, 0)).toBeGreaterThan(700);
+      });
+
       it('categorical samples are one-hot with softmax frequencies (chi-square)', async () => {
         const logits = [0, 1, 2, -1];
         const rows = options.samples;
@@ -536,6 +547,7 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           be.meanOuter(x, x),
           be.batchOuter(x, x),
           be.bernoulli(probabilities),
+          be.bernoulliLogits(x),
           be.categorical(x),
           be.where(positive, x, 0),
           be.gather(x, [0, 2]),
