@@ -84,14 +84,20 @@ interface KernelResult {
   readonly samplesPerSecond?: number;
 }
 
+/**
+ * A matrix product, alternating between two right operands so that no kernel can reuse the
+ * previous one's packing (training multiplies by each new W only a few times).
+ */
 async function gemm(be: Backend, backend: string, m: number, k: number, n: number): Promise<KernelResult> {
-  const [a, b] = [be.randomNormal([m, k]), be.randomNormal([k, n])];
+  const [a, b0, b1] = [be.randomNormal([m, k]), be.randomNormal([k, n]), be.randomNormal([k, n])];
+  let flip = false;
   const milliseconds = await time(async () => {
-    const product = be.matmul(a, b);
+    flip = !flip;
+    const product = be.matmul(a, flip ? b0 : b1);
     await be.read(product);
     be.dispose(product);
   });
-  be.dispose([a, b]);
+  be.dispose([a, b0, b1]);
   return {
     backend,
     task: 'gemm',
