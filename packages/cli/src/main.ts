@@ -51,7 +51,10 @@ program
   .option('--device <name>', 'tfjs device (webgpu | tensorflow | wasm | cpu)')
   .option('--seed <n>', 'override seed', integer)
   .option('--limit <n>', 'use only the first n samples of the data', integer)
-  .option('--no-progress', 'print one line per epoch instead of a progress bar')
+  .option(
+    '--no-progress',
+    'print one line per epoch instead of a progress bar (the default when stderr is not a terminal)',
+  )
   .action(async (options) => {
     const { interrupted } = await train(options);
     console.log(

@@ -72,7 +72,7 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
   const interrupt = () => controller.abort();
   process.once('SIGINT', interrupt);
   const bar =
-    options.progress === false
+    options.progress === false || !process.stderr.isTTY
       ? undefined
       : new cliProgress.SingleBar(
           { format: 'epoch {epoch} [{bar}] {value}/{total} samples | {rate} samples/s | {metrics}', hideCursor: true },
