@@ -78,6 +78,11 @@ export abstract class Backend implements BackendPrimitives {
     return this.fill(shape, 1);
   }
 
+  /** The element type of `t`: every Relief tensor is float32. */
+  dtype(_t: Tensor): 'float32' {
+    return 'float32';
+  }
+
   /** Number of elements of `t`. */
   size(t: Tensor): number {
     return this.shape(t).reduce((a, b) => a * b, 1);

@@ -89,6 +89,8 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         await expectMatches(be.zeros([3]), ref([0, 0, 0], [3]), 0);
         await expectMatches(be.ones([1, 2]), ref([1, 1], [1, 2]), 0);
         expect(await be.readScalar(be.tensor([4.5], []))).toBe(4.5);
+        expect(be.dtype(be.zeros([2]))).toBe('float32');
+        expect(be.size(be.zeros([2, 3, 4]))).toBe(24);
       });
 
       it('reads synchronously where the device allows, and says so where it does not', async () => {
