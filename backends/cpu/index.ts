@@ -309,24 +309,24 @@ export class CpuBackend extends Backend {
       return super.adamStep(param, gradient, mean, meanSquare, settings);
     }
     const count = p.size;
-    const [oldMean, oldSquare] = [
-      mean ? unwrap(mean).data : undefined,
-      meanSquare ? unwrap(meanSquare).data : undefined,
-    ];
+    // Missing moments are zeros: use zero arrays so the loop has no branch.
+    const oldMean = mean ? unwrap(mean).data : new Float32Array(count);
+    const oldSquare = meanSquare ? unwrap(meanSquare).data : new Float32Array(count);
     const [nextParam, nextMean, nextSquare] = [
       new Float32Array(count),
       new Float32Array(count),
       new Float32Array(count),
     ];
-    const [meanCorrection, squareCorrection] = [1 / (1 - b1 ** step), 1 / (1 - b2 ** step)];
+    const stepSize = rate / (1 - b1 ** step);
+    const squareCorrection = 1 / (1 - b2 ** step);
+    const [values, gradients] = [p.data, g.data];
     for (let i = 0; i < count; i++) {
-      const gi = g.data[i] as number;
-      const m = (oldMean ? b1 * (oldMean[i] as number) : 0) + (1 - b1) * gi;
-      const v = (oldSquare ? b2 * (oldSquare[i] as number) : 0) + (1 - b2) * gi * gi;
+      const gi = gradients[i] as number;
+      const m = b1 * (oldMean[i] as number) + (1 - b1) * gi;
+      const v = b2 * (oldSquare[i] as number) + (1 - b2) * gi * gi;
       nextMean[i] = m;
       nextSquare[i] = v;
-      nextParam[i] =
-        (p.data[i] as number) - (rate * (m * meanCorrection)) / (Math.sqrt(v * squareCorrection) + epsilon);
+      nextParam[i] = (values[i] as number) - (stepSize * m) / (Math.sqrt(v * squareCorrection) + epsilon);
     }
     return { param: wrap(nextParam, p.shape), mean: wrap(nextMean, p.shape), meanSquare: wrap(nextSquare, p.shape) };
   }
