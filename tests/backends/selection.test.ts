@@ -138,7 +138,7 @@ describe('backend selection', () => {
       /Always available: backend 'cpu', and backend 'tfjs' with devices 'cpu' and 'wasm'/,
     );
     await expect(use('tfjs', { device: 'webgpu', dawnOptions: ['backend=d3d12'] })).rejects.toThrow(
-      /tfjs device 'webgpu' is unavailable here: no WebGPU adapter found.*mesa-vulkan-drivers/,
+      /tfjs device 'webgpu' is unavailable here: .*mesa-vulkan-drivers/,
     );
     await expect(use('cpu', { device: 'wasm' })).rejects.toThrow(/only the 'tfjs' backend has devices/);
   });
