@@ -4,6 +4,14 @@
  * @packageDocumentation
  */
 export {
+  type AISOptions,
+  annealedImportanceSampling,
+  annealingSchedule,
+  estimateLogLikelihood,
+  type LogLikelihoodEstimate,
+  type LogPartitionEstimate,
+} from './ais.js';
+export {
   BoltzmannMachine,
   type ChainOptions,
   type Connection,
@@ -18,7 +26,13 @@ export {
   exactLogPartition,
   MAX_ENUMERATED_ROWS,
 } from './exact.js';
-export { type InitializationMethod, initializeModel, topEigenvectors, type VisibleData } from './initialize.js';
+export {
+  dataMoments,
+  type InitializationMethod,
+  initializeModel,
+  topEigenvectors,
+  type VisibleData,
+} from './initialize.js';
 export {
   describeModel,
   loadModel,

@@ -69,6 +69,7 @@ program
   .option('--split <split>', 'train | test', 'test')
   .option('--limit <n>', 'samples to use', integer)
   .option('--batches <n>', 'validation batches for the sample-based metrics', integer, 5)
+  .option('--ais <steps>', 'also estimate ln Z and the log-likelihood by AIS with this many steps', integer)
   .option('--json', 'print JSON')
   .action(async (dir, options) => report(await evaluate(dir, options), Boolean(options.json)));
 

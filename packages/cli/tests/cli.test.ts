@@ -64,11 +64,13 @@ describe('relief CLI', () => {
   });
 
   it('evaluate, sample, reconstruct and denoise read the trained model', async () => {
-    const evaluation = await run(['evaluate', out, '--limit', '300', '--json']);
+    const evaluation = await run(['evaluate', out, '--limit', '300', '--json', '--ais', '200']);
     expect(evaluation.code, evaluation.stderr).toBe(0);
     const metrics = JSON.parse(evaluation.stdout);
     expect(metrics.samples).toBe(300);
     expect(Number.isFinite(metrics.MeanFreeEnergy)).toBe(true);
+    expect(metrics.LogLikelihood).toBeLessThan(0);
+    expect(metrics.LogLikelihood).toBeCloseTo(-metrics.MeanFreeEnergy - metrics.LogZ, 6);
     const pictures = join(out, '..');
     for (const [command, file, extra] of [
       ['sample', 'samples.png', ['--n', '16', '--steps', '20']],

@@ -1,6 +1,7 @@
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
 import { ProgressMonitor } from 'relief/fit';
+import { estimateLogLikelihood } from 'relief/models';
 import { loadRunData } from '../config.js';
 import { openRun, startBackend } from '../run-setup.js';
 
@@ -9,11 +10,14 @@ export interface EvaluateOptions {
   readonly split: 'train' | 'test';
   readonly limit?: number;
   readonly batches: number;
+  /** Also estimate ln Z and the log-likelihood by AIS with this many intermediate distributions. */
+  readonly ais?: number;
 }
 
 /**
  * `relief evaluate`: every metric of a saved model on a split of its data set, plus the mean
- * marginal free energy (exact for RBMs, the mean-field bound for deeper models).
+ * marginal free energy (exact for RBMs, the mean-field bound for deeper models), and with
+ * `ais` the AIS estimates of ln Z and of the mean log-likelihood (RBMs with binary visible units).
  */
 export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number>> {
   const { config } = await openRun(directory);
@@ -29,7 +33,19 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
   const metrics = await new ProgressMonitor({ maxBatches: options.batches }).evaluate(model, batches);
   const all = be.tensor(data.values, [data.rows, data.columns]);
   const freeEnergy = be.tidy(() => be.mean(model.marginalFreeEnergy(all)));
-  const result = { samples: data.rows, ...metrics, MeanFreeEnergy: await be.readScalar(freeEnergy) };
+  const result: Record<string, number> = {
+    samples: data.rows,
+    ...metrics,
+    MeanFreeEnergy: await be.readScalar(freeEnergy),
+  };
+  if (options.ais !== undefined) {
+    const estimate = await estimateLogLikelihood(model, all, { steps: options.ais, chains: 100 });
+    Object.assign(result, {
+      LogZ: estimate.logZ,
+      LogZError: estimate.logZError,
+      LogLikelihood: estimate.logLikelihood,
+    });
+  }
   be.dispose([all, freeEnergy]);
   return result;
 }

@@ -1,0 +1,64 @@
+/** AIS (DESIGN §4 item 4): the estimate of ln Z lies within its reported error of the exact value on tiny models. */
+import { expect, it } from 'vitest';
+import { be } from '../../backends/index.js';
+import { ConfigError } from '../../errors/index.js';
+import { BernoulliLayer, GaussianLayer, type Layer, OneHotLayer } from '../../layers/index.js';
+import {
+  annealedImportanceSampling,
+  annealingSchedule,
+  BoltzmannMachine,
+  estimateLogLikelihood,
+  exactLogLikelihood,
+  exactLogPartition,
+} from '../../models/index.js';
+import { describeOnBackends } from '../helpers/backends.js';
+import { randomizeParams, scalar } from '../helpers/finite-differences.js';
+
+function makeModel(hidden: Layer, weightScale: number): BoltzmannMachine {
+  const model = new BoltzmannMachine([new BernoulliLayer(10), hidden]);
+  randomizeParams(model.layer(0), 0.5);
+  if (hidden.fixedParams.length === 0) randomizeParams(hidden, 0.5);
+  randomizeParams(model.connections[0]?.weights as never, weightScale);
+  return model;
+}
+
+describeOnBackends('annealed importance sampling', () => {
+  const cases: [string, () => BoltzmannMachine][] = [
+    ['a Bernoulli RBM with strong couplings', () => makeModel(new BernoulliLayer(6), 1.2)],
+    ['a Bernoulli–OneHot RBM', () => makeModel(new OneHotLayer(5), 1)],
+    [
+      'a Hopfield model (fixed Gaussian hidden units)',
+      () => {
+        const hidden = new GaussianLayer(3);
+        hidden.setFixedParams(['loc', 'logVar']);
+        return makeModel(hidden, 0.5);
+      },
+    ],
+  ];
+  for (const [name, make] of cases) {
+    it(`ln Z of ${name} is within three standard errors of the exact value`, async () => {
+      const model = make();
+      const exact = await scalar(exactLogPartition(model));
+      const estimate = await annealedImportanceSampling(model, { chains: 200, steps: 1000 });
+      expect(estimate.logZError).toBeLessThan(0.05);
+      expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
+    });
+  }
+
+  it('estimates the mean log-likelihood of data, with a base model fitted to it', async () => {
+    const model = makeModel(new BernoulliLayer(6), 1);
+    const data = be.bernoulli(be.fill([50, 10], 0.3));
+    const exact = await scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
+    const estimate = await estimateLogLikelihood(model, data, { method: 'ais', chains: 200, steps: 1000 });
+    expect(Math.abs(estimate.logLikelihood - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
+  });
+
+  it('anneals densely near β = 1 and refuses models it does not handle', async () => {
+    const betas = annealingSchedule(145);
+    expect([betas[0], betas.at(-1), betas.length]).toEqual([0, 1, 146]);
+    expect(betas.filter((b) => b >= 0.9).length).toBeGreaterThan(betas.filter((b) => b < 0.5).length * 10);
+    const deep = new BoltzmannMachine([new BernoulliLayer(3), new BernoulliLayer(2), new BernoulliLayer(2)]);
+    await expect(annealedImportanceSampling(deep)).rejects.toThrow(ConfigError);
+    await expect(annealedImportanceSampling(deep)).rejects.toThrow(/RBMs with Bernoulli visible units/);
+  });
+});
