@@ -5,4 +5,5 @@
  */
 export { AnnealedBeta, type BetaSampler, ConstantBeta, DrivenBeta, type DrivenBetaOptions } from './beta.js';
 export { gamma, logGamma, normal, poisson } from './distributions.js';
+export { ParallelTempering, type ParallelTemperingOptions } from './parallel-tempering.js';
 export { type FantasyOptions, SequentialMC, type SequentialMCOptions, type Updater } from './sequential-mc.js';

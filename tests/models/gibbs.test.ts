@@ -6,50 +6,15 @@
 import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
 import { BernoulliLayer, type Layer, OneHotLayer } from '../../layers/index.js';
-import { BoltzmannMachine, exactJointDistribution, type State } from '../../models/index.js';
+import { BoltzmannMachine, type State } from '../../models/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
+import { exactDistribution, rowKeys, totalVariation, totalVariationBound } from '../helpers/distributions.js';
 import { randomizeParams } from '../helpers/finite-differences.js';
 
 const CHAINS = 2000;
 const BURN_IN = 50;
 const SWEEPS = 50;
 const THINNING = 3;
-
-/** A key per row: the concatenated units of every layer. */
-async function rowKeys(units: readonly Tensor[], batch: number): Promise<string[]> {
-  const data = await Promise.all(units.map((u) => be.read(u)));
-  return Array.from({ length: batch }, (_, r) =>
-    data
-      .map((d) => {
-        const width = d.length / batch;
-        return Array.from(d.subarray(r * width, (r + 1) * width)).join('');
-      })
-      .join('|'),
-  );
-}
-
-/**
- * E[TV] of an empirical distribution from N independent samples over K states is at most
- * ½·√(2K/(πN)); thinned chains are mildly correlated, so allow twice that. (Correct samplers
- * land 3–4× below this bound; sampling at β = 0.9 instead of 1 lands above it.)
- */
-function totalVariationBound(states: number, samples: number): number {
-  return 2 * 0.5 * Math.sqrt((2 * states) / (Math.PI * samples));
-}
-
-async function exactDistribution(model: BoltzmannMachine): Promise<Map<string, number>> {
-  const { units, logProbability } = exactJointDistribution(model);
-  const count = be.shape(logProbability)[0] as number;
-  const keys = await rowKeys(units, count);
-  const logP = await be.read(logProbability);
-  be.dispose([...units, logProbability]);
-  return new Map(keys.map((k, i) => [k, Math.exp(logP[i] as number)]));
-}
-
-function totalVariation(p: Map<string, number>, q: Map<string, number>): number {
-  const keys = new Set([...p.keys(), ...q.keys()]);
-  return 0.5 * [...keys].reduce((acc, k) => acc + Math.abs((p.get(k) ?? 0) - (q.get(k) ?? 0)), 0);
-}
 
 /** Runs CHAINS chains, collecting every THINNING-th sweep after BURN_IN, as an empirical distribution. */
 async function sampleChains(
