@@ -1,0 +1,78 @@
+/**
+ * The library in a real browser: Debian's Chromium with a software WebGPU adapter
+ * (SwiftShader) runs an esbuild bundle of `page.ts`, which trains the same RBM on the cpu
+ * backend and on tfjs-webgpu. Skipped without /usr/bin/chromium unless
+ * RELIEF_REQUIRE_BROWSER=1 (CI installs Chromium and sets it).
+ */
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM) || process.env.RELIEF_REQUIRE_BROWSER === '1';
+
+interface Run {
+  readonly backend: string;
+  readonly before: number;
+  readonly after: number;
+  readonly weights: number[];
+}
+
+describe.skipIf(!available)('in a browser', () => {
+  it('trains an RBM on the cpu backend and on WebGPU with the same result', async () => {
+    const bundled = await build({
+      entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+      // Node-only paths (Dawn, tfjs-node, files) are never reached in a page.
+      external: ['webgpu', '@tensorflow/tfjs-node', 'node:*'],
+    });
+    const script = bundled.outputFiles[0]?.contents ?? new Uint8Array();
+    const server = createServer((request, response) => {
+      if (request.url === '/relief.js') {
+        response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+      } else {
+        response
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<!doctype html><script type="module" src="/relief.js"></script>');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--enable-unsafe-webgpu',
+        '--use-webgpu-adapter=swiftshader',
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const handle = await page.waitForFunction(() => (globalThis as { reliefResult?: unknown }).reliefResult, null, {
+        timeout: 120_000,
+      });
+      const result = (await handle.jsonValue()) as { cpu?: Run; gpu?: Run; error?: string };
+      expect(result.error).toBeUndefined();
+      const { cpu, gpu } = result as { cpu: Run; gpu: Run };
+      expect([cpu.backend, gpu.backend]).toEqual(['cpu/ndarray', 'tfjs/webgpu']);
+      expect(Math.abs(cpu.after - gpu.after)).toBeLessThan(1e-4);
+      for (const [i, w] of gpu.weights.entries()) expect(Math.abs(w - (cpu.weights[i] as number))).toBeLessThan(1e-4);
+    } finally {
+      await browser.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
