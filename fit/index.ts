@@ -19,6 +19,8 @@ export {
   ReconstructionError,
   ReverseKLDivergence,
   symmetricEigenvalues,
+  TAPFreeEnergy,
+  TAPLogLikelihood,
   WeightSparsity,
   WeightSquare,
 } from './metrics.js';

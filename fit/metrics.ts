@@ -6,6 +6,7 @@
  */
 import { be, type Tensor } from '../backends/index.js';
 import type { BoltzmannMachine, State } from '../models/index.js';
+import { tapFreeEnergy } from './tap.js';
 
 /** What a metric looks at for one validation batch. */
 export interface Assessment {
@@ -318,6 +319,55 @@ export class WeightSquare implements Metric {
   value(): number {
     return this.w2;
   }
+}
+
+/**
+ * The second-order TAP estimate of the free energy −ln Z (lowest of `particles` fixed
+ * points), for Bernoulli–Bernoulli RBMs (NaN for other models). Not in the default set.
+ */
+export class TAPFreeEnergy implements Metric {
+  readonly name: string = 'TAPFreeEnergy';
+  protected freeEnergy = Number.NaN;
+  constructor(readonly particles = 10) {}
+  reset(): void {
+    this.freeEnergy = Number.NaN;
+  }
+  async update({ model }: Assessment): Promise<void> {
+    if (!Number.isNaN(this.freeEnergy) || !isBernoulliRbm(model)) return;
+    const value = tapFreeEnergy(model, this.particles);
+    this.freeEnergy = await be.readScalar(value);
+    be.dispose(value);
+  }
+  value(): number {
+    return this.freeEnergy;
+  }
+}
+
+/**
+ * The mean log-likelihood of the data with ln Z from the TAP free energy:
+ * mean(−F(v)) + F_TAP, for Bernoulli–Bernoulli RBMs (NaN otherwise). Not in the default set.
+ */
+export class TAPLogLikelihood extends TAPFreeEnergy {
+  override readonly name = 'TAPLogLikelihood';
+  private readonly meanFreeEnergy = new RunningMean();
+  override reset(): void {
+    super.reset();
+    this.meanFreeEnergy.reset();
+  }
+  override async update(assessment: Assessment): Promise<void> {
+    await super.update(assessment);
+    if (!isBernoulliRbm(assessment.model)) return;
+    const freeEnergies = assessment.model.marginalFreeEnergy(assessment.dataState.getVisible());
+    for (const f of await be.read(freeEnergies)) this.meanFreeEnergy.add(f);
+    be.dispose(freeEnergies);
+  }
+  override value(): number {
+    return -this.meanFreeEnergy.mean + this.freeEnergy;
+  }
+}
+
+function isBernoulliRbm(model: BoltzmannMachine): boolean {
+  return model.numLayers === 2 && model.layers.every((layer) => layer.type === 'bernoulli');
 }
 
 /** The metrics by name, for configs. */

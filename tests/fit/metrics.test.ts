@@ -12,11 +12,13 @@ import {
   ReconstructionError,
   ReverseKLDivergence,
   symmetricEigenvalues,
+  TAPFreeEnergy,
+  TAPLogLikelihood,
   WeightSparsity,
   WeightSquare,
 } from '../../fit/index.js';
 import { BernoulliLayer, GaussianLayer } from '../../layers/index.js';
-import { BoltzmannMachine, State } from '../../models/index.js';
+import { BoltzmannMachine, exactLogLikelihood, exactLogPartition, State } from '../../models/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 
 function assessment(model: BoltzmannMachine, data: Tensor, reconstruction: Tensor, fantasy: Tensor): Assessment {
@@ -91,6 +93,21 @@ describeOnBackends('metrics', () => {
     const mean = energies.reduce((s, e) => s + e, 0) / 4;
     const variance = energies.reduce((s, e) => s + (e - mean) ** 2, 0) / 4;
     expect(await measure(new HeatCapacity(), hot)).toBeCloseTo(variance, 6);
+  });
+
+  it('TAP free energy and log-likelihood match −ln Z and the exact log-likelihood for weak couplings', async () => {
+    const rbm = new BoltzmannMachine([new BernoulliLayer(6), new BernoulliLayer(4)]);
+    rbm.connections[0]?.weights.setParam('matrix', be.mul(be.randomNormal([6, 4]), 0.05));
+    rbm.layer(0).setParam('loc', be.mul(be.randomNormal([6]), 0.5));
+    const data = be.bernoulli(be.fill([20, 6], 0.4));
+    const a = assessment(rbm, data, data, data);
+    const logZ = await be.readScalar(exactLogPartition(rbm));
+    expect(await measure(new TAPFreeEnergy(), a)).toBeCloseTo(-logZ, 4);
+    const exact = await be.readScalar(be.mean(exactLogLikelihood(rbm, data)));
+    expect(await measure(new TAPLogLikelihood(), a)).toBeCloseTo(exact, 4);
+    expect(
+      await measure(new TAPFreeEnergy(), assessment(model, be.zeros([2, 3]), be.zeros([2, 3]), be.zeros([2, 3]))),
+    ).toBeNaN();
   });
 
   it('symmetric eigenvalues by Jacobi rotations', () => {
