@@ -163,11 +163,12 @@ export abstract class Backend implements BackendPrimitives {
   }
 
   /**
-   * 1 with probability σ(x), else 0, elementwise: `bernoulli(sigmoid(x))`, drawing the same
-   * uniforms in the same order. @param logits - any shape
+   * 1 with probability σ(x + bias), else 0, elementwise: `bernoulli(sigmoid(add(x, bias)))`,
+   * drawing the same uniforms in the same order. @param logits - any shape
+   * @param bias - broadcast against `logits`, e.g. (numUnits) for (batch, numUnits)
    */
-  bernoulliLogits(logits: Tensor): Tensor {
-    return this.tidy(() => this.bernoulli(this.sigmoid(logits)));
+  bernoulliLogits(logits: Tensor, bias?: Tensor): Tensor {
+    return this.tidy(() => this.bernoulli(this.sigmoid(bias === undefined ? logits : this.add(logits, bias))));
   }
 
   /** Values limited to [low, high]. */

@@ -30,6 +30,16 @@ export class SeededRandom {
     this.s3 = next();
   }
 
+  /** The generator's four state words (to continue the stream elsewhere, e.g. in WebAssembly). */
+  exportState(): [number, number, number, number] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+  }
+
+  /** Continues from four state words given by {@link SeededRandom.exportState}. */
+  importState([s0, s1, s2, s3]: readonly [number, number, number, number]): void {
+    [this.s0, this.s1, this.s2, this.s3] = [s0 | 0, s1 | 0, s2 | 0, s3 | 0];
+  }
+
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

@@ -21,6 +21,7 @@ export class BernoulliLayer extends BiasLayer {
   }
 
   conditionalSample(field: Tensor, beta: InverseTemperature = 1): Tensor {
+    if (beta === 1) return be.bernoulliLogits(field, this.param('loc'));
     return be.tidy(() => be.bernoulliLogits(biasedField(field, this.param('loc'), beta)));
   }
 

@@ -519,11 +519,22 @@ export class CpuBackend extends Backend {
     });
   }
 
-  /** Sigmoid and Bernoulli draw in one pass (overrides the composite for speed; same uniforms). */
-  override bernoulliLogits(logits: Tensor): Tensor {
-    return mapValues(logits, (x, out) => {
+  /**
+   * Bias add, sigmoid and Bernoulli draw in one pass — in the WebAssembly kernel (four lanes
+   * at a time) for a matrix and a row of biases, else in JavaScript (overrides the composite
+   * for speed; same uniforms).
+   */
+  override bernoulliLogits(logits: Tensor, bias?: Tensor): Tensor {
+    const [x, b] = [unwrap(logits), bias === undefined ? undefined : unwrap(bias)];
+    const [rows = 0, columns = 0] = x.shape;
+    if (this.kernel && x.dimension === 2 && (b === undefined || (b.dimension === 1 && b.size === columns))) {
+      return wrap(this.kernel.sampleBernoulliLogits(x.data, b?.data, rows, columns, this.random), x.shape);
+    }
+    const biased = b === undefined ? logits : this.add(logits, bias as Tensor);
+    return mapValues(biased, (values, out) => {
       this.random.fillUniform(out);
-      for (let i = 0; i < x.length; i++) out[i] = (out[i] as number) < 1 / (1 + Math.exp(-(x[i] as number))) ? 1 : 0;
+      for (let i = 0; i < values.length; i++)
+        out[i] = (out[i] as number) < 1 / (1 + Math.exp(-(values[i] as number))) ? 1 : 0;
     });
   }
 

@@ -1,14 +1,16 @@
 /**
- * The cpu backend's fast matrix product: a WebAssembly SIMD kernel (AssemblyScript source in
+ * The cpu backend's fast matrix product (and fused Bernoulli sampling): a WebAssembly SIMD kernel (AssemblyScript source in
  * `assembly/gemm.ts`, built by `npm run build:kernel`) on a shared `WebAssembly.Memory`, its
  * 8-column panels split between this thread and a worker thread. The product stays
  * synchronous: this thread hands the worker its panels, computes its own, then waits with
  * `Atomics.wait`. Every element of C is computed by one thread in one fixed order, so results
  * are bit-identical whatever the number of threads.
  */
+import type { SeededRandom } from '../random.js';
 import { KERNEL_WASM_BASE64 } from './kernel-binary.js';
 
 interface KernelExports {
+  sampleBernoulliLogits(field: number, bias: number, out: number, rows: number, columns: number, state: number): void;
   packA(src: number, dst: number, m: number, k: number, transposed: number): void;
   packB(src: number, dst: number, k: number, n: number, transposed: number): void;
   panels(n: number): number;
@@ -145,6 +147,33 @@ export class WasmGemm {
       this.kernel.gemmPanels(aMatrix, packedB, c, m, k, n, 0, panels);
     }
     return new Float32Array(this.memory.buffer, c, m * n).slice();
+  }
+
+  /**
+   * Bernoulli draws with probabilities σ(field + bias), continuing `random`'s stream (its
+   * state is carried into the kernel and back). @param field - (rows, columns)
+   * @param bias - (columns) or none @returns (rows, columns) of 0/1
+   */
+  sampleBernoulliLogits(
+    field: Float32Array,
+    bias: Float32Array | undefined,
+    rows: number,
+    columns: number,
+    random: SeededRandom,
+  ): Float32Array {
+    const state = this.scratchStart();
+    const biasAt = state + 16;
+    const fieldAt = biasAt + columns * 4;
+    const out = fieldAt + field.length * 4;
+    this.ensure(out + field.length * 4);
+    const buffer = this.memory.buffer;
+    new Uint32Array(buffer, state, 4).set(random.exportState());
+    if (bias) new Float32Array(buffer, biasAt, columns).set(bias);
+    new Float32Array(buffer, fieldAt, field.length).set(field);
+    this.kernel.sampleBernoulliLogits(fieldAt, bias ? biasAt : 0, out, rows, columns, state);
+    const words = new Uint32Array(this.memory.buffer, state, 4);
+    random.importState([words[0] as number, words[1] as number, words[2] as number, words[3] as number]);
+    return new Float32Array(this.memory.buffer, out, field.length).slice();
   }
 
   /** Where the per-product scratch space starts: after both packed-operand slots. */

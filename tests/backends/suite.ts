@@ -502,13 +502,20 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
 
       it('bernoulliLogits draws exactly what bernoulli(sigmoid(x)) draws from the same seed', async () => {
         const logits = make(randomValues(6, 2000, [-4, 4]), [40, 50]);
-        be.setSeed(21);
-        const fused = await be.read(be.bernoulliLogits(logits));
-        be.setSeed(21);
-        const composed = await be.read(be.bernoulli(be.sigmoid(logits)));
-        const differing = fused.filter((v, i) => v !== composed[i]).length;
-        expect(differing).toBeLessThanOrEqual(2); // only where u lands within rounding of σ(x)
-        expect(fused.reduce((a, v) => a + v, 0)).toBeGreaterThan(700);
+        const bias = make(randomValues(7, 50, [-2, 2]), [50]);
+        for (const withBias of [false, true]) {
+          be.setSeed(21);
+          const fused = await be.read(withBias ? be.bernoulliLogits(logits, bias) : be.bernoulliLogits(logits));
+          const next = await be.read(be.randomUniform([3]));
+          be.setSeed(21);
+          const composed = await be.read(be.bernoulli(be.sigmoid(withBias ? be.add(logits, bias) : logits)));
+          const differing = fused.filter((v, i) => v !== composed[i]).length;
+          expect(differing).toBeLessThanOrEqual(2); // only where u lands within rounding of σ(x)
+          expect(fused.reduce((a, v) => a + v, 0)).toBeGreaterThan(600);
+          // The fused draw consumed exactly one uniform per element: the stream continues in step.
+          be.setSeed(21);
+          expect(next).toEqual((await be.read(be.randomUniform([2003]))).slice(2000));
+        }
       });
 
       it('categorical samples are one-hot with softmax frequencies (chi-square)', async () => {

@@ -55,16 +55,15 @@ function storePartial(at: usize, low: v128, high: v128, count: i32): void {
     v128.store(at + 16, high);
     return;
   }
-  for (let c = 0; c < count; c++) {
-    const lane = c < 4 ? low : high;
-    const index = c & 3;
-    let value: f32;
-    if (index === 0) value = f32x4.extract_lane(lane, 0);
-    else if (index === 1) value = f32x4.extract_lane(lane, 1);
-    else if (index === 2) value = f32x4.extract_lane(lane, 2);
-    else value = f32x4.extract_lane(lane, 3);
-    store<f32>(at + ((<usize>c) << 2), value);
-  }
+  for (let c = 0; c < count; c++) store<f32>(at + ((<usize>c) << 2), laneOf(c < 4 ? low : high, c & 3));
+}
+
+/** Lane `lane` (0–3) of a vector. */
+function laneOf(v: v128, lane: i32): f32 {
+  if (lane === 0) return f32x4.extract_lane(v, 0);
+  if (lane === 1) return f32x4.extract_lane(v, 1);
+  if (lane === 2) return f32x4.extract_lane(v, 2);
+  return f32x4.extract_lane(v, 3);
 }
 
 /**
@@ -143,4 +142,95 @@ export function gemmPanels(
       storePartial(c + ((<usize>(i * n + column)) << 2), c0, c1, width);
     }
   }
+}
+
+// ----- fused sampling: bias add + sigmoid + Bernoulli draw -----
+//
+// The uniforms come from xoshiro128** with its 4-word state at `state`, drawn one per element
+// in row-major order — the same stream as backends/random.ts — so the cpu backend's draws stay
+// those of the tfjs backend. exp runs four lanes at a time (Cephes' single-precision
+// polynomial, relative error ~1e-7).
+
+function rotl(x: u32, k: u32): u32 {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** e^x for four lanes, x clamped to [-87.3, 88.7]. */
+function exp4(x: v128): v128 {
+  const clamped = f32x4.max(f32x4.min(x, f32x4.splat(88.7)), f32x4.splat(-87.3));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(clamped, f32x4.splat(1.44269504)), f32x4.splat(0.5)));
+  let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.1219444e-4)));
+  let p = f32x4.splat(1.98756915e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, scale);
+}
+
+/**
+ * out[r, j] = 1 if u < σ(field[r, j] + bias[j]) else 0, u uniform in [0, 1) from the
+ * generator at `state` (advanced in place). `bias` may be 0 for none.
+ */
+export function sampleBernoulliLogits(
+  field: usize,
+  bias: usize,
+  out: usize,
+  rows: i32,
+  columns: i32,
+  state: usize,
+): void {
+  let s0 = load<u32>(state);
+  let s1 = load<u32>(state, 4);
+  let s2 = load<u32>(state, 8);
+  let s3 = load<u32>(state, 12);
+  const one = f32x4.splat(1);
+  for (let r = 0; r < rows; r++) {
+    const row = (<usize>(r * columns)) << 2;
+    for (let j = 0; j < columns; j += 4) {
+      const lanes = min(4, columns - j);
+      let u = f32x4.splat(2);
+      let x = f32x4.splat(0);
+      for (let lane = 0; lane < lanes; lane++) {
+        const result = rotl(s1 * 5, 7) * 9;
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 11);
+        const uniform = <f32>(result >>> 8) * (1.0 / 16777216.0);
+        const at = field + row + ((<usize>(j + lane)) << 2);
+        const value = load<f32>(at) + (bias === 0 ? 0 : load<f32>(bias + ((<usize>(j + lane)) << 2)));
+        if (lane === 0) {
+          u = f32x4.replace_lane(u, 0, uniform);
+          x = f32x4.replace_lane(x, 0, value);
+        } else if (lane === 1) {
+          u = f32x4.replace_lane(u, 1, uniform);
+          x = f32x4.replace_lane(x, 1, value);
+        } else if (lane === 2) {
+          u = f32x4.replace_lane(u, 2, uniform);
+          x = f32x4.replace_lane(x, 2, value);
+        } else {
+          u = f32x4.replace_lane(u, 3, uniform);
+          x = f32x4.replace_lane(x, 3, value);
+        }
+      }
+      // σ(x) = 1/(1 + e^−x); below −87 it is taken as 0, as float64 maths would round it.
+      const probability = v128.and(f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x)))), f32x4.gt(x, f32x4.splat(-87)));
+      const draws = v128.and(f32x4.lt(u, probability), one);
+      const target = out + row + ((<usize>j) << 2);
+      if (lanes === 4) v128.store(target, draws);
+      else for (let lane = 0; lane < lanes; lane++) store<f32>(target + ((<usize>lane) << 2), laneOf(draws, lane));
+    }
+  }
+  store<u32>(state, s0);
+  store<u32>(state, s1, 4);
+  store<u32>(state, s2, 8);
+  store<u32>(state, s3, 12);
 }
