@@ -65,6 +65,21 @@ export class Weights extends Parametrized {
     };
   }
 
+  /**
+   * `⟨∂E/∂W⟩_data − ⟨∂E/∂W⟩_model = −⟨r_l r_uᵀ⟩_data + ⟨r_l r_uᵀ⟩_model` as one matrix product
+   * of the stacked, scaled batches (the two may differ in size).
+   * @param lowerData - (batchData, numLower) rescaled @param upperData - (batchData, numUpper) rescaled
+   * @param lowerModel - (batchModel, numLower) rescaled @param upperModel - (batchModel, numUpper) rescaled
+   * @returns (numLower, numUpper)
+   */
+  derivativeDifference(lowerData: Tensor, upperData: Tensor, lowerModel: Tensor, upperModel: Tensor): Tensor {
+    return be.tidy(() => {
+      const [dataRows, modelRows] = [be.shape(lowerData)[0] as number, be.shape(lowerModel)[0] as number];
+      const lower = be.concat([be.mul(lowerData, -1 / dataRows), be.mul(lowerModel, 1 / modelRows)], 0);
+      return be.matmul(lower, be.concat([upperData, upperModel], 0), { transposeA: true });
+    });
+  }
+
   /** The field on the upper layer, r(lower) W. @param lower - (batch, numLower) rescaled @returns (batch, numUpper) */
   fieldUp(lower: Tensor): Tensor {
     return be.matmul(lower, this.matrix);

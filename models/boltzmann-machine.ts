@@ -288,7 +288,31 @@ export class BoltzmannMachine {
    * @param dataState - units from the data (visible clamped) @param modelState - units from the model
    */
   gradient(dataState: State, modelState: State): Gradient {
-    return be.tidy(() => this.combineGradient(this.derivatives(dataState), this.derivatives(modelState)));
+    this.checkState(dataState);
+    this.checkState(modelState);
+    return be.tidy((): Gradient => {
+      const layerDerivatives = (state: State, i: number) => {
+        const layer = this.layer(i);
+        const field = layer.derivativesUseField ? this.fieldOn(i, state.units) : undefined;
+        return layer.derivatives(state.getLayer(i), field);
+      };
+      const layers = this.layers.map((layer, i) =>
+        this.difference(layer, layerDerivatives(dataState, i), layerDerivatives(modelState, i)),
+      );
+      // Each weight gradient is one product of both phases' units (see Weights.derivativeDifference).
+      const weights = this.connections.map(({ lower, upper, weights: w }): ParameterTensors => {
+        if (!w.trainableParams.includes('matrix')) return {};
+        const rescaled = (state: State, i: number) => this.layer(i).rescale(state.getLayer(i));
+        const difference = w.derivativeDifference(
+          rescaled(dataState, lower),
+          rescaled(dataState, upper),
+          rescaled(modelState, lower),
+          rescaled(modelState, upper),
+        );
+        return { matrix: w.penalize('matrix', difference) };
+      });
+      return { layers, weights };
+    });
   }
 
   /** The saved name and first bad value of a non-finite parameter, or undefined when all are finite. */
