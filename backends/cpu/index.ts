@@ -291,7 +291,7 @@ export class CpuBackend extends Backend {
     });
   }
 
-  /** The ADAM step in one pass over the data (overrides the composite for speed). */
+  /** The ADAM step in one pass (WebAssembly SIMD where it runs; overrides the composite for speed). */
   override adamStep(
     param: Tensor,
     gradient: Tensor,
@@ -307,6 +307,20 @@ export class CpuBackend extends Backend {
       (meanSquare && unwrap(meanSquare).size !== p.size)
     ) {
       return super.adamStep(param, gradient, mean, meanSquare, settings);
+    }
+    if (this.kernel) {
+      const next = this.kernel.adamStep(
+        p.data,
+        g.data,
+        mean && unwrap(mean).data,
+        meanSquare && unwrap(meanSquare).data,
+        settings,
+      );
+      return {
+        param: wrap(next.param, p.shape),
+        mean: wrap(next.mean, p.shape),
+        meanSquare: wrap(next.meanSquare, p.shape),
+      };
     }
     const count = p.size;
     // Missing moments are zeros: use zero arrays so the loop has no branch.

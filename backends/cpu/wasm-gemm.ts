@@ -7,9 +7,24 @@
  * are bit-identical whatever the number of threads.
  */
 import type { SeededRandom } from '../random.js';
+import type { AdamSettings } from '../types.js';
 import { KERNEL_WASM_BASE64 } from './kernel-binary.js';
 
 interface KernelExports {
+  adamStep(
+    param: number,
+    gradient: number,
+    mean: number,
+    square: number,
+    count: number,
+    stepSize: number,
+    b1: number,
+    a1: number,
+    b2: number,
+    a2: number,
+    squareCorrection: number,
+    epsilon: number,
+  ): void;
   sampleBernoulliLogits(field: number, bias: number, out: number, rows: number, columns: number, state: number): void;
   packA(src: number, dst: number, m: number, k: number, transposed: number): void;
   packB(src: number, dst: number, k: number, n: number, transposed: number): void;
@@ -174,6 +189,51 @@ export class WasmGemm {
     const words = new Uint32Array(this.memory.buffer, state, 4);
     random.importState([words[0] as number, words[1] as number, words[2] as number, words[3] as number]);
     return new Float32Array(this.memory.buffer, out, field.length).slice();
+  }
+
+  /**
+   * One ADAM step with SIMD (see `Backend.adamStep`); missing moments are zeros.
+   * @returns the new parameter and moments, each the shape of `param`
+   */
+  adamStep(
+    param: Float32Array,
+    gradient: Float32Array,
+    mean: Float32Array | undefined,
+    meanSquare: Float32Array | undefined,
+    settings: AdamSettings,
+  ): { param: Float32Array; mean: Float32Array; meanSquare: Float32Array } {
+    const count = param.length;
+    const [paramAt, gradientAt, meanAt, squareAt] = [0, 1, 2, 3].map((k) => this.scratchStart() + k * count * 4) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    this.ensure(squareAt + count * 4);
+    const view = (at: number) => new Float32Array(this.memory.buffer, at, count);
+    view(paramAt).set(param);
+    view(gradientAt).set(gradient);
+    if (mean) view(meanAt).set(mean);
+    else view(meanAt).fill(0);
+    if (meanSquare) view(squareAt).set(meanSquare);
+    else view(squareAt).fill(0);
+    const { rate, meanWeight: b1, meanSquareWeight: b2, epsilon, step } = settings;
+    const [stepSize, squareCorrection] = [rate / (1 - b1 ** step), 1 / (1 - b2 ** step)];
+    this.kernel.adamStep(
+      paramAt,
+      gradientAt,
+      meanAt,
+      squareAt,
+      count,
+      stepSize,
+      b1,
+      1 - b1,
+      b2,
+      1 - b2,
+      squareCorrection,
+      epsilon,
+    );
+    return { param: view(paramAt).slice(), mean: view(meanAt).slice(), meanSquare: view(squareAt).slice() };
   }
 
   /** Where the per-product scratch space starts: after both packed-operand slots. */

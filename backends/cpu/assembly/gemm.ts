@@ -234,3 +234,58 @@ export function sampleBernoulliLogits(
   store<u32>(state, s2, 8);
   store<u32>(state, s3, 12);
 }
+
+// ----- optimizer step -----
+
+/**
+ * One ADAM step in place over `count` floats: m ← β₁m + (1 − β₁)g; s ← β₂s + (1 − β₂)g²;
+ * θ ← θ − stepSize·m / (√(s·squareCorrection) + ε), with stepSize = η/(1 − β₁ᵗ) and
+ * squareCorrection = 1/(1 − β₂ᵗ) computed by the caller.
+ */
+export function adamStep(
+  param: usize,
+  gradient: usize,
+  mean: usize,
+  square: usize,
+  count: i32,
+  stepSize: f32,
+  b1: f32,
+  a1: f32,
+  b2: f32,
+  a2: f32,
+  squareCorrection: f32,
+  epsilon: f32,
+): void {
+  // a1 = 1 − β₁ and a2 = 1 − β₂ come from the caller in double precision: 1 − β₂ in float32
+  // would lose five digits.
+  const vb1 = f32x4.splat(b1);
+  const vb2 = f32x4.splat(b2);
+  const va1 = f32x4.splat(a1);
+  const va2 = f32x4.splat(a2);
+  const vstep = f32x4.splat(stepSize);
+  const vcorrection = f32x4.splat(squareCorrection);
+  const veps = f32x4.splat(epsilon);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const offset = (<usize>i) << 2;
+    const g = v128.load(gradient + offset);
+    const m = f32x4.add(f32x4.mul(vb1, v128.load(mean + offset)), f32x4.mul(va1, g));
+    const s = f32x4.add(f32x4.mul(vb2, v128.load(square + offset)), f32x4.mul(va2, f32x4.mul(g, g)));
+    const update = f32x4.div(f32x4.mul(vstep, m), f32x4.add(f32x4.sqrt(f32x4.mul(s, vcorrection)), veps));
+    v128.store(mean + offset, m);
+    v128.store(square + offset, s);
+    v128.store(param + offset, f32x4.sub(v128.load(param + offset), update));
+  }
+  for (; i < count; i++) {
+    const offset = (<usize>i) << 2;
+    const g = load<f32>(gradient + offset);
+    const m = b1 * load<f32>(mean + offset) + a1 * g;
+    const s = b2 * load<f32>(square + offset) + a2 * g * g;
+    store<f32>(mean + offset, m);
+    store<f32>(square + offset, s);
+    store<f32>(
+      param + offset,
+      load<f32>(param + offset) - (stepSize * m) / (Mathf.sqrt(s * squareCorrection) + epsilon),
+    );
+  }
+}
