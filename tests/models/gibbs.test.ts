@@ -4,7 +4,7 @@
  * variation bound derived from the number of samples.
  */
 import { expect, it } from 'vitest';
-import { be, type Tensor } from '../../backends/index.js';
+import { be } from '../../backends/index.js';
 import { BernoulliLayer, type Layer, OneHotLayer } from '../../layers/index.js';
 import { BoltzmannMachine, type State } from '../../models/index.js';
 import { describeOnBackends } from '../helpers/backends.js';

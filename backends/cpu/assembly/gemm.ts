@@ -158,7 +158,7 @@ function rotl(x: u32, k: u32): u32 {
 /** e^x for four lanes, x clamped to [-87.3, 88.7]. */
 function exp4(x: v128): v128 {
   const clamped = f32x4.max(f32x4.min(x, f32x4.splat(88.7)), f32x4.splat(-87.3));
-  const n = f32x4.floor(f32x4.add(f32x4.mul(clamped, f32x4.splat(1.44269504)), f32x4.splat(0.5)));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(clamped, f32x4.splat(<f32>Math.LOG2E)), f32x4.splat(0.5)));
   let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.1219444e-4)));
   let p = f32x4.splat(1.98756915e-4);
