@@ -250,11 +250,7 @@ export class BoltzmannMachine {
     this.checkState(state);
     return be.tidy(
       (): Gradient => ({
-        layers: this.layers.map((layer, i) => {
-          const units = state.getLayer(i);
-          // The field costs a matrix product; only layers whose rescaling has parameters need it.
-          return layer.derivatives(units, layer.derivativesUseField ? this.fieldOn(i, state.units) : undefined);
-        }),
+        layers: this.layers.map((_, i) => this.layerDerivatives(state, i)),
         weights: this.connections.map(({ lower, upper, weights }) =>
           weights.derivatives(
             this.layer(lower).rescale(state.getLayer(lower)),
@@ -291,13 +287,8 @@ export class BoltzmannMachine {
     this.checkState(dataState);
     this.checkState(modelState);
     return be.tidy((): Gradient => {
-      const layerDerivatives = (state: State, i: number) => {
-        const layer = this.layer(i);
-        const field = layer.derivativesUseField ? this.fieldOn(i, state.units) : undefined;
-        return layer.derivatives(state.getLayer(i), field);
-      };
       const layers = this.layers.map((layer, i) =>
-        this.difference(layer, layerDerivatives(dataState, i), layerDerivatives(modelState, i)),
+        this.difference(layer, this.layerDerivatives(dataState, i), this.layerDerivatives(modelState, i)),
       );
       // Each weight gradient is one product of both phases' units (see Weights.derivativeDifference).
       const weights = this.connections.map(({ lower, upper, weights: w }): ParameterTensors => {
@@ -338,6 +329,13 @@ export class BoltzmannMachine {
   /** Frees every parameter tensor (tfjs). */
   dispose(): void {
     for (const owner of [...this.layers, ...this.connections.map((c) => c.weights)]) owner.dispose();
+  }
+
+  /** Layer `index`'s mean ∂E/∂θ in `state`; the field (a matrix product) only where the layer uses it. */
+  private layerDerivatives(state: State, index: number): ParameterTensors {
+    const layer = this.layer(index);
+    const field = layer.derivativesUseField ? this.fieldOn(index, state.units) : undefined;
+    return layer.derivatives(state.getLayer(index), field);
   }
 
   private difference(owner: Parametrized, positive: ParameterTensors, negative: ParameterTensors): ParameterTensors {

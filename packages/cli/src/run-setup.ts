@@ -1,7 +1,9 @@
 /** Backend, seed and saved-run helpers shared by the commands. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setSeed, use } from 'relief/backends';
-import { ConfigError } from 'relief/errors';
-import { type BoltzmannMachine, loadModel } from 'relief/models';
+import { ConfigError, DataError } from 'relief/errors';
+import { type BoltzmannMachine, loadModel, MODEL_FILE } from 'relief/models';
 import { parseRunConfig, type RunConfig } from './config.js';
 
 /** Starts the backend a run asks for, then seeds it. */
@@ -10,11 +12,23 @@ export async function startBackend(config: Pick<RunConfig, 'backend' | 'device' 
   setSeed(config.seed);
 }
 
-/** A trained model and the run config saved with it by `relief train`. */
+/**
+ * A trained model and the run config saved with it by `relief train`, loaded on the backend
+ * that config names (the config is read from model.json first, so the parameters load once).
+ */
 export async function openRun(directory: string): Promise<{ model: BoltzmannMachine; config: RunConfig }> {
-  const { model, metadata } = await loadModel(directory);
-  if (metadata.config === undefined) {
+  const path = join(directory, MODEL_FILE);
+  let description: { metadata?: { config?: unknown } };
+  try {
+    description = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new DataError(`${path}: cannot read the saved model (${(cause as Error).message})`, { cause });
+  }
+  if (description.metadata?.config === undefined) {
     throw new ConfigError(`${directory}: model.json has no run config in its metadata (was it saved by relief train?)`);
   }
-  return { model, config: parseRunConfig(metadata.config, `${directory}/model.json metadata.config`) };
+  const config = parseRunConfig(description.metadata.config, `${path} metadata.config`);
+  await startBackend(config);
+  const { model } = await loadModel(directory);
+  return { model, config };
 }

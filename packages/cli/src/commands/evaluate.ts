@@ -3,7 +3,7 @@ import { InMemoryBatch } from 'relief/batch';
 import { ProgressMonitor } from 'relief/fit';
 import { estimateLogLikelihood } from 'relief/models';
 import { loadRunData } from '../config.js';
-import { openRun, startBackend } from '../run-setup.js';
+import { openRun } from '../run-setup.js';
 
 /** Options of `relief evaluate`. */
 export interface EvaluateOptions {
@@ -20,9 +20,7 @@ export interface EvaluateOptions {
  * `ais` the AIS estimates of ln Z and of the mean log-likelihood (RBMs with binary visible units).
  */
 export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number>> {
-  const { config } = await openRun(directory);
-  await startBackend(config);
-  const { model } = await openRun(directory);
+  const { model, config } = await openRun(directory);
   const limited = { ...config, data: { ...config.data, ...(options.limit !== undefined && { limit: options.limit }) } };
   const data = await loadRunData(limited, options.split);
   const batches = new InMemoryBatch(data, {

@@ -5,7 +5,7 @@ import type { HostMatrix } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
 import { SequentialMC } from 'relief/samplers';
 import { loadRunData } from '../config.js';
-import { openRun, startBackend } from '../run-setup.js';
+import { openRun } from '../run-setup.js';
 
 async function host(t: Tensor): Promise<HostMatrix> {
   const [rows = 0, columns = 0] = be.shape(t);
@@ -42,8 +42,6 @@ function interleave(parts: readonly HostMatrix[]): HostMatrix {
 
 /** `relief sample`: fantasy particles from random states after `steps` Gibbs sweeps. */
 export async function sample(directory: string, options: { n: number; steps: number; betaStd: number; out: string }) {
-  const { config } = await openRun(directory);
-  await startBackend(config);
   const { model } = await openRun(directory);
   const state = SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
   const particles =
@@ -55,9 +53,7 @@ export async function sample(directory: string, options: { n: number; steps: num
 }
 
 async function testImages(directory: string, n: number) {
-  const { config } = await openRun(directory);
-  await startBackend(config);
-  const { model } = await openRun(directory);
+  const { model, config } = await openRun(directory);
   const data = await loadRunData({ ...config, data: { ...config.data, limit: n } }, 'test');
   return { model, visible: be.tensor(data.values, [data.rows, data.columns]), data };
 }
