@@ -6,10 +6,11 @@
 export * as backends from './backends/index.js';
 export * as batch from './batch/index.js';
 export * as errors from './errors/index.js';
+export * as estimators from './estimators/index.js';
 export * as fit from './fit/index.js';
-export * as optimizers from './fit/optimizers.js';
 export * as layers from './layers/index.js';
-export * as models from './models/index.js';
+export * as models from './namespaces/models.js';
+export * as optimizers from './optimizers/index.js';
 export * as penalties from './penalties/index.js';
 export * as samplers from './samplers/index.js';
 export * as schedules from './schedules/index.js';

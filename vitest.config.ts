@@ -8,7 +8,7 @@ export default defineConfig({
     // The workspace packages import the library by its package name; resolve it to the source.
     alias: [
       { find: /^relief$/, replacement: root('./index.ts') },
-      { find: /^relief\/optimizers$/, replacement: root('./fit/optimizers.ts') },
+      { find: /^relief\/models$/, replacement: root('./namespaces/models.ts') },
       { find: /^relief\/(.*)$/, replacement: root('./$1/index.ts') },
     ],
   },

@@ -1,7 +1,6 @@
 import { normalizeAxis, reducedShape } from './shapes.js';
 import type {
   AdamSettings,
-  BackendName,
   BackendPrimitives,
   MatmulOptions,
   Shape,
@@ -17,9 +16,11 @@ import type {
  * override a composite for speed; the shared backend suite proves it still agrees.
  */
 export abstract class Backend implements BackendPrimitives {
-  abstract readonly name: BackendName;
+  abstract readonly name: string;
   abstract readonly device: string;
   abstract readonly canReadSync: boolean;
+  /** Whether {@link numTensors} counts live tensors (false where the garbage collector frees them). */
+  readonly tracksTensors: boolean = true;
 
   abstract tensor(values: ArrayLike<number>, shape?: Shape): Tensor;
   abstract fill(shape: Shape, value: number): Tensor;
@@ -27,7 +28,6 @@ export abstract class Backend implements BackendPrimitives {
   abstract readSync(t: Tensor): Float32Array;
   abstract shape(t: Tensor): Shape;
   abstract reshape(t: Tensor, shape: Shape): Tensor;
-  abstract transpose(t: Tensor): Tensor;
   abstract slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor;
   abstract concat(ts: readonly Tensor[], axis: number): Tensor;
   abstract gather(t: Tensor, indices: ArrayLike<number>): Tensor;
@@ -38,8 +38,6 @@ export abstract class Backend implements BackendPrimitives {
   abstract log1p(t: Tensor): Tensor;
   abstract sqrt(t: Tensor): Tensor;
   abstract square(t: Tensor): Tensor;
-  abstract reciprocal(t: Tensor): Tensor;
-  abstract tanh(t: Tensor): Tensor;
   abstract sigmoid(t: Tensor): Tensor;
   abstract add(a: TensorLike, b: TensorLike): Tensor;
   abstract sub(a: TensorLike, b: TensorLike): Tensor;
@@ -50,7 +48,6 @@ export abstract class Backend implements BackendPrimitives {
   abstract greater(a: TensorLike, b: TensorLike): Tensor;
   abstract less(a: TensorLike, b: TensorLike): Tensor;
   abstract equal(a: TensorLike, b: TensorLike): Tensor;
-  abstract where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor;
   abstract sum(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
   abstract max(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
   abstract min(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
@@ -78,9 +75,17 @@ export abstract class Backend implements BackendPrimitives {
     return this.fill(shape, 1);
   }
 
-  /** The element type of `t`: every Relief tensor is float32. */
-  dtype(_t: Tensor): 'float32' {
+  /** The element type of `t`: float32 on every backend but the float64 reference. */
+  dtype(_t: Tensor): 'float32' | 'float64' {
     return 'float32';
+  }
+
+  /**
+   * A tensor with the values of `t` that the caller owns and may dispose independently of
+   * `t` (tensors are immutable, so no backend needs to copy the data).
+   */
+  clone(t: Tensor): Tensor {
+    return this.reshape(t, this.shape(t));
   }
 
   /** Number of elements of `t`. */

@@ -1,37 +1,22 @@
 import { ConfigError } from '../errors/index.js';
-import type { BackendName, TfjsDevice } from './types.js';
+import { backendFactory, backendForDevice, checkDevice } from './registry.js';
 
 /** The name of the file searched for from the working directory upward. */
 export const CONFIG_FILE_NAME = 'relief.config.json';
 
-const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'tfjs'];
-const TFJS_DEVICES: readonly TfjsDevice[] = ['webgpu', 'tensorflow', 'wasm', 'cpu'];
+/** The keys a `relief.config.json` may hold. */
+const CONFIG_FILE_KEYS: readonly string[] = ['backend', 'device', 'seed'];
 
 /** A backend choice and where it came from (for messages). */
 export interface BackendSettings {
-  readonly backend: BackendName;
-  /** Only for `tfjs`; defaults to `cpu`. */
-  readonly device?: TfjsDevice;
+  /** A registered backend name. */
+  readonly backend: string;
+  /** One of that backend's devices, where it has a choice. */
+  readonly device?: string;
   /** Seed applied when the backend starts. */
   readonly seed?: number;
   /** `'env'`, the config file's path, or `'default'`. */
   readonly source: string;
-}
-
-/** Checks an untrusted backend name. */
-export function parseBackendName(value: unknown, where: string): BackendName {
-  if (typeof value === 'string' && (BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
-  throw new ConfigError(
-    `${where}: expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`,
-  );
-}
-
-/** Checks an untrusted tfjs device name. */
-export function parseTfjsDevice(value: unknown, where: string): TfjsDevice {
-  if (typeof value === 'string' && (TFJS_DEVICES as readonly string[]).includes(value)) return value as TfjsDevice;
-  throw new ConfigError(
-    `${where}: expected one of ${TFJS_DEVICES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`,
-  );
 }
 
 function parseSeed(value: unknown, where: string): number {
@@ -45,13 +30,16 @@ export function parseConfigFile(contents: unknown, path: string): BackendSetting
     throw new ConfigError(`${path}: expected a JSON object, got ${JSON.stringify(contents)}`);
   }
   const fields = contents as Record<string, unknown>;
-  const backend = parseBackendName(fields.backend ?? 'cpu', `${path}: backend`);
-  const device = fields.device === undefined ? undefined : parseTfjsDevice(fields.device, `${path}: device`);
-  if (device !== undefined && backend !== 'tfjs') {
-    throw new ConfigError(`${path}: device: only the 'tfjs' backend has devices, but backend is '${backend}'`);
+  const unknown = Object.keys(fields).filter((key) => !CONFIG_FILE_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(`${path}: unknown key '${unknown[0]}' (allowed: ${CONFIG_FILE_KEYS.join(', ')})`);
   }
+  const backend = fields.backend ?? 'cpu';
+  backendFactory(backend, `${path}: backend`);
+  const device =
+    fields.device === undefined ? undefined : checkDevice(backend as string, fields.device, `${path}: device`);
   const seed = fields.seed === undefined ? undefined : parseSeed(fields.seed, `${path}: seed`);
-  return { backend, ...(device && { device }), ...(seed !== undefined && { seed }), source: path };
+  return { backend: backend as string, ...(device && { device }), ...(seed !== undefined && { seed }), source: path };
 }
 
 /** The settings from `RELIEF_BACKEND` / `RELIEF_DEVICE`, or undefined when unset. */
@@ -59,11 +47,9 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Backen
   const name = env.RELIEF_BACKEND;
   const device = env.RELIEF_DEVICE;
   if (!name && !device) return undefined;
-  const backend = name ? parseBackendName(name, 'RELIEF_BACKEND') : 'tfjs';
-  if (device && backend !== 'tfjs') {
-    throw new ConfigError(`RELIEF_DEVICE: only the 'tfjs' backend has devices, but RELIEF_BACKEND is '${backend}'`);
-  }
-  return { backend, ...(device && { device: parseTfjsDevice(device, 'RELIEF_DEVICE') }), source: 'env' };
+  if (name) backendFactory(name, 'RELIEF_BACKEND');
+  const backend = name || backendForDevice(device, 'RELIEF_DEVICE');
+  return { backend, ...(device && { device: checkDevice(backend, device, 'RELIEF_DEVICE') }), source: 'env' };
 }
 
 /** Minimal synchronous file system the search needs (Node's `fs`). */

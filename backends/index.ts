@@ -14,12 +14,21 @@
 export { Backend } from './backend.js';
 export { type BackendSettings, CONFIG_FILE_NAME, resolveSettings } from './config.js';
 export { CpuBackend, type CpuBackendOptions } from './cpu/index.js';
+export { Float64Backend } from './float64/index.js';
 export { SeededRandom } from './random.js';
+export {
+  type BackendFactory,
+  type BackendStartOptions,
+  backendFactory,
+  checkDevice,
+  describeBackends,
+  registerBackend,
+  registeredBackends,
+} from './registry.js';
 export { be, current, hostRandom, ready, setSeed, type UseOptions, use } from './select.js';
 export { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
 export type {
   AdamSettings,
-  BackendName,
   BackendPrimitives,
   MatmulOptions,
   Shape,
@@ -28,3 +37,4 @@ export type {
   TensorLike,
   TfjsDevice,
 } from './types.js';
+export { TFJS_DEVICES } from './types.js';

@@ -1,15 +1,15 @@
 import { ConfigError } from '../errors/index.js';
 import type { Backend } from './backend.js';
 import { resolveSettings } from './config.js';
-import { CpuBackend, type CpuBackendOptions } from './cpu/index.js';
+import type { CpuBackendOptions } from './cpu/index.js';
 import { SeededRandom } from './random.js';
-import { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
-import type { BackendName, TfjsDevice } from './types.js';
+import { type BackendStartOptions, backendFactory, checkDevice } from './registry.js';
+import type { TfjsDeviceOptions } from './tfjs/index.js';
 
-/** Options of {@link use}. */
+/** Options of {@link use}: a device, a seed, and the options of the built-in backends. */
 export interface UseOptions extends TfjsDeviceOptions, CpuBackendOptions {
-  /** tfjs only: the device (default `cpu`). */
-  readonly device?: TfjsDevice;
+  /** One of the backend's devices (e.g. tfjs: `webgpu`, `wasm`, `cpu`); default: the backend's own. */
+  readonly device?: string;
   /** Seed for the backend's random generator (else the one from {@link setSeed}, else random). */
   readonly seed?: number;
 }
@@ -18,23 +18,23 @@ let active: Backend | undefined;
 let globalSeed: number | undefined;
 const host = new SeededRandom(Math.floor(Math.random() * 2 ** 32));
 
+/** The start options of backend `name`, checked against the registry. */
+function startOptions(name: string, options: UseOptions): BackendStartOptions {
+  backendFactory(name, 'backends.use: name');
+  if (options.device !== undefined) checkDevice(name, options.device, `backends.use('${name}'): device`);
+  return { ...options, seed: options.seed ?? globalSeed ?? Math.floor(Math.random() * 2 ** 32) };
+}
+
 /**
- * Makes `name` the backend every model uses from now on (programmatic choice beats
- * `RELIEF_BACKEND` and `relief.config.json`). Call it before making tensors: tensors of
- * the previous backend do not move.
+ * Makes the registered backend `name` the one every model uses from now on (programmatic
+ * choice beats `RELIEF_BACKEND` and `relief.config.json`). Call it before making tensors:
+ * tensors of the previous backend do not move.
+ * @throws ConfigError for an unregistered name or a device the backend lacks
  * @throws BackendUnavailableError when the backend or device cannot run here
  */
-export async function use(name: BackendName, options: UseOptions = {}): Promise<Backend> {
-  const seed = options.seed ?? globalSeed;
-  if (options.device !== undefined && name !== 'tfjs') {
-    throw new ConfigError(
-      `backends.use: only the 'tfjs' backend has devices, but '${name}' was given device '${options.device}'`,
-    );
-  }
-  active =
-    name === 'cpu'
-      ? new CpuBackend(seed, options)
-      : await TfjsBackend.create(options.device ?? 'cpu', { ...options, seed });
+export async function use(name: string, options: UseOptions = {}): Promise<Backend> {
+  const start = startOptions(name, options);
+  active = await backendFactory(name, 'backends.use: name').create(start);
   return active;
 }
 
@@ -53,19 +53,26 @@ export async function ready(): Promise<Backend> {
 
 /**
  * The backend in use. Without a prior {@link use} or {@link ready}, starts the configured
- * backend synchronously, which only the cpu backend can do.
+ * backend synchronously, which only backends with a synchronous start (cpu, float64) can do.
  * @throws ConfigError when the configured backend needs `await backends.ready()` first
  */
 export function current(): Backend {
   if (active) return active;
   const settings = resolveSettings();
-  if (settings.backend !== 'cpu') {
+  const factory = backendFactory(settings.backend, settings.source);
+  if (factory.createSync === undefined) {
     throw new ConfigError(
       `backend '${settings.backend}' (from ${settings.source}) starts asynchronously: call \`await backends.ready()\` ` +
         `or \`await backends.use('${settings.backend}', ...)\` before making tensors`,
     );
   }
-  active = new CpuBackend(settings.seed ?? globalSeed);
+  const seed = settings.seed ?? globalSeed;
+  active = factory.createSync(
+    startOptions(settings.backend, {
+      ...(settings.device && { device: settings.device }),
+      ...(seed !== undefined && { seed }),
+    }),
+  );
   return active;
 }
 

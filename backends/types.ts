@@ -41,11 +41,11 @@ export interface AdamSettings {
   readonly step: number;
 }
 
-/** Names of the backend implementations. */
-export type BackendName = 'cpu' | 'tfjs';
-
 /** Devices of the tfjs backend. */
 export type TfjsDevice = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** The devices of the tfjs backend, in the order help texts list them. */
+export const TFJS_DEVICES: readonly TfjsDevice[] = ['webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 /**
  * The primitive tensor operations an implementation must provide. Everything else
@@ -57,8 +57,8 @@ export type TfjsDevice = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
  * `(m, 1)` broadcast against `(m, n)`); a number is a scalar.
  */
 export interface BackendPrimitives {
-  /** `'cpu'` or `'tfjs'`. */
-  readonly name: BackendName;
+  /** The name the backend is registered under (`'cpu'`, `'tfjs'`, `'float64'`, …). */
+  readonly name: string;
   /** The device in use: `'ndarray'` for cpu, the tfjs device otherwise. */
   readonly device: string;
   /** Whether {@link BackendPrimitives.readSync} works (false on WebGPU). */
@@ -79,8 +79,6 @@ export interface BackendPrimitives {
   // ----- movement -----
   /** The same values in a new shape of equal size (`-1` is not accepted). */
   reshape(t: Tensor, shape: Shape): Tensor;
-  /** Transpose of a matrix. @param t - (m, n) @returns (n, m) */
-  transpose(t: Tensor): Tensor;
   /** The block starting at `begin` with `size` (one entry per axis; `-1` means "to the end"). */
   slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor;
   /** Join tensors along `axis`; all other sizes must agree. */
@@ -103,14 +101,10 @@ export interface BackendPrimitives {
   sqrt(t: Tensor): Tensor;
   /** x² */
   square(t: Tensor): Tensor;
-  /** 1/x */
-  reciprocal(t: Tensor): Tensor;
-  /** tanh x */
-  tanh(t: Tensor): Tensor;
   /** Logistic 1/(1+e⁻ˣ), computed without overflow for any finite x. */
   sigmoid(t: Tensor): Tensor;
 
-  // ----- elementwise binary (broadcasting) and ternary -----
+  // ----- elementwise binary (broadcasting) -----
   /** a + b */
   add(a: TensorLike, b: TensorLike): Tensor;
   /** a − b */
@@ -129,8 +123,6 @@ export interface BackendPrimitives {
   less(a: TensorLike, b: TensorLike): Tensor;
   /** 1 where a = b, else 0. */
   equal(a: TensorLike, b: TensorLike): Tensor;
-  /** `a` where `condition` ≠ 0, else `b`; all three broadcast together. */
-  where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor;
 
   // ----- reductions -----
   /** Sum over `axis` (all axes when omitted). `keepDims` keeps the reduced axis as size 1. */

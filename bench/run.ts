@@ -14,9 +14,9 @@ import { mnist } from '@relief/data';
 import { type Backend, CpuBackend, setSeed, TfjsBackend, type TfjsDevice, use } from '../backends/index.js';
 import { InMemoryBatch } from '../batch/index.js';
 import { SGD } from '../fit/index.js';
-import { ADAM } from '../fit/optimizers.js';
 import { BernoulliLayer } from '../layers/index.js';
 import { BoltzmannMachine, initializeModel } from '../models/index.js';
+import { ADAM } from '../optimizers/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -34,6 +34,14 @@ export class DivergenceError extends ReliefError {
   override readonly name = 'DivergenceError';
 }
 
+/**
+ * An operation needs a capability that this layer, model or backend lacks (e.g. enumerating
+ * continuous units, TAP terms of a layer that has none, synchronous reads on WebGPU).
+ */
+export class UnsupportedError extends ReliefError {
+  override readonly name = 'UnsupportedError';
+}
+
 /** Formats a shape for messages: `[100, 784]`. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -73,8 +73,9 @@ export async function showResults(
     imageGrid({ rows: 2 * test.rows, columns: 784, values: pairs }, { tilesPerRow: 8 }),
   );
   const fantasy = samplers.SequentialMC.generateFantasyState(model, 36, 100, { betaStd: 0.6 });
-  const particles = model.layer(0).conditionalMean(model.fieldOn(0, fantasy.units));
-  savePng(join(options.out, 'fantasy.png'), imageGrid({ rows: 36, columns: 784, values: await be.read(particles) }));
+  const picture = model.layer(0).picture(model.fieldOn(0, fantasy.units));
+  const particles = { rows: 36, columns: 784, values: await be.read(picture.values) };
+  savePng(join(options.out, 'fantasy.png'), imageGrid(particles, { range: picture.scale }));
   const weights = model.connections[0]?.weights.matrix;
   if (weights) {
     const numHidden = Math.min(64, model.layer(1).numUnits);

@@ -26,11 +26,4 @@ export {
 } from './metrics.js';
 export { type EpochRecord, History, ProgressMonitor, type ProgressMonitorOptions } from './monitor.js';
 export { SGD, SGD as StochasticGradientDescent, type TrainOptions } from './sgd.js';
-export {
-  type Magnetizations,
-  TAP,
-  type TAPOptions,
-  tapFreeEnergy,
-  tapGibbsFreeEnergy,
-  tapMagnetizations,
-} from './tap.js';
+export { TAP, type TAPOptions } from './tap.js';

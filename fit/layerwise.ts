@@ -2,8 +2,8 @@ import { be, type Tensor } from '../backends/index.js';
 import type { BatchSource, Split } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
 import { BoltzmannMachine } from '../models/index.js';
+import type { Optimizer } from '../optimizers/index.js';
 import type { History } from './monitor.js';
-import type { Optimizer } from './optimizers.js';
 import { SGD, type TrainOptions } from './sgd.js';
 
 /**

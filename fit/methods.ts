@@ -1,10 +1,10 @@
 /**
  * Ways to estimate the log-likelihood gradient from a minibatch, as in Paysage: each takes
  * the visible batch, the model, a positive-phase sampler (visible clamped) and a
- * negative-phase sampler, and returns `model.gradient(dataState, modelState)`.
+ * negative-phase sampler, and returns `model.gradient(dataState, modelPhase)`, which it owns.
  * @packageDocumentation
  */
-import { be, type Tensor } from '../backends/index.js';
+import type { Tensor } from '../backends/index.js';
 import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 
@@ -16,28 +16,23 @@ export type FitMethod = (
   negativePhase: SequentialMC,
 ) => Gradient;
 
-/** The gradient from two states, freeing the tensors only the states for the gradient hold. */
-function gradientFrom(
-  model: BoltzmannMachine,
-  dataState: State,
-  modelState: State,
-  samplers: SequentialMC[],
-): Gradient {
+/** The gradient from two states the fit method owns, which it frees. */
+function gradientFrom(model: BoltzmannMachine, dataState: State, modelState: State): Gradient {
   const gradient = model.gradient(dataState, modelState);
-  const owned = new Set(samplers.flatMap((s) => [...s.state.units]));
-  for (const state of [dataState, modelState]) be.dispose(state.units.filter((u) => !owned.has(u)));
+  dataState.dispose();
+  modelState.dispose();
   return gradient;
 }
 
 /**
  * The positive phase: the data clamped, `mcsteps` sweeps of the hidden layers, the top layer
  * at its mean. For an RBM the hidden means given the data are exact and need no sweeps: the
- * upward pass already holds them.
+ * upward pass already holds them. @returns a State the caller owns
  */
-function positiveState(visible: Tensor, model: BoltzmannMachine, positivePhase: SequentialMC): State {
+export function positiveState(visible: Tensor, model: BoltzmannMachine, positivePhase: SequentialMC): State {
   positivePhase.setStateFromVisible(visible);
   if (model.numLayers === 2 && positivePhase.updater !== 'deterministicIteration') {
-    return positivePhase.state;
+    return positivePhase.release();
   }
   positivePhase.updateState();
   return positivePhase.stateForGrad(model.numLayers - 1);
@@ -52,7 +47,7 @@ export const cd: FitMethod = (visible, model, positivePhase, negativePhase) => {
   negativePhase.setStateFromVisible(visible);
   negativePhase.updateState();
   const modelState = negativePhase.stateForGrad(model.numLayers - 1);
-  return gradientFrom(model, dataState, modelState, [positivePhase, negativePhase]);
+  return gradientFrom(model, dataState, modelState);
 };
 
 /**
@@ -63,7 +58,7 @@ export const pcd: FitMethod = (visible, model, positivePhase, negativePhase) => 
   const dataState = positiveState(visible, model, positivePhase);
   negativePhase.updateState();
   const modelState = negativePhase.stateForGrad(model.numLayers - 1);
-  return gradientFrom(model, dataState, modelState, [positivePhase, negativePhase]);
+  return gradientFrom(model, dataState, modelState);
 };
 
 /** Paysage's long names. */

@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
+import { hasTapTerms, tapFreeEnergy } from '../estimators/tap.js';
 import type { BoltzmannMachine, State } from '../models/index.js';
-import { tapFreeEnergy } from './tap.js';
 
 /** What a metric looks at for one validation batch. */
 export interface Assessment {
@@ -45,6 +45,36 @@ class RunningMean {
   }
 }
 
+/** A metric whose value is the mean of numbers added per batch (or per sample). */
+abstract class AveragedMetric implements Metric {
+  abstract readonly name: string;
+  protected readonly average = new RunningMean();
+  reset(): void {
+    this.average.reset();
+  }
+  abstract update(assessment: Assessment): Promise<void>;
+  value(): number {
+    return this.average.mean;
+  }
+}
+
+/** A metric of the model alone, measured once per assessment round (at the first batch). */
+abstract class ModelMetric implements Metric {
+  abstract readonly name: string;
+  private measured = Number.NaN;
+  reset(): void {
+    this.measured = Number.NaN;
+  }
+  async update({ model }: Assessment): Promise<void> {
+    if (Number.isNaN(this.measured)) this.measured = await this.measure(model);
+  }
+  /** The metric's value for `model` (NaN where it does not apply). */
+  protected abstract measure(model: BoltzmannMachine): Promise<number>;
+  value(): number {
+    return this.measured;
+  }
+}
+
 /** Euclidean distances between every row of x and every row of y. @returns (rows x, rows y) on the host */
 async function pairwiseDistances(x: Tensor, y: Tensor): Promise<Float64Array> {
   const squared = be.tidy(() => {
@@ -67,12 +97,8 @@ function meanOf(values: ArrayLike<number>): number {
  * Root-mean-square difference between data and reconstructions, each sample's squared error
  * divided by the variance of the data batch.
  */
-export class ReconstructionError implements Metric {
+export class ReconstructionError extends AveragedMetric {
   readonly name = 'ReconstructionError';
-  private readonly mean = new RunningMean();
-  reset(): void {
-    this.mean.reset();
-  }
   async update({ dataState, reconstructions }: Assessment): Promise<void> {
     const data = dataState.getVisible();
     const [variance, errors] = be.tidy(() => [
@@ -80,11 +106,11 @@ export class ReconstructionError implements Metric {
       be.mean(be.square(be.sub(reconstructions.getVisible(), data)), 1),
     ]);
     const v = await be.readScalar(variance as Tensor);
-    for (const e of await be.read(errors as Tensor)) this.mean.add(e / v);
+    for (const e of await be.read(errors as Tensor)) this.average.add(e / v);
     be.dispose([variance as Tensor, errors as Tensor]);
   }
-  value(): number {
-    return Math.sqrt(this.mean.mean);
+  override value(): number {
+    return Math.sqrt(this.average.mean);
   }
 }
 
@@ -98,34 +124,20 @@ async function energyDistanceTerms(x: Tensor, y: Tensor): Promise<[number, numbe
 }
 
 /** Székely's energy distance 2E|X − Y| − E|X − X'| − E|Y − Y'| between data and fantasy particles. */
-export class EnergyDistance implements Metric {
+export class EnergyDistance extends AveragedMetric {
   readonly name = 'EnergyDistance';
-  private readonly mean = new RunningMean();
-  reset(): void {
-    this.mean.reset();
-  }
   async update({ dataState, modelState }: Assessment): Promise<void> {
     const [d1, d2, d3] = await energyDistanceTerms(dataState.getVisible(), modelState.getVisible());
-    this.mean.add(2 * d1 - d2 - d3);
-  }
-  value(): number {
-    return this.mean.mean;
+    this.average.add(2 * d1 - d2 - d3);
   }
 }
 
 /** The normalized energy distance √max(0, (2d1 − d2 − d3)/(2d1)) in [0, 1] (Paysage's EnergyCoefficient). */
-export class EnergyCoefficient implements Metric {
+export class EnergyCoefficient extends AveragedMetric {
   readonly name = 'EnergyCoefficient';
-  private readonly mean = new RunningMean();
-  reset(): void {
-    this.mean.reset();
-  }
   async update({ dataState, modelState }: Assessment): Promise<void> {
     const [d1, d2, d3] = await energyDistanceTerms(dataState.getVisible(), modelState.getVisible());
-    this.mean.add(Math.sqrt(Math.max(0, (2 * d1 - d2 - d3) / Math.max(2 * d1, 1e-12))));
-  }
-  value(): number {
-    return this.mean.mean;
+    this.average.add(Math.sqrt(Math.max(0, (2 * d1 - d2 - d3) / Math.max(2 * d1, 1e-12))));
   }
 }
 
@@ -151,23 +163,18 @@ async function nearestNeighbourKL(x: Tensor, y: Tensor, k: number): Promise<numb
 }
 
 /** KL(data ‖ model) by k-nearest neighbours (k = 5). */
-export class KLDivergence implements Metric {
+export class KLDivergence extends AveragedMetric {
   readonly name: string = 'KLDivergence';
-  private readonly mean = new RunningMean();
   /** @param k - which neighbour @param reverse - estimate KL(model ‖ data) instead */
   constructor(
     readonly k = 5,
     private readonly reverse = false,
-  ) {}
-  reset(): void {
-    this.mean.reset();
+  ) {
+    super();
   }
   async update({ dataState, modelState }: Assessment): Promise<void> {
     const [data, model] = [dataState.getVisible(), modelState.getVisible()];
-    this.mean.add(await nearestNeighbourKL(this.reverse ? model : data, this.reverse ? data : model, this.k));
-  }
-  value(): number {
-    return this.mean.mean;
+    this.average.add(await nearestNeighbourKL(this.reverse ? model : data, this.reverse ? data : model, this.k));
   }
 }
 
@@ -219,12 +226,8 @@ export function symmetricEigenvalues(matrix: Float64Array, n: number): Float64Ar
  * values of ABᵀ, found from the small (n × n) Gram matrix (eigenvalues below 10⁻⁵ of the
  * largest count as zero: the Gram matrix has rank at most min(n, m, dimensions)).
  */
-export class FrechetScore implements Metric {
+export class FrechetScore extends AveragedMetric {
   readonly name = 'FrechetScore';
-  private readonly mean = new RunningMean();
-  reset(): void {
-    this.mean.reset();
-  }
   async update({ dataState, modelState }: Assessment): Promise<void> {
     const x = dataState.getVisible();
     const y = modelState.getVisible();
@@ -248,10 +251,7 @@ export class FrechetScore implements Metric {
     const eigenvalues = symmetricEigenvalues(gram, n);
     const floor = 1e-5 * Math.max(...eigenvalues, 0);
     const nuclear = eigenvalues.reduce((acc, e) => acc + (e > floor ? Math.sqrt(e) : 0), 0);
-    this.mean.add((meanGap as number) + (traceA as number) + (traceB as number) - 2 * nuclear);
-  }
-  value(): number {
-    return this.mean.mean;
+    this.average.add((meanGap as number) + (traceA as number) + (traceB as number) - 2 * nuclear);
   }
 }
 
@@ -280,72 +280,47 @@ export class HeatCapacity implements Metric {
 }
 
 /** Weight sparsity p = 1/(nm) Σ_j (Σ_i w_ij²)² / Σ_i w_ij⁴ of the first weights (Tubiana & Monasson 2017). */
-export class WeightSparsity implements Metric {
+export class WeightSparsity extends ModelMetric {
   readonly name = 'WeightSparsity';
-  private p = Number.NaN;
-  reset(): void {
-    this.p = Number.NaN;
-  }
-  async update({ model }: Assessment): Promise<void> {
-    if (!Number.isNaN(this.p)) return;
+  protected async measure(model: BoltzmannMachine): Promise<number> {
     const weights = model.connections[0]?.weights.matrix as Tensor;
     const [n = 1, m = 1] = be.shape(weights);
-    const value = be.tidy(() => {
-      const w2 = be.square(weights);
-      return be.div(be.sum(be.div(be.square(be.sum(w2, 0)), be.sum(be.square(w2), 0))), n * m);
-    });
-    this.p = await be.readScalar(value);
-    be.dispose(value);
-  }
-  value(): number {
-    return this.p;
+    return readAndDispose(
+      be.tidy(() => {
+        const w2 = be.square(weights);
+        return be.div(be.sum(be.div(be.square(be.sum(w2, 0)), be.sum(be.square(w2), 0))), n * m);
+      }),
+    );
   }
 }
 
 /** Mean squared weight per hidden unit, 1/m Σ_ij w_ij², of the first weights. */
-export class WeightSquare implements Metric {
+export class WeightSquare extends ModelMetric {
   readonly name = 'WeightSquare';
-  private w2 = Number.NaN;
-  reset(): void {
-    this.w2 = Number.NaN;
-  }
-  async update({ model }: Assessment): Promise<void> {
-    if (!Number.isNaN(this.w2)) return;
+  protected async measure(model: BoltzmannMachine): Promise<number> {
     const weights = model.connections[0]?.weights.matrix as Tensor;
-    const value = be.tidy(() => be.div(be.sum(be.square(weights)), be.shape(weights)[1] as number));
-    this.w2 = await be.readScalar(value);
-    be.dispose(value);
-  }
-  value(): number {
-    return this.w2;
+    return readAndDispose(be.tidy(() => be.div(be.sum(be.square(weights)), be.shape(weights)[1] as number)));
   }
 }
 
 /**
  * The second-order TAP estimate of the free energy −ln Z (lowest of `particles` fixed
- * points), for Bernoulli–Bernoulli RBMs (NaN for other models). Not in the default set.
+ * points), for models whose layers have TAP terms (NaN for others). Not in the default set.
  */
-export class TAPFreeEnergy implements Metric {
+export class TAPFreeEnergy extends ModelMetric {
   readonly name: string = 'TAPFreeEnergy';
-  protected freeEnergy = Number.NaN;
-  constructor(readonly particles = 10) {}
-  reset(): void {
-    this.freeEnergy = Number.NaN;
+  constructor(readonly particles = 10) {
+    super();
   }
-  async update({ model }: Assessment): Promise<void> {
-    if (!Number.isNaN(this.freeEnergy) || !isBernoulliRbm(model)) return;
-    const value = tapFreeEnergy(model, this.particles);
-    this.freeEnergy = await be.readScalar(value);
-    be.dispose(value);
-  }
-  value(): number {
-    return this.freeEnergy;
+  protected async measure(model: BoltzmannMachine): Promise<number> {
+    return hasTapTerms(model) ? readAndDispose(tapFreeEnergy(model, this.particles)) : Number.NaN;
   }
 }
 
 /**
  * The mean log-likelihood of the data with ln Z from the TAP free energy:
- * mean(−F(v)) + F_TAP, for Bernoulli–Bernoulli RBMs (NaN otherwise). Not in the default set.
+ * mean(−F(v)) + F_TAP, for models whose layers have TAP terms (NaN otherwise). Not in the
+ * default set.
  */
 export class TAPLogLikelihood extends TAPFreeEnergy {
   override readonly name = 'TAPLogLikelihood';
@@ -356,18 +331,21 @@ export class TAPLogLikelihood extends TAPFreeEnergy {
   }
   override async update(assessment: Assessment): Promise<void> {
     await super.update(assessment);
-    if (!isBernoulliRbm(assessment.model)) return;
+    if (!hasTapTerms(assessment.model)) return;
     const freeEnergies = assessment.model.marginalFreeEnergy(assessment.dataState.getVisible());
     for (const f of await be.read(freeEnergies)) this.meanFreeEnergy.add(f);
     be.dispose(freeEnergies);
   }
   override value(): number {
-    return -this.meanFreeEnergy.mean + this.freeEnergy;
+    return -this.meanFreeEnergy.mean + super.value();
   }
 }
 
-function isBernoulliRbm(model: BoltzmannMachine): boolean {
-  return model.numLayers === 2 && model.layers.every((layer) => layer.type === 'bernoulli');
+/** The single value of a one-element tensor, which is then freed. */
+async function readAndDispose(t: Tensor): Promise<number> {
+  const value = await be.readScalar(t);
+  be.dispose(t);
+  return value;
 }
 
 /** The metrics by name, for configs. */

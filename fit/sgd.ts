@@ -2,10 +2,10 @@ import { be } from '../backends/index.js';
 import type { BatchSource } from '../batch/index.js';
 import { ConfigError, DivergenceError } from '../errors/index.js';
 import { type BoltzmannMachine, saveModel } from '../models/index.js';
+import type { Optimizer } from '../optimizers/index.js';
 import { ConstantBeta, DrivenBeta, SequentialMC, type Updater } from '../samplers/index.js';
 import { type FitMethod, pcd } from './methods.js';
 import { type EpochRecord, History, ProgressMonitor } from './monitor.js';
-import type { Optimizer } from './optimizers.js';
 
 /** Options of {@link SGD.train}. */
 export interface TrainOptions {

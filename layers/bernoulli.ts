@@ -1,7 +1,8 @@
 import { be, type Tensor } from '../backends/index.js';
-import { ShapeError } from '../errors/index.js';
+import { UnsupportedError } from '../errors/index.js';
 import { BiasLayer } from './bias-layer.js';
 import { biasedField, type InverseTemperature, linearEnergy, MOMENT_SHRINKAGE, sumXLogX } from './layer.js';
+import { registerLayer } from './registry.js';
 
 /** Most units a layer may have for {@link Layer.enumerateStates} (2²⁰ states). */
 const MAX_ENUMERATED_UNITS = 20;
@@ -11,6 +12,7 @@ const MAX_ENUMERATED_UNITS = 20;
  */
 export class BernoulliLayer extends BiasLayer {
   readonly type = 'bernoulli' as const;
+  override readonly hasTapTerms = true;
 
   conditionalMean(field: Tensor, beta: InverseTemperature = 1): Tensor {
     return be.tidy(() => be.sigmoid(biasedField(field, this.param('loc'), beta)));
@@ -38,7 +40,7 @@ export class BernoulliLayer extends BiasLayer {
   enumerateStates(): Tensor {
     const n = this.numUnits;
     if (n > MAX_ENUMERATED_UNITS) {
-      throw new ShapeError(`${this.describe()}: too many units to enumerate (${n} > ${MAX_ENUMERATED_UNITS})`);
+      throw new UnsupportedError(`${this.describe()}: too many units to enumerate (${n} > ${MAX_ENUMERATED_UNITS})`);
     }
     const count = 2 ** n;
     const values = new Float32Array(count * n);
@@ -49,6 +51,16 @@ export class BernoulliLayer extends BiasLayer {
     return be.tensor(values, [count, n]);
   }
 
+  /** m − m², the variance of a unit that is on with probability m. */
+  override tapVariance(mean: Tensor): Tensor {
+    return be.sub(mean, be.square(mean));
+  }
+
+  /** m = σ(a + φ + (½ − m)·c): ∂/∂m of m ln m + (1−m) ln(1−m) − am − φm − ½c(m − m²) set to 0. */
+  override tapUpdate(field: Tensor, onsager: Tensor, mean: Tensor): Tensor {
+    return be.tidy(() => be.sigmoid(be.add(be.add(field, this.param('loc')), be.mul(be.sub(0.5, mean), onsager))));
+  }
+
   initializeFromMoments(mean: Float64Array): void {
     const loc = Float32Array.from(mean, (m) => {
       const p = (1 - MOMENT_SHRINKAGE) * m + MOMENT_SHRINKAGE * 0.5;
@@ -57,3 +69,10 @@ export class BernoulliLayer extends BiasLayer {
     this.setParam('loc', be.tensor(loc));
   }
 }
+
+declare module './registry.js' {
+  interface LayerTypes {
+    bernoulli: BernoulliLayer;
+  }
+}
+registerLayer('bernoulli', BernoulliLayer);

@@ -1,7 +1,8 @@
 import { be, type Tensor } from '../backends/index.js';
-import { ShapeError } from '../errors/index.js';
+import { ShapeError, UnsupportedError } from '../errors/index.js';
 import { batchMean, type InverseTemperature, Layer, MOMENT_SHRINKAGE } from './layer.js';
 import type { ParameterTensors } from './parameters.js';
+import { registerLayer } from './registry.js';
 
 const LOG_TWO_PI = Math.log(2 * Math.PI);
 
@@ -93,7 +94,7 @@ export class GaussianLayer extends Layer {
   }
 
   enumerateStates(): Tensor {
-    throw new ShapeError(`${this.describe()}: Gaussian units are continuous and cannot be enumerated`);
+    throw new UnsupportedError(`${this.describe()}: Gaussian units are continuous and cannot be enumerated`);
   }
 
   initializeFromMoments(mean: Float64Array, variance: Float64Array): void {
@@ -102,3 +103,10 @@ export class GaussianLayer extends Layer {
     this.setParam('logVar', be.tensor(logVar));
   }
 }
+
+declare module './registry.js' {
+  interface LayerTypes {
+    gaussian: GaussianLayer;
+  }
+}
+registerLayer('gaussian', GaussianLayer);

@@ -4,42 +4,27 @@
  */
 import { ConfigError } from '../errors/index.js';
 import { penaltyFromConfig } from '../penalties/index.js';
-import { BernoulliLayer } from './bernoulli.js';
-import { GaussianLayer } from './gaussian.js';
-import type { Layer, LayerType } from './layer.js';
-import { OneHotLayer } from './onehot.js';
+import type { Layer } from './layer.js';
 import type { Parametrized } from './parameters.js';
+import { makeLayer, parseLayerType } from './registry.js';
 
 export { BernoulliLayer } from './bernoulli.js';
 export { GaussianLayer } from './gaussian.js';
-export { type InverseTemperature, Layer, type LayerConfig, type LayerType, MOMENT_SHRINKAGE } from './layer.js';
+export { type InverseTemperature, Layer, type LayerConfig, MOMENT_SHRINKAGE, type PictureScale } from './layer.js';
 export { OneHotLayer } from './onehot.js';
 export { type ParameterTensors, Parametrized } from './parameters.js';
+export { type LayerType, type LayerTypes, layerTypes, makeLayer, parseLayerType, registerLayer } from './registry.js';
 export { INITIAL_WEIGHT_STD, Weights, type WeightsConfig } from './weights.js';
-
-const CONSTRUCTORS: Record<LayerType, new (numUnits: number) => Layer> = {
-  bernoulli: BernoulliLayer,
-  gaussian: GaussianLayer,
-  onehot: OneHotLayer,
-};
-
-/** The layer types Relief knows. */
-export const LAYER_TYPES = Object.keys(CONSTRUCTORS) as LayerType[];
 
 /** A new layer from an untrusted description `{ type, units, fixedParams?, penalties? }`; `where` names it in errors. */
 export function layerFromConfig(config: unknown, where: string): Layer {
   const fields = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
-  const type = fields.type;
-  if (typeof type !== 'string' || !Object.hasOwn(CONSTRUCTORS, type)) {
-    throw new ConfigError(
-      `${where}.type: expected one of ${LAYER_TYPES.map((t) => `'${t}'`).join(', ')}, got ${JSON.stringify(type)}`,
-    );
-  }
+  const type = parseLayerType(fields.type, `${where}.type`);
   const units = fields.units;
   if (typeof units !== 'number' || !Number.isInteger(units) || units < 1) {
     throw new ConfigError(`${where}.units: expected a positive integer, got ${JSON.stringify(units)}`);
   }
-  const layer = new CONSTRUCTORS[type as LayerType](units);
+  const layer = makeLayer(type, units);
   applyParameterConfig(layer, fields, where);
   return layer;
 }

@@ -1,10 +1,12 @@
 import type { Tensor, TensorLike } from '../backends/index.js';
 import { be } from '../backends/index.js';
+import { UnsupportedError } from '../errors/index.js';
 import type { PenaltyConfig } from '../penalties/index.js';
 import { type ParameterTensors, Parametrized } from './parameters.js';
+import type { LayerType } from './registry.js';
 
-/** The kinds of layer, as saved in `model.json`. */
-export type LayerType = 'bernoulli' | 'gaussian' | 'onehot';
+/** How a picture maps values to grey: `'unit'` ([0, 1] is black to white) or `'tile'` (each image to its own range). */
+export type PictureScale = 'unit' | 'tile';
 
 /** An inverse temperature β: a number, or a tensor (batch, 1) with one β per sample. */
 export type InverseTemperature = TensorLike;
@@ -33,6 +35,8 @@ export abstract class Layer extends Parametrized {
   abstract readonly type: LayerType;
   /** Whether {@link Layer.derivatives} uses the field (only when r(x) depends on the parameters). */
   readonly derivativesUseField: boolean = false;
+  /** Whether the layer implements {@link Layer.tapVariance} and {@link Layer.tapUpdate}. */
+  readonly hasTapTerms: boolean = false;
   /** Whether the units take finitely many values (so states can be enumerated). */
   abstract readonly discrete: boolean;
 
@@ -110,6 +114,64 @@ export abstract class Layer extends Parametrized {
    * @param mean - (numUnits) @param variance - (numUnits)
    */
   abstract initializeFromMoments(mean: Float64Array, variance: Float64Array): void;
+
+  /**
+   * What a picture of this layer shows given the field from its neighbours: the noise-free
+   * conditional mean, and how its values map to grey.
+   * @param field - (batch, numUnits) @returns values (batch, numUnits), owned by the caller
+   */
+  picture(field: Tensor): { readonly values: Tensor; readonly scale: PictureScale } {
+    return { values: this.conditionalMean(field), scale: 'tile' };
+  }
+
+  // ----- second-order TAP (extended mean-field) terms; a layer without them throws -----
+
+  /**
+   * The variance of each unit under the factorized distribution with these means (the
+   * quantity the Onsager term couples). @param mean - (particles, numUnits) @returns (particles, numUnits)
+   */
+  tapVariance(_mean: Tensor): Tensor {
+    throw this.unsupported('second-order TAP terms');
+  }
+
+  /**
+   * The magnetizations that make the TAP free energy stationary given the others: for the
+   * layer's units with mean-field `field` φ and Onsager coefficients `onsager` c = Σ_j W²_ij var_j,
+   * the solution of ∂/∂m [layer free energy − φ·m − ½ c·var(m)] = 0 at the current `mean`.
+   * @param field - (particles, numUnits) @param onsager - (particles, numUnits) @param mean - (particles, numUnits)
+   * @returns (particles, numUnits)
+   */
+  tapUpdate(_field: Tensor, _onsager: Tensor, _mean: Tensor): Tensor {
+    throw this.unsupported('second-order TAP terms');
+  }
+
+  // ----- annealed importance sampling -----
+
+  /**
+   * The base distribution AIS starts from: a layer of the same type with no neighbours whose
+   * units have (roughly) the data's moments, or its default parameters without them. The
+   * caller owns (and disposes) it. @param moments - mean and variance, each (numUnits)
+   */
+  annealingBase(moments?: { readonly mean: Float64Array; readonly variance: Float64Array }): Layer {
+    const base = new (this.constructor as new (numUnits: number) => Layer)(this.numUnits);
+    if (moments) base.initializeFromMoments(moments.mean, moments.variance);
+    return base;
+  }
+
+  /**
+   * A sample of the units on the AIS path between `base` (β = 0) and this layer (β = 1):
+   * p_β(x) ∝ exp(−(1−β)H_base(x) − βH(x) + β r(x)·φ).
+   * @param base - from {@link annealingBase} @param field - (batch, numUnits), the full coupling field φ
+   * @returns (batch, numUnits)
+   */
+  annealedSample(_base: Layer, _field: Tensor, _beta: number): Tensor {
+    throw this.unsupported('an annealing path for AIS');
+  }
+
+  /** The error for a capability this layer lacks. */
+  protected unsupported(what: string): UnsupportedError {
+    return new UnsupportedError(`${this.describe()} lacks ${what}`);
+  }
 
   /** The layer's description for `model.json`. */
   toConfig(): LayerConfig {

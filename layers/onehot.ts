@@ -1,6 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { BiasLayer } from './bias-layer.js';
 import { biasedField, type InverseTemperature, linearEnergy, MOMENT_SHRINKAGE, sumXLogX } from './layer.js';
+import { registerLayer } from './registry.js';
 
 /**
  * One categorical variable as one-hot units (exactly one unit on), with bias `loc`:
@@ -48,3 +49,10 @@ export class OneHotLayer extends BiasLayer {
     this.setParam('loc', be.tensor(loc));
   }
 }
+
+declare module './registry.js' {
+  interface LayerTypes {
+    onehot: OneHotLayer;
+  }
+}
+registerLayer('onehot', OneHotLayer);

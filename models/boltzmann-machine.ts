@@ -262,29 +262,30 @@ export class BoltzmannMachine {
   }
 
   /**
-   * `positive − negative` for every trainable parameter, plus each penalty's gradient; fixed
-   * parameters are left out. Both arguments hold mean ∂E/∂θ (see {@link derivatives}).
-   */
-  combineGradient(positive: Gradient, negative: Gradient): Gradient {
-    return be.tidy(
-      (): Gradient => ({
-        layers: this.layers.map((layer, i) =>
-          this.difference(layer, positive.layers[i] as ParameterTensors, negative.layers[i] as ParameterTensors),
-        ),
-        weights: this.connections.map(({ weights }, i) =>
-          this.difference(weights, positive.weights[i] as ParameterTensors, negative.weights[i] as ParameterTensors),
-        ),
-      }),
-    );
-  }
-
-  /**
    * The gradient `⟨∂E/∂θ⟩_data − ⟨∂E/∂θ⟩_model` (of the negative log-likelihood, so optimizers
-   * descend it) plus each penalty's gradient. Fixed parameters are left out.
-   * @param dataState - units from the data (visible clamped) @param modelState - units from the model
+   * descend it) plus each penalty's gradient, for every trainable parameter (fixed ones are
+   * left out). The one way every fit method makes its gradient.
+   * @param dataState - units from the data (visible clamped)
+   * @param modelPhase - units from the model, or the model-phase mean derivatives a mean-field
+   *   method computed (e.g. TAP's ∂Γ/∂θ), in the form {@link derivatives} returns
+   * @returns a Gradient the caller owns
    */
-  gradient(dataState: State, modelState: State): Gradient {
+  gradient(dataState: State, modelPhase: State | Gradient): Gradient {
     this.checkState(dataState);
+    if (!(modelPhase instanceof State)) {
+      return be.tidy((): Gradient => {
+        const positive = this.derivatives(dataState);
+        const difference = (owner: Parametrized, plus?: ParameterTensors, minus?: ParameterTensors) =>
+          this.difference(owner, plus as ParameterTensors, minus as ParameterTensors);
+        return {
+          layers: this.layers.map((layer, i) => difference(layer, positive.layers[i], modelPhase.layers[i])),
+          weights: this.connections.map(({ weights }, i) =>
+            difference(weights, positive.weights[i], modelPhase.weights[i]),
+          ),
+        };
+      });
+    }
+    const modelState = modelPhase;
     this.checkState(modelState);
     return be.tidy((): Gradient => {
       const layers = this.layers.map((layer, i) =>

@@ -1,16 +1,8 @@
 /**
- * Models: the BoltzmannMachine (any depth), its State, initialization from data,
- * exact enumeration for tiny models, and save/load.
+ * Models: the BoltzmannMachine (any depth), its State, initialization from data, and
+ * save/load. (The likelihood estimators are in `estimators/`; `relief/models` adds them.)
  * @packageDocumentation
  */
-export {
-  type AISOptions,
-  annealedImportanceSampling,
-  annealingSchedule,
-  estimateLogLikelihood,
-  type LogLikelihoodEstimate,
-  type LogPartitionEstimate,
-} from './ais.js';
 export {
   BoltzmannMachine,
   type ChainOptions,
@@ -18,14 +10,6 @@ export {
   type Gradient,
   type NamedParameter,
 } from './boltzmann-machine.js';
-export {
-  exactFreeEnergy,
-  exactGradient,
-  exactJointDistribution,
-  exactLogLikelihood,
-  exactLogPartition,
-  MAX_ENUMERATED_ROWS,
-} from './exact.js';
 export {
   dataMoments,
   type InitializationMethod,

@@ -32,11 +32,6 @@ export class State {
     return units;
   }
 
-  /** A state with layer `index` replaced by `units`. */
-  withLayer(index: number, units: Tensor): State {
-    return new State(this.units.map((u, i) => (i === index ? units : u)));
-  }
-
   /** Frees every tensor of the state (tfjs). */
   dispose(): void {
     be.dispose(this.units);

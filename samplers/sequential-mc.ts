@@ -1,6 +1,6 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
-import type { BoltzmannMachine, State } from '../models/index.js';
+import { type BoltzmannMachine, State } from '../models/index.js';
 import type { Schedule } from '../schedules/index.js';
 import { type BetaSampler, ConstantBeta, DrivenBeta } from './beta.js';
 
@@ -108,7 +108,7 @@ export class SequentialMC {
 
   /** Restarts the chains from visible data. @param visible - (batch, numVisible), not taken over */
   setStateFromVisible(visible: Tensor): void {
-    this.setState(this.model.stateFromVisible(be.add(visible, 0)));
+    this.setState(this.model.stateFromVisible(be.clone(visible)));
   }
 
   /** Advances every chain `steps` sweeps (default `mcsteps`), drawing a β per sweep. */
@@ -123,11 +123,12 @@ export class SequentialMC {
 
   /**
    * The state with layer `target` replaced by its conditional mean given the others (the
-   * usual final mean-field step before a gradient). @returns a new State sharing the others' tensors
+   * usual final mean-field step before a gradient). @returns a State the caller owns
    */
   stateForGrad(target: number): State {
-    const mean = this.model.layer(target).conditionalMean(this.model.fieldOn(target, this.state.units));
-    return this.state.withLayer(target, mean);
+    const units = this.state.units;
+    const mean = this.model.layer(target).conditionalMean(this.model.fieldOn(target, units));
+    return new State(units.map((u, i) => (i === target ? mean : be.clone(u))));
   }
 
   /** Hands the state to the caller and forgets it. */

@@ -3,6 +3,7 @@ import ops from 'ndarray-ops';
 import { formatShape, ShapeError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
 import { SeededRandom } from '../random.js';
+import { registerBackend } from '../registry.js';
 import {
   broadcastShapes,
   checkGatherIndices,
@@ -120,6 +121,7 @@ export class CpuBackend extends Backend {
   readonly name = 'cpu' as const;
   readonly device = 'ndarray';
   readonly canReadSync = true;
+  override readonly tracksTensors = false;
   private readonly random: SeededRandom;
   private readonly kernel: WasmGemm | undefined;
 
@@ -166,15 +168,6 @@ export class CpuBackend extends Backend {
     const x = unwrap(t);
     checkReshape(x.shape, shape);
     return wrap(x.data, shape);
-  }
-
-  transpose(t: Tensor): Tensor {
-    const x = unwrap(t);
-    if (x.dimension !== 2) throw new ShapeError(`transpose: expected a matrix, got ${formatShape(x.shape)}`);
-    const [rows, columns] = x.shape as [number, number];
-    const out = ndarray(new Float32Array(x.size), [columns, rows]);
-    ops.assign(out, x.transpose(1, 0));
-    return out as unknown as Tensor;
   }
 
   slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
@@ -259,18 +252,6 @@ export class CpuBackend extends Backend {
   square(t: Tensor): Tensor {
     return mapValues(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = (x[i] as number) * (x[i] as number);
-    });
-  }
-
-  reciprocal(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
-      for (let i = 0; i < x.length; i++) out[i] = 1 / (x[i] as number);
-    });
-  }
-
-  tanh(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
-      for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i] as number);
     });
   }
 
@@ -404,20 +385,6 @@ export class CpuBackend extends Backend {
 
   equal(a: TensorLike, b: TensorLike): Tensor {
     return this.binary(a, b, 'equal', ops.eq);
-  }
-
-  where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-    const [c, x, y] = [unwrap(condition), this.asArray(a), this.asArray(b)];
-    const shape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where'), y.shape, 'where');
-    const materialize = (source: Array32): Float32Array => {
-      const out = ndarray(new Float32Array(sizeOf(shape)), shape);
-      if (out.size > 0) ops.assign(out, broadcastView(source, shape));
-      return out.data;
-    };
-    const [cs, xs, ys] = [materialize(c), materialize(x), materialize(y)];
-    const out = new Float32Array(cs.length);
-    for (let i = 0; i < out.length; i++) out[i] = cs[i] !== 0 ? (xs[i] as number) : (ys[i] as number);
-    return wrap(out, shape);
   }
 
   // ----- reductions -----
@@ -598,3 +565,10 @@ export class CpuBackend extends Backend {
     return 0;
   }
 }
+
+registerBackend('cpu', {
+  description: 'ndarray tensors in JavaScript memory, WebAssembly SIMD matrix kernel on two threads',
+  devices: [],
+  create: async (options) => new CpuBackend(options.seed, options as CpuBackendOptions),
+  createSync: (options) => new CpuBackend(options.seed, options as CpuBackendOptions),
+});

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, formatShape, ShapeError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
 import { SeededRandom } from '../random.js';
+import { registerBackend } from '../registry.js';
 import {
   broadcastShapes,
   checkGatherIndices,
@@ -16,7 +17,15 @@ import {
   sizeOf,
   sliceSize,
 } from '../shapes.js';
-import type { MatmulOptions, Shape, Tensor, TensorContainer, TensorLike, TfjsDevice } from '../types.js';
+import {
+  type MatmulOptions,
+  type Shape,
+  type Tensor,
+  type TensorContainer,
+  type TensorLike,
+  TFJS_DEVICES,
+  type TfjsDevice,
+} from '../types.js';
 import { startTfjsDevice, type TfjsDeviceOptions } from './devices.js';
 
 export type { TfjsDeviceOptions } from './devices.js';
@@ -103,15 +112,6 @@ export class TfjsBackend extends Backend {
     return wrap(tf.reshape(unwrap(t), [...shape]));
   }
 
-  transpose(t: Tensor): Tensor {
-    const x = unwrap(t);
-    if (x.rank !== 2) throw new ShapeError(`transpose: expected a matrix, got ${formatShape(x.shape)}`);
-    const [rows, columns] = x.shape as [number, number];
-    // tfjs-wasm mis-shapes the transpose of an empty matrix.
-    if (x.size === 0) return wrap(tf.zeros([columns, rows]));
-    return wrap(tf.transpose(x));
-  }
-
   slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
     const x = unwrap(t);
     const resolved = sliceSize(x.shape, begin, size);
@@ -165,14 +165,6 @@ export class TfjsBackend extends Backend {
     return wrap(tf.square(unwrap(t)));
   }
 
-  reciprocal(t: Tensor): Tensor {
-    return wrap(tf.reciprocal(unwrap(t)));
-  }
-
-  tanh(t: Tensor): Tensor {
-    return wrap(tf.tanh(unwrap(t)));
-  }
-
   sigmoid(t: Tensor): Tensor {
     return wrap(tf.sigmoid(unwrap(t)));
   }
@@ -223,20 +215,6 @@ export class TfjsBackend extends Backend {
 
   equal(a: TensorLike, b: TensorLike): Tensor {
     return this.binary(a, b, tf.equal, 'equal');
-  }
-
-  where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-    const shape = broadcastShapes(
-      broadcastShapes(unwrap(condition).shape, shapeOfOperand(a), 'where'),
-      shapeOfOperand(b),
-      'where',
-    );
-    return wrap(
-      tf.tidy(() => {
-        const stretch = (x: TensorLike) => tf.broadcastTo(tf.cast(operand(x), 'float32'), shape);
-        return tf.where(tf.notEqual(stretch(condition), 0), stretch(a), stretch(b));
-      }),
-    );
   }
 
   // ----- reductions -----
@@ -339,3 +317,10 @@ export class TfjsBackend extends Backend {
     return tf.memory().numTensors;
   }
 }
+
+registerBackend('tfjs', {
+  description: 'TensorFlow.js: webgpu (browser, or Node with the webgpu package), tensorflow (tfjs-node), wasm, cpu',
+  devices: TFJS_DEVICES,
+  defaultDevice: 'cpu',
+  create: (options) => TfjsBackend.create((options.device ?? 'cpu') as TfjsDevice, options as TfjsDeviceOptions),
+});

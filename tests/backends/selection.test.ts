@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseConfigFile, settingsFromConfigFile, settingsFromEnv } from '../../backends/config.js';
+import '../../backends/index.js';
 import { ConfigError } from '../../errors/index.js';
 
 /**
@@ -12,7 +13,7 @@ import { ConfigError } from '../../errors/index.js';
  */
 async function freshSelection() {
   vi.resetModules();
-  const selection = await import('../../backends/select.js');
+  const selection = await import('../../backends/index.js');
   const errors = await import('../../errors/index.js');
   return { ...selection, errors };
 }
@@ -40,13 +41,13 @@ describe('backend settings', () => {
   it('names the bad variable and the allowed values', () => {
     expect(() => settingsFromEnv({ RELIEF_BACKEND: 'gpu' })).toThrow(ConfigError);
     expect(() => settingsFromEnv({ RELIEF_BACKEND: 'gpu' })).toThrow(
-      `RELIEF_BACKEND: expected one of 'cpu', 'tfjs', got "gpu"`,
+      `RELIEF_BACKEND: expected one of 'cpu', 'float64', 'tfjs', got "gpu"`,
     );
     expect(() => settingsFromEnv({ RELIEF_DEVICE: 'cuda' })).toThrow(
       /RELIEF_DEVICE: expected one of 'webgpu', 'tensorflow', 'wasm', 'cpu'/,
     );
     expect(() => settingsFromEnv({ RELIEF_BACKEND: 'cpu', RELIEF_DEVICE: 'wasm' })).toThrow(
-      /only the 'tfjs' backend has devices/,
+      /RELIEF_DEVICE: backend 'cpu' has no devices \(backends with devices: 'tfjs'\)/,
     );
   });
 
@@ -60,7 +61,7 @@ describe('backend settings', () => {
 
   it('names the file and field of a bad config', () => {
     expect(() => parseConfigFile({ backend: 'gpu' }, 'x/relief.config.json')).toThrow(
-      `x/relief.config.json: backend: expected one of 'cpu', 'tfjs', got "gpu"`,
+      `x/relief.config.json: backend: expected one of 'cpu', 'float64', 'tfjs', got "gpu"`,
     );
     expect(() => parseConfigFile({ backend: 'cpu', seed: -1 }, 'f')).toThrow(
       'f: seed: expected a non-negative integer, got -1',
@@ -140,6 +141,9 @@ describe('backend selection', () => {
     await expect(use('tfjs', { device: 'webgpu', dawnOptions: ['backend=d3d12'] })).rejects.toThrow(
       /tfjs device 'webgpu' is unavailable here: .*mesa-vulkan-drivers/,
     );
-    await expect(use('cpu', { device: 'wasm' })).rejects.toThrow(/only the 'tfjs' backend has devices/);
+    await expect(use('cpu', { device: 'wasm' })).rejects.toThrow(
+      /backend 'cpu' has no devices \(backends with devices: 'tfjs'\)/,
+    );
+    await expect(use('gpu')).rejects.toThrow(/backends.use: name: expected one of 'cpu', 'float64', 'tfjs', got "gpu"/);
   });
 });

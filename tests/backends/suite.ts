@@ -1,14 +1,35 @@
 /**
  * The shared backend suite: every backend runs exactly these checks, each op against the
- * float64 reference on random inputs (property tests), plus broadcasting, edge cases,
- * errors, seeded reproducibility and sampling statistics.
+ * same call on the float64 reference backend (the oracle) on random inputs (property tests),
+ * plus broadcasting, edge cases, errors, seeded reproducibility and sampling statistics.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Shape, Tensor } from '../../backends/index.js';
-import { SeededRandom } from '../../backends/index.js';
+import { Float64Backend, SeededRandom } from '../../backends/index.js';
+import { sizeOf } from '../../backends/shapes.js';
 import { ConfigError, ShapeError } from '../../errors/index.js';
-import { argMaxRef, mapRef, matmulRef, type RefArray, reduceRef, ref, sizeOf, stable, zipRef } from './reference.js';
+
+/** Expected values: float64, row-major, with a shape. */
+interface RefArray {
+  readonly values: Float64Array;
+  readonly shape: readonly number[];
+}
+
+function ref(values: ArrayLike<number>, shape: readonly number[]): RefArray {
+  return { values: Float64Array.from(values), shape };
+}
+
+/** The oracle every backend is compared against. */
+const oracle = new Float64Backend(0);
+
+/** What the oracle computes for the same call. @param op - the call, on whichever backend it is given */
+function oracleResult(op: (b: Backend) => Tensor): RefArray {
+  const t = op(oracle);
+  const result = ref(oracle.readFloat64(t), oracle.shape(t));
+  oracle.dispose(t);
+  return result;
+}
 
 /** How hard to push a backend (software WebGPU is slow, so it runs fewer cases). */
 export interface SuiteOptions {
@@ -58,6 +79,10 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
 
     const make = (values: Float64Array | readonly number[], shape: Shape): Tensor => be.tensor(values, shape);
 
+    /** Runs `op` on the backend under test and on the oracle, and compares. */
+    const agrees = (op: (b: Backend) => Tensor, tolerance = options.tolerance) =>
+      expectMatches(op(be), oracleResult(op), tolerance);
+
     async function expectMatches(actual: Tensor, expected: RefArray, tolerance = options.tolerance): Promise<void> {
       expect(be.shape(actual)).toEqual(expected.shape);
       const values = await be.read(actual);
@@ -89,7 +114,7 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         await expectMatches(be.zeros([3]), ref([0, 0, 0], [3]), 0);
         await expectMatches(be.ones([1, 2]), ref([1, 1], [1, 2]), 0);
         expect(await be.readScalar(be.tensor([4.5], []))).toBe(4.5);
-        expect(be.dtype(be.zeros([2]))).toBe('float32');
+        expect(['float32', 'float64']).toContain(be.dtype(be.zeros([2])));
         expect(be.size(be.zeros([2, 3, 4]))).toBe(24);
       });
 
@@ -112,83 +137,53 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
       });
     });
 
-    describe('elementwise unary maths against the reference', () => {
-      const unary: [string, (t: Tensor) => Tensor, (x: number) => number, Domain][] = [
-        ['neg', (t) => be.neg(t), (x) => -x, [-3, 3]],
-        ['abs', (t) => be.abs(t), Math.abs, [-3, 3]],
-        ['exp', (t) => be.exp(t), Math.exp, [-5, 5]],
-        ['log', (t) => be.log(t), Math.log, [0.01, 5]],
-        ['log1p', (t) => be.log1p(t), Math.log1p, [-0.9, 5]],
-        ['sqrt', (t) => be.sqrt(t), Math.sqrt, [0, 5]],
-        ['square', (t) => be.square(t), (x) => x * x, [-3, 3]],
-        ['sign', (t) => be.sign(t), Math.sign, [-3, 3]],
-        ['reciprocal', (t) => be.reciprocal(t), (x) => 1 / x, [0.2, 3]],
-        ['tanh', (t) => be.tanh(t), Math.tanh, [-4, 4]],
-        ['sigmoid', (t) => be.sigmoid(t), stable.sigmoid, [-8, 8]],
-        ['softplus', (t) => be.softplus(t), stable.softplus, [-8, 8]],
-        ['logSigmoid', (t) => be.logSigmoid(t), (x) => -stable.softplus(-x), [-8, 8]],
+    describe('elementwise unary maths against the oracle', () => {
+      const unary: [string, (b: Backend, t: Tensor) => Tensor, Domain][] = [
+        ['neg', (b, t) => b.neg(t), [-3, 3]],
+        ['abs', (b, t) => b.abs(t), [-3, 3]],
+        ['exp', (b, t) => b.exp(t), [-5, 5]],
+        ['log', (b, t) => b.log(t), [0.01, 5]],
+        ['log1p', (b, t) => b.log1p(t), [-0.9, 5]],
+        ['sqrt', (b, t) => b.sqrt(t), [0, 5]],
+        ['square', (b, t) => b.square(t), [-3, 3]],
+        ['sign', (b, t) => b.sign(t), [-3, 3]],
+        ['sigmoid', (b, t) => b.sigmoid(t), [-8, 8]],
+        ['softplus', (b, t) => b.softplus(t), [-8, 8]],
+        ['logSigmoid', (b, t) => b.logSigmoid(t), [-8, 8]],
       ];
-      for (const [name, op, reference, domain] of unary) {
+      for (const [name, op, domain] of unary) {
         it(`${name} on random shapes`, () =>
           property(fc.tuple(shapeArb, fc.integer()), async ([shape, seed]) => {
             const values = randomValues(seed, sizeOf(shape), domain);
-            await expectMatches(op(make(values, shape)), mapRef(ref(values, shape), reference));
+            await agrees((b) => op(b, b.tensor(values, shape)));
           }));
       }
     });
 
     describe('elementwise binary maths with numpy broadcasting', () => {
-      const binary: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => number, Domain][] = [
-        ['add', (a, b) => be.add(a, b), (a, b) => a + b, [-3, 3]],
-        ['sub', (a, b) => be.sub(a, b), (a, b) => a - b, [-3, 3]],
-        ['mul', (a, b) => be.mul(a, b), (a, b) => a * b, [-3, 3]],
-        ['div', (a, b) => be.div(a, b), (a, b) => a / b, [0.25, 3]],
-        ['maximum', (a, b) => be.maximum(a, b), Math.max, [-3, 3]],
-        ['minimum', (a, b) => be.minimum(a, b), Math.min, [-3, 3]],
-        ['logaddexp', (a, b) => be.logaddexp(a, b), stable.logaddexp, [-6, 6]],
+      const binary: [string, (b: Backend, x: Tensor, y: Tensor) => Tensor, Domain, number?][] = [
+        ['add', (b, x, y) => b.add(x, y), [-3, 3]],
+        ['sub', (b, x, y) => b.sub(x, y), [-3, 3]],
+        ['mul', (b, x, y) => b.mul(x, y), [-3, 3]],
+        ['div', (b, x, y) => b.div(x, y), [0.25, 3]],
+        ['maximum', (b, x, y) => b.maximum(x, y), [-3, 3]],
+        ['minimum', (b, x, y) => b.minimum(x, y), [-3, 3]],
+        ['logaddexp', (b, x, y) => b.logaddexp(x, y), [-6, 6]],
+        // Small integers so that equal values actually occur; comparisons are exact.
+        ['greater', (b, x, y) => b.greater(x, y), [0, 3], 0],
+        ['less', (b, x, y) => b.less(x, y), [0, 3], 0],
+        ['equal', (b, x, y) => b.equal(x, y), [0, 3], 0],
       ];
-      for (const [name, op, reference, domain] of binary) {
+      for (const [name, op, domain, tolerance] of binary) {
+        const integers = tolerance === 0;
         it(`${name} on broadcasting shapes`, () =>
           property(fc.tuple(broadcastPairArb, fc.integer()), async ([[shapeA, shapeB], seed]) => {
-            const a = randomValues(seed, sizeOf(shapeA), domain);
-            const b = randomValues(seed + 1, sizeOf(shapeB), domain);
-            await expectMatches(
-              op(make(a, shapeA), make(b, shapeB)),
-              zipRef([ref(a, shapeA), ref(b, shapeB)], reference),
-            );
+            const round = (v: Float64Array) => (integers ? v.map(Math.floor) : v);
+            const a = round(randomValues(seed, sizeOf(shapeA), domain));
+            const c = round(randomValues(seed + 1, sizeOf(shapeB), domain));
+            await agrees((b) => op(b, b.tensor(a, shapeA), b.tensor(c, shapeB)), tolerance);
           }));
       }
-
-      it('comparisons give exact 0/1 on broadcasting shapes', () =>
-        property(fc.tuple(broadcastPairArb, fc.integer()), async ([[shapeA, shapeB], seed]) => {
-          // Small integers so that equal values actually occur.
-          const a = randomValues(seed, sizeOf(shapeA), [0, 3]).map(Math.floor);
-          const b = randomValues(seed + 1, sizeOf(shapeB), [0, 3]).map(Math.floor);
-          const [ta, tb, ra, rb] = [make(a, shapeA), make(b, shapeB), ref(a, shapeA), ref(b, shapeB)];
-          await expectMatches(
-            be.greater(ta, tb),
-            zipRef([ra, rb], (x, y) => Number(x > y)),
-            0,
-          );
-          await expectMatches(
-            be.less(ta, tb),
-            zipRef([ra, rb], (x, y) => Number(x < y)),
-            0,
-          );
-          await expectMatches(
-            be.equal(ta, tb),
-            zipRef([ra, rb], (x, y) => Number(x === y)),
-            0,
-          );
-        }));
-
-      it('where selects elementwise across three broadcasting operands', () =>
-        property(fc.tuple(broadcastPairArb, fc.integer()), async ([[shapeA, shapeB], seed]) => {
-          const condition = randomValues(seed, sizeOf(shapeA), [0, 2]).map(Math.floor);
-          const b = randomValues(seed + 1, sizeOf(shapeB), [-3, 3]);
-          const expected = zipRef([ref(condition, shapeA), ref(b, shapeB)], (c, y) => (c !== 0 ? 5 : y));
-          await expectMatches(be.where(make(condition, shapeA), 5, make(b, shapeB)), expected, 0);
-        }));
 
       it('accepts numbers as scalars on either side', async () => {
         const t = make([1, 2, 3], [3]);
@@ -222,12 +217,9 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         property(reductionCase, async ([shape, seed, keepDims, axisChoice]) => {
           const axis = pickAxis(shape, axisChoice);
           const values = randomValues(seed, sizeOf(shape), [-3, 3]);
-          const x = ref(values, shape);
-          const sum = reduceRef(x, axis, keepDims, 0, (a, v) => a + v);
-          await expectMatches(be.sum(make(values, shape), axis, keepDims), sum);
+          await agrees((b) => b.sum(b.tensor(values, shape), axis, keepDims));
           const count = axis === undefined ? sizeOf(shape) : (shape[axis] as number);
-          const expectedMean = mapRef(sum, (s) => s / count);
-          if (count > 0) await expectMatches(be.mean(make(values, shape), axis, keepDims), expectedMean);
+          if (count > 0) await agrees((b) => b.mean(b.tensor(values, shape), axis, keepDims));
         }));
 
       it('max, min, logsumexp and variance over non-empty axes', () =>
@@ -235,16 +227,10 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           const shape = rawShape.map((d) => Math.max(d, 1));
           const axis = pickAxis(shape, axisChoice);
           const values = randomValues(seed, sizeOf(shape), [-3, 3]);
-          const [x, t] = [ref(values, shape), make(values, shape)];
-          await expectMatches(be.max(t, axis, keepDims), reduceRef(x, axis, keepDims, -Infinity, Math.max), 0);
-          await expectMatches(be.min(t, axis, keepDims), reduceRef(x, axis, keepDims, Infinity, Math.min), 0);
-          const lse = reduceRef(mapRef(x, Math.exp), axis, keepDims, 0, (a, v) => a + v);
-          await expectMatches(be.logsumexp(t, axis, keepDims), mapRef(lse, Math.log));
-          const count = axis === undefined ? sizeOf(shape) : (shape[axis] as number);
-          const mean = reduceRef(x, axis, true, 0, (a, v) => a + v / count);
-          const squares = zipRef([x, mean], (v, m) => (v - m) ** 2);
-          const variance = reduceRef(squares, axis, keepDims, 0, (a, v) => a + v / count);
-          await expectMatches(be.variance(t, axis, keepDims), variance, options.tolerance * 10);
+          await agrees((b) => b.max(b.tensor(values, shape), axis, keepDims), 0);
+          await agrees((b) => b.min(b.tensor(values, shape), axis, keepDims), 0);
+          await agrees((b) => b.logsumexp(b.tensor(values, shape), axis, keepDims));
+          await agrees((b) => b.variance(b.tensor(values, shape), axis, keepDims), options.tolerance * 10);
         }));
 
       it('argMax along an axis', () =>
@@ -252,7 +238,7 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           const shape = rawShape.length === 0 ? [3] : rawShape.map((d) => Math.max(d, 1));
           const axis = axisChoice % shape.length;
           const values = randomValues(seed, sizeOf(shape), [-3, 3]);
-          await expectMatches(be.argMax(make(values, shape), axis), argMaxRef(ref(values, shape), axis), 0);
+          await agrees((b) => b.argMax(b.tensor(values, shape), axis), 0);
         }));
 
       it('sums over an empty axis give 0; max over one is an error', async () => {
@@ -266,11 +252,8 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer()),
           async ([rows, columns, seed]) => {
             const values = randomValues(seed, rows * columns, [-6, 6]);
-            const x = ref(values, [rows, columns]);
-            const lse = reduceRef(mapRef(x, Math.exp), 1, true, 0, (a, v) => a + v);
-            const logSoftmax = zipRef([x, mapRef(lse, Math.log)], (v, l) => v - l);
-            await expectMatches(be.logSoftmax(make(values, [rows, columns])), logSoftmax);
-            await expectMatches(be.softmax(make(values, [rows, columns])), mapRef(logSoftmax, Math.exp));
+            await agrees((b) => b.logSoftmax(b.tensor(values, [rows, columns])));
+            await agrees((b) => b.softmax(b.tensor(values, [rows, columns])));
           },
         ));
     });
@@ -285,9 +268,10 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
             const shapeB = tb ? [n, k] : [k, n];
             const a = randomValues(seed, m * k, [-1, 1]);
             const b = randomValues(seed + 1, k * n, [-1, 1]);
-            const product = be.matmul(make(a, shapeA), make(b, shapeB), { transposeA: ta, transposeB: tb });
-            const expected = matmulRef(ref(a, shapeA), ref(b, shapeB), ta, tb);
-            await expectMatches(product, expected, options.tolerance * (1 + Math.sqrt(k)));
+            await agrees(
+              (x) => x.matmul(x.tensor(a, shapeA), x.tensor(b, shapeB), { transposeA: ta, transposeB: tb }),
+              options.tolerance * (1 + Math.sqrt(k)),
+            );
           },
         ));
 
@@ -300,10 +284,8 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         ] as const) {
           const a = randomValues(m, m * k, [-1, 1]);
           const b = randomValues(n, k * n, [-1, 1]);
-          const expected = matmulRef(ref(a, [m, k]), ref(b, [k, n]));
-          await expectMatches(
-            be.matmul(make(a, [m, k]), make(b, [k, n])),
-            expected,
+          await agrees(
+            (x) => x.matmul(x.tensor(a, [m, k]), x.tensor(b, [k, n])),
             options.tolerance * (1 + Math.sqrt(k)),
           );
         }
@@ -320,11 +302,8 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           async ([batch, n, m, seed]) => {
             const a = randomValues(seed, batch * n, [-1, 1]);
             const b = randomValues(seed + 1, batch * m, [-1, 1]);
-            const [ra, rb] = [ref(a, [batch, n]), ref(b, [batch, m])];
-            const mean = mapRef(matmulRef(ra, rb, true, false), (v) => v / batch);
-            await expectMatches(be.meanOuter(make(a, [batch, n]), make(b, [batch, m])), mean);
-            const outer = zipRef([ref(a, [batch, n, 1]), ref(b, [batch, 1, m])], (x, y) => x * y);
-            await expectMatches(be.batchOuter(make(a, [batch, n]), make(b, [batch, m])), outer);
+            await agrees((x) => x.meanOuter(x.tensor(a, [batch, n]), x.tensor(b, [batch, m])));
+            await agrees((x) => x.batchOuter(x.tensor(a, [batch, n]), x.tensor(b, [batch, m])));
           },
         ));
 
@@ -377,24 +356,19 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         expect(() => be.reshape(make(values, [6]), [4, 2])).toThrow(ShapeError);
       });
 
-      it('transpose, slice, concat and gather against the reference', () =>
+      it('slice, concat and gather against the oracle', () =>
         property(
           fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer()),
           async ([rows, columns, seed]) => {
             const values = randomValues(seed, rows * columns, [-3, 3]);
-            const t = make(values, [rows, columns]);
-            const transposed = Float64Array.from({ length: rows * columns }, (_, i) => {
-              const [c, r] = [Math.floor(i / rows), i % rows];
-              return values[r * columns + c] as number;
-            });
-            await expectMatches(be.transpose(t), ref(transposed, [columns, rows]), 0);
-            const r0 = Math.floor(rows / 2);
-            const sliced = values.slice(r0 * columns);
-            await expectMatches(be.slice(t, [r0, 0], [-1, columns]), ref(sliced, [rows - r0, columns]), 0);
-            await expectMatches(be.concat([t, t], 0), ref([...values, ...values], [2 * rows, columns]), 0);
+            const t = (b: Backend) => b.tensor(values, [rows, columns]);
+            const [r0, c0] = [Math.floor(rows / 2), Math.floor(columns / 3)];
+            await agrees((b) => b.slice(t(b), [r0, 0], [-1, columns]), 0);
+            await agrees((b) => b.slice(t(b), [0, c0], [rows, -1]), 0);
+            await agrees((b) => b.concat([t(b), t(b)], 0), 0);
+            await agrees((b) => b.concat([t(b), b.slice(t(b), [0, c0], [rows, -1])], 1), 0);
             const indices = rows > 0 ? [rows - 1, 0, rows - 1] : [];
-            const gathered = indices.flatMap((r) => Array.from(values.slice(r * columns, (r + 1) * columns)));
-            await expectMatches(be.gather(t, indices), ref(gathered, [indices.length, columns]), 0);
+            await agrees((b) => b.gather(t(b), indices), 0);
           },
         ));
 
@@ -410,12 +384,16 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
         expect(() => be.slice(t, [1, 0], [2, 3])).toThrow(ShapeError);
         expect(() => be.concat([t, be.zeros([2, 2])], 0)).toThrow(/concat: tensor 1 has shape \[2, 2\]/);
         expect(() => be.gather(t, [0, 2])).toThrow(/gather: index 2 at position 1 is outside \[0, 2\)/);
-        expect(() => be.transpose(be.zeros([2]))).toThrow(ShapeError);
       });
     });
 
     describe('numerical stability at extreme inputs', () => {
       it('sigmoid, softplus, logSigmoid stay finite and exact where the maths is', async () => {
+        // Closed forms in float64, independent of any backend (the oracle included).
+        const stable = {
+          sigmoid: (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
+          softplus: (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
+        };
         const x = [-1000, -100, -20, 0, 1e-8, 20, 100, 1000];
         const t = make(x, [8]);
         await expectMatches(be.sigmoid(t), ref(x.map(stable.sigmoid), [8]));
@@ -541,7 +519,7 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
     describe('memory', () => {
       it('composites and random ops leave no tensor behind besides their result', async () => {
         const x = make(randomValues(3, 12, [-2, 2]), [3, 4]);
-        const [probabilities, positive] = [be.sigmoid(x), be.greater(x, 0)];
+        const probabilities = be.sigmoid(x);
         const before = be.numTensors();
         const results = [
           be.softplus(x),
@@ -558,10 +536,9 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           be.bernoulli(probabilities),
           be.bernoulliLogits(x),
           be.categorical(x),
-          be.where(positive, x, 0),
           be.gather(x, [0, 2]),
         ];
-        expect(be.numTensors() - before).toBe(be.name === 'cpu' ? 0 : results.length);
+        expect(be.numTensors() - before).toBe(be.tracksTensors ? results.length : 0);
         be.dispose(results);
       });
 
@@ -594,7 +571,7 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           const a = be.randomUniform([4, 4]);
           return be.sigmoid(be.matmul(a, a));
         });
-        expect(be.numTensors() - before).toBe(be.name === 'cpu' ? 0 : 1);
+        expect(be.numTensors() - before).toBe(be.tracksTensors ? 1 : 0);
         expect(be.shape(kept)).toEqual([4, 4]);
         be.dispose(kept);
         expect(be.numTensors()).toBe(before);

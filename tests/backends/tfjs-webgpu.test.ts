@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { type Backend, TfjsBackend } from '../../backends/index.js';
-import { trainingAgreesWithCpu } from '../helpers/training-agreement.js';
+import { trainingAgreesWithOracle } from '../helpers/training-agreement.js';
 import { backendSuite } from './suite.js';
 
 /**
@@ -25,6 +25,6 @@ if (started instanceof Error && process.env.RELIEF_REQUIRE_WEBGPU !== '1') {
     { runs: 8, tolerance: 1e-5, maxMatmulSide: 24, samples: 20000 },
   );
   describe('tfjs webgpu training', () => {
-    trainingAgreesWithCpu('webgpu');
+    trainingAgreesWithOracle('tfjs', 'webgpu');
   });
 }

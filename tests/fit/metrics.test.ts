@@ -18,7 +18,7 @@ import {
   WeightSquare,
 } from '../../fit/index.js';
 import { BernoulliLayer, GaussianLayer } from '../../layers/index.js';
-import { BoltzmannMachine, exactLogLikelihood, exactLogPartition, State } from '../../models/index.js';
+import { BoltzmannMachine, exactLogLikelihood, exactLogPartition, State } from '../../namespaces/models.js';
 import { describeOnBackends } from '../helpers/backends.js';
 
 function assessment(model: BoltzmannMachine, data: Tensor, reconstruction: Tensor, fantasy: Tensor): Assessment {

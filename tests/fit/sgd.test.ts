@@ -7,9 +7,9 @@ import { be } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
 import { DivergenceError } from '../../errors/index.js';
 import { cd, LayerwisePretrain, METRICS, ProgressMonitor, SGD } from '../../fit/index.js';
-import { ADAM, GradientDescent } from '../../fit/optimizers.js';
 import { BernoulliLayer } from '../../layers/index.js';
 import { BoltzmannMachine, loadModel } from '../../models/index.js';
+import { ADAM, GradientDescent } from '../../optimizers/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { barsAndStripes } from '../helpers/bars-and-stripes.js';
 

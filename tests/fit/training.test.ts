@@ -7,8 +7,7 @@
 import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
-import { cd, type FitMethod, pcd, SGD, TAP, tapFreeEnergy } from '../../fit/index.js';
-import { ADAM } from '../../fit/optimizers.js';
+import { cd, type FitMethod, pcd, SGD, TAP } from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
 import {
   BoltzmannMachine,
@@ -16,7 +15,9 @@ import {
   exactLogLikelihood,
   exactLogPartition,
   initializeModel,
-} from '../../models/index.js';
+  tapFreeEnergy,
+} from '../../namespaces/models.js';
+import { ADAM } from '../../optimizers/index.js';
 import { SequentialMC } from '../../samplers/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { BARS_AND_STRIPES_OPTIMUM, barsAndStripes } from '../helpers/bars-and-stripes.js';

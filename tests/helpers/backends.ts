@@ -1,11 +1,12 @@
 import { beforeAll, describe } from 'vitest';
-import { type Backend, setSeed, use } from '../../backends/index.js';
+import { type Backend, backendFactory, registeredBackends, setSeed, use } from '../../backends/index.js';
 
-/** The backends model-level tests run on (tfjs on its cpu device, which always starts). */
-export const MODEL_BACKENDS: readonly { readonly label: string; readonly start: () => Promise<Backend> }[] = [
-  { label: 'cpu', start: () => use('cpu') },
-  { label: 'tfjs-cpu', start: () => use('tfjs', { device: 'cpu' }) },
-];
+/** The backends model-level tests run on: every registered backend on its default device. */
+export const MODEL_BACKENDS: readonly { readonly label: string; readonly start: () => Promise<Backend> }[] =
+  registeredBackends().map((name) => {
+    const device = backendFactory(name, 'model backends').defaultDevice;
+    return { label: device ? `${name}-${device}` : name, start: () => use(name, device ? { device } : {}) };
+  });
 
 /** Runs `body` once per backend in {@link MODEL_BACKENDS}, with that backend in use and seeded. */
 export function describeOnBackends(title: string, body: (label: string) => void): void {

@@ -1,6 +1,6 @@
 /** Empirical and exact distributions over the joint states of tiny models, and their distance. */
 import { be, type Tensor } from '../../backends/index.js';
-import { type BoltzmannMachine, exactJointDistribution } from '../../models/index.js';
+import { type BoltzmannMachine, exactJointDistribution } from '../../namespaces/models.js';
 
 /** A key per row: the concatenated units of every layer. */
 export async function rowKeys(units: readonly Tensor[], batch: number): Promise<string[]> {

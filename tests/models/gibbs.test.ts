@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { be } from '../../backends/index.js';
 import { BernoulliLayer, type Layer, OneHotLayer } from '../../layers/index.js';
-import { BoltzmannMachine, type State } from '../../models/index.js';
+import { BoltzmannMachine, type State } from '../../namespaces/models.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { exactDistribution, rowKeys, totalVariation, totalVariationBound } from '../helpers/distributions.js';
 import { randomizeParams } from '../helpers/finite-differences.js';

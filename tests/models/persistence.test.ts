@@ -18,7 +18,7 @@ import {
   MODEL_FILE,
   PARAMS_FILE,
   saveModel,
-} from '../../models/index.js';
+} from '../../namespaces/models.js';
 import { l1, l2 } from '../../penalties/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { randomizeParams } from '../helpers/finite-differences.js';

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { ConfigError } from '../../errors/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
-import { BoltzmannMachine } from '../../models/index.js';
+import { BoltzmannMachine } from '../../namespaces/models.js';
 import { ParallelTempering } from '../../samplers/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { exactDistribution, rowKeys, totalVariation, totalVariationBound } from '../helpers/distributions.js';

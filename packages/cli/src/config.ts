@@ -4,6 +4,7 @@
  */
 
 import { type DatasetName, loadDataset, readCsv, readIdx, readNpy } from '@relief/data';
+import { backendFactory, checkDevice } from 'relief/backends';
 import { type HostMatrix, transformByName } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
 import { cd, type FitMethod, pcd, TAP } from 'relief/fit';
@@ -15,8 +16,10 @@ import { penaltyFromConfig } from 'relief/penalties';
 /** A validated run config. */
 export interface RunConfig {
   readonly seed: number;
-  readonly backend: 'cpu' | 'tfjs';
-  readonly device?: 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** A registered backend name (`cpu`, `tfjs`, `float64`, …). */
+  readonly backend: string;
+  /** One of the backend's devices, where it has a choice. */
+  readonly device?: string;
   readonly data: {
     readonly source: DatasetName | 'csv' | 'npy' | 'idx';
     readonly path?: string;
@@ -99,12 +102,12 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
   if (typeof betaStd !== 'number' || betaStd < 0) {
     throw new ConfigError(`${where}: train.betaStd: expected a non-negative number, got ${JSON.stringify(betaStd)}`);
   }
+  const backend = root.backend ?? 'cpu';
+  backendFactory(backend, `${where}: backend`);
   const config: RunConfig = {
     seed: integer(root.seed ?? 137, `${where}: seed`, 0),
-    backend: oneOf(root.backend ?? 'cpu', `${where}: backend`, ['cpu', 'tfjs']),
-    ...(root.device !== undefined && {
-      device: oneOf(root.device, `${where}: device`, ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const),
-    }),
+    backend: backend as string,
+    ...(root.device !== undefined && { device: checkDevice(backend as string, root.device, `${where}: device`) }),
     data: {
       source,
       ...(typeof data.path === 'string' && { path: data.path }),

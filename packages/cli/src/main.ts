@@ -4,6 +4,7 @@
  * interrupted (Ctrl-C; the model is saved first).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { describeBackends } from 'relief/backends';
 import { BackendUnavailableError, ConfigError, DataError, DivergenceError } from 'relief/errors';
 import { evaluate } from './commands/evaluate.js';
 import { denoise, reconstruct, sample } from './commands/pictures.js';
@@ -47,8 +48,8 @@ program
   .requiredOption('--config <file>', 'run config (JSON)')
   .requiredOption('--out <dir>', 'output directory')
   .option('--epochs <n>', 'override train.epochs', integer)
-  .option('--backend <name>', 'override backend (cpu | tfjs)')
-  .option('--device <name>', 'tfjs device (webgpu | tensorflow | wasm | cpu)')
+  .option('--backend <name>', `override backend (${describeBackends().names})`)
+  .option('--device <name>', `the backend's device (${describeBackends().devices})`)
   .option('--seed <n>', 'override seed', integer)
   .option('--limit <n>', 'use only the first n samples of the data', integer)
   .option(

@@ -8,7 +8,7 @@ import { parseRunConfig, type RunConfig } from './config.js';
 
 /** Starts the backend a run asks for, then seeds it. */
 export async function startBackend(config: Pick<RunConfig, 'backend' | 'device' | 'seed'>): Promise<void> {
-  await use(config.backend, config.backend === 'tfjs' ? { device: config.device ?? 'cpu' } : {});
+  await use(config.backend, config.device === undefined ? {} : { device: config.device });
   setSeed(config.seed);
 }
 

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { imageGrid } from '@relief/plot';
+import { type GridOptions, imageGrid } from '@relief/plot';
 import { be, type Tensor } from 'relief/backends';
 import type { HostMatrix } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
@@ -13,14 +13,14 @@ async function host(t: Tensor): Promise<HostMatrix> {
 }
 
 /** Writes a grid of images (one per row of `images`) as PNG, or the raw values as JSON for a `.json` path. */
-function writeImages(path: string, images: HostMatrix, tilesPerRow?: number): void {
+function writeImages(path: string, images: HostMatrix, grid: GridOptions = {}): void {
   if (path.endsWith('.json')) {
     const rows = Array.from({ length: images.rows }, (_, r) =>
       Array.from(images.values.subarray(r * images.columns, (r + 1) * images.columns)),
     );
     writeFileSync(path, `${JSON.stringify(rows)}\n`);
   } else {
-    writeFileSync(path, imageGrid(images, tilesPerRow === undefined ? {} : { tilesPerRow }));
+    writeFileSync(path, imageGrid(images, grid));
   }
 }
 
@@ -44,11 +44,8 @@ function interleave(parts: readonly HostMatrix[]): HostMatrix {
 export async function sample(directory: string, options: { n: number; steps: number; betaStd: number; out: string }) {
   const { model } = await openRun(directory);
   const state = SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
-  const particles =
-    model.layer(0).type === 'bernoulli'
-      ? model.layer(0).conditionalMean(model.fieldOn(0, state.units))
-      : state.getVisible();
-  writeImages(options.out, await host(particles));
+  const picture = model.layer(0).picture(model.fieldOn(0, state.units));
+  writeImages(options.out, await host(picture.values), { range: picture.scale });
   return { out: options.out, particles: options.n };
 }
 
@@ -62,7 +59,7 @@ async function testImages(directory: string, n: number) {
 export async function reconstruct(directory: string, options: { n: number; out: string }) {
   const { model, visible, data } = await testImages(directory, options.n);
   const reconstructions = await host(model.computeReconstructions(visible, { method: 'mean' }).getVisible());
-  writeImages(options.out, interleave([data, reconstructions]), 8);
+  writeImages(options.out, interleave([data, reconstructions]), { tilesPerRow: 8 });
   const error =
     data.values.reduce((acc, v, i) => acc + (v - (reconstructions.values[i] as number)) ** 2, 0) / data.values.length;
   return { out: options.out, images: data.rows, meanSquaredError: error };
@@ -89,7 +86,9 @@ export async function denoise(directory: string, options: { n: number; flip: num
   const denoised = be.tidy(() => be.greater(state.getVisible(), 0.5));
   const errorRate = async (t: Tensor) => be.readScalar(be.tidy(() => be.mean(be.abs(be.sub(t, clean)))));
   const [before, after] = [await errorRate(noisy), await errorRate(denoised)];
-  writeImages(options.out, interleave([await host(clean), await host(noisy), await host(state.getVisible())]), 9);
+  writeImages(options.out, interleave([await host(clean), await host(noisy), await host(state.getVisible())]), {
+    tilesPerRow: 9,
+  });
   return {
     out: options.out,
     images: options.n,

@@ -2,9 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { be, use } from '../../backends/index.js';
 import { ConfigError } from '../../errors/index.js';
-import { ADAM, GradientDescent, Momentum, type Optimizer, optimizerFromConfig, RMSProp } from '../../fit/optimizers.js';
 import { BernoulliLayer } from '../../layers/index.js';
-import { BoltzmannMachine, type Gradient } from '../../models/index.js';
+import { BoltzmannMachine, type Gradient } from '../../namespaces/models.js';
+import {
+  ADAM,
+  GradientDescent,
+  Momentum,
+  type Optimizer,
+  optimizerFromConfig,
+  RMSProp,
+} from '../../optimizers/index.js';
 import { Constant, ExponentialDecay, Linear, PowerLawDecay, Step, scheduleFromConfig } from '../../schedules/index.js';
 
 describe('schedules', () => {

@@ -14,7 +14,7 @@ import {
   exactLogLikelihood,
   exactLogPartition,
   State,
-} from '../../models/index.js';
+} from '../../namespaces/models.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectAllClose, finiteDifferences, randomizeParams, scalar, values } from '../helpers/finite-differences.js';
 

@@ -8,9 +8,9 @@
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
-import { ConfigError, ShapeError } from '../errors/index.js';
+import { ShapeError, UnsupportedError } from '../errors/index.js';
 import type { ParameterTensors } from '../layers/index.js';
-import type { BoltzmannMachine, Gradient } from './boltzmann-machine.js';
+import type { BoltzmannMachine, Gradient } from '../models/boltzmann-machine.js';
 
 /** Most rows (clamped samples × enumerated configurations) an enumeration may build. */
 export const MAX_ENUMERATED_ROWS = 1 << 22;
@@ -54,7 +54,7 @@ function chooseIntegrated(
   const best = candidates.reduce((a, b) => (enumeratedStates(b) < enumeratedStates(a) ? b : a));
   best.forEach((isIntegrated, i) => {
     if (isIntegrated && best[i + 1]) {
-      throw new ConfigError(
+      throw new UnsupportedError(
         `exact: layers ${i} and ${i + 1} are both Gaussian and unclamped; they cannot be integrated together`,
       );
     }
@@ -75,7 +75,7 @@ function enumerate(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>
   const counts = enumerated.map((states) => (states ? (be.shape(states)[0] as number) : 1));
   const configurations = counts.reduce((a, b) => a * b, 1);
   if (batch * configurations > MAX_ENUMERATED_ROWS) {
-    throw new ShapeError(
+    throw new UnsupportedError(
       `exact: ${batch} samples × ${configurations} configurations exceed ${MAX_ENUMERATED_ROWS} rows; use a smaller model`,
     );
   }
@@ -200,7 +200,7 @@ export function exactGradient(model: BoltzmannMachine, visible: Tensor): Gradien
 export function exactJointDistribution(model: BoltzmannMachine): { units: Tensor[]; logProbability: Tensor } {
   const gaussian = model.layers.findIndex((layer) => !layer.discrete);
   if (gaussian >= 0)
-    throw new ConfigError(`exactJointDistribution: layer ${gaussian} is continuous; every layer must be discrete`);
+    throw new UnsupportedError(`exactJointDistribution: layer ${gaussian} is continuous; every layer must be discrete`);
   const enumeration = enumerate(model, new Map(), true);
   const logProbability = be.tidy(() =>
     be.reshape(be.logSoftmax(enumeration.logWeights, 1), [enumeration.configurations]),

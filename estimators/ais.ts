@@ -1,10 +1,11 @@
 /**
  * Annealed importance sampling (Neal 2001; Salakhutdinov & Murray 2008) of the partition
- * function of an RBM with binary (Bernoulli) visible units, and the log-likelihood
- * estimate it gives.
+ * function of an RBM whose visible layer has an annealing path (`Layer.annealedSample`:
+ * Bernoulli and OneHot units), and the log-likelihood estimate it gives.
  *
- * The chains anneal from a base model A — independent visible units with biases a_A (by
- * default the logits of the data means), and the target's hidden layer uncoupled — to the
+ * The chains anneal from a base model A — the visible layer's `annealingBase`, independent
+ * units with the data's moments (uniform without data), and the target's hidden layer
+ * uncoupled — to the
  * target B through p_β(v, h) ∝ exp(−(1−β)H_A(v) − βH_B(v) − H_h(h) + β r(v)ᵀW r(h)), the
  * hidden layer's own energy kept whole so that Gaussian hidden units stay normalizable.
  * Summing out h, ln p*_β(v) = −(1−β)H_A(v) − βH_B(v) + ln Z_h(β·r(v)W); each step adds
@@ -13,9 +14,9 @@
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
-import { ConfigError } from '../errors/index.js';
-import type { BoltzmannMachine } from './boltzmann-machine.js';
-import { dataMoments, type VisibleData } from './initialize.js';
+import { ConfigError, UnsupportedError } from '../errors/index.js';
+import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
+import { dataMoments, type VisibleData } from '../models/initialize.js';
 
 /** Options of {@link annealedImportanceSampling}. */
 export interface AISOptions {
@@ -59,62 +60,56 @@ export function annealingSchedule(steps: number): Float64Array {
   return Float64Array.from(betas);
 }
 
-/** Estimates ln Z of an RBM with Bernoulli visible units by AIS. */
+/** Estimates ln Z of an RBM by AIS. @throws UnsupportedError when the visible layer has no annealing path */
 export async function annealedImportanceSampling(
   model: BoltzmannMachine,
   options: AISOptions = {},
 ): Promise<LogPartitionEstimate> {
-  const [visible, hidden] = [model.layer(0), model.layer(model.numLayers - 1)];
-  if (model.numLayers !== 2 || visible.type !== 'bernoulli') {
-    throw new ConfigError(
-      `AIS: implemented for RBMs with Bernoulli visible units; got layers ${model.layers.map((l) => l.type).join('–')}`,
-    );
+  if (model.numLayers !== 2) {
+    throw new UnsupportedError(`AIS: implemented for RBMs (2 layers); got ${model.numLayers} layers`);
   }
+  const [visible, hidden] = [model.layer(0), model.layer(1)];
   const chains = options.chains ?? 100;
   const betas = annealingSchedule(options.steps ?? 10000);
   const numVisible = visible.numUnits;
-  const baseBias = options.data
-    ? be.tensor(
-        Array.from((await dataMoments(options.data, numVisible)).mean, (m) => {
-          const p = 0.99 * m + 0.005;
-          return Math.log(p / (1 - p));
-        }),
-      )
-    : be.zeros([numVisible]);
+  const base = visible.annealingBase(options.data && (await dataMoments(options.data, numVisible)));
   const weights = model.connections[0]?.weights.matrix as Tensor;
-  const targetBias = visible.param('loc');
 
   /** ln p*_β(v) per chain. @param v - (chains, numVisible) @returns (chains) */
   const logUnnormalized = (v: Tensor, beta: number): Tensor =>
     be.tidy(() => {
-      const base = be.sum(be.mul(v, baseBias), 1); // −H_A(v)
-      const target = be.sum(be.mul(v, targetBias), 1); // −H_B(v)
-      const field = be.mul(be.matmul(v, weights), beta);
-      return be.add(be.add(be.mul(base, 1 - beta), be.mul(target, beta)), hidden.logPartition(field));
+      const energy = be.add(be.mul(base.energy(v), 1 - beta), be.mul(visible.energy(v), beta));
+      const field = be.mul(be.matmul(visible.rescale(v), weights), beta);
+      return be.sub(hidden.logPartition(field), energy);
     });
 
-  // ln Z_A: independent visible units times the uncoupled hidden layer.
+  // ln Z_A: the base layer on its own times the uncoupled hidden layer.
   const logZBase = await be.readScalar(
-    be.tidy(() => be.add(be.sum(be.softplus(baseBias)), be.sum(hidden.logPartition(be.zeros([1, hidden.numUnits]))))),
+    be.tidy(() =>
+      be.add(
+        be.sum(base.logPartition(be.zeros([1, numVisible]))),
+        be.sum(hidden.logPartition(be.zeros([1, hidden.numUnits]))),
+      ),
+    ),
   );
-  let v = be.keep(be.tidy(() => be.bernoulliLogits(be.add(be.zeros([chains, numVisible]), baseBias))));
+  let v = be.keep(base.randomState(chains));
   let logWeights = be.keep(be.zeros([chains]));
   for (let k = 1; k < betas.length; k++) {
     const [previous, beta] = [betas[k - 1] as number, betas[k] as number];
     const next = be.tidy(() => {
       const gain = be.sub(logUnnormalized(v, beta), logUnnormalized(v, previous));
       // One Gibbs sweep that leaves p_β invariant: h | v, then v | h.
-      const h = hidden.conditionalSample(be.mul(be.matmul(v, weights), beta));
+      const h = hidden.conditionalSample(be.mul(be.matmul(visible.rescale(v), weights), beta));
       const downward = be.matmul(hidden.rescale(h), weights, { transposeB: true });
-      const logits = be.add(be.mul(baseBias, 1 - beta), be.mul(be.add(targetBias, downward), beta));
-      return { v: be.bernoulliLogits(logits), logWeights: be.add(logWeights, gain) };
+      return { v: visible.annealedSample(base, downward, beta), logWeights: be.add(logWeights, gain) };
     });
     be.dispose([v, logWeights]);
     v = be.keep(next.v);
     logWeights = be.keep(next.logWeights);
   }
   const w = Float64Array.from(await be.read(logWeights));
-  be.dispose([v, logWeights, baseBias]);
+  be.dispose([v, logWeights]);
+  base.dispose();
   const peak = Math.max(...w);
   const ratios = w.map((x) => Math.exp(x - peak));
   const mean = ratios.reduce((a, r) => a + r, 0) / chains;

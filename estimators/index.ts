@@ -1,0 +1,29 @@
+/**
+ * Estimators of partition functions and likelihoods: exact enumeration for tiny models,
+ * annealed importance sampling, and the second-order TAP free energy.
+ *
+ * ```ts
+ * import { estimators } from 'relief';
+ * const exact = estimators.exactLogLikelihood(tinyRbm, data);                    // (batch)
+ * const { logZ, logZError, logLikelihood } = await estimators.estimateLogLikelihood(rbm, test);
+ * const minusLogZ = estimators.tapFreeEnergy(rbm);                               // scalar
+ * ```
+ * @packageDocumentation
+ */
+export {
+  type AISOptions,
+  annealedImportanceSampling,
+  annealingSchedule,
+  estimateLogLikelihood,
+  type LogLikelihoodEstimate,
+  type LogPartitionEstimate,
+} from './ais.js';
+export {
+  exactFreeEnergy,
+  exactGradient,
+  exactJointDistribution,
+  exactLogLikelihood,
+  exactLogPartition,
+  MAX_ENUMERATED_ROWS,
+} from './exact.js';
+export { hasTapTerms, tapFreeEnergy, tapGibbsFreeEnergy, tapMagnetizations } from './tap.js';
