@@ -84,14 +84,14 @@ export async function annealedImportanceSampling(
     });
 
   // ln Z_A: the base layer on its own times the uncoupled hidden layer.
-  const logZBase = await be.readScalar(
-    be.tidy(() =>
-      be.add(
-        be.sum(base.logPartition(be.zeros([1, numVisible]))),
-        be.sum(hidden.logPartition(be.zeros([1, hidden.numUnits]))),
-      ),
+  const logZBaseTensor = be.tidy(() =>
+    be.add(
+      be.sum(base.logPartition(be.zeros([1, numVisible]))),
+      be.sum(hidden.logPartition(be.zeros([1, hidden.numUnits]))),
     ),
   );
+  const logZBase = await be.readScalar(logZBaseTensor);
+  be.dispose(logZBaseTensor);
   let v = be.keep(base.randomState(chains));
   let logWeights = be.keep(be.zeros([chains]));
   for (let k = 1; k < betas.length; k++) {

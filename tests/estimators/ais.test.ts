@@ -34,6 +34,16 @@ describeOnBackends('annealed importance sampling', () => {
         return makeModel(hidden, 0.5);
       },
     ],
+    [
+      'a OneHot-visible RBM (the annealing path of a OneHot layer)',
+      () => {
+        const model = new BoltzmannMachine([new OneHotLayer(7), new BernoulliLayer(5)]);
+        randomizeParams(model.layer(0), 1);
+        randomizeParams(model.layer(1), 0.5);
+        randomizeParams(model.connections[0]?.weights as never, 1.5);
+        return model;
+      },
+    ],
   ];
   for (const [name, make] of cases) {
     it(`ln Z of ${name} is within three standard errors of the exact value`, async () => {

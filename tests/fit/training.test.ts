@@ -7,8 +7,9 @@
 import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
+import { UnsupportedError } from '../../errors/index.js';
 import { cd, type FitMethod, pcd, SGD, TAP } from '../../fit/index.js';
-import { BernoulliLayer } from '../../layers/index.js';
+import { BernoulliLayer, GaussianLayer } from '../../layers/index.js';
 import {
   BoltzmannMachine,
   exactGradient,
@@ -115,5 +116,25 @@ describeOnBackends('training', () => {
     const [strong, weak] = errors as [number, number];
     expect(weak).toBeLessThan(1e-4);
     expect(strong).toBeGreaterThan(weak);
+  });
+
+  it('the TAP free energy of a 3-layer DBM approaches −ln Z as the couplings weaken', async () => {
+    const errors: number[] = [];
+    for (const scale of [0.4, 0.05]) {
+      const dbm = new BoltzmannMachine([new BernoulliLayer(6), new BernoulliLayer(4), new BernoulliLayer(3)]);
+      for (const layer of dbm.layers) randomizeParams(layer, 0.5);
+      for (const { weights } of dbm.connections) randomizeParams(weights as never, scale);
+      const exact = -(await scalar(exactLogPartition(dbm)));
+      errors.push(Math.abs((await scalar(tapFreeEnergy(dbm))) - exact));
+    }
+    const [strong, weak] = errors as [number, number];
+    expect(weak).toBeLessThan(1e-4);
+    expect(strong).toBeGreaterThan(weak);
+  });
+
+  it('TAP refuses a layer without TAP terms, naming it', () => {
+    const gaussian = new BoltzmannMachine([new GaussianLayer(4), new BernoulliLayer(3)]);
+    expect(() => tapFreeEnergy(gaussian)).toThrow(UnsupportedError);
+    expect(() => tapFreeEnergy(gaussian)).toThrow(/GaussianLayer\(4\) lacks second-order TAP terms/);
   });
 });

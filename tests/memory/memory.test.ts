@@ -1,0 +1,97 @@
+/**
+ * No public operation leaks: on every backend that counts its tensors (tfjs, the float64
+ * reference), running each operation sequence a second time leaves the tensor count where the
+ * first run left it. Covers training (cd, pcd, TAP), pretraining, sampling, AIS, TAP, exact
+ * enumeration, metrics and save/load.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { be } from '../../backends/index.js';
+import { InMemoryBatch } from '../../batch/index.js';
+import {
+  allMetrics,
+  cd,
+  type FitMethod,
+  LayerwisePretrain,
+  ProgressMonitor,
+  pcd,
+  SGD,
+  TAP,
+  TAPLogLikelihood,
+} from '../../fit/index.js';
+import { BernoulliLayer, OneHotLayer } from '../../layers/index.js';
+import {
+  BoltzmannMachine,
+  estimateLogLikelihood,
+  exactLogLikelihood,
+  loadModel,
+  saveModel,
+  tapFreeEnergy,
+} from '../../namespaces/models.js';
+import { ADAM } from '../../optimizers/index.js';
+import { SequentialMC } from '../../samplers/index.js';
+import { describeOnBackends } from '../helpers/backends.js';
+import { barsAndStripes } from '../helpers/bars-and-stripes.js';
+
+function data() {
+  return new InMemoryBatch(barsAndStripes(10), { batchSize: 10, trainFraction: 0.7, seed: 1 });
+}
+
+/** Runs `sequence` twice and expects the second run to leave as many tensors as the first. */
+async function expectFlat(sequence: () => Promise<void>): Promise<void> {
+  await sequence();
+  const after = be.numTensors();
+  await sequence();
+  expect(be.numTensors()).toBe(after);
+}
+
+describeOnBackends('tensor counts', () => {
+  const rbm = () => new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(6)]);
+  const trainWith = (method: FitMethod) => async () => {
+    const model = rbm();
+    const optimizer = new ADAM({ stepsize: 0.01 });
+    await new SGD(model, data()).train(optimizer, 2, {
+      method,
+      monitor: new ProgressMonitor({ metrics: [...allMetrics(), new TAPLogLikelihood()], maxBatches: 1 }),
+    });
+    optimizer.reset(); // the optimizer owns its moments until reset
+    model.dispose();
+  };
+
+  it('are flat across training with cd, pcd and TAP, metrics included', async () => {
+    if (!be.tracksTensors) return;
+    await expectFlat(trainWith(cd));
+    await expectFlat(trainWith(pcd));
+    const tap = new TAP({ particles: 5, iterations: 3 });
+    await expectFlat(trainWith(tap.method));
+    tap.dispose();
+  });
+
+  it('are flat across layerwise pretraining of a DBM', async () => {
+    if (!be.tracksTensors) return;
+    await expectFlat(async () => {
+      const dbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(5), new OneHotLayer(3)]);
+      const optimizer = new ADAM({ stepsize: 0.01 });
+      await new LayerwisePretrain(dbm, data()).train(optimizer, 1, { method: pcd, monitor: null });
+      optimizer.reset();
+      dbm.dispose();
+    });
+  });
+
+  it('are flat across sampling, AIS, TAP, exact enumeration and save/load', async () => {
+    if (!be.tracksTensors) return;
+    const model = rbm();
+    const directory = mkdtempSync(join(tmpdir(), 'relief-memory-'));
+    const visible = be.bernoulli(be.fill([12, 9], 0.4));
+    await expectFlat(async () => {
+      SequentialMC.generateFantasyState(model, 8, 5, { betaStd: 0.5 }).dispose();
+      await estimateLogLikelihood(model, visible, { chains: 10, steps: 20 });
+      be.dispose([tapFreeEnergy(model, 3, 5), exactLogLikelihood(model, visible)]);
+      be.dispose(model.computeReconstructions(visible).units);
+      await saveModel(model, directory);
+      (await loadModel(directory)).model.dispose();
+    });
+  });
+});
