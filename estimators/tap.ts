@@ -19,15 +19,14 @@ import { State } from '../models/state.js';
 const CLIP = 1e-6;
 
 /** The Onsager coefficients on layer `index`: Σ_neighbours var(m_j) W² (particles, numUnits). */
-function onsagerOn(model: BoltzmannMachine, index: number, variances: readonly Tensor[]): Tensor {
+function onsagerOn(model: BoltzmannMachine, index: number, means: readonly Tensor[]): Tensor {
   return be.tidy(() => {
+    const variance = (j: number) => model.layer(j).tapVariance(means[j] as Tensor);
     const below = model.connections[index - 1];
     const above = model.connections[index];
     const parts = [
-      ...(below ? [be.matmul(variances[index - 1] as Tensor, be.square(below.weights.matrix))] : []),
-      ...(above
-        ? [be.matmul(variances[index + 1] as Tensor, be.square(above.weights.matrix), { transposeB: true })]
-        : []),
+      ...(below ? [be.matmul(variance(index - 1), be.square(below.weights.matrix))] : []),
+      ...(above ? [be.matmul(variance(index + 1), be.square(above.weights.matrix), { transposeB: true })] : []),
     ];
     return parts.reduce((total, part) => be.add(total, part));
   });
@@ -39,9 +38,7 @@ function sweep(model: BoltzmannMachine, magnetizations: State, damping: number):
     be.tidy(() => {
       const means = [...magnetizations.units];
       for (let i = 0; i < model.numLayers; i++) {
-        const layer = model.layer(i);
-        const variances = means.map((m, j) => model.layer(j).tapVariance(m));
-        const fresh = layer.tapUpdate(model.fieldOn(i, means), onsagerOn(model, i, variances), means[i] as Tensor);
+        const fresh = model.layer(i).tapUpdate(model.fieldOn(i, means), onsagerOn(model, i, means), means[i] as Tensor);
         const mixed = be.add(be.mul(means[i] as Tensor, 1 - damping), be.mul(fresh, damping));
         means[i] = be.clip(mixed, CLIP, 1 - CLIP);
       }
