@@ -18,9 +18,8 @@ let active: Backend | undefined;
 let globalSeed: number | undefined;
 const host = new SeededRandom(Math.floor(Math.random() * 2 ** 32));
 
-/** The start options of backend `name`, checked against the registry. */
+/** The start options of registered backend `name`, its device checked against the registry. */
 function startOptions(name: string, options: UseOptions): BackendStartOptions {
-  backendFactory(name, 'backends.use: name');
   if (options.device !== undefined) checkDevice(name, options.device, `backends.use('${name}'): device`);
   return { ...options, seed: options.seed ?? globalSeed ?? Math.floor(Math.random() * 2 ** 32) };
 }
@@ -33,8 +32,8 @@ function startOptions(name: string, options: UseOptions): BackendStartOptions {
  * @throws BackendUnavailableError when the backend or device cannot run here
  */
 export async function use(name: string, options: UseOptions = {}): Promise<Backend> {
-  const start = startOptions(name, options);
-  active = await backendFactory(name, 'backends.use: name').create(start);
+  const factory = backendFactory(name, 'backends.use: name');
+  active = await factory.create(startOptions(name, options));
   return active;
 }
 
