@@ -5,6 +5,7 @@
  */
 export * as backends from './backends/index.js';
 export * as batch from './batch/index.js';
+export * as config from './config/index.js';
 export * as errors from './errors/index.js';
 export * as estimators from './estimators/index.js';
 export * as fit from './fit/index.js';
@@ -14,3 +15,4 @@ export * as optimizers from './optimizers/index.js';
 export * as penalties from './penalties/index.js';
 export * as samplers from './samplers/index.js';
 export * as schedules from './schedules/index.js';
+export * as validation from './validation/index.js';

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js';
+import { unknownKeyMessage } from '../validation/index.js';
 import { backendFactory, backendForDevice, checkDevice } from './registry.js';
 
 /** The name of the file searched for from the working directory upward. */
@@ -30,9 +31,9 @@ export function parseConfigFile(contents: unknown, path: string): BackendSetting
     throw new ConfigError(`${path}: expected a JSON object, got ${JSON.stringify(contents)}`);
   }
   const fields = contents as Record<string, unknown>;
-  const unknown = Object.keys(fields).filter((key) => !CONFIG_FILE_KEYS.includes(key));
-  if (unknown.length > 0) {
-    throw new ConfigError(`${path}: unknown key '${unknown[0]}' (allowed: ${CONFIG_FILE_KEYS.join(', ')})`);
+  const unknown = Object.keys(fields).find((key) => !CONFIG_FILE_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new ConfigError(`${path}: ${unknown}: ${unknownKeyMessage(unknown, fields, CONFIG_FILE_KEYS)}`);
   }
   const backend = fields.backend ?? 'cpu';
   backendFactory(backend, `${path}: backend`);

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js';
+import { didYouMean } from '../validation/index.js';
 import type { Backend } from './backend.js';
 
 /** What a backend is started with: a device (for backends that have several) and a seed. */
@@ -55,7 +56,9 @@ function quoted(names: readonly string[]): string {
 export function backendFactory(name: unknown, where: string): BackendFactory {
   const factory = typeof name === 'string' ? factories.get(name) : undefined;
   if (factory === undefined) {
-    throw new ConfigError(`${where}: expected one of ${quoted(registeredBackends())}, got ${JSON.stringify(name)}`);
+    throw new ConfigError(
+      `${where}: expected one of ${quoted(registeredBackends())}, got ${JSON.stringify(name)}${didYouMean(name, registeredBackends())}`,
+    );
   }
   return factory;
 }
@@ -70,7 +73,9 @@ export function checkDevice(name: string, device: unknown, where: string): strin
     );
   }
   if (typeof device !== 'string' || !factory.devices.includes(device)) {
-    throw new ConfigError(`${where}: expected one of ${quoted(factory.devices)}, got ${JSON.stringify(device)}`);
+    throw new ConfigError(
+      `${where}: expected one of ${quoted(factory.devices)}, got ${JSON.stringify(device)}${didYouMean(device, factory.devices)}`,
+    );
   }
   return device;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js';
+import { checkOptions, type OptionKeys } from '../validation/index.js';
 import type { Backend } from './backend.js';
 import { resolveSettings } from './config.js';
 import type { CpuBackendOptions } from './cpu/index.js';
@@ -24,6 +25,14 @@ function startOptions(name: string, options: UseOptions): BackendStartOptions {
   return { ...options, seed: options.seed ?? globalSeed ?? Math.floor(Math.random() * 2 ** 32) };
 }
 
+const USE_OPTION_KEYS: OptionKeys<UseOptions> = {
+  device: true,
+  seed: true,
+  kernel: true,
+  threads: true,
+  dawnOptions: true,
+};
+
 /**
  * Makes the registered backend `name` the one every model uses from now on (programmatic
  * choice beats `RELIEF_BACKEND` and `relief.config.json`). Call it before making tensors:
@@ -32,6 +41,7 @@ function startOptions(name: string, options: UseOptions): BackendStartOptions {
  * @throws BackendUnavailableError when the backend or device cannot run here
  */
 export async function use(name: string, options: UseOptions = {}): Promise<Backend> {
+  checkOptions(options, USE_OPTION_KEYS, `backends.use('${name}')`);
   const factory = backendFactory(name, 'backends.use: name');
   active = await factory.create(startOptions(name, options));
   return active;

@@ -1,5 +1,6 @@
 import { be, SeededRandom, type Tensor } from '../backends/index.js';
 import { ConfigError, DataError } from '../errors/index.js';
+import { checkOptions } from '../validation/index.js';
 import { checkFinite, type HostMatrix } from './transforms.js';
 
 /** The two splits of a data set. */
@@ -51,6 +52,7 @@ export class InMemoryBatch implements BatchSource {
    * @throws DataError for non-finite values or too few rows for the split
    */
   constructor(data: HostMatrix, options: InMemoryBatchOptions = {}) {
+    checkOptions(options, { batchSize: true, trainFraction: true, seed: true, shuffle: true }, 'InMemoryBatch');
     const { batchSize = 100, trainFraction = 0.9, seed = 0, shuffle = true } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ConfigError(`batchSize: expected a positive integer, got ${batchSize}`);

@@ -17,6 +17,7 @@ import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, UnsupportedError } from '../errors/index.js';
 import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
 import { dataMoments, type VisibleData } from '../models/initialize.js';
+import { checkOptions, type OptionKeys } from '../validation/index.js';
 
 /** Options of {@link annealedImportanceSampling}. */
 export interface AISOptions {
@@ -60,11 +61,14 @@ export function annealingSchedule(steps: number): Float64Array {
   return Float64Array.from(betas);
 }
 
+const AIS_OPTION_KEYS: OptionKeys<AISOptions> = { chains: true, steps: true, data: true };
+
 /** Estimates ln Z of an RBM by AIS. @throws UnsupportedError when the visible layer has no annealing path */
 export async function annealedImportanceSampling(
   model: BoltzmannMachine,
   options: AISOptions = {},
 ): Promise<LogPartitionEstimate> {
+  checkOptions(options, AIS_OPTION_KEYS, 'annealedImportanceSampling');
   if (model.numLayers !== 2) {
     throw new UnsupportedError(`AIS: implemented for RBMs (2 layers); got ${model.numLayers} layers`);
   }
@@ -138,6 +142,7 @@ export async function estimateLogLikelihood(
   data: Tensor,
   options: AISOptions & { readonly method?: 'ais' } = {},
 ): Promise<LogLikelihoodEstimate> {
+  checkOptions(options, { ...AIS_OPTION_KEYS, method: true }, 'estimateLogLikelihood');
   if (options.method !== undefined && options.method !== 'ais') {
     throw new ConfigError(`estimateLogLikelihood: method: expected 'ais', got '${options.method}'`);
   }

@@ -3,8 +3,9 @@ import type { BatchSource, Split } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
 import { BoltzmannMachine } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
+import { checkOptions } from '../validation/index.js';
 import type { History } from './monitor.js';
-import { SGD, type TrainOptions } from './sgd.js';
+import { SGD, TRAIN_OPTION_KEYS, type TrainOptions } from './sgd.js';
 
 /**
  * The batches of `source` carried up through the lower layers of `model`: each visible batch
@@ -69,6 +70,7 @@ export class LayerwisePretrain {
     epochs: number,
     options: TrainOptions & { readonly finalEpochs?: number } = {},
   ): Promise<PretrainHistory> {
+    checkOptions(options, { ...TRAIN_OPTION_KEYS, finalEpochs: true }, 'LayerwisePretrain.train');
     const { model } = this;
     if (model.numLayers < 2) throw new ConfigError('LayerwisePretrain: the model needs at least 2 layers');
     const stages: History[] = [];

@@ -2,6 +2,7 @@ import { be } from '../backends/index.js';
 import type { BatchSource } from '../batch/index.js';
 import type { BoltzmannMachine } from '../models/index.js';
 import { SequentialMC } from '../samplers/index.js';
+import { checkOptions } from '../validation/index.js';
 import { allMetrics, type Metric } from './metrics.js';
 
 /** One epoch of training: its number, its training time in seconds (metrics excluded), and each metric by name. */
@@ -60,6 +61,7 @@ export class ProgressMonitor {
   readonly maxBatches: number;
 
   constructor(options: ProgressMonitorOptions = {}) {
+    checkOptions(options, { metrics: true, fantasySteps: true, maxBatches: true }, 'ProgressMonitor');
     this.metrics = options.metrics ?? allMetrics();
     this.fantasySteps = options.fantasySteps ?? 10;
     this.maxBatches = options.maxBatches ?? 10;

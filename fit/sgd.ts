@@ -4,6 +4,7 @@ import { ConfigError, DivergenceError } from '../errors/index.js';
 import { type BoltzmannMachine, saveModel } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { ConstantBeta, DrivenBeta, SequentialMC, type Updater } from '../samplers/index.js';
+import { checkOptions, type OptionKeys } from '../validation/index.js';
 import { type FitMethod, pcd } from './methods.js';
 import { type EpochRecord, History, ProgressMonitor } from './monitor.js';
 
@@ -42,6 +43,22 @@ export interface TrainOptions {
   readonly monitor?: ProgressMonitor | null;
 }
 
+/** The keys of {@link TrainOptions}, for run-time checks of option objects. */
+export const TRAIN_OPTION_KEYS: OptionKeys<TrainOptions> = {
+  method: true,
+  mcsteps: true,
+  updater: true,
+  betaStd: true,
+  betaMomentum: true,
+  burnIn: true,
+  negativePhaseBatchSize: true,
+  signal: true,
+  onBatch: true,
+  onEpoch: true,
+  checkpoint: true,
+  monitor: true,
+};
+
 /**
  * Stochastic gradient descent over minibatches (Paysage's `StochasticGradientDescent`):
  * each minibatch gives a gradient estimate from the fit method, the optimizer applies it.
@@ -66,6 +83,7 @@ export class SGD {
   async train(optimizer: Optimizer, epochs: number, options: TrainOptions = {}): Promise<History> {
     if (!Number.isInteger(epochs) || epochs < 0)
       throw new ConfigError(`train: epochs: expected a non-negative integer, got ${epochs}`);
+    checkOptions(options, TRAIN_OPTION_KEYS, 'SGD.train');
     const { model, data } = this;
     const method = options.method ?? pcd;
     const mcsteps = options.mcsteps ?? 1;

@@ -11,6 +11,7 @@ import { be, type Tensor } from '../backends/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import { hasTapTerms, tapMagnetizations } from '../estimators/tap.js';
 import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
+import { checkOptions } from '../validation/index.js';
 import { type FitMethod, positiveState } from './methods.js';
 
 /** Options of {@link TAP}. */
@@ -42,6 +43,7 @@ export class TAP {
   private magnetizations: State | undefined;
 
   constructor(options: TAPOptions = {}) {
+    checkOptions(options, { particles: true, iterations: true, damping: true }, 'TAP');
     this.particles = options.particles ?? 25;
     this.iterations = options.iterations ?? 20;
     this.damping = options.damping ?? 0.5;

@@ -2,11 +2,14 @@
  * Unit layers (Bernoulli, Gaussian, OneHot) and the Weights that couple them.
  * @packageDocumentation
  */
+
+import * as z from 'zod';
 import { ConfigError } from '../errors/index.js';
-import { penaltyFromConfig } from '../penalties/index.js';
+import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
+import { didYouMean, parseWith, strictObject } from '../validation/index.js';
 import type { Layer } from './layer.js';
 import type { Parametrized } from './parameters.js';
-import { makeLayer, parseLayerType } from './registry.js';
+import { type LayerType, layerTypes, makeLayer } from './registry.js';
 
 export { BernoulliLayer } from './bernoulli.js';
 export { GaussianLayer } from './gaussian.js';
@@ -16,36 +19,47 @@ export { type ParameterTensors, Parametrized } from './parameters.js';
 export { type LayerType, type LayerTypes, layerTypes, makeLayer, parseLayerType, registerLayer } from './registry.js';
 export { INITIAL_WEIGHT_STD, Weights, type WeightsConfig } from './weights.js';
 
+const parameterFields = {
+  fixedParams: z.array(z.string()).default([]),
+  penalties: z.record(z.string(), penaltyConfigSchema).default({}),
+};
+
+/** The schema of a layer's description `{ type, units, fixedParams?, penalties? }`, strict; types are those registered now. */
+export function layerConfigSchema() {
+  return strictObject({ type: z.enum(layerTypes()), units: z.int().min(1), ...parameterFields });
+}
+
+/** The schema of a connection's description in `model.json`: `{ shape, fixedParams?, penalties? }`, strict. */
+export const weightsConfigSchema = strictObject({
+  shape: z.tuple([z.int().min(1), z.int().min(1)]),
+  ...parameterFields,
+});
+
 /** A new layer from an untrusted description `{ type, units, fixedParams?, penalties? }`; `where` names it in errors. */
 export function layerFromConfig(config: unknown, where: string): Layer {
-  const fields = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
-  const type = parseLayerType(fields.type, `${where}.type`);
-  const units = fields.units;
-  if (typeof units !== 'number' || !Number.isInteger(units) || units < 1) {
-    throw new ConfigError(`${where}.units: expected a positive integer, got ${JSON.stringify(units)}`);
-  }
-  const layer = makeLayer(type, units);
-  applyParameterConfig(layer, fields, where);
+  const { type, units, ...parameters } = parseWith(layerConfigSchema(), config, where);
+  const layer = makeLayer(type as LayerType, units);
+  applyParameterConfig(layer, parameters, where);
   return layer;
 }
 
-/** Applies untrusted `fixedParams` and `penalties` fields to a layer or weights. */
-export function applyParameterConfig(target: Parametrized, fields: Record<string, unknown>, where: string): void {
-  const fixed = fields.fixedParams ?? [];
-  if (!Array.isArray(fixed) || fixed.some((name) => typeof name !== 'string' || !target.paramNames.includes(name))) {
-    throw new ConfigError(
-      `${where}.fixedParams: expected names among ${target.paramNames.join(', ')}, got ${JSON.stringify(fixed)}`,
-    );
-  }
-  target.setFixedParams(fixed as string[]);
-  const penalties = fields.penalties ?? {};
-  if (typeof penalties !== 'object' || penalties === null || Array.isArray(penalties)) {
-    throw new ConfigError(`${where}.penalties: expected an object, got ${JSON.stringify(penalties)}`);
-  }
-  for (const [name, penalty] of Object.entries(penalties)) {
+/** Applies validated `fixedParams` and `penalties` to a layer or weights, checking the parameter names. */
+export function applyParameterConfig(
+  target: Parametrized,
+  fields: { readonly fixedParams: readonly string[]; readonly penalties: Readonly<Record<string, unknown>> },
+  where: string,
+): void {
+  const check = (name: string, field: string) => {
     if (!target.paramNames.includes(name)) {
-      throw new ConfigError(`${where}.penalties: no parameter '${name}' (it has ${target.paramNames.join(', ')})`);
+      throw new ConfigError(
+        `${where}.${field}: no parameter '${name}'${didYouMean(name, target.paramNames)} (it has ${target.paramNames.join(', ')})`,
+      );
     }
+  };
+  for (const name of fields.fixedParams) check(name, 'fixedParams');
+  target.setFixedParams(fields.fixedParams);
+  for (const [name, penalty] of Object.entries(fields.penalties)) {
+    check(name, 'penalties');
     target.addPenalty({ [name]: penaltyFromConfig(penalty, `${where}.penalties.${name}`) });
   }
 }

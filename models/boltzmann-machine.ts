@@ -3,6 +3,7 @@ import { ConfigError, ShapeError } from '../errors/index.js';
 import type { InverseTemperature, Layer, ParameterTensors } from '../layers/index.js';
 import { Weights } from '../layers/index.js';
 import type { Parametrized } from '../layers/parameters.js';
+import { checkOptions } from '../validation/index.js';
 import { State } from './state.js';
 
 /** The weights between layer `lower` and layer `upper = lower + 1`. */
@@ -53,6 +54,7 @@ export class BoltzmannMachine {
    *   Weights objects to share (one per connection, e.g. one RBM of a deep model)
    */
   constructor(layers: readonly Layer[], options: { readonly weights?: 'random' | 'zeros' | readonly Weights[] } = {}) {
+    checkOptions(options, { weights: true }, 'BoltzmannMachine');
     if (layers.length < 2) {
       throw new ConfigError(`BoltzmannMachine: expected at least 2 layers, got ${layers.length}`);
     }

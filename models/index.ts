@@ -12,6 +12,7 @@ export {
 } from './boltzmann-machine.js';
 export {
   dataMoments,
+  INITIALIZATION_METHODS,
   type InitializationMethod,
   initializeModel,
   topEigenvectors,

@@ -9,10 +9,10 @@ import type { BoltzmannMachine } from './boltzmann-machine.js';
  */
 export type VisibleData = Tensor | Iterable<Tensor> | AsyncIterable<Tensor>;
 
-/** The initialization methods (Paysage's). */
-export type InitializationMethod = 'hinton' | 'glorotNormal' | 'stddev' | 'pca';
-
-const METHODS: readonly InitializationMethod[] = ['hinton', 'glorotNormal', 'stddev', 'pca'];
+/** The initialization methods (Paysage's), by name. */
+export const INITIALIZATION_METHODS = ['hinton', 'glorotNormal', 'stddev', 'pca'] as const;
+/** One of {@link INITIALIZATION_METHODS}. */
+export type InitializationMethod = (typeof INITIALIZATION_METHODS)[number];
 
 /** Mean, variance and second moments of the visible data, accumulated in float64 over batches. */
 interface DataMoments {
@@ -97,9 +97,9 @@ export async function initializeModel(
   data: VisibleData,
   method: InitializationMethod = 'hinton',
 ): Promise<void> {
-  if (!METHODS.includes(method)) {
+  if (!INITIALIZATION_METHODS.includes(method)) {
     throw new ConfigError(
-      `initialize: method: expected one of ${METHODS.map((m) => `'${m}'`).join(', ')}, got '${method}'`,
+      `initialize: method: expected one of ${INITIALIZATION_METHODS.map((m) => `'${m}'`).join(', ')}, got '${method}'`,
     );
   }
   const visible = model.layer(0);

@@ -9,9 +9,19 @@
  * swap was cut short. Loading validates every field, name, dtype and shape.
  * @packageDocumentation
  */
+
+import * as z from 'zod';
 import { be } from '../backends/index.js';
 import { ConfigError, DataError, DivergenceError, formatShape } from '../errors/index.js';
-import { applyParameterConfig, type LayerConfig, layerFromConfig, type WeightsConfig } from '../layers/index.js';
+import {
+  applyParameterConfig,
+  type LayerConfig,
+  layerConfigSchema,
+  layerFromConfig,
+  type WeightsConfig,
+  weightsConfigSchema,
+} from '../layers/index.js';
+import { parseWith, strictObject } from '../validation/index.js';
 import { BoltzmannMachine } from './boltzmann-machine.js';
 import { decodeSafetensors, encodeSafetensors, type TensorData } from './safetensors.js';
 
@@ -44,36 +54,38 @@ export function describeModel(model: BoltzmannMachine, metadata: Record<string, 
   };
 }
 
-/** A model with zero weights built from an untrusted description; `where` prefixes errors. */
+function modelDescriptionSchema() {
+  return strictObject({
+    format: z.literal(MODEL_FORMAT),
+    formatVersion: z.number(),
+    layers: z.array(layerConfigSchema()).min(2),
+    connections: z.array(weightsConfigSchema),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+  });
+}
+
+/** A model with zero weights built from an untrusted description; `where` (the file) prefixes errors. */
 export function modelFromDescription(description: unknown, where: string): BoltzmannMachine {
-  const fields = (typeof description === 'object' && description !== null ? description : {}) as Record<
-    string,
-    unknown
-  >;
-  if (fields.format !== MODEL_FORMAT) {
-    throw new ConfigError(`${where}: format: expected "${MODEL_FORMAT}", got ${JSON.stringify(fields.format)}`);
-  }
-  if (fields.formatVersion !== MODEL_FORMAT_VERSION) {
+  const version = (description as { formatVersion?: unknown } | null)?.formatVersion;
+  if (version !== MODEL_FORMAT_VERSION) {
     throw new ConfigError(
-      `${where}: formatVersion: this Relief reads version ${MODEL_FORMAT_VERSION}, got ${JSON.stringify(fields.formatVersion)}`,
+      `${where}: formatVersion: this Relief reads version ${MODEL_FORMAT_VERSION}, got ${JSON.stringify(version)}`,
     );
   }
-  if (!Array.isArray(fields.layers) || fields.layers.length < 2) {
-    throw new ConfigError(`${where}: layers: expected an array of at least 2 layers`);
-  }
+  const fields = parseWith(modelDescriptionSchema(), description, `${where}:`);
   const layers = fields.layers.map((config, i) => layerFromConfig(config, `${where}: layers[${i}]`));
   const model = new BoltzmannMachine(layers, { weights: 'zeros' });
-  const connections = fields.connections ?? [];
-  if (!Array.isArray(connections) || connections.length !== model.connections.length) {
-    throw new ConfigError(`${where}: connections: expected an array of ${model.connections.length} entries`);
+  if (fields.connections.length !== model.connections.length) {
+    throw new ConfigError(
+      `${where}: connections: expected ${model.connections.length} entries (one per pair of layers), got ${fields.connections.length}`,
+    );
   }
-  connections.forEach((config: unknown, i) => {
-    const entry = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
+  fields.connections.forEach((entry, i) => {
     const weights = (model.connections[i] as (typeof model.connections)[number]).weights;
     const expected = [weights.numLower, weights.numUpper];
-    if (JSON.stringify(entry.shape) !== JSON.stringify(expected)) {
+    if (formatShape(entry.shape) !== formatShape(expected)) {
       throw new ConfigError(
-        `${where}: connections[${i}].shape: expected ${formatShape(expected)} from the layers, got ${JSON.stringify(entry.shape)}`,
+        `${where}: connections[${i}].shape: expected ${formatShape(expected)} from the layers, got ${formatShape(entry.shape)}`,
       );
     }
     applyParameterConfig(weights, entry, `${where}: connections[${i}]`);
@@ -166,17 +178,13 @@ export async function loadModel(
     throw new DataError(`load: ${modelPath} is not valid JSON (${(cause as Error).message})`, { cause });
   }
   const model = modelFromDescription(description, modelPath);
-  const { tensors } = decodeSafetensors(new Uint8Array(await fs.promises.readFile(paramsPath)), paramsPath);
   const expected = model.namedParameters();
-  const unexpected = [...tensors.keys()].filter((key) => !expected.some((p) => p.key === key));
-  if (unexpected.length > 0) {
-    throw new DataError(
-      `load: ${paramsPath} has tensors that ${MODEL_FILE} does not describe: ${unexpected.join(', ')}`,
-    );
-  }
+  const { tensors } = decodeSafetensors(new Uint8Array(await fs.promises.readFile(paramsPath)), `load: ${paramsPath}`, {
+    names: expected.map((p) => p.key),
+    describedBy: MODEL_FILE,
+  });
   for (const { key, owner, name } of expected) {
-    const tensor = tensors.get(key);
-    if (!tensor) throw new DataError(`load: ${paramsPath} has no tensor '${key}', which ${MODEL_FILE} needs`);
+    const tensor = tensors.get(key) as TensorData;
     const shape = owner.paramShape(name);
     if (formatShape(tensor.shape) !== formatShape(shape)) {
       throw new DataError(

@@ -83,14 +83,38 @@ function parseEntry(name: string, entry: unknown, dataLength: number, where: str
   return { name, shape: shape as number[], begin, end };
 }
 
+/** The tensor names a file must hold, and the file that says so (for messages). */
+export interface ExpectedTensors {
+  readonly names: readonly string[];
+  readonly describedBy: string;
+}
+
+/** Refuses a header whose names differ from the expected ones, before its byte layout is read. */
+function checkNames(found: readonly string[], expected: ExpectedTensors, where: string): void {
+  const missing = expected.names.filter((name) => !found.includes(name));
+  if (missing.length > 0) {
+    throw new DataError(
+      `${where}: tensor${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')} missing from the header (${expected.describedBy} needs ${missing.length > 1 ? 'them' : 'it'})`,
+    );
+  }
+  const unexpected = found.filter((name) => !expected.names.includes(name));
+  if (unexpected.length > 0) {
+    throw new DataError(
+      `${where}: has tensors that ${expected.describedBy} does not describe: ${unexpected.join(', ')}`,
+    );
+  }
+}
+
 /**
  * Decodes a safetensors file of float32 tensors. `where` (e.g. the path) prefixes errors.
- * @throws DataError for a truncated file, a header length beyond the file, bad JSON, a dtype
- *   other than F32, offsets that overlap, leave gaps or run past the data
+ * @param expected - when given, the header must name exactly these tensors (checked first)
+ * @throws DataError for a truncated file, a header length beyond the file, bad JSON, missing or
+ *   unexpected names, a dtype other than F32, offsets that overlap, leave gaps or run past the data
  */
 export function decodeSafetensors(
   bytes: Uint8Array,
   where: string,
+  expected?: ExpectedTensors,
 ): { tensors: Map<string, TensorData>; metadata: Record<string, string> } {
   if (bytes.length < 8) {
     throw new DataError(
@@ -116,6 +140,7 @@ export function decodeSafetensors(
   }
   const dataLength = bytes.length - dataStart;
   const { __metadata__: metadata = {}, ...entries } = header as Record<string, unknown>;
+  if (expected) checkNames(Object.keys(entries), expected, where);
   const parsed = Object.entries(entries)
     .map(([name, entry]) => parseEntry(name, entry, dataLength, where))
     .sort((a, b) => a.begin - b.begin);

@@ -5,12 +5,18 @@
  */
 export {
   ADAM,
+  type ADAMOptions,
+  DEFAULT_STEPSIZE,
   GradientDescent,
   gradientByKey,
   Momentum,
+  type MomentumOptions,
   Optimizer,
+  type OptimizerConfig,
   type OptimizerOptions,
+  optimizerConfigSchema,
   optimizerFromConfig,
   RMSProp,
+  type RMSPropOptions,
   StochasticGradientDescent,
 } from './optimizers.js';

@@ -4,16 +4,56 @@
  * never touched (they are absent from the gradient). State (moments) lives per parameter.
  * @packageDocumentation
  */
-import { be, type Tensor } from '../backends/index.js';
-import { ConfigError } from '../errors/index.js';
-import type { BoltzmannMachine, Gradient } from '../models/index.js';
-import { Constant, type Schedule, scheduleFromConfig } from '../schedules/index.js';
 
-/** Options every optimizer takes. */
-export interface OptimizerOptions {
-  /** Step size: a schedule over epochs, or a number (constant). Default 1e-3. */
-  readonly stepsize?: Schedule | number;
+import * as z from 'zod';
+import { be, type Tensor } from '../backends/index.js';
+import type { BoltzmannMachine, Gradient } from '../models/index.js';
+import { Constant, type Schedule, scheduleFromConfig, stepsizeConfigSchema } from '../schedules/index.js';
+import { parseWith, strictObject } from '../validation/index.js';
+
+/** The step size every optimizer takes when none is given (Paysage's default). */
+export const DEFAULT_STEPSIZE = 1e-3;
+
+function isSchedule(value: unknown): value is Schedule {
+  return typeof (value as Schedule | undefined)?.valueAt === 'function';
 }
+
+const weight = z.number().min(0).lt(1);
+const positive = z.number().positive();
+const stepsizeOption = z
+  .union([positive, z.custom<Schedule>(isSchedule, { error: 'expected a positive number or a Schedule' })])
+  .default(DEFAULT_STEPSIZE);
+const momentumFields = { momentum: weight.default(0.9) };
+const rmspropFields = { meanSquareWeight: weight.default(0.9), epsilon: positive.default(1e-6) };
+const adamFields = {
+  meanWeight: weight.default(0.9),
+  meanSquareWeight: weight.default(0.999),
+  epsilon: positive.default(1e-8),
+};
+const sgdOptions = strictObject({ stepsize: stepsizeOption });
+const momentumOptions = strictObject({ stepsize: stepsizeOption, ...momentumFields });
+const rmspropOptions = strictObject({ stepsize: stepsizeOption, ...rmspropFields });
+const adamOptions = strictObject({ stepsize: stepsizeOption, ...adamFields });
+
+/** Options every optimizer takes: `stepsize`, a schedule over epochs or a number (constant), default {@link DEFAULT_STEPSIZE}. */
+export type OptimizerOptions = z.input<typeof sgdOptions>;
+/** Options of {@link Momentum}: `momentum` μ ∈ [0, 1), default 0.9. */
+export type MomentumOptions = z.input<typeof momentumOptions>;
+/** Options of {@link RMSProp}: `meanSquareWeight` ρ ∈ [0, 1), default 0.9; `epsilon` > 0, default 1e-6. */
+export type RMSPropOptions = z.input<typeof rmspropOptions>;
+/** Options of {@link ADAM}: β₁ `meanWeight` 0.9, β₂ `meanSquareWeight` 0.999, `epsilon` 1e-8 by default. */
+export type ADAMOptions = z.input<typeof adamOptions>;
+
+/** The schema of an optimizer's description in run configs: `{ type, stepsize?, ... }`, strict. */
+export const optimizerConfigSchema = z.discriminatedUnion('type', [
+  strictObject({ type: z.literal('sgd'), stepsize: stepsizeConfigSchema.optional() }),
+  strictObject({ type: z.literal('momentum'), stepsize: stepsizeConfigSchema.optional(), ...momentumFields }),
+  strictObject({ type: z.literal('rmsprop'), stepsize: stepsizeConfigSchema.optional(), ...rmspropFields }),
+  strictObject({ type: z.literal('adam'), stepsize: stepsizeConfigSchema.optional(), ...adamFields }),
+]);
+
+/** An optimizer's description, as in run configs. */
+export type OptimizerConfig = z.input<typeof optimizerConfigSchema>;
 
 /** The gradient tensor of each trainable parameter, by saved key (`layers.0.loc`, `connections.0.W`). */
 export function gradientByKey(model: BoltzmannMachine, gradient: Gradient): Map<string, Tensor> {
@@ -41,8 +81,8 @@ export abstract class Optimizer {
   protected updates = 0;
   private readonly state = new Map<string, Tensor[]>();
 
-  constructor(options: OptimizerOptions = {}) {
-    const stepsize = options.stepsize ?? 1e-3;
+  /** @param stepsize - a schedule over epochs, or a number (constant) */
+  constructor(stepsize: Schedule | number) {
     this.stepsize = typeof stepsize === 'number' ? new Constant({ initial: stepsize }) : stepsize;
   }
 
@@ -105,6 +145,9 @@ function exponentialAverage(average: Tensor | undefined, fresh: Tensor, weight: 
 
 /** Plain gradient descent: θ ← θ − η g. */
 export class GradientDescent extends Optimizer {
+  constructor(options: OptimizerOptions = {}) {
+    super(parseWith(sgdOptions, options, 'GradientDescent').stepsize);
+  }
   protected step(param: Tensor, gradient: Tensor, rate: number): { value: Tensor; state: Tensor[] } {
     return { value: be.sub(param, be.mul(gradient, rate)), state: [] };
   }
@@ -113,9 +156,10 @@ export class GradientDescent extends Optimizer {
 /** Momentum (heavy ball): v ← μ v + g; θ ← θ − η v. */
 export class Momentum extends Optimizer {
   readonly momentum: number;
-  constructor(options: OptimizerOptions & { momentum?: number } = {}) {
-    super(options);
-    this.momentum = options.momentum ?? 0.9;
+  constructor(options: MomentumOptions = {}) {
+    const parsed = parseWith(momentumOptions, options, 'Momentum');
+    super(parsed.stepsize);
+    this.momentum = parsed.momentum;
   }
   protected step(param: Tensor, gradient: Tensor, rate: number, previous?: readonly Tensor[]) {
     const velocity = be.add(be.mul(previous?.[0] ?? be.zeros(be.shape(gradient)), this.momentum), gradient);
@@ -127,10 +171,11 @@ export class Momentum extends Optimizer {
 export class RMSProp extends Optimizer {
   readonly meanSquareWeight: number;
   readonly epsilon: number;
-  constructor(options: OptimizerOptions & { meanSquareWeight?: number; epsilon?: number } = {}) {
-    super(options);
-    this.meanSquareWeight = options.meanSquareWeight ?? 0.9;
-    this.epsilon = options.epsilon ?? 1e-6;
+  constructor(options: RMSPropOptions = {}) {
+    const parsed = parseWith(rmspropOptions, options, 'RMSProp');
+    super(parsed.stepsize);
+    this.meanSquareWeight = parsed.meanSquareWeight;
+    this.epsilon = parsed.epsilon;
   }
   protected step(param: Tensor, gradient: Tensor, rate: number, previous?: readonly Tensor[]) {
     const meanSquare = exponentialAverage(previous?.[0], be.square(gradient), this.meanSquareWeight);
@@ -147,11 +192,12 @@ export class ADAM extends Optimizer {
   readonly meanWeight: number;
   readonly meanSquareWeight: number;
   readonly epsilon: number;
-  constructor(options: OptimizerOptions & { meanWeight?: number; meanSquareWeight?: number; epsilon?: number } = {}) {
-    super(options);
-    this.meanWeight = options.meanWeight ?? 0.9;
-    this.meanSquareWeight = options.meanSquareWeight ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-8;
+  constructor(options: ADAMOptions = {}) {
+    const parsed = parseWith(adamOptions, options, 'ADAM');
+    super(parsed.stepsize);
+    this.meanWeight = parsed.meanWeight;
+    this.meanSquareWeight = parsed.meanSquareWeight;
+    this.epsilon = parsed.epsilon;
   }
   protected step(param: Tensor, gradient: Tensor, rate: number, previous?: readonly Tensor[]) {
     const next = be.adamStep(param, gradient, previous?.[0], previous?.[1], {
@@ -170,34 +216,19 @@ export const StochasticGradientDescent = GradientDescent;
 
 /** An optimizer from an untrusted description `{ type, stepsize, ... }`; `where` names it in errors. */
 export function optimizerFromConfig(config: unknown, where: string): Optimizer {
-  const fields = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
-  const stepsize = fields.stepsize === undefined ? undefined : scheduleFromConfig(fields.stepsize, `${where}.stepsize`);
-  const number = (name: string): number | undefined => {
-    const value = fields[name];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new ConfigError(`${where}.${name}: expected a number, got ${JSON.stringify(value)}`);
-    }
-    return value;
+  const { type, stepsize, ...rest } = parseWith(optimizerConfigSchema, config, where);
+  const options = {
+    ...rest,
+    ...(stepsize !== undefined && { stepsize: scheduleFromConfig(stepsize, `${where}.stepsize`) }),
   };
-  const base = { ...(stepsize && { stepsize }) };
-  switch (fields.type) {
+  switch (type) {
     case 'sgd':
-      return new GradientDescent(base);
+      return new GradientDescent(options);
     case 'momentum':
-      return new Momentum({ ...base, momentum: number('momentum') });
+      return new Momentum(options);
     case 'rmsprop':
-      return new RMSProp({ ...base, meanSquareWeight: number('meanSquareWeight'), epsilon: number('epsilon') });
+      return new RMSProp(options);
     case 'adam':
-      return new ADAM({
-        ...base,
-        meanWeight: number('meanWeight'),
-        meanSquareWeight: number('meanSquareWeight'),
-        epsilon: number('epsilon'),
-      });
-    default:
-      throw new ConfigError(
-        `${where}.type: expected one of 'sgd', 'momentum', 'rmsprop', 'adam', got ${JSON.stringify(fields.type)}`,
-      );
+      return new ADAM(options);
   }
 }

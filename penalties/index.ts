@@ -4,8 +4,11 @@
  * `layer.addPenalty({ loc: l2(1e-3) })` or `weights.addPenalty({ matrix: l1(1e-3) })`.
  * @packageDocumentation
  */
+
+import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
+import { parseWith, strictObject } from '../validation/index.js';
 
 /** The kinds of penalty, as saved in `model.json`. */
 export type PenaltyType = 'l1' | 'l2' | 'log';
@@ -70,18 +73,14 @@ export const lasso = l1;
 
 const FACTORIES: Record<PenaltyType, (coefficient: number) => Penalty> = { l1, l2, log: logPenalty };
 
+/** The schema of a penalty's description `{ type, coefficient }`, strict. */
+export const penaltyConfigSchema = strictObject({
+  type: z.enum(['l1', 'l2', 'log']),
+  coefficient: z.number().min(0),
+});
+
 /** The penalty described by untrusted `config`; `where` names it in errors. */
 export function penaltyFromConfig(config: unknown, where: string): Penalty {
-  const fields = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
-  const factory =
-    typeof fields.type === 'string' && Object.hasOwn(FACTORIES, fields.type)
-      ? FACTORIES[fields.type as PenaltyType]
-      : undefined;
-  if (!factory) {
-    throw new ConfigError(`${where}.type: expected one of 'l1', 'l2', 'log', got ${JSON.stringify(fields.type)}`);
-  }
-  if (typeof fields.coefficient !== 'number') {
-    throw new ConfigError(`${where}.coefficient: expected a number, got ${JSON.stringify(fields.coefficient)}`);
-  }
-  return factory(fields.coefficient);
+  const { type, coefficient } = parseWith(penaltyConfigSchema, config, where);
+  return FACTORIES[type](coefficient);
 }

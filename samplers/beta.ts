@@ -2,6 +2,7 @@ import { be, hostRandom, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import type { InverseTemperature } from '../layers/index.js';
 import { Constant, type Schedule } from '../schedules/index.js';
+import { checkOptions } from '../validation/index.js';
 import { gamma, poisson } from './distributions.js';
 
 /** Where a sampler's inverse temperature comes from, one value per update. */
@@ -59,7 +60,9 @@ export class DrivenBeta implements BetaSampler {
   private betas: Float64Array | undefined;
   private t = 0;
 
-  constructor({ std = 0.6, momentum = 0.9, schedule = new Constant({ initial: 1 }) }: DrivenBetaOptions = {}) {
+  constructor(options: DrivenBetaOptions = {}) {
+    checkOptions(options, { std: true, momentum: true, schedule: true }, 'DrivenBeta');
+    const { std = 0.6, momentum = 0.9, schedule = new Constant({ initial: 1 }) } = options;
     if (!(std > 0)) throw new ConfigError(`DrivenBeta.std: expected a positive number, got ${std}`);
     if (!(momentum >= 0 && momentum < 1))
       throw new ConfigError(`DrivenBeta.momentum: expected a number in [0, 1), got ${momentum}`);

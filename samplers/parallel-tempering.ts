@@ -1,6 +1,7 @@
 import { be, hostRandom, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { type BoltzmannMachine, State } from '../models/index.js';
+import { checkOptions } from '../validation/index.js';
 import type { Updater } from './sequential-mc.js';
 
 /** Options of {@link ParallelTempering}. */
@@ -36,6 +37,7 @@ export class ParallelTempering {
     readonly chains: number,
     options: ParallelTemperingOptions = {},
   ) {
+    checkOptions(options, { betas: true, mcsteps: true, updater: true }, 'ParallelTempering');
     const betas = options.betas ?? [1, 0.8, 0.6, 0.4, 0.2];
     if (betas[0] !== 1 || betas.some((b, i) => !(b > 0) || (i > 0 && b >= (betas[i - 1] as number)))) {
       throw new ConfigError(

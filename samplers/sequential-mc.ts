@@ -2,6 +2,7 @@ import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { type BoltzmannMachine, State } from '../models/index.js';
 import type { Schedule } from '../schedules/index.js';
+import { checkOptions } from '../validation/index.js';
 import { type BetaSampler, ConstantBeta, DrivenBeta } from './beta.js';
 
 /** How a sampler moves its chains: Gibbs sampling, mean-field or deterministic (mode) updates. */
@@ -46,6 +47,7 @@ export class SequentialMC {
     readonly model: BoltzmannMachine,
     options: SequentialMCOptions = {},
   ) {
+    checkOptions(options, { mcsteps: true, clamped: true, updater: true, beta: true }, 'SequentialMC');
     this.mcsteps = options.mcsteps ?? 1;
     if (!Number.isInteger(this.mcsteps) || this.mcsteps < 0) {
       throw new ConfigError(`SequentialMC.mcsteps: expected a non-negative integer, got ${this.mcsteps}`);
@@ -79,6 +81,11 @@ export class SequentialMC {
     steps: number,
     options: FantasyOptions = {},
   ): State {
+    checkOptions(
+      options,
+      { betaStd: true, betaMomentum: true, schedule: true, updater: true },
+      'SequentialMC.generateFantasyState',
+    );
     const beta = options.betaStd
       ? new DrivenBeta({ std: options.betaStd, momentum: options.betaMomentum, schedule: options.schedule })
       : new ConstantBeta();

@@ -4,7 +4,8 @@
  * `optimizer.update_lr()` at the start of every epoch), so `t` is the epoch index.
  * @packageDocumentation
  */
-import { ConfigError } from '../errors/index.js';
+import * as z from 'zod';
+import { parseWith, strictObject } from '../validation/index.js';
 
 /** A value that changes with the step count t = 0, 1, 2, … */
 export interface Schedule {
@@ -14,33 +15,53 @@ export interface Schedule {
   toConfig(): ScheduleConfig;
 }
 
-/** Descriptions of the schedules, as in run configs. */
-export type ScheduleConfig =
-  | { readonly type: 'constant'; readonly initial: number }
-  | { readonly type: 'exponentialDecay'; readonly initial: number; readonly coefficient: number }
-  | { readonly type: 'powerLawDecay'; readonly initial: number; readonly coefficient: number }
-  | { readonly type: 'linear'; readonly initial: number; readonly delta: number; readonly minimum?: number }
-  | { readonly type: 'step'; readonly initial: number; readonly final: number; readonly steps: number };
+const positive = z.number().positive();
 
-function positive(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`${where}: expected a positive number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+const constantOptions = strictObject({ initial: positive });
+const exponentialDecayOptions = strictObject({ initial: positive, coefficient: positive.default(0.9) });
+const powerLawDecayOptions = strictObject({ initial: positive, coefficient: z.number().min(0).default(0.1) });
+const linearOptions = strictObject({
+  initial: positive,
+  delta: z.number().default(-0.1),
+  minimum: z.number().default(0),
+});
+const stepOptions = strictObject({
+  initial: positive,
+  final: z.number().default(0.1),
+  steps: z.int().min(0).default(1),
+});
 
-function finite(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ConfigError(`${where}: expected a number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+/** Options of {@link Constant}: `initial` is required (no default learning rate hides here). */
+export type ConstantOptions = z.input<typeof constantOptions>;
+/** Options of {@link ExponentialDecay}; `coefficient` defaults to 0.9. */
+export type ExponentialDecayOptions = z.input<typeof exponentialDecayOptions>;
+/** Options of {@link PowerLawDecay}; `coefficient` defaults to 0.1. */
+export type PowerLawDecayOptions = z.input<typeof powerLawDecayOptions>;
+/** Options of {@link Linear}; `delta` defaults to −0.1, `minimum` to 0. */
+export type LinearOptions = z.input<typeof linearOptions>;
+/** Options of {@link Step}; `final` defaults to 0.1, `steps` to 1. */
+export type StepOptions = z.input<typeof stepOptions>;
+
+/** The schema of a schedule's description in run configs: `{ type, initial, ... }`, strict. */
+export const scheduleConfigSchema = z.discriminatedUnion('type', [
+  constantOptions.extend({ type: z.literal('constant') }),
+  exponentialDecayOptions.extend({ type: z.literal('exponentialDecay') }),
+  powerLawDecayOptions.extend({ type: z.literal('powerLawDecay') }),
+  linearOptions.extend({ type: z.literal('linear') }),
+  stepOptions.extend({ type: z.literal('step') }),
+]);
+
+/** A step size in run configs: a positive number (a constant) or a schedule's description. */
+export const stepsizeConfigSchema = z.union([positive, scheduleConfigSchema]);
+
+/** Descriptions of the schedules, as in run configs (every field filled in). */
+export type ScheduleConfig = z.output<typeof scheduleConfigSchema>;
 
 /** x(t) = initial. */
 export class Constant implements Schedule {
   readonly initial: number;
-  constructor({ initial = 1 }: { initial?: number } = {}) {
-    this.initial = positive(initial, 'Constant.initial');
+  constructor(options: ConstantOptions) {
+    this.initial = parseWith(constantOptions, options, 'Constant').initial;
   }
   valueAt(): number {
     return this.initial;
@@ -54,9 +75,12 @@ export class Constant implements Schedule {
 export class ExponentialDecay implements Schedule {
   readonly initial: number;
   readonly coefficient: number;
-  constructor({ initial = 1, coefficient = 0.9 }: { initial?: number; coefficient?: number } = {}) {
-    this.initial = positive(initial, 'ExponentialDecay.initial');
-    this.coefficient = positive(coefficient, 'ExponentialDecay.coefficient');
+  constructor(options: ExponentialDecayOptions) {
+    ({ initial: this.initial, coefficient: this.coefficient } = parseWith(
+      exponentialDecayOptions,
+      options,
+      'ExponentialDecay',
+    ));
   }
   valueAt(t: number): number {
     return this.initial * this.coefficient ** t;
@@ -70,11 +94,12 @@ export class ExponentialDecay implements Schedule {
 export class PowerLawDecay implements Schedule {
   readonly initial: number;
   readonly coefficient: number;
-  constructor({ initial = 1, coefficient = 0.1 }: { initial?: number; coefficient?: number } = {}) {
-    this.initial = positive(initial, 'PowerLawDecay.initial');
-    this.coefficient = finite(coefficient, 'PowerLawDecay.coefficient');
-    if (coefficient < 0)
-      throw new ConfigError(`PowerLawDecay.coefficient: expected a non-negative number, got ${coefficient}`);
+  constructor(options: PowerLawDecayOptions) {
+    ({ initial: this.initial, coefficient: this.coefficient } = parseWith(
+      powerLawDecayOptions,
+      options,
+      'PowerLawDecay',
+    ));
   }
   valueAt(t: number): number {
     return this.initial / (1 + this.coefficient * t);
@@ -84,15 +109,13 @@ export class PowerLawDecay implements Schedule {
   }
 }
 
-/** x(t) = max(initial + delta · t, minimum), minimum 0 by default. */
+/** x(t) = max(initial + delta · t, minimum). */
 export class Linear implements Schedule {
   readonly initial: number;
   readonly delta: number;
   readonly minimum: number;
-  constructor({ initial = 1, delta = -0.1, minimum = 0 }: { initial?: number; delta?: number; minimum?: number } = {}) {
-    this.initial = positive(initial, 'Linear.initial');
-    this.delta = finite(delta, 'Linear.delta');
-    this.minimum = finite(minimum, 'Linear.minimum');
+  constructor(options: LinearOptions) {
+    ({ initial: this.initial, delta: this.delta, minimum: this.minimum } = parseWith(linearOptions, options, 'Linear'));
   }
   valueAt(t: number): number {
     return Math.max(this.initial + this.delta * t, this.minimum);
@@ -107,12 +130,8 @@ export class Step implements Schedule {
   readonly initial: number;
   readonly final: number;
   readonly steps: number;
-  constructor({ initial = 1, final = 0.1, steps = 1 }: { initial?: number; final?: number; steps?: number } = {}) {
-    this.initial = positive(initial, 'Step.initial');
-    this.final = finite(final, 'Step.final');
-    if (!Number.isInteger(steps) || steps < 0)
-      throw new ConfigError(`Step.steps: expected a non-negative integer, got ${steps}`);
-    this.steps = steps;
+  constructor(options: StepOptions) {
+    ({ initial: this.initial, final: this.final, steps: this.steps } = parseWith(stepOptions, options, 'Step'));
   }
   valueAt(t: number): number {
     return t < this.steps ? this.initial : this.final;
@@ -122,35 +141,21 @@ export class Step implements Schedule {
   }
 }
 
-/** A schedule from an untrusted description (or a number, meaning a constant); `where` names it in errors. */
+/** A schedule from an untrusted description (or a positive number, meaning a constant); `where` names it in errors. */
 export function scheduleFromConfig(config: unknown, where: string): Schedule {
-  if (typeof config === 'number') return new Constant({ initial: positive(config, where) });
-  const fields = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
-  const number = (name: string) => (fields[name] === undefined ? undefined : finite(fields[name], `${where}.${name}`));
-  const relabel = <T>(make: () => T): T => {
-    try {
-      return make();
-    } catch (error) {
-      if (error instanceof ConfigError) throw new ConfigError(`${where}.${error.message.replace(/^\w+\./, '')}`);
-      throw error;
-    }
-  };
-  switch (fields.type) {
+  const description = parseWith(stepsizeConfigSchema, config, where);
+  if (typeof description === 'number') return new Constant({ initial: description });
+  const { type, ...options } = description;
+  switch (type) {
     case 'constant':
-      return relabel(() => new Constant({ initial: number('initial') }));
+      return new Constant(options as ConstantOptions);
     case 'exponentialDecay':
-      return relabel(() => new ExponentialDecay({ initial: number('initial'), coefficient: number('coefficient') }));
+      return new ExponentialDecay(options as ExponentialDecayOptions);
     case 'powerLawDecay':
-      return relabel(() => new PowerLawDecay({ initial: number('initial'), coefficient: number('coefficient') }));
+      return new PowerLawDecay(options as PowerLawDecayOptions);
     case 'linear':
-      return relabel(
-        () => new Linear({ initial: number('initial'), delta: number('delta'), minimum: number('minimum') }),
-      );
+      return new Linear(options as LinearOptions);
     case 'step':
-      return relabel(() => new Step({ initial: number('initial'), final: number('final'), steps: number('steps') }));
-    default:
-      throw new ConfigError(
-        `${where}.type: expected one of 'constant', 'exponentialDecay', 'powerLawDecay', 'linear', 'step', got ${JSON.stringify(fields.type)}`,
-      );
+      return new Step(options as StepOptions);
   }
 }

@@ -41,7 +41,7 @@ describeOnBackends('penalties', () => {
       `model.penalties.W.type: expected one of 'l1', 'l2', 'log', got "l3"`,
     );
     expect(() => penaltyFromConfig({ type: 'constructor', coefficient: 1 }, 'p')).toThrow(ConfigError);
-    expect(() => penaltyFromConfig({ type: 'l2' }, 'p')).toThrow('p.coefficient: expected a number, got undefined');
+    expect(() => penaltyFromConfig({ type: 'l2' }, 'p')).toThrow('p.coefficient: required: expected a number');
     expect(() => l2(-1)).toThrow('l2 penalty: coefficient: expected a non-negative number, got -1');
   });
 });

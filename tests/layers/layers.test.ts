@@ -161,7 +161,7 @@ describeOnBackends('layers', () => {
       `layers[0].type: expected one of 'bernoulli', 'gaussian', 'onehot', got "relu"`,
     );
     expect(() => layerFromConfig({ type: 'bernoulli', units: 0 }, 'layers[1]')).toThrow(
-      /layers\[1\]\.units: expected a positive integer/,
+      /layers\[1\]\.units: expected a number ≥ 1, got 0/,
     );
     const restored = layerFromConfig(
       { type: 'gaussian', units: 3, fixedParams: ['logVar'], penalties: { loc: { type: 'l2', coefficient: 0.1 } } },

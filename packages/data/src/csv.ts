@@ -1,6 +1,7 @@
 /** CSV files of numbers: one row per sample, an optional header line. */
 import type { HostMatrix } from 'relief/batch';
 import { DataError } from 'relief/errors';
+import { checkOptions } from 'relief/validation';
 import { readBytes } from './files.js';
 
 /** Options of {@link parseCsv}. */
@@ -17,6 +18,7 @@ export interface CsvOptions {
  *   or of a row whose width differs from the first
  */
 export function parseCsv(text: string, where: string, options: CsvOptions = {}): HostMatrix & { header?: string[] } {
+  checkOptions(options, { delimiter: true, header: true }, 'parseCsv');
   const delimiter = options.delimiter ?? ',';
   const lines = text
     .split(/\r?\n/)

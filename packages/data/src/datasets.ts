@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import type { HostMatrix } from 'relief/batch';
 import { binarize, scale } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
+import { checkOptions, type OptionKeys } from 'relief/validation';
 import { decodeIdx, type IdxArray, readIdx } from './idx.js';
 
 /** The data sets known by name. */
@@ -106,15 +107,28 @@ async function readFile(name: DatasetName, file: string, options: DatasetOptions
   return readIdx(await locate(name, file, options));
 }
 
-function checkLimit(limit: number | undefined): void {
+const DATASET_OPTION_KEYS: OptionKeys<DatasetOptions> = {
+  split: true,
+  binarize: true,
+  scale: true,
+  limit: true,
+  directories: true,
+  cacheDirectory: true,
+  download: true,
+  baseUrl: true,
+};
+
+function checkDatasetOptions(options: DatasetOptions, where: string): void {
+  checkOptions(options, DATASET_OPTION_KEYS, where);
+  const { limit } = options;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new ConfigError(`limit: expected a positive integer, got ${limit}`);
+    throw new ConfigError(`${where}: limit: expected a positive integer, got ${limit}`);
   }
 }
 
 /** Images of a data set as (samples, 784), scaled to [0, 1] (and binarized) as asked. */
 export async function loadDataset(name: DatasetName, options: DatasetOptions = {}): Promise<HostMatrix> {
-  checkLimit(options.limit);
+  checkDatasetOptions(options, 'loadDataset');
   const split = options.split ?? 'train';
   const { dimensions, values } = await readFile(name, FILES[split].images, options);
   const columns = dimensions.slice(1).reduce((a, b) => a * b, 1);
@@ -127,7 +141,7 @@ export async function loadDataset(name: DatasetName, options: DatasetOptions = {
 
 /** Labels (0–9) of a data set split. @returns (samples) integers as floats */
 export async function loadLabels(name: DatasetName, options: DatasetOptions = {}): Promise<Float32Array> {
-  checkLimit(options.limit);
+  checkDatasetOptions(options, 'loadLabels');
   const { values } = await readFile(name, FILES[options.split ?? 'train'].labels, options);
   return values.subarray(0, Math.min(values.length, options.limit ?? Number.POSITIVE_INFINITY));
 }

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import pngjs from 'pngjs';
 import type { HostMatrix } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
+import { checkOptions } from 'relief/validation';
 
 /** Options of {@link imageGrid}. */
 export interface GridOptions {
@@ -28,6 +29,7 @@ export interface GridOptions {
  * @param images - (numImages, imageWidth × imageHeight)
  */
 export function imageGrid(images: HostMatrix, options: GridOptions = {}): Uint8Array {
+  checkOptions(options, { imageWidth: true, tilesPerRow: true, padding: true, zoom: true, range: true }, 'imageGrid');
   const side = Math.round(Math.sqrt(images.columns));
   const width = options.imageWidth ?? side;
   if (!Number.isInteger(width) || width < 1 || images.columns % width !== 0) {

@@ -50,8 +50,8 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
   };
   const config = parseRunConfig(overridden, options.config);
   await startBackend(config);
-  const data = await loadRunData(config, 'train');
   const model = buildModel(config, options.config);
+  const data = await loadRunData(config, 'train');
   if (data.columns !== model.layer(0).numUnits) {
     throw new DataError(
       `the data has ${data.columns} columns but model.layers[0] has ${model.layer(0).numUnits} units`,

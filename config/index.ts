@@ -1,0 +1,16 @@
+/**
+ * Run configs in the library: the schema `relief train` reads, its JSON Schema, and the
+ * builders of the model, optimizer and fit method it describes.
+ * @packageDocumentation
+ */
+export {
+  buildMethod,
+  buildModel,
+  buildOptimizer,
+  DATA_SOURCES,
+  parseRunConfig,
+  type RunConfig,
+  type RunConfigInput,
+  runConfigJsonSchema,
+  runConfigSchema,
+} from './run-config.js';

@@ -1,0 +1,110 @@
+/**
+ * The run config: one JSON document that names a backend, a data source, a model, an
+ * optimizer and a fit method. One zod schema gives its validation (strict at every level,
+ * with "did you mean"), its TypeScript type, its defaults and its JSON Schema for editors.
+ * `relief train` reads it; notebooks and scripts can too (`parseRunConfig`, `buildModel`, …).
+ */
+import * as z from 'zod';
+import { checkDevice, registeredBackends } from '../backends/index.js';
+import { TRANSFORMS } from '../batch/index.js';
+import { ConfigError } from '../errors/index.js';
+import { cd, type FitMethod, pcd, TAP } from '../fit/index.js';
+import { layerConfigSchema, layerFromConfig } from '../layers/index.js';
+import { BoltzmannMachine, INITIALIZATION_METHODS } from '../models/index.js';
+import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
+import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
+import { didYouMean, parseWith, strictObject } from '../validation/index.js';
+
+/** Where a run's data comes from: a bundled data set or a file. */
+export const DATA_SOURCES = ['mnist', 'fashion-mnist', 'csv', 'npy', 'idx'] as const;
+/** The sources read from `data.path`. */
+const FILE_SOURCES: readonly string[] = ['csv', 'npy', 'idx'];
+
+/** The schema of a run config; backend and layer names are those registered when it is called. */
+export function runConfigSchema() {
+  return strictObject({
+    /** A JSON Schema URL for editors; ignored. */
+    $schema: z.string().optional(),
+    seed: z.int().min(0).default(137),
+    backend: z.enum(registeredBackends()).default('cpu'),
+    device: z.string().optional(),
+    data: strictObject({
+      source: z.enum(DATA_SOURCES).default('mnist'),
+      path: z.string().optional(),
+      transform: z.enum(Object.keys(TRANSFORMS) as (keyof typeof TRANSFORMS)[]).default('none'),
+      trainFraction: z.number().gt(0).max(1).default(0.95),
+      limit: z.int().min(1).optional(),
+    }).prefault({}),
+    model: strictObject({
+      layers: z.array(layerConfigSchema()).min(2),
+      penalties: z.record(z.string(), penaltyConfigSchema).default({}),
+      init: z.enum(INITIALIZATION_METHODS).default('hinton'),
+    }),
+    train: strictObject({
+      method: z.enum(['cd', 'pcd', 'tap']).default('pcd'),
+      mcsteps: z.int().min(1).default(1),
+      epochs: z.int().min(0).default(5),
+      batchSize: z.int().min(1).default(100),
+      optimizer: optimizerConfigSchema.prefault({ type: 'adam', stepsize: DEFAULT_STEPSIZE }),
+      betaStd: z.number().min(0).default(0),
+      metrics: z.boolean().default(true),
+    }).prefault({}),
+  });
+}
+
+/** A validated run config, every default filled in. */
+export type RunConfig = z.output<ReturnType<typeof runConfigSchema>>;
+/** A run config as written (optional fields may be absent). */
+export type RunConfigInput = z.input<ReturnType<typeof runConfigSchema>>;
+
+/**
+ * Validates an untrusted run config.
+ * @param where - names the document in errors (a file path); messages read `where: train.epochs: …`
+ * @throws ConfigError naming every bad field, unknown key (with the closest allowed one) and bad name;
+ *   penalty keys are checked by {@link buildModel}, which knows the parameters
+ */
+export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
+  const config = parseWith(runConfigSchema(), input, `${where}:`);
+  if (config.device !== undefined) checkDevice(config.backend, config.device, `${where}: device`);
+  const { source, path } = config.data;
+  if (FILE_SOURCES.includes(source) && path === undefined) {
+    throw new ConfigError(`${where}: data.path: required for source '${source}': expected a file path`);
+  }
+  return config;
+}
+
+/** The model a config describes, with its penalties attached (weights random until initialized). */
+export function buildModel(config: RunConfig, where = 'config'): BoltzmannMachine {
+  const model = new BoltzmannMachine(
+    config.model.layers.map((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`)),
+  );
+  const parameters = model.namedParameters();
+  for (const [key, penalty] of Object.entries(config.model.penalties)) {
+    const target = parameters.find((p) => p.key === key);
+    if (!target) {
+      model.dispose();
+      const keys = parameters.map((p) => p.key);
+      throw new ConfigError(
+        `${where}: model.penalties.${key}: no such parameter${didYouMean(key, keys)} (the model has ${keys.join(', ')})`,
+      );
+    }
+    target.owner.addPenalty({ [target.name]: penaltyFromConfig(penalty, `${where}: model.penalties.${key}`) });
+  }
+  return model;
+}
+
+/** The optimizer a config describes. */
+export function buildOptimizer(config: RunConfig): Optimizer {
+  return optimizerFromConfig(config.train.optimizer, 'train.optimizer');
+}
+
+/** The fit method a config names (a fresh TAP for 'tap'). */
+export function buildMethod(config: RunConfig): FitMethod {
+  if (config.train.method === 'tap') return new TAP().method;
+  return config.train.method === 'cd' ? cd : pcd;
+}
+
+/** The JSON Schema of run configs (draft 2020-12), for editors: point a config's `$schema` at it. */
+export function runConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(runConfigSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

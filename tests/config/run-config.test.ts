@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as backends from '../../backends/index.js';
+import { InMemoryBatch } from '../../batch/index.js';
+import { parseRunConfig, runConfigJsonSchema } from '../../config/index.js';
+import { ConfigError } from '../../errors/index.js';
+import { annealedImportanceSampling } from '../../estimators/index.js';
+import { LayerwisePretrain, ProgressMonitor, SGD, TAP } from '../../fit/index.js';
+import { BernoulliLayer } from '../../layers/index.js';
+import { BoltzmannMachine } from '../../models/index.js';
+import { ADAM, GradientDescent } from '../../optimizers/index.js';
+import { loadDataset, parseCsv } from '../../packages/data/src/index.js';
+import { imageGrid } from '../../packages/plot/src/index.js';
+import { DrivenBeta, ParallelTempering, SequentialMC } from '../../samplers/index.js';
+import { Constant } from '../../schedules/index.js';
+
+const example = JSON.parse(readFileSync(new URL('../../examples/mnist-rbm.json', import.meta.url), 'utf8'));
+
+/** Every path to an object inside `value` (the root included), as property keys. */
+function objectPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof value !== 'object' || value === null) return [];
+  const inner = Object.entries(value).flatMap(([key, child]) =>
+    objectPaths(child, [...path, Array.isArray(value) ? Number(key) : key]),
+  );
+  return Array.isArray(value) ? inner : [path, ...inner];
+}
+
+function withKey(config: unknown, path: readonly (string | number)[], key: string): unknown {
+  const copy = structuredClone(config) as Record<string | number, unknown>;
+  let target = copy;
+  for (const step of path) target = target[step] as Record<string | number, unknown>;
+  target[key] = 1;
+  return copy;
+}
+
+function messageOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function printed(path: readonly (string | number)[]): string {
+  return path
+    .map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
+describe('run configs are strict', () => {
+  it('a misspelled schedule field names its path and the field meant, and nothing trains at a default rate', () => {
+    const config = structuredClone(example);
+    config.train.optimizer = { type: 'sgd', stepsize: { type: 'constant', value: 0.01 } };
+    const message = messageOf(() => parseRunConfig(config, 'run.json'));
+    expect(message).toContain("run.json: train.optimizer.stepsize.value: unknown key; did you mean 'initial'?");
+    expect(message).toContain('run.json: train.optimizer.stepsize.initial: required');
+  });
+
+  it('an unknown key at any level of a valid config is refused at its own path', () => {
+    const paths = objectPaths(example).filter((p) => p[p.length - 1] !== 'penalties');
+    expect(paths.length).toBeGreaterThanOrEqual(9);
+    const unknownKey = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['__proto__', '$schema'].includes(k));
+    fc.assert(
+      fc.property(fc.constantFrom(...paths), unknownKey, (path, key) => {
+        const allowed = Object.keys(path.reduce<Record<string | number, unknown>>((o, s) => o[s] as never, example));
+        fc.pre(!allowed.includes(key) && !(path.length === 0 && key === '$schema'));
+        const message = messageOf(() => parseRunConfig(withKey(example, path, key), 'run.json'));
+        expect(message).toContain(`run.json: ${printed([...path, key])}: unknown key`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('suggests the closest allowed key or name, including peers’ names', () => {
+    const config = structuredClone(example);
+    delete config.train.batchSize;
+    config.train.batch_size = 10;
+    delete config.train.optimizer.stepsize;
+    config.train.optimizer.lr = 0.1;
+    config.model.layers[1].type = 'bernouli';
+    delete config.data.transform;
+    config.data.transfrom = 'binarize';
+    const message = messageOf(() => parseRunConfig(config, 'run.json'));
+    expect(message).toContain("train.batch_size: unknown key; did you mean 'batchSize'?");
+    expect(message).toContain("train.optimizer.lr: unknown key; did you mean 'stepsize'?");
+    expect(message).toContain(
+      "model.layers[1].type: expected one of 'bernoulli', 'gaussian', 'onehot', got \"bernouli\"; did you mean 'bernoulli'?",
+    );
+    expect(message).toContain("data.transfrom: unknown key; did you mean 'transform'?");
+    expect(messageOf(() => parseRunConfig({ ...example, backend: 'tfsj' }))).toContain("did you mean 'tfjs'?");
+  });
+
+  it('fills in documented defaults, with ADAM at 0.001 when no optimizer is given', () => {
+    const config = parseRunConfig({ model: example.model });
+    expect(config.train.optimizer).toMatchObject({ type: 'adam', stepsize: 0.001 });
+    expect(config).toMatchObject({ seed: 137, backend: 'cpu', data: { source: 'mnist', transform: 'none' } });
+    expect(new ADAM().learningRate).toBe(0.001);
+    expect(new GradientDescent().learningRate).toBe(0.001);
+  });
+
+  it('the JSON Schema for editors is the one committed, and it describes the example', () => {
+    const committed = JSON.parse(
+      readFileSync(new URL('../../schemas/run-config.schema.json', import.meta.url), 'utf8'),
+    );
+    expect(committed).toEqual(runConfigJsonSchema());
+    expect(example.$schema).toBe('../schemas/run-config.schema.json');
+    const optimizer = JSON.stringify(committed.properties.train.properties.optimizer);
+    expect(optimizer).toContain('"additionalProperties":false');
+  });
+});
+
+describe('option objects are strict at run time', () => {
+  it('a schedule needs its value: no silent learning rate of 1', () => {
+    expect(() => new Constant({} as never)).toThrow('Constant.initial: required: expected a number');
+    expect(messageOf(() => new Constant({ value: 0.01 } as never))).toContain(
+      "Constant.value: unknown key; did you mean 'initial'?",
+    );
+    expect(messageOf(() => new ADAM({ learningRate: 0.01 } as never))).toContain(
+      "ADAM.learningRate: unknown key; did you mean 'stepsize'?",
+    );
+    expect(() => new ADAM({ meanWeight: 1.5 })).toThrow('ADAM.meanWeight: expected a number < 1, got 1.5');
+  });
+});
+
+describe('every public option object refuses unknown keys', () => {
+  const host = { rows: 20, columns: 4, values: new Float32Array(80) };
+  const rbm = () => new BoltzmannMachine([new BernoulliLayer(4), new BernoulliLayer(2)]);
+  const cases: [string, () => unknown, string | undefined][] = [
+    ['SGD.train', () => new SGD(rbm(), new InMemoryBatch(host)).train(new ADAM(), 1, { epoch: 3 } as never), undefined],
+    [
+      'LayerwisePretrain.train',
+      () => new LayerwisePretrain(rbm(), new InMemoryBatch(host)).train(new ADAM(), 1, { finalEpoch: 1 } as never),
+      'finalEpochs',
+    ],
+    ['TAP', () => new TAP({ particle: 5 } as never), 'particles'],
+    ['ProgressMonitor', () => new ProgressMonitor({ metric: [] } as never), 'metrics'],
+    ['InMemoryBatch', () => new InMemoryBatch(host, { batch_size: 10 } as never), 'batchSize'],
+    ['SequentialMC', () => new SequentialMC(rbm(), { steps: 2 } as never), 'mcsteps'],
+    [
+      'SequentialMC.generateFantasyState',
+      () => SequentialMC.generateFantasyState(rbm(), 2, 1, { betastd: 1 } as never),
+      'betaStd',
+    ],
+    ['ParallelTempering', () => new ParallelTempering(rbm(), 2, { beta: [1] } as never), 'betas'],
+    ['DrivenBeta', () => new DrivenBeta({ sd: 1 } as never), undefined],
+    ['annealedImportanceSampling', () => annealedImportanceSampling(rbm(), { chain: 10 } as never), 'chains'],
+    [
+      'BoltzmannMachine',
+      () => new BoltzmannMachine([new BernoulliLayer(2), new BernoulliLayer(2)], { weight: 'zeros' } as never),
+      'weights',
+    ],
+    ["backends.use('cpu')", () => backends.use('cpu', { devise: 'wasm' } as never), 'device'],
+    ['loadDataset', () => loadDataset('mnist', { limt: 5 } as never), 'limit'],
+    ['parseCsv', () => parseCsv('1,2', 'x.csv', { delimeter: ';' } as never), 'delimiter'],
+    ['imageGrid', () => imageGrid(host, { zooom: 2 } as never), 'zoom'],
+  ];
+  it.each(cases)('%s', async (where, call, meant) => {
+    const outcome = (async () => call())();
+    await expect(outcome).rejects.toThrow(ConfigError);
+    await expect(outcome).rejects.toThrow(new RegExp(`^${where.replace(/[.()']/g, '\\$&')}\\.\\w+: unknown key`));
+    if (meant) await expect(outcome).rejects.toThrow(`did you mean '${meant}'?`);
+  });
+});

@@ -1,0 +1,8 @@
+/**
+ * Validation of untrusted input: zod schemas, one error formatter, strict option objects and
+ * "did you mean" suggestions.
+ * @packageDocumentation
+ */
+
+export { checkOptions, fieldPath, type OptionKeys, parseWith, show, strictObject } from './schema.js';
+export { closestName, didYouMean, editDistance, unknownKeyMessage } from './suggest.js';
