@@ -1,3 +1,10 @@
+import {
+  checkMemory,
+  hostMemoryBytes,
+  MAX_TYPED_ARRAY_LENGTH,
+  type MemoryLimits,
+  type PlannedTensor,
+} from './memory.js';
 import { normalizeAxis, reducedShape } from './shapes.js';
 import type {
   AdamSettings,
@@ -73,6 +80,33 @@ export abstract class Backend implements BackendPrimitives {
   /** A tensor of ones. */
   ones(shape: Shape): Tensor {
     return this.fill(shape, 1);
+  }
+
+  /** Bytes of one element (4: float32; the float64 reference backend overrides it). */
+  get bytesPerElement(): number {
+    return 4;
+  }
+
+  /**
+   * How much this backend can hold: by default a JavaScript typed array's length limit per
+   * tensor and the machine's memory in all. Backends on a device override it.
+   */
+  memoryLimits(): MemoryLimits {
+    return { maxTensorBytes: MAX_TYPED_ARRAY_LENGTH * this.bytesPerElement, totalBytes: hostMemoryBytes() };
+  }
+
+  /**
+   * Refuses tensors about to be made that would not fit (see {@link checkMemory}); call it
+   * before allocating. @param fix - what the user can do instead
+   * @throws MemoryBudgetError
+   */
+  checkMemory(planned: readonly PlannedTensor[], where: string, fix: string): void {
+    const limits = {
+      ...this.memoryLimits(),
+      backend: `${this.name} (${this.device})`,
+      bytesPerElement: this.bytesPerElement,
+    };
+    checkMemory(planned, limits, where, fix);
   }
 
   /** The element type of `t`: float32 on every backend but the float64 reference. */

@@ -15,6 +15,7 @@ export { Backend } from './backend.js';
 export { type BackendSettings, CONFIG_FILE_NAME, resolveSettings } from './config.js';
 export { CpuBackend, type CpuBackendOptions } from './cpu/index.js';
 export { Float64Backend } from './float64/index.js';
+export { checkMemory, formatBytes, hostMemoryBytes, type MemoryLimits, type PlannedTensor } from './memory.js';
 export { SeededRandom } from './random.js';
 export {
   type BackendFactory,

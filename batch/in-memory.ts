@@ -64,6 +64,11 @@ export class InMemoryBatch implements BatchSource {
       throw new DataError(`data: ${data.values.length} values do not fill ${data.rows} rows × ${data.columns} columns`);
     }
     checkFinite(data, 'data');
+    be.checkMemory(
+      [{ what: `a minibatch of ${batchSize} rows`, shape: [batchSize, data.columns] }],
+      'InMemoryBatch',
+      'use a smaller batchSize, stream the data from disk (StreamingIdxBatch in @relief/data), or a backend with more memory',
+    );
     this.numVisible = data.columns;
     this.batchSize = batchSize;
     this.values = data.values;

@@ -75,6 +75,7 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
 
 /** The model a config describes, with its penalties attached (weights random until initialized). */
 export function buildModel(config: RunConfig, where = 'config'): BoltzmannMachine {
+  BoltzmannMachine.checkMemory(config.model.layers.map((layer) => layer.units));
   const model = new BoltzmannMachine(
     config.model.layers.map((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`)),
   );

@@ -46,3 +46,11 @@ export class UnsupportedError extends ReliefError {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * A model, batch or chain set would not fit in the memory the backend has; raised before
+ * anything is allocated. The message names the tensor, the bytes it needs and a fix.
+ */
+export class MemoryBudgetError extends ReliefError {
+  override readonly name = 'MemoryBudgetError';
+}

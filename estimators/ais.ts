@@ -76,6 +76,11 @@ export async function annealedImportanceSampling(
   const chains = options.chains ?? 100;
   const betas = annealingSchedule(options.steps ?? 10000);
   const numVisible = visible.numUnits;
+  be.checkMemory(
+    [...model.stateTensors(chains, `${chains} AIS chains`), ...model.stateTensors(chains, 'their fields')],
+    'annealedImportanceSampling',
+    'use fewer chains, or a backend with more memory',
+  );
   const base = visible.annealingBase(options.data && (await dataMoments(options.data, numVisible)));
   const weights = model.connections[0]?.weights.matrix as Tensor;
 
@@ -146,7 +151,8 @@ export async function estimateLogLikelihood(
   if (options.method !== undefined && options.method !== 'ais') {
     throw new ConfigError(`estimateLogLikelihood: method: expected 'ais', got '${options.method}'`);
   }
-  const estimate = await annealedImportanceSampling(model, { data, ...options });
+  const { method: _method, ...aisOptions } = options;
+  const estimate = await annealedImportanceSampling(model, { data, ...aisOptions });
   const freeEnergy = be.tidy(() => be.mean(model.marginalFreeEnergy(data)));
   const meanFreeEnergy = await be.readScalar(freeEnergy);
   be.dispose(freeEnergy);

@@ -90,8 +90,22 @@ export class SGD {
     const updater = options.updater ?? 'markovChain';
     const monitor = options.monitor === undefined ? new ProgressMonitor() : options.monitor;
     const every = options.checkpoint?.every ?? 1;
+    const chains = options.negativePhaseBatchSize ?? data.batchSize;
+    be.checkMemory(
+      [
+        ...model.parameterTensors('parameter'),
+        ...model.parameterTensors('gradient of'),
+        ...model.parameterTensors('optimizer moments of'),
+        ...model.parameterTensors('optimizer moments of'),
+        ...model.stateTensors(data.batchSize, 'minibatch state'),
+        ...model.stateTensors(chains, 'negative-phase chains'),
+        ...model.stateTensors(chains, 'fields of the chains'),
+      ],
+      'SGD.train',
+      'use a smaller batchSize (or negativePhaseBatchSize), fewer units, or a backend with more memory',
+    );
     const positivePhase = new SequentialMC(model, { mcsteps, updater, clamped: [0] });
-    const negativePhase = SequentialMC.fromModel(model, options.negativePhaseBatchSize ?? data.batchSize, {
+    const negativePhase = SequentialMC.fromModel(model, chains, {
       mcsteps,
       updater,
       beta: new ConstantBeta(),

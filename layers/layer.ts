@@ -46,6 +46,11 @@ export abstract class Layer extends Parametrized {
     paramNames: readonly string[],
   ) {
     super(Object.fromEntries(paramNames.map((name) => [name, [numUnits]])));
+    be.checkMemory(
+      paramNames.map((name) => ({ what: `${this.describe()}.${name}`, shape: [numUnits] })),
+      this.constructor.name,
+      'use fewer units, or a backend with more memory',
+    );
     for (const name of paramNames) this.setParam(name, be.zeros([numUnits]));
   }
 

@@ -1,4 +1,4 @@
-import { be, type Tensor } from '../backends/index.js';
+import { be, type PlannedTensor, type Tensor } from '../backends/index.js';
 import { ConfigError, ShapeError } from '../errors/index.js';
 import type { InverseTemperature, Layer, ParameterTensors } from '../layers/index.js';
 import { Weights } from '../layers/index.js';
@@ -60,6 +60,7 @@ export class BoltzmannMachine {
     }
     this.layers = [...layers];
     const initial = options.weights ?? 'random';
+    if (typeof initial === 'string') BoltzmannMachine.checkMemory(this.layers.map((layer) => layer.numUnits));
     this.connections = this.layers.slice(1).map((upperLayer, i) => {
       const lower = this.layer(i);
       const weights =
@@ -71,6 +72,35 @@ export class BoltzmannMachine {
       }
       return { lower: i, upper: i + 1, weights };
     });
+  }
+
+  /**
+   * Refuses, before anything is allocated, a model whose weights would not fit the backend.
+   * @param units - the number of units of each layer, visible first
+   * @throws MemoryBudgetError naming the connection, its shape and the bytes it needs
+   */
+  static checkMemory(units: readonly number[]): void {
+    be.checkMemory(
+      units.slice(1).map((upper, i) => ({
+        what: `connections.${i}.W between layers[${i}] (${units[i]} units) and layers[${i + 1}] (${upper} units)`,
+        shape: [units[i] as number, upper],
+      })),
+      'BoltzmannMachine',
+      'use fewer units in these layers, or a backend with more memory',
+    );
+  }
+
+  /** The tensors a State of `batchSize` rows holds (for memory checks). @param what - names them in messages */
+  stateTensors(batchSize: number, what: string): PlannedTensor[] {
+    return this.layers.map((layer, i) => ({ what: `${what} of layers[${i}]`, shape: [batchSize, layer.numUnits] }));
+  }
+
+  /** One tensor the shape of each parameter (for memory checks). @param what - names them in messages */
+  parameterTensors(what: string): PlannedTensor[] {
+    return this.namedParameters().map(({ key, owner, name }) => ({
+      what: `${what} ${key}`,
+      shape: owner.paramShape(name),
+    }));
   }
 
   /** Number of layers. */

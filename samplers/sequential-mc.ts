@@ -66,6 +66,11 @@ export class SequentialMC {
 
   /** Chains started from random states of each layer. */
   static fromModel(model: BoltzmannMachine, batchSize: number, options: SequentialMCOptions = {}): SequentialMC {
+    be.checkMemory(
+      model.stateTensors(batchSize, `${batchSize} chains`),
+      'SequentialMC.fromModel',
+      'use fewer chains, or a backend with more memory',
+    );
     const sampler = new SequentialMC(model, options);
     sampler.setState(model.randomState(batchSize));
     return sampler;

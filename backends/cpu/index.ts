@@ -289,7 +289,7 @@ export class CpuBackend extends Backend {
     ) {
       return super.adamStep(param, gradient, mean, meanSquare, settings);
     }
-    if (this.kernel) {
+    if (this.kernel?.fitsScratch(16 * p.size)) {
       const next = this.kernel.adamStep(
         p.data,
         g.data,
@@ -470,7 +470,7 @@ export class CpuBackend extends Backend {
     const [x, y] = [unwrap(a), unwrap(b)];
     const { m, k, n } = matmulDims(x.shape, y.shape, options);
     const [transposeA, transposeB] = [options.transposeA ?? false, options.transposeB ?? false];
-    const product = this.kernel
+    const product = this.kernel?.fitsProduct(m, k, n)
       ? this.kernel.matmul(x.data, y.data, m, k, n, transposeA, transposeB)
       : matmulFloat32(x.data, y.data, m, k, n, transposeA, transposeB);
     return wrap(product, [m, n]);
@@ -508,7 +508,8 @@ export class CpuBackend extends Backend {
   override bernoulliLogits(logits: Tensor, bias?: Tensor): Tensor {
     const [x, b] = [unwrap(logits), bias === undefined ? undefined : unwrap(bias)];
     const [rows = 0, columns = 0] = x.shape;
-    if (this.kernel && x.dimension === 2 && (b === undefined || (b.dimension === 1 && b.size === columns))) {
+    const fits = this.kernel?.fitsScratch(4 * (2 * x.size + columns) + 64);
+    if (this.kernel && fits && x.dimension === 2 && (b === undefined || (b.dimension === 1 && b.size === columns))) {
       return wrap(this.kernel.sampleBernoulliLogits(x.data, b?.data, rows, columns, this.random), x.shape);
     }
     const biased = b === undefined ? logits : this.add(logits, bias as Tensor);

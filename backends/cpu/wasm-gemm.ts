@@ -6,6 +6,7 @@
  * `Atomics.wait`. Every element of C is computed by one thread in one fixed order, so results
  * are bit-identical whatever the number of threads.
  */
+import { MemoryBudgetError } from '../../errors/index.js';
 import type { SeededRandom } from '../random.js';
 import type { AdamSettings } from '../types.js';
 import { KERNEL_WASM_BASE64 } from './kernel-binary.js';
@@ -236,6 +237,18 @@ export class WasmGemm {
     return { param: view(paramAt).slice(), mean: view(meanAt).slice(), meanSquare: view(squareAt).slice() };
   }
 
+  /** Whether a product's operands fit the kernel's memory (else the caller multiplies in JavaScript). */
+  fitsProduct(m: number, k: number, n: number): boolean {
+    const packed = this.kernel.panels(n) * 8 * k * 4;
+    const slots = Math.max(packed, this.packed[0].capacity) + Math.max(packed, this.packed[1].capacity);
+    return RESERVED + slots + 4 * (k * n + 2 * m * k + m * n) <= MAX_PAGES * PAGE;
+  }
+
+  /** Whether `bytes` of scratch fit after the packed operands (else the caller works in JavaScript). */
+  fitsScratch(bytes: number): boolean {
+    return this.scratchStart() + bytes <= MAX_PAGES * PAGE;
+  }
+
   /** Where the per-product scratch space starts: after both packed-operand slots. */
   private scratchStart(): number {
     const [plain, transposed] = this.packed;
@@ -268,8 +281,11 @@ export class WasmGemm {
   private ensure(bytes: number): void {
     const needed = Math.ceil(bytes / PAGE);
     const have = this.memory.buffer.byteLength / PAGE;
-    if (needed > MAX_PAGES)
-      throw new RangeError(`matmul: operands need ${bytes} bytes, more than the kernel's ${MAX_PAGES * PAGE}`);
+    if (needed > MAX_PAGES) {
+      throw new MemoryBudgetError(
+        `cpu kernel: operands need ${bytes} bytes, more than its ${MAX_PAGES * PAGE} (callers check fitsProduct/fitsScratch first)`,
+      );
+    }
     if (needed > have) this.memory.grow(needed - have);
   }
 }

@@ -86,6 +86,10 @@ export class Float64Backend extends Backend {
     this.random = new SeededRandom(seed);
   }
 
+  override get bytesPerElement(): number {
+    return 8;
+  }
+
   override dtype(_t: Tensor): 'float64' {
     return 'float64';
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, formatShape, ShapeError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
+import type { MemoryLimits } from '../memory.js';
 import { SeededRandom } from '../random.js';
 import { registerBackend } from '../registry.js';
 import {
@@ -27,6 +28,11 @@ import {
   type TfjsDevice,
 } from '../types.js';
 import { startTfjsDevice, type TfjsDeviceOptions } from './devices.js';
+
+/** WebGPU's default `maxBufferSize` (256 MiB), used when the adapter does not say. */
+const WEBGPU_DEFAULT_MAX_BUFFER = 268_435_456;
+/** The tfjs wasm module's memory: 32-bit addresses, 4 GiB at most. */
+const WASM_MEMORY_BYTES = 4_294_967_296;
 
 export type { TfjsDeviceOptions } from './devices.js';
 
@@ -315,6 +321,20 @@ export class TfjsBackend extends Backend {
 
   numTensors(): number {
     return tf.memory().numTensors;
+  }
+
+  /**
+   * WebGPU: the adapter's largest buffer, per tensor; wasm: the module's 4 GB (32-bit)
+   * memory, for everything; cpu: as JavaScript arrays.
+   */
+  override memoryLimits(): MemoryLimits {
+    const host = super.memoryLimits();
+    if (this.device === 'webgpu') {
+      const limits = (tf.backend() as { device?: { limits?: { maxBufferSize?: number } } }).device?.limits;
+      return { ...host, maxTensorBytes: limits?.maxBufferSize ?? WEBGPU_DEFAULT_MAX_BUFFER };
+    }
+    if (this.device === 'wasm') return { maxTensorBytes: WASM_MEMORY_BYTES, totalBytes: WASM_MEMORY_BYTES };
+    return host;
   }
 }
 
