@@ -28,6 +28,7 @@ export {
   modelFromDescription,
   PARAMS_FILE,
   saveModel,
+  writeFileAtomic,
 } from './persistence.js';
 export { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type TensorData } from './safetensors.js';
 export { State } from './state.js';

@@ -23,6 +23,7 @@ import {
 } from '../layers/index.js';
 import { parseWith, strictObject } from '../validation/index.js';
 import { BoltzmannMachine } from './boltzmann-machine.js';
+import { withFileLock } from './file-lock.js';
 import { decodeSafetensors, encodeSafetensors, type TensorData } from './safetensors.js';
 
 /** The `format` field of `model.json`. */
@@ -119,9 +120,24 @@ async function writeSynced(path: string, contents: Uint8Array | string): Promise
   }
 }
 
+/** Removes staging directories (`<target>.saving-<pid>-<time>`) left by writers that were killed. */
+async function removeAbandonedStaging(target: string): Promise<void> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const prefix = `${path.basename(target)}.saving-`;
+  const siblings = await fs.promises.readdir(path.dirname(target)).catch(() => [] as string[]);
+  for (const name of siblings.filter((n) => n.startsWith(prefix))) {
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (pid !== process.pid)
+      await fs.promises.rm(path.join(path.dirname(target), name), { recursive: true, force: true });
+  }
+}
+
 /**
- * Saves `model` into `directory` atomically (see the module notes). Refuses parameters
- * with NaN or ±Infinity, leaving any previous save in place.
+ * Saves `model` into `directory` atomically (see the module notes): other processes saving
+ * to the same directory wait for a lock (`<directory>.lock`), and a save killed at any point
+ * leaves the previous model or the new one loadable. Refuses parameters with NaN or
+ * ±Infinity, leaving any previous save in place.
  * @throws DivergenceError for non-finite parameters
  */
 export async function saveModel(
@@ -135,23 +151,80 @@ export async function saveModel(
   const params = encodeSafetensors(await readParameters(model), { format: MODEL_FORMAT });
   const description = `${JSON.stringify(describeModel(model, metadata), null, 2)}\n`;
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
-  const staging = `${target}.saving-${process.pid}-${Date.now()}`;
-  const previous = `${target}.previous`;
-  await fs.promises.mkdir(staging);
-  try {
-    await writeSynced(path.join(staging, PARAMS_FILE), params);
-    await writeSynced(path.join(staging, MODEL_FILE), description);
-    if (fs.existsSync(target)) {
-      await fs.promises.rm(previous, { recursive: true, force: true });
-      await fs.promises.rename(target, previous);
+  await withFileLock(target, async () => {
+    await removeAbandonedStaging(target);
+    const staging = `${target}.saving-${process.pid}-${Date.now()}`;
+    const previous = `${target}.previous`;
+    await fs.promises.mkdir(staging);
+    try {
+      await writeSynced(path.join(staging, PARAMS_FILE), params);
+      await writeSynced(path.join(staging, MODEL_FILE), description);
+      if (fs.existsSync(target)) {
+        await fs.promises.rm(previous, { recursive: true, force: true });
+        await fs.promises.rename(target, previous);
+      }
+      await fs.promises.rename(staging, target);
+    } catch (error) {
+      await fs.promises.rm(staging, { recursive: true, force: true });
+      throw error;
     }
-    await fs.promises.rename(staging, target);
+    await fs.promises.rm(previous, { recursive: true, force: true });
+  });
+}
+
+/** Writes a file whole or not at all: a synced temporary file beside it, then a rename. */
+export async function writeFileAtomic(file: string, contents: Uint8Array | string): Promise<void> {
+  const fs = await import('node:fs');
+  const temporary = `${file}.writing-${process.pid}-${Date.now()}`;
+  try {
+    await writeSynced(temporary, contents);
+    await fs.promises.rename(temporary, file);
   } catch (error) {
-    await fs.promises.rm(staging, { recursive: true, force: true });
+    await fs.promises.rm(temporary, { force: true });
     throw error;
   }
-  await fs.promises.rm(previous, { recursive: true, force: true });
 }
+
+/**
+ * Reads both files of a saved model from one and the same directory: a save running in
+ * another process swaps whole directories, so the directory's inode is compared before and
+ * after, and the read is repeated if it changed in between.
+ */
+async function readSavedFiles(
+  directory: string,
+): Promise<{ modelPath: string; paramsPath: string; modelText: string; paramsBytes: Uint8Array }> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const target = path.resolve(directory);
+  for (let attempt = 1; ; attempt++) {
+    const source = !fs.existsSync(target) && fs.existsSync(`${target}.previous`) ? `${target}.previous` : target;
+    const modelPath = path.join(source, MODEL_FILE);
+    const paramsPath = path.join(source, PARAMS_FILE);
+    // A directory's inode and change time identify it (an inode alone can be reused after a delete).
+    const identity = async () => {
+      const stat = await fs.promises.stat(source).catch(() => undefined);
+      return stat && `${stat.ino}:${stat.ctimeMs}`;
+    };
+    const before = await identity();
+    try {
+      for (const file of [modelPath, paramsPath]) {
+        if (!fs.existsSync(file)) throw new DataError(`load: ${file} does not exist`);
+      }
+      const modelText = await fs.promises.readFile(modelPath, 'utf8');
+      const paramsBytes = new Uint8Array(await fs.promises.readFile(paramsPath));
+      if (before !== undefined && (await identity()) === before)
+        return { modelPath, paramsPath, modelText, paramsBytes };
+    } catch (error) {
+      if ((await identity()) === before || attempt >= MAX_LOAD_ATTEMPTS) throw error;
+    }
+    if (attempt >= MAX_LOAD_ATTEMPTS) {
+      throw new DataError(`load: ${target} was replaced by other saves ${attempt} times while it was being read`);
+    }
+  }
+}
+
+/** Reads of a model directory repeated while other processes keep replacing it. */
+const MAX_LOAD_ATTEMPTS = 20;
 
 /**
  * Loads a model saved by {@link saveModel} onto the backend in use (any backend can load
@@ -162,24 +235,16 @@ export async function saveModel(
 export async function loadModel(
   directory: string,
 ): Promise<{ model: BoltzmannMachine; metadata: Record<string, unknown> }> {
-  const fs = await import('node:fs');
-  const path = await import('node:path');
-  let source = path.resolve(directory);
-  if (!fs.existsSync(source) && fs.existsSync(`${source}.previous`)) source = `${source}.previous`;
-  const modelPath = path.join(source, MODEL_FILE);
-  const paramsPath = path.join(source, PARAMS_FILE);
-  for (const file of [modelPath, paramsPath]) {
-    if (!fs.existsSync(file)) throw new DataError(`load: ${file} does not exist`);
-  }
+  const { modelPath, paramsPath, modelText, paramsBytes } = await readSavedFiles(directory);
   let description: unknown;
   try {
-    description = JSON.parse(await fs.promises.readFile(modelPath, 'utf8'));
+    description = JSON.parse(modelText);
   } catch (cause) {
     throw new DataError(`load: ${modelPath} is not valid JSON (${(cause as Error).message})`, { cause });
   }
   const model = modelFromDescription(description, modelPath);
   const expected = model.namedParameters();
-  const { tensors } = decodeSafetensors(new Uint8Array(await fs.promises.readFile(paramsPath)), `load: ${paramsPath}`, {
+  const { tensors } = decodeSafetensors(paramsBytes, `load: ${paramsPath}`, {
     names: expected.map((p) => p.key),
     describedBy: MODEL_FILE,
   });

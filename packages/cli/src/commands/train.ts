@@ -1,11 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
 import { type EpochRecord, LayerwisePretrain, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
-import { initializeModel, saveModel } from 'relief/models';
+import { initializeModel, saveModel, writeFileAtomic } from 'relief/models';
 import { buildMethod, buildModel, buildOptimizer, loadRunData, parseRunConfig } from '../config.js';
 import { startBackend } from '../run-setup.js';
 
@@ -116,9 +116,9 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
           )
         : await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
     await saveModel(model, options.out, { config, history: history?.toJSON() ?? [] });
-    writeFileSync(join(options.out, 'history.json'), `${JSON.stringify(history?.toJSON() ?? [], null, 2)}\n`);
-    writeFileSync(join(options.out, 'history.csv'), history?.toCSV() ?? '');
-    writeFileSync(join(options.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFileAtomic(join(options.out, 'history.json'), `${JSON.stringify(history?.toJSON() ?? [], null, 2)}\n`);
+    await writeFileAtomic(join(options.out, 'history.csv'), history?.toCSV() ?? '');
+    await writeFileAtomic(join(options.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     return { interrupted: history?.aborted ?? false };
   } finally {
     bar?.stop();
