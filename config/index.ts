@@ -9,6 +9,7 @@ export {
   buildOptimizer,
   DATA_SOURCES,
   parseRunConfig,
+  parseRunConfigText,
   type RunConfig,
   type RunConfigInput,
   runConfigJsonSchema,

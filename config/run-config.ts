@@ -13,7 +13,7 @@ import { layerConfigSchema, layerFromConfig } from '../layers/index.js';
 import { BoltzmannMachine, INITIALIZATION_METHODS } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
-import { didYouMean, parseWith, strictObject } from '../validation/index.js';
+import { didYouMean, parseJsonText, parseWith, strictObject } from '../validation/index.js';
 
 /** Where a run's data comes from: a bundled data set or a file. */
 export const DATA_SOURCES = ['mnist', 'fashion-mnist', 'csv', 'npy', 'idx'] as const;
@@ -71,6 +71,11 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
     throw new ConfigError(`${where}: data.path: required for source '${source}': expected a file path`);
   }
   return config;
+}
+
+/** A run config from JSON text (a file's contents). @throws ConfigError for invalid JSON or config */
+export function parseRunConfigText(text: string, where = 'config'): RunConfig {
+  return parseRunConfig(parseJsonText(text, where), where);
 }
 
 /** The model a config describes, with its penalties attached (weights random until initialized). */

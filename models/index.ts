@@ -26,6 +26,7 @@ export {
   MODEL_FORMAT_VERSION,
   type ModelDescription,
   modelFromDescription,
+  modelFromFiles,
   PARAMS_FILE,
   saveModel,
   writeFileAtomic,

@@ -21,7 +21,7 @@ import {
   type WeightsConfig,
   weightsConfigSchema,
 } from '../layers/index.js';
-import { parseWith, strictObject } from '../validation/index.js';
+import { checkJsonDepth, parseWith, show, strictObject } from '../validation/index.js';
 import { BoltzmannMachine } from './boltzmann-machine.js';
 import { withFileLock } from './file-lock.js';
 import { decodeSafetensors, encodeSafetensors, type TensorData } from './safetensors.js';
@@ -70,7 +70,7 @@ export function modelFromDescription(description: unknown, where: string): Boltz
   const version = (description as { formatVersion?: unknown } | null)?.formatVersion;
   if (version !== MODEL_FORMAT_VERSION) {
     throw new ConfigError(
-      `${where}: formatVersion: this Relief reads version ${MODEL_FORMAT_VERSION}, got ${JSON.stringify(version)}`,
+      `${where}: formatVersion: this Relief reads version ${MODEL_FORMAT_VERSION}, got ${show(version)}`,
     );
   }
   const fields = parseWith(modelDescriptionSchema(), description, `${where}:`);
@@ -227,6 +227,79 @@ async function readSavedFiles(
 const MAX_LOAD_ATTEMPTS = 20;
 
 /**
+ * A model from the contents of its two files, validated in full: `model.json` first, then
+ * the parameter sizes it implies against the size of `params.safetensors` (before anything
+ * is allocated), then the tensors' names, dtypes, shapes and values.
+ * @param paths - name the files in errors
+ * @throws DataError for corrupt files; ConfigError for an invalid `model.json`
+ */
+export function modelFromFiles(
+  modelText: string,
+  paramsBytes: Uint8Array,
+  paths: { readonly modelPath: string; readonly paramsPath: string } = {
+    modelPath: MODEL_FILE,
+    paramsPath: PARAMS_FILE,
+  },
+): { model: BoltzmannMachine; metadata: Record<string, unknown> } {
+  const { modelPath, paramsPath } = paths;
+  let description: unknown;
+  try {
+    description = JSON.parse(modelText);
+  } catch (cause) {
+    throw new DataError(`load: ${modelPath} is not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  checkJsonDepth(description, modelPath);
+  checkDescribedSize(description, paramsBytes.length, paths);
+  const model = modelFromDescription(description, modelPath);
+  try {
+    const expected = model.namedParameters();
+    const { tensors } = decodeSafetensors(paramsBytes, `load: ${paramsPath}`, {
+      names: expected.map((p) => p.key),
+      describedBy: MODEL_FILE,
+    });
+    for (const { key, owner, name } of expected) {
+      const tensor = tensors.get(key) as TensorData;
+      const shape = owner.paramShape(name);
+      if (formatShape(tensor.shape) !== formatShape(shape)) {
+        throw new DataError(
+          `load: ${paramsPath}: tensor '${key}' has shape ${formatShape(tensor.shape)}, expected ${formatShape(shape)}`,
+        );
+      }
+      const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new DataError(`load: ${paramsPath}: tensor '${key}' is ${tensor.data[bad]} at index ${bad}`);
+      owner.setParam(name, be.tensor(tensor.data, shape));
+    }
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  const metadata = (description as { metadata?: Record<string, unknown> }).metadata ?? {};
+  return { model, metadata };
+}
+
+/**
+ * Refuses a `model.json` whose layers need more float32 parameters than the params file has
+ * bytes for (at least one per unit and one per weight), before any layer is made.
+ */
+function checkDescribedSize(
+  description: unknown,
+  paramsLength: number,
+  paths: { readonly modelPath: string; readonly paramsPath: string },
+): void {
+  const layers = (description as { layers?: unknown } | null)?.layers;
+  if (!Array.isArray(layers)) return;
+  const units = layers.map((layer) => (layer as { units?: unknown } | null)?.units);
+  if (!units.every((u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0)) return;
+  const weights = units.slice(1).reduce((sum, upper, i) => sum + upper * (units[i] as number), 0);
+  const needed = 4 * (weights + units.reduce((a, b) => a + b, 0));
+  if (needed > paramsLength) {
+    throw new DataError(
+      `load: ${paths.modelPath} describes layers of ${units.join(', ')} units, whose parameters need at least ${needed} bytes; ${paths.paramsPath} has ${paramsLength}`,
+    );
+  }
+}
+
+/**
  * Loads a model saved by {@link saveModel} onto the backend in use (any backend can load
  * what any other saved). Falls back to `<dir>.previous` if a save was interrupted mid-swap.
  * @throws DataError for missing or corrupt files, names, dtypes, shapes or non-finite values;
@@ -236,30 +309,5 @@ export async function loadModel(
   directory: string,
 ): Promise<{ model: BoltzmannMachine; metadata: Record<string, unknown> }> {
   const { modelPath, paramsPath, modelText, paramsBytes } = await readSavedFiles(directory);
-  let description: unknown;
-  try {
-    description = JSON.parse(modelText);
-  } catch (cause) {
-    throw new DataError(`load: ${modelPath} is not valid JSON (${(cause as Error).message})`, { cause });
-  }
-  const model = modelFromDescription(description, modelPath);
-  const expected = model.namedParameters();
-  const { tensors } = decodeSafetensors(paramsBytes, `load: ${paramsPath}`, {
-    names: expected.map((p) => p.key),
-    describedBy: MODEL_FILE,
-  });
-  for (const { key, owner, name } of expected) {
-    const tensor = tensors.get(key) as TensorData;
-    const shape = owner.paramShape(name);
-    if (formatShape(tensor.shape) !== formatShape(shape)) {
-      throw new DataError(
-        `load: ${paramsPath}: tensor '${key}' has shape ${formatShape(tensor.shape)}, expected ${formatShape(shape)}`,
-      );
-    }
-    const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new DataError(`load: ${paramsPath}: tensor '${key}' is ${tensor.data[bad]} at index ${bad}`);
-    owner.setParam(name, be.tensor(tensor.data, shape));
-  }
-  const metadata = (description as { metadata?: Record<string, unknown> }).metadata ?? {};
-  return { model, metadata };
+  return modelFromFiles(modelText, paramsBytes, { modelPath, paramsPath });
 }

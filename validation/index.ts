@@ -4,5 +4,15 @@
  * @packageDocumentation
  */
 
-export { checkOptions, fieldPath, type OptionKeys, parseWith, show, strictObject } from './schema.js';
+export {
+  checkJsonDepth,
+  checkOptions,
+  fieldPath,
+  MAX_JSON_DEPTH,
+  type OptionKeys,
+  parseJsonText,
+  parseWith,
+  show,
+  strictObject,
+} from './schema.js';
 export { closestName, didYouMean, editDistance, unknownKeyMessage } from './suggest.js';

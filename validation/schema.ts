@@ -189,3 +189,33 @@ export function checkOptions<T>(options: T | undefined, allowed: OptionKeys<T>, 
     );
   }
 }
+
+/** Deepest nesting of arrays and objects accepted in a config document. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refuses a parsed JSON value nested deeper than `maxDepth` (checked without recursion, so
+ * that no later recursive step — validation, messages — can overflow the stack).
+ * @throws ConfigError naming the depth
+ */
+export function checkJsonDepth(value: unknown, where: string, maxDepth = MAX_JSON_DEPTH): void {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= maxDepth) throw new ConfigError(`${where}: nested deeper than ${maxDepth} levels`);
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+}
+
+/** Parses JSON text. @param where - names the document @throws ConfigError with the parser's reason, or for nesting beyond {@link MAX_JSON_DEPTH} */
+export function parseJsonText(text: string, where: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`${where}: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  checkJsonDepth(value, where);
+  return value;
+}

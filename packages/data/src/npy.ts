@@ -29,6 +29,9 @@ export function decodeNpy(bytes: Uint8Array, where: string): HostMatrix {
   const magic = new TextDecoder('latin1').decode(bytes.subarray(0, 6));
   if (magic !== '\x93NUMPY') throw new DataError(`${where}: not a .npy file (bad magic)`);
   const major = bytes[6] as number;
+  if (bytes.length < (major === 1 ? 10 : 12)) {
+    throw new DataError(`${where}: ${bytes.length} bytes is too short for a .npy header (truncated file?)`);
+  }
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
   const header = new TextDecoder('latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));

@@ -6,6 +6,7 @@ import { InMemoryBatch } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
 import { type EpochRecord, LayerwisePretrain, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
 import { initializeModel, saveModel, writeFileAtomic } from 'relief/models';
+import { parseJsonText } from 'relief/validation';
 import { buildMethod, buildModel, buildOptimizer, loadRunData, parseRunConfig } from '../config.js';
 import { startBackend } from '../run-setup.js';
 
@@ -30,11 +31,7 @@ function readConfigFile(path: string): unknown {
       cause,
     });
   }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new ConfigError(`${path}: not valid JSON (${(cause as Error).message})`, { cause });
-  }
+  return parseJsonText(text, path);
 }
 
 /** `relief train`: trains the model a config describes, writing model, history and checkpoints to `--out`. */
