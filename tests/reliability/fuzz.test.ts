@@ -39,9 +39,9 @@ function mutations(isText: boolean, isJson: boolean): fc.Arbitrary<Mutation> {
       (b) => {
         const out = Uint8Array.from(b);
         for (const [at, bit] of bits) {
-        const i = at % Math.max(1, out.length);
-        if (i < out.length) out[i] = (out[i] as number) ^ (1 << bit);
-      }
+          const i = at % Math.max(1, out.length);
+          if (i < out.length) out[i] = (out[i] as number) ^ (1 << bit);
+        }
         return out;
       },
   );
