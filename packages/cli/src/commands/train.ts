@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
-import { ConfigError, DataError } from 'relief/errors';
+import { DataError } from 'relief/errors';
 import { type EpochRecord, LayerwisePretrain, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
 import { initializeModel, saveModel, writeFileAtomic } from 'relief/models';
 import { parseJsonText } from 'relief/validation';
