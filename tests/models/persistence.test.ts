@@ -140,7 +140,9 @@ describe('loading corrupt or mismatched files fails with a typed error naming th
       /ends at byte \d+ but the data has only \d+ bytes \(truncated file\?\)/,
     );
     rewriteParams(directory, (bytes) => bytes.subarray(0, 5));
-    await expect(loadModel(directory)).rejects.toThrow(/parameters need at least 176 bytes; .*params\.safetensors has 5$/);
+    await expect(loadModel(directory)).rejects.toThrow(
+      /parameters need at least 176 bytes; .*params\.safetensors has 5$/,
+    );
   });
 
   it('a header length beyond the file', async () => {
