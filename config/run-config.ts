@@ -13,7 +13,7 @@ import { layerConfigSchema, layerFromConfig } from '../layers/index.js';
 import { BoltzmannMachine, INITIALIZATION_METHODS } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
-import { didYouMean, parseJsonText, parseWith, strictObject } from '../validation/index.js';
+import { didYouMean, parseJsonText, parseWith } from '../validation/index.js';
 
 /** Where a run's data comes from: a bundled data set or a file. */
 export const DATA_SOURCES = ['mnist', 'fashion-mnist', 'csv', 'npy', 'idx'] as const;
@@ -22,33 +22,37 @@ const FILE_SOURCES: readonly string[] = ['csv', 'npy', 'idx'];
 
 /** The schema of a run config; backend and layer names are those registered when it is called. */
 export function runConfigSchema() {
-  return strictObject({
+  return z.strictObject({
     /** A JSON Schema URL for editors; ignored. */
     $schema: z.string().optional(),
     seed: z.int().min(0).default(137),
     backend: z.enum(registeredBackends()).default('cpu'),
     device: z.string().optional(),
-    data: strictObject({
-      source: z.enum(DATA_SOURCES).default('mnist'),
-      path: z.string().optional(),
-      transform: z.enum(Object.keys(TRANSFORMS) as (keyof typeof TRANSFORMS)[]).default('none'),
-      trainFraction: z.number().gt(0).max(1).default(0.95),
-      limit: z.int().min(1).optional(),
-    }).prefault({}),
-    model: strictObject({
+    data: z
+      .strictObject({
+        source: z.enum(DATA_SOURCES).default('mnist'),
+        path: z.string().optional(),
+        transform: z.enum(Object.keys(TRANSFORMS) as (keyof typeof TRANSFORMS)[]).default('none'),
+        trainFraction: z.number().gt(0).max(1).default(0.95),
+        limit: z.int().min(1).optional(),
+      })
+      .prefault({}),
+    model: z.strictObject({
       layers: z.array(layerConfigSchema()).min(2),
       penalties: z.record(z.string(), penaltyConfigSchema).default({}),
       init: z.enum(INITIALIZATION_METHODS).default('hinton'),
     }),
-    train: strictObject({
-      method: z.enum(['cd', 'pcd', 'tap']).default('pcd'),
-      mcsteps: z.int().min(1).default(1),
-      epochs: z.int().min(0).default(5),
-      batchSize: z.int().min(1).default(100),
-      optimizer: optimizerConfigSchema.prefault({ type: 'adam', stepsize: DEFAULT_STEPSIZE }),
-      betaStd: z.number().min(0).default(0),
-      metrics: z.boolean().default(true),
-    }).prefault({}),
+    train: z
+      .strictObject({
+        method: z.enum(['cd', 'pcd', 'tap']).default('pcd'),
+        mcsteps: z.int().min(1).default(1),
+        epochs: z.int().min(0).default(5),
+        batchSize: z.int().min(1).default(100),
+        optimizer: optimizerConfigSchema.prefault({ type: 'adam', stepsize: DEFAULT_STEPSIZE }),
+        betaStd: z.number().min(0).default(0),
+        metrics: z.boolean().default(true),
+      })
+      .prefault({}),
   });
 }
 

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
-import { didYouMean, parseWith, strictObject } from '../validation/index.js';
+import { didYouMean, parseWith } from '../validation/index.js';
 import type { Layer } from './layer.js';
 import type { Parametrized } from './parameters.js';
 import { type LayerType, layerTypes, makeLayer } from './registry.js';
@@ -26,11 +26,11 @@ const parameterFields = {
 
 /** The schema of a layer's description `{ type, units, fixedParams?, penalties? }`, strict; types are those registered now. */
 export function layerConfigSchema() {
-  return strictObject({ type: z.enum(layerTypes()), units: z.int().min(1), ...parameterFields });
+  return z.strictObject({ type: z.enum(layerTypes()), units: z.int().min(1), ...parameterFields });
 }
 
 /** The schema of a connection's description in `model.json`: `{ shape, fixedParams?, penalties? }`, strict. */
-export const weightsConfigSchema = strictObject({
+export const weightsConfigSchema = z.strictObject({
   shape: z.tuple([z.int().min(1), z.int().min(1)]),
   ...parameterFields,
 });

@@ -21,7 +21,7 @@ import {
   type WeightsConfig,
   weightsConfigSchema,
 } from '../layers/index.js';
-import { checkJsonDepth, parseWith, show, strictObject } from '../validation/index.js';
+import { checkJsonDepth, parseWith, show } from '../validation/index.js';
 import { BoltzmannMachine } from './boltzmann-machine.js';
 import { withFileLock } from './file-lock.js';
 import { decodeSafetensors, encodeSafetensors, type TensorData } from './safetensors.js';
@@ -56,7 +56,7 @@ export function describeModel(model: BoltzmannMachine, metadata: Record<string, 
 }
 
 function modelDescriptionSchema() {
-  return strictObject({
+  return z.strictObject({
     format: z.literal(MODEL_FORMAT),
     formatVersion: z.number(),
     layers: z.array(layerConfigSchema()).min(2),

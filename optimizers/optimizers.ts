@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import type { BoltzmannMachine, Gradient } from '../models/index.js';
 import { Constant, type Schedule, scheduleFromConfig, stepsizeConfigSchema } from '../schedules/index.js';
-import { parseWith, strictObject } from '../validation/index.js';
+import { parseWith } from '../validation/index.js';
 
 /** The step size every optimizer takes when none is given (Paysage's default). */
 export const DEFAULT_STEPSIZE = 1e-3;
@@ -30,10 +30,10 @@ const adamFields = {
   meanSquareWeight: weight.default(0.999),
   epsilon: positive.default(1e-8),
 };
-const sgdOptions = strictObject({ stepsize: stepsizeOption });
-const momentumOptions = strictObject({ stepsize: stepsizeOption, ...momentumFields });
-const rmspropOptions = strictObject({ stepsize: stepsizeOption, ...rmspropFields });
-const adamOptions = strictObject({ stepsize: stepsizeOption, ...adamFields });
+const sgdOptions = z.strictObject({ stepsize: stepsizeOption });
+const momentumOptions = z.strictObject({ stepsize: stepsizeOption, ...momentumFields });
+const rmspropOptions = z.strictObject({ stepsize: stepsizeOption, ...rmspropFields });
+const adamOptions = z.strictObject({ stepsize: stepsizeOption, ...adamFields });
 
 /** Options every optimizer takes: `stepsize`, a schedule over epochs or a number (constant), default {@link DEFAULT_STEPSIZE}. */
 export type OptimizerOptions = z.input<typeof sgdOptions>;
@@ -46,10 +46,10 @@ export type ADAMOptions = z.input<typeof adamOptions>;
 
 /** The schema of an optimizer's description in run configs: `{ type, stepsize?, ... }`, strict. */
 export const optimizerConfigSchema = z.discriminatedUnion('type', [
-  strictObject({ type: z.literal('sgd'), stepsize: stepsizeConfigSchema.optional() }),
-  strictObject({ type: z.literal('momentum'), stepsize: stepsizeConfigSchema.optional(), ...momentumFields }),
-  strictObject({ type: z.literal('rmsprop'), stepsize: stepsizeConfigSchema.optional(), ...rmspropFields }),
-  strictObject({ type: z.literal('adam'), stepsize: stepsizeConfigSchema.optional(), ...adamFields }),
+  z.strictObject({ type: z.literal('sgd'), stepsize: stepsizeConfigSchema.optional() }),
+  z.strictObject({ type: z.literal('momentum'), stepsize: stepsizeConfigSchema.optional(), ...momentumFields }),
+  z.strictObject({ type: z.literal('rmsprop'), stepsize: stepsizeConfigSchema.optional(), ...rmspropFields }),
+  z.strictObject({ type: z.literal('adam'), stepsize: stepsizeConfigSchema.optional(), ...adamFields }),
 ]);
 
 /** An optimizer's description, as in run configs. */

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
-import { parseWith, strictObject } from '../validation/index.js';
+import { parseWith } from '../validation/index.js';
 
 /** The kinds of penalty, as saved in `model.json`. */
 export type PenaltyType = 'l1' | 'l2' | 'log';
@@ -74,7 +74,7 @@ export const lasso = l1;
 const FACTORIES: Record<PenaltyType, (coefficient: number) => Penalty> = { l1, l2, log: logPenalty };
 
 /** The schema of a penalty's description `{ type, coefficient }`, strict. */
-export const penaltyConfigSchema = strictObject({
+export const penaltyConfigSchema = z.strictObject({
   type: z.enum(['l1', 'l2', 'log']),
   coefficient: z.number().min(0),
 });

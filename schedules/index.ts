@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import * as z from 'zod';
-import { parseWith, strictObject } from '../validation/index.js';
+import { parseWith } from '../validation/index.js';
 
 /** A value that changes with the step count t = 0, 1, 2, … */
 export interface Schedule {
@@ -17,15 +17,15 @@ export interface Schedule {
 
 const positive = z.number().positive();
 
-const constantOptions = strictObject({ initial: positive });
-const exponentialDecayOptions = strictObject({ initial: positive, coefficient: positive.default(0.9) });
-const powerLawDecayOptions = strictObject({ initial: positive, coefficient: z.number().min(0).default(0.1) });
-const linearOptions = strictObject({
+const constantOptions = z.strictObject({ initial: positive });
+const exponentialDecayOptions = z.strictObject({ initial: positive, coefficient: positive.default(0.9) });
+const powerLawDecayOptions = z.strictObject({ initial: positive, coefficient: z.number().min(0).default(0.1) });
+const linearOptions = z.strictObject({
   initial: positive,
   delta: z.number().default(-0.1),
   minimum: z.number().default(0),
 });
-const stepOptions = strictObject({
+const stepOptions = z.strictObject({
   initial: positive,
   final: z.number().default(0.1),
   steps: z.int().min(0).default(1),

@@ -13,6 +13,5 @@ export {
   parseJsonText,
   parseWith,
   show,
-  strictObject,
 } from './schema.js';
 export { closestName, didYouMean, editDistance, unknownKeyMessage } from './suggest.js';

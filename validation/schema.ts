@@ -3,7 +3,7 @@
  * formatter that turns zod's issues into a {@link ConfigError} naming each field's path,
  * what was expected, what was found and, for an unknown key or name, the closest allowed one.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { didYouMean, unknownKeyMessage } from './suggest.js';
 
@@ -156,11 +156,6 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where:
   const result = schema.safeParse(value, { reportInput: true, error: issueMessage });
   if (result.success) return result.data;
   throw new ConfigError(formatIssues(result.error.issues, where).join('\n'));
-}
-
-/** An object schema that rejects keys it does not list (with a suggestion, see {@link parseWith}). */
-export function strictObject<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.$strict> {
-  return z.strictObject(shape);
 }
 
 /** Exactly the keys of an options type, each `true`: the compiler checks that none is missing or extra. */
