@@ -15,4 +15,5 @@ export * as optimizers from './optimizers/index.js';
 export * as penalties from './penalties/index.js';
 export * as samplers from './samplers/index.js';
 export * as schedules from './schedules/index.js';
+export * as supervised from './supervised/index.js';
 export * as validation from './validation/index.js';

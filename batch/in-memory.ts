@@ -1,7 +1,7 @@
 import { be, SeededRandom, type Tensor } from '../backends/index.js';
 import { ConfigError, DataError } from '../errors/index.js';
 import { checkOptions } from '../validation/index.js';
-import { checkFinite, type HostMatrix } from './transforms.js';
+import { checkFinite, checkLabels, type HostMatrix } from './transforms.js';
 
 /** The two splits of a data set. */
 export type Split = 'train' | 'validate';
@@ -22,6 +22,30 @@ export interface BatchSource {
   batches(split: Split): AsyncIterable<Tensor>;
 }
 
+/** One minibatch of labelled data; the consumer owns (and disposes) both tensors. */
+export interface LabelledBatch {
+  /** (batch, numVisible) */
+  readonly inputs: Tensor;
+  /** (batch, numClasses), one-hot */
+  readonly targets: Tensor;
+  /** (batch) the class of each row, on the host */
+  readonly labels: Int32Array;
+}
+
+/** A {@link BatchSource} whose rows carry a class each, through the same split and shuffles. */
+export interface LabelledBatchSource extends BatchSource {
+  /** Number of classes (columns of `targets`). */
+  readonly numClasses: number;
+  /** One epoch of labelled batches of a split; the training split is reshuffled every epoch. */
+  labelledBatches(split: Split): AsyncIterable<LabelledBatch>;
+}
+
+/** Whether a batch source carries labels. */
+export function isLabelled(source: BatchSource): source is LabelledBatchSource {
+  const candidate = source as Partial<LabelledBatchSource>;
+  return typeof candidate.labelledBatches === 'function' && (candidate.numClasses ?? 0) > 0;
+}
+
 /** Options of {@link InMemoryBatch}. */
 export interface InMemoryBatchOptions {
   /** Rows per batch (default 100). */
@@ -32,6 +56,10 @@ export interface InMemoryBatchOptions {
   readonly seed?: number;
   /** Shuffle the training rows every epoch (default true). */
   readonly shuffle?: boolean;
+  /** One integer class per row, in [0, numClasses): makes the source a {@link LabelledBatchSource}. */
+  readonly labels?: ArrayLike<number>;
+  /** Number of classes (default: the largest label + 1). */
+  readonly numClasses?: number;
 }
 
 /**
@@ -41,6 +69,9 @@ export interface InMemoryBatchOptions {
  */
 export class InMemoryBatch implements BatchSource {
   readonly numVisible: number;
+  /** Number of classes, 0 without labels. */
+  readonly numClasses: number;
+  private readonly labels: Int32Array | undefined;
   readonly batchSize: number;
   private readonly values: Float32Array;
   private readonly splits: Record<Split, Int32Array>;
@@ -52,7 +83,11 @@ export class InMemoryBatch implements BatchSource {
    * @throws DataError for non-finite values or too few rows for the split
    */
   constructor(data: HostMatrix, options: InMemoryBatchOptions = {}) {
-    checkOptions(options, { batchSize: true, trainFraction: true, seed: true, shuffle: true }, 'InMemoryBatch');
+    checkOptions(
+      options,
+      { batchSize: true, trainFraction: true, seed: true, shuffle: true, labels: true, numClasses: true },
+      'InMemoryBatch',
+    );
     const { batchSize = 100, trainFraction = 0.9, seed = 0, shuffle = true } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ConfigError(`batchSize: expected a positive integer, got ${batchSize}`);
@@ -69,6 +104,10 @@ export class InMemoryBatch implements BatchSource {
       'InMemoryBatch',
       'use a smaller batchSize, stream the data from disk (StreamingIdxBatch in @relief/data), or a backend with more memory',
     );
+    const labelled =
+      options.labels === undefined ? undefined : checkLabels(options.labels, data.rows, options.numClasses, 'labels');
+    this.labels = labelled?.labels;
+    this.numClasses = labelled?.numClasses ?? 0;
     this.numVisible = data.columns;
     this.batchSize = batchSize;
     this.values = data.values;
@@ -91,12 +130,47 @@ export class InMemoryBatch implements BatchSource {
     return { rows: rows.length, columns: this.numVisible, values: this.gatherRows(rows) };
   }
 
+  /** The labels of a split, in split order (as {@link hostMatrix}). @throws ConfigError without labels */
+  hostLabels(split: Split): Int32Array {
+    const labels = this.requireLabels();
+    return Int32Array.from(this.splits[split], (row) => labels[row] as number);
+  }
+
   async *batches(split: Split): AsyncIterable<Tensor> {
+    for (const picked of this.epochRows(split))
+      yield be.tensor(this.gatherRows(picked), [picked.length, this.numVisible]);
+  }
+
+  /** One epoch of labelled batches; available when labels were given (then this is a {@link LabelledBatchSource}). */
+  async *labelledBatches(split: Split): AsyncIterable<LabelledBatch> {
+    const all = this.requireLabels();
+    for (const picked of this.epochRows(split)) {
+      const labels = Int32Array.from(picked, (row) => all[row] as number);
+      const targets = new Float32Array(picked.length * this.numClasses);
+      labels.forEach((label, i) => {
+        targets[i * this.numClasses + label] = 1;
+      });
+      yield {
+        inputs: be.tensor(this.gatherRows(picked), [picked.length, this.numVisible]),
+        targets: be.tensor(targets, [picked.length, this.numClasses]),
+        labels,
+      };
+    }
+  }
+
+  /** The row indices of each batch of one epoch of a split. */
+  private *epochRows(split: Split): Iterable<Int32Array> {
     const rows = split === 'train' && this.shuffle ? this.shuffled(this.splits.train) : this.splits[split];
     for (let start = 0; start < rows.length; start += this.batchSize) {
-      const picked = rows.subarray(start, Math.min(start + this.batchSize, rows.length));
-      yield be.tensor(this.gatherRows(picked), [picked.length, this.numVisible]);
+      yield rows.subarray(start, Math.min(start + this.batchSize, rows.length));
     }
+  }
+
+  private requireLabels(): Int32Array {
+    if (this.labels === undefined) {
+      throw new ConfigError('InMemoryBatch: this source has no labels; pass { labels } to the constructor');
+    }
+    return this.labels;
   }
 
   private gatherRows(rows: Int32Array): Float32Array {

@@ -3,14 +3,27 @@
  * shuffles) and the transforms applied to data rows.
  * @packageDocumentation
  */
-export { type BatchSource, InMemoryBatch, type InMemoryBatchOptions, inMemoryBatch, type Split } from './in-memory.js';
+export {
+  type BatchSource,
+  InMemoryBatch,
+  type InMemoryBatchOptions,
+  inMemoryBatch,
+  isLabelled,
+  type LabelledBatch,
+  type LabelledBatchSource,
+  type Split,
+} from './in-memory.js';
+export { MappedBatches } from './mapped.js';
 export {
   binarize,
   checkFinite,
+  checkLabels,
   type HostMatrix,
+  type LabelledData,
   l2Normalize,
   oneHot,
   scale,
+  splitLabelColumn,
   TRANSFORMS,
   type Transform,
   transformByName,

@@ -14,6 +14,70 @@ export interface HostMatrix {
   readonly values: Float32Array;
 }
 
+/** Inputs with one integer class per row, e.g. images and their digits. */
+export interface LabelledData {
+  /** (rows, columns) */
+  readonly inputs: HostMatrix;
+  /** (rows) integers in [0, numClasses) */
+  readonly labels: Int32Array;
+  /** Number of classes. */
+  readonly numClasses: number;
+}
+
+/**
+ * Checks labels against the rows they belong to and returns them as integers.
+ * @param labels - (rows) integer class indices @param numClasses - default: the largest label + 1
+ * @throws DataError naming the first label that is not an integer in [0, numClasses), or a length mismatch
+ */
+export function checkLabels(
+  labels: ArrayLike<number>,
+  rows: number,
+  numClasses: number | undefined,
+  where: string,
+): { readonly labels: Int32Array; readonly numClasses: number } {
+  if (labels.length !== rows) throw new DataError(`${where}: ${labels.length} labels for ${rows} rows`);
+  let largest = 0;
+  for (let row = 0; row < labels.length; row++) largest = Math.max(largest, (labels[row] as number) || 0);
+  const classes = numClasses ?? largest + 1;
+  if (!Number.isInteger(classes) || classes < 2) {
+    throw new ConfigError(`${where}: numClasses: expected an integer of at least 2, got ${classes}`);
+  }
+  const out = new Int32Array(rows);
+  for (let row = 0; row < rows; row++) {
+    const v = labels[row] as number;
+    if (!Number.isInteger(v) || v < 0 || v >= classes) {
+      throw new DataError(`${where}: row ${row} has label ${v}, expected an integer in [0, ${classes})`);
+    }
+    out[row] = v;
+  }
+  return { labels: out, numClasses: classes };
+}
+
+/**
+ * Splits a label column off a matrix read from a CSV or npy file.
+ * @param matrix - (rows, columns) @param column - the label column (default the last; negative counts from the end)
+ * @returns inputs (rows, columns − 1) and the labels
+ */
+export function splitLabelColumn(matrix: HostMatrix, column = -1, numClasses?: number): LabelledData {
+  const { rows, columns, values } = matrix;
+  const index = column < 0 ? columns + column : column;
+  if (!Number.isInteger(index) || index < 0 || index >= columns || columns < 2) {
+    throw new ConfigError(`splitLabelColumn: column ${column} is not one of the ${columns} columns`);
+  }
+  const inputs = new Float32Array(rows * (columns - 1));
+  const labels = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = values.subarray(r * columns, (r + 1) * columns);
+    labels[r] = row[index] as number;
+    inputs.set(row.subarray(0, index), r * (columns - 1));
+    inputs.set(row.subarray(index + 1), r * (columns - 1) + index);
+  }
+  return {
+    inputs: { rows, columns: columns - 1, values: inputs },
+    ...checkLabels(labels, rows, numClasses, `label column ${index}`),
+  };
+}
+
 /** A named transform of a host matrix. */
 export type Transform = (data: HostMatrix) => HostMatrix;
 

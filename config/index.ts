@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export {
+  buildClassifierOptimizer,
   buildMethod,
   buildModel,
   buildOptimizer,

@@ -13,6 +13,7 @@ import { layerConfigSchema, layerFromConfig } from '../layers/index.js';
 import { BoltzmannMachine, INITIALIZATION_METHODS } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
+import { ACTIVATIONS } from '../supervised/index.js';
 import { didYouMean, parseJsonText, parseWith } from '../validation/index.js';
 
 /** Where a run's data comes from: a bundled data set or a file. */
@@ -42,6 +43,8 @@ export function runConfigSchema() {
       penalties: z.record(z.string(), penaltyConfigSchema).default({}),
       init: z.enum(INITIALIZATION_METHODS).default('hinton'),
     }),
+    /** `'generative'` trains the model; `'classify'` pretrains it as a DBN, then fine-tunes a classifier. */
+    task: z.enum(['generative', 'classify']).default('generative'),
     train: z
       .strictObject({
         method: z.enum(['cd', 'pcd', 'tap']).default('pcd'),
@@ -51,6 +54,18 @@ export function runConfigSchema() {
         optimizer: optimizerConfigSchema.prefault({ type: 'adam', stepsize: DEFAULT_STEPSIZE }),
         betaStd: z.number().min(0).default(0),
         metrics: z.boolean().default(true),
+      })
+      .prefault({}),
+    /** Fine-tuning of `task: 'classify'`: a feed-forward network over the model's layers plus a softmax layer. */
+    classify: z
+      .strictObject({
+        epochs: z.int().min(0).default(10),
+        activation: z.enum(ACTIVATIONS).default('sigmoid'),
+        dropout: z.number().min(0).lt(1).default(0),
+        inputDropout: z.number().min(0).lt(1).default(0),
+        optimizer: optimizerConfigSchema.prefault({ type: 'momentum', stepsize: 0.05, momentum: 0.9 }),
+        /** For csv and npy data: the column holding each row's class (default the last). */
+        labelColumn: z.int().default(-1),
       })
       .prefault({}),
   });
@@ -106,6 +121,11 @@ export function buildModel(config: RunConfig, where = 'config'): BoltzmannMachin
 /** The optimizer a config describes. */
 export function buildOptimizer(config: RunConfig): Optimizer {
   return optimizerFromConfig(config.train.optimizer, 'train.optimizer');
+}
+
+/** The fine-tuning optimizer of a `task: 'classify'` config. */
+export function buildClassifierOptimizer(config: RunConfig): Optimizer {
+  return optimizerFromConfig(config.classify.optimizer, 'classify.optimizer');
 }
 
 /** The fit method a config names (a fresh TAP for 'tap'). */

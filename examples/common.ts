@@ -6,19 +6,28 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { inMemoryBatch, mnist } from '@relief/data';
-import { imageGrid, savePng, weightsGrid } from '@relief/plot';
-import { backends, type fit, models, type optimizers, samplers } from 'relief';
+import { type DatasetName, inMemoryBatch, loadLabelledDataset, mnist } from '@relief/data';
+import { confusionMatrixPng, imageGrid, savePng, weightsGrid } from '@relief/plot';
+import { backends, type fit, models, type optimizers, samplers, supervised } from 'relief';
 
 /** Options every example accepts. */
 export interface ExampleOptions {
   readonly epochs: number;
   readonly limit: number | undefined;
   readonly out: string;
+  /** The example's own options (`--name value`), by name. */
+  readonly extra: Readonly<Record<string, string | undefined>>;
 }
 
-/** Parses the example's command line and starts the backend. */
-export async function setUp(name: string, defaultEpochs = 5): Promise<ExampleOptions> {
+/**
+ * Parses the example's command line and starts the backend.
+ * @param extra - the example's own options and their defaults
+ */
+export async function setUp(
+  name: string,
+  defaultEpochs = 5,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<ExampleOptions> {
   const { values } = parseArgs({
     options: {
       epochs: { type: 'string', default: String(defaultEpochs) },
@@ -26,15 +35,19 @@ export async function setUp(name: string, defaultEpochs = 5): Promise<ExampleOpt
       out: { type: 'string', default: join('runs', name) },
       backend: { type: 'string', default: 'cpu' },
       device: { type: 'string' },
+      ...Object.fromEntries(Object.entries(extra).map(([key, value]) => [key, { type: 'string', default: value }])),
     },
   });
   await backends.use(values.backend as 'cpu' | 'tfjs', values.device ? { device: values.device as 'wasm' } : {});
   backends.setSeed(137);
-  mkdirSync(values.out, { recursive: true });
+  mkdirSync(values.out as string, { recursive: true });
   return {
     epochs: Number(values.epochs),
     limit: values.limit === undefined ? undefined : Number(values.limit),
-    out: values.out,
+    out: values.out as string,
+    extra: Object.fromEntries(
+      Object.keys(extra).map((key) => [key, (values as Record<string, string | undefined>)[key]]),
+    ),
   };
 }
 
@@ -103,4 +116,37 @@ export async function trainModel(
     onEpoch: logEpoch,
     ...train,
   });
+}
+
+/** The classification examples' own options: the data set (`mnist` or `fashion-mnist`). */
+export const CLASSIFY_OPTIONS = { dataset: 'mnist' } as const;
+
+/** A split of the labelled data set the example names, scaled to [0, 1] (binarized for the training of RBMs if asked). */
+export function labelledData(options: ExampleOptions, split: 'train' | 'test', { binarize = false } = {}) {
+  return loadLabelledDataset(options.extra.dataset as DatasetName, {
+    split,
+    binarize,
+    ...(options.limit && { limit: split === 'train' ? options.limit : Math.max(100, options.limit / 4) }),
+  });
+}
+
+/** Labelled training batches of 100 (95 % train, 5 % validation). */
+export async function labelledBatches(options: ExampleOptions, { binarize = false } = {}) {
+  const { inputs, labels, numClasses } = await labelledData(options, 'train', { binarize });
+  return inMemoryBatch(inputs, { batchSize: 100, trainFraction: 0.95, seed: 137, labels, numClasses });
+}
+
+/** Prints a classifier's test error and writes its confusion matrix as `<name>-confusion.png`. */
+export async function reportTestError(
+  classifier: supervised.Classifier,
+  options: ExampleOptions,
+  name: string,
+  { binarize = false } = {},
+): Promise<supervised.ClassificationReport> {
+  const report = await supervised.evaluateClassifier(classifier, await labelledData(options, 'test', { binarize }));
+  savePng(join(options.out, `${name}-confusion.png`), confusionMatrixPng(report.confusion));
+  console.log(
+    `${name}: test error ${(100 * report.error).toFixed(2)}% (${report.samples} ${options.extra.dataset} test images); wrote ${options.out}/${name}-confusion.png`,
+  );
+  return report;
 }

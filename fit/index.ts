@@ -24,6 +24,13 @@ export {
   WeightSparsity,
   WeightSquare,
 } from './metrics.js';
-export { type EpochRecord, History, ProgressMonitor, type ProgressMonitorOptions } from './monitor.js';
+export {
+  type EpochRecord,
+  endEpoch,
+  History,
+  ProgressMonitor,
+  type ProgressMonitorOptions,
+  type RunHooks,
+} from './monitor.js';
 export { SGD, SGD as StochasticGradientDescent, type TrainOptions } from './sgd.js';
 export { TAP, type TAPOptions } from './tap.js';

@@ -1,5 +1,5 @@
 import { be, type Tensor } from '../backends/index.js';
-import type { BatchSource, Split } from '../batch/index.js';
+import { type BatchSource, MappedBatches } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
 import { BoltzmannMachine } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
@@ -7,41 +7,16 @@ import { checkOptions } from '../validation/index.js';
 import type { History } from './monitor.js';
 import { SGD, TRAIN_OPTION_KEYS, type TrainOptions } from './sgd.js';
 
-/**
- * The batches of `source` carried up through the lower layers of `model`: each visible batch
- * becomes the conditional means of layer `target` given the layer below, layer by layer.
- */
-class PropagatedBatches implements BatchSource {
-  readonly numVisible: number;
-  readonly batchSize: number;
-
-  constructor(
-    private readonly source: BatchSource,
-    private readonly model: BoltzmannMachine,
-    private readonly target: number,
-  ) {
-    this.numVisible = model.layer(target).numUnits;
-    this.batchSize = source.batchSize;
-  }
-
-  size(split: Split): number {
-    return this.source.size(split);
-  }
-
-  async *batches(split: Split): AsyncIterable<Tensor> {
-    for await (const visible of this.source.batches(split)) {
-      const means = be.tidy(() => {
-        let units = visible;
-        for (let i = 0; i < this.target; i++) {
-          const { weights } = this.model.connections[i] as (typeof this.model.connections)[number];
-          units = this.model.layer(i + 1).conditionalMean(weights.fieldUp(this.model.layer(i).rescale(units)));
-        }
-        return units;
-      });
-      be.dispose(visible);
-      yield means;
+/** The conditional means of layer `target` given `visible`, carried up layer by layer. @param visible - (batch, numVisible) */
+function upward(model: BoltzmannMachine, target: number, visible: Tensor): Tensor {
+  return be.tidy(() => {
+    let units = visible;
+    for (let i = 0; i < target; i++) {
+      const { weights } = model.connections[i] as BoltzmannMachine['connections'][number];
+      units = model.layer(i + 1).conditionalMean(weights.fieldUp(model.layer(i).rescale(units)));
     }
-  }
+    return units;
+  });
 }
 
 /** One history per stage: each RBM in turn, then the whole model. */
@@ -77,7 +52,10 @@ export class LayerwisePretrain {
     const { checkpoint, ...stageOptions } = options;
     for (const [i, connection] of model.connections.entries()) {
       const rbm = new BoltzmannMachine([model.layer(i), model.layer(i + 1)], { weights: [connection.weights] });
-      const data = i === 0 ? this.data : new PropagatedBatches(this.data, model, i);
+      const data =
+        i === 0
+          ? this.data
+          : new MappedBatches(this.data, model.layer(i).numUnits, (visible) => upward(model, i, visible));
       optimizer.reset();
       stages.push(await new SGD(rbm, data).train(optimizer, epochs, stageOptions));
       if (stages.at(-1)?.aborted) return { stages };

@@ -8,13 +8,18 @@ import type { Tensor } from '../backends/index.js';
 import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 
-/** A gradient estimator. @param visible - (batch, numVisible) */
-export type FitMethod = (
+/**
+ * A gradient estimator. @param visible - (batch, numVisible)
+ * @param targets - (batch, numClasses) one-hot labels, given to methods marked `usesLabels`
+ *   (SGD then needs a labelled batch source)
+ */
+export type FitMethod = ((
   visible: Tensor,
   model: BoltzmannMachine,
   positivePhase: SequentialMC,
   negativePhase: SequentialMC,
-) => Gradient;
+  targets?: Tensor,
+) => Gradient) & { readonly usesLabels?: boolean };
 
 /** The gradient from two states the fit method owns, which it frees. */
 function gradientFrom(model: BoltzmannMachine, dataState: State, modelState: State): Gradient {

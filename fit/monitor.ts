@@ -12,6 +12,46 @@ export interface EpochRecord {
   readonly [metric: string]: number;
 }
 
+/** What a training loop offers its caller, for a model of type `M`: stopping, progress and checkpoints. */
+export interface RunHooks<M> {
+  /** Stops training between minibatches; the history is marked `aborted`. */
+  readonly signal?: AbortSignal;
+  /** Called after each minibatch with the epoch and the samples seen so far in it (e.g. for a progress bar). */
+  readonly onBatch?: (epoch: number, samples: number) => void;
+  /** Called after each epoch with its record (after the checkpoint is written). */
+  readonly onEpoch?: (record: EpochRecord, model: M) => void | Promise<void>;
+  /** Saves the model to `directory` every `every` epochs (default 1) and at the end. */
+  readonly checkpoint?: {
+    readonly directory: string;
+    readonly every?: number;
+    readonly metadata?: Record<string, unknown>;
+  };
+}
+
+/**
+ * The end of an epoch in a training loop: adds its record to the history, writes the
+ * checkpoint when one is due (every `checkpoint.every` epochs, at the last, on an abort), then
+ * calls `onEpoch`. @param save - writes the model to a directory with metadata
+ * @returns whether training stops here (aborted)
+ */
+export async function endEpoch<M>(
+  history: History,
+  record: EpochRecord,
+  epochs: number,
+  hooks: RunHooks<M>,
+  model: M,
+  save: (model: M, directory: string, metadata: Record<string, unknown>) => Promise<void>,
+): Promise<boolean> {
+  if (hooks.signal?.aborted) history.aborted = true;
+  history.add(record);
+  const { checkpoint } = hooks;
+  if (checkpoint && (record.epoch % (checkpoint.every ?? 1) === 0 || record.epoch === epochs || history.aborted)) {
+    await save(model, checkpoint.directory, { ...checkpoint.metadata, history: history.toJSON() });
+  }
+  await hooks.onEpoch?.(record, model);
+  return history.aborted;
+}
+
 /** The records of a training run, readable as JSON or CSV. */
 export class History {
   readonly records: EpochRecord[] = [];

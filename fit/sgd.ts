@@ -1,15 +1,15 @@
-import { be } from '../backends/index.js';
-import type { BatchSource } from '../batch/index.js';
+import { be, type Tensor } from '../backends/index.js';
+import { type BatchSource, isLabelled } from '../batch/index.js';
 import { ConfigError, DivergenceError } from '../errors/index.js';
 import { type BoltzmannMachine, saveModel } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { ConstantBeta, DrivenBeta, SequentialMC, type Updater } from '../samplers/index.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
 import { type FitMethod, pcd } from './methods.js';
-import { type EpochRecord, History, ProgressMonitor } from './monitor.js';
+import { endEpoch, History, ProgressMonitor, type RunHooks } from './monitor.js';
 
 /** Options of {@link SGD.train}. */
-export interface TrainOptions {
+export interface TrainOptions extends RunHooks<BoltzmannMachine> {
   /** Gradient estimator: `pcd` (default), `cd`, or a `TAP` instance's `method`. */
   readonly method?: FitMethod;
   /** Monte Carlo sweeps per gradient (k of CD-k / PCD-k; default 1). */
@@ -27,18 +27,6 @@ export interface TrainOptions {
   readonly burnIn?: number;
   /** Chains of the negative phase (default: the batch size). */
   readonly negativePhaseBatchSize?: number;
-  /** Stops training between minibatches; the history is marked `aborted`. */
-  readonly signal?: AbortSignal;
-  /** Called after each minibatch with the epoch and the samples seen so far in it (e.g. for a progress bar). */
-  readonly onBatch?: (epoch: number, samples: number) => void;
-  /** Called after each epoch with its record (after the checkpoint is written). */
-  readonly onEpoch?: (record: EpochRecord, model: BoltzmannMachine) => void | Promise<void>;
-  /** Saves the model to `directory` every `every` epochs (default 1) and at the end. */
-  readonly checkpoint?: {
-    readonly directory: string;
-    readonly every?: number;
-    readonly metadata?: Record<string, unknown>;
-  };
   /** Computes metrics after each epoch (default: all metrics; `null` for none). */
   readonly monitor?: ProgressMonitor | null;
 }
@@ -86,10 +74,10 @@ export class SGD {
     checkOptions(options, TRAIN_OPTION_KEYS, 'SGD.train');
     const { model, data } = this;
     const method = options.method ?? pcd;
+    if (method.usesLabels && !isLabelled(data)) throw labelsNeeded();
     const mcsteps = options.mcsteps ?? 1;
     const updater = options.updater ?? 'markovChain';
     const monitor = options.monitor === undefined ? new ProgressMonitor() : options.monitor;
-    const every = options.checkpoint?.every ?? 1;
     const chains = options.negativePhaseBatchSize ?? data.batchSize;
     be.checkMemory(
       [
@@ -120,20 +108,25 @@ export class SGD {
     const history = new History();
     try {
       for (let epoch = 1; epoch <= epochs; epoch++) {
+        if (options.signal?.aborted) {
+          history.aborted = true;
+          break;
+        }
         optimizer.setEpoch(epoch - 1);
         const negative = driven && epoch > (options.burnIn ?? 0) ? this.handOver(negativePhase, driven) : negativePhase;
         const started = performance.now();
         let samples = 0;
-        for await (const visible of data.batches('train')) {
+        for await (const { visible, targets } of this.trainingBatches(method.usesLabels === true)) {
+          const owned = targets === undefined ? [visible] : [visible, targets];
           if (options.signal?.aborted) {
-            be.dispose(visible);
+            be.dispose(owned);
             break;
           }
           be.tidy(() => {
-            optimizer.update(model, method(visible, model, positivePhase, negative));
+            optimizer.update(model, method(visible, model, positivePhase, negative, targets));
           });
           samples += be.shape(visible)[0] as number;
-          be.dispose(visible);
+          be.dispose(owned);
           options.onBatch?.(epoch, samples);
         }
         const seconds = (performance.now() - started) / 1000;
@@ -143,18 +136,8 @@ export class SGD {
             `training diverged in epoch ${epoch}: ${problem}${options.checkpoint ? `; the checkpoint in ${options.checkpoint.directory} is kept` : ''}`,
           );
         }
-        if (options.signal?.aborted) history.aborted = true;
         const metrics = monitor ? await monitor.evaluate(model, data) : {};
-        const record: EpochRecord = { epoch, seconds, ...metrics };
-        history.add(record);
-        if (options.checkpoint && (epoch % every === 0 || epoch === epochs || history.aborted)) {
-          await saveModel(model, options.checkpoint.directory, {
-            ...options.checkpoint.metadata,
-            history: history.toJSON(),
-          });
-        }
-        await options.onEpoch?.(record, model);
-        if (history.aborted) break;
+        if (await endEpoch(history, { epoch, seconds, ...metrics }, epochs, options, model, saveModel)) break;
       }
     } finally {
       positivePhase.dispose();
@@ -164,9 +147,25 @@ export class SGD {
     return history;
   }
 
+  /** One epoch of training batches, with one-hot targets for a fit method that uses labels. */
+  private async *trainingBatches(withLabels: boolean): AsyncIterable<{ visible: Tensor; targets?: Tensor }> {
+    if (!withLabels) {
+      for await (const visible of this.data.batches('train')) yield { visible };
+      return;
+    }
+    if (!isLabelled(this.data)) throw labelsNeeded();
+    for await (const { inputs, targets } of this.data.labelledBatches('train')) yield { visible: inputs, targets };
+  }
+
   /** Moves the persistent chains from one sampler to another (once), returning the receiver. */
   private handOver(from: SequentialMC, to: SequentialMC): SequentialMC {
     if (!to.hasState) to.setState(from.release());
     return to;
   }
+}
+
+function labelsNeeded(): ConfigError {
+  return new ConfigError(
+    'SGD: this fit method learns from labels; give it a labelled batch source (InMemoryBatch with { labels })',
+  );
 }

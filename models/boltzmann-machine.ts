@@ -275,18 +275,21 @@ export class BoltzmannMachine {
   }
 
   /**
-   * Mean over the batch of ∂E/∂θ for every parameter (fixed ones included) in a state.
+   * Mean over the batch of ∂E/∂θ for every parameter (fixed ones included) in a state, or the
+   * weighted sum `Σ_b w_b ∂E/∂θ(x_b)` with row weights.
+   * @param rowWeights - (batch), summing to 1 (they may be negative)
    * @returns one set per layer and one per connection
    */
-  derivatives(state: State): Gradient {
+  derivatives(state: State, rowWeights?: Tensor): Gradient {
     this.checkState(state);
     return be.tidy(
       (): Gradient => ({
-        layers: this.layers.map((_, i) => this.layerDerivatives(state, i)),
+        layers: this.layers.map((_, i) => this.layerDerivatives(state, i, rowWeights)),
         weights: this.connections.map(({ lower, upper, weights }) =>
           weights.derivatives(
             this.layer(lower).rescale(state.getLayer(lower)),
             this.layer(upper).rescale(state.getLayer(upper)),
+            rowWeights,
           ),
         ),
       }),
@@ -365,10 +368,10 @@ export class BoltzmannMachine {
   }
 
   /** Layer `index`'s mean ∂E/∂θ in `state`; the field (a matrix product) only where the layer uses it. */
-  private layerDerivatives(state: State, index: number): ParameterTensors {
+  private layerDerivatives(state: State, index: number, rowWeights?: Tensor): ParameterTensors {
     const layer = this.layer(index);
     const field = layer.derivativesUseField ? this.fieldOn(index, state.units) : undefined;
-    return layer.derivatives(state.getLayer(index), field);
+    return layer.derivatives(state.getLayer(index), field, rowWeights);
   }
 
   private difference(owner: Parametrized, positive: ParameterTensors, negative: ParameterTensors): ParameterTensors {

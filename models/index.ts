@@ -19,6 +19,9 @@ export {
   type VisibleData,
 } from './initialize.js';
 export {
+  chainParameterCount,
+  checkParamsBytes,
+  describedCounts,
   describeModel,
   loadModel,
   MODEL_FILE,
@@ -28,8 +31,14 @@ export {
   modelFromDescription,
   modelFromFiles,
   PARAMS_FILE,
+  parseModelText,
+  readModelDirectory,
+  readParameters,
+  type SavedPaths,
   saveModel,
+  setParameters,
   writeFileAtomic,
+  writeModelDirectory,
 } from './persistence.js';
 export { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type TensorData } from './safetensors.js';
 export { State } from './state.js';

@@ -22,7 +22,7 @@ import {
   weightsConfigSchema,
 } from '../layers/index.js';
 import { checkJsonDepth, parseWith, show } from '../validation/index.js';
-import { BoltzmannMachine } from './boltzmann-machine.js';
+import { BoltzmannMachine, type NamedParameter } from './boltzmann-machine.js';
 import { withFileLock } from './file-lock.js';
 import { decodeSafetensors, encodeSafetensors, type TensorData } from './safetensors.js';
 
@@ -94,10 +94,10 @@ export function modelFromDescription(description: unknown, where: string): Boltz
   return model;
 }
 
-/** Reads every parameter to the host, refusing non-finite values. */
-async function readParameters(model: BoltzmannMachine): Promise<Record<string, TensorData>> {
+/** Reads parameters to the host by key, refusing non-finite values. @throws DivergenceError */
+export async function readParameters(parameters: readonly NamedParameter[]): Promise<Record<string, TensorData>> {
   const out: Record<string, TensorData> = {};
-  for (const { key, owner, name } of model.namedParameters()) {
+  for (const { key, owner, name } of parameters) {
     const tensor = owner.param(name);
     const data = await be.read(tensor);
     const bad = data.findIndex((v) => !Number.isFinite(v));
@@ -145,11 +145,24 @@ export async function saveModel(
   directory: string,
   metadata: Record<string, unknown> = {},
 ): Promise<void> {
+  await writeModelDirectory(directory, describeModel(model, metadata), await readParameters(model.namedParameters()));
+}
+
+/**
+ * Writes a saved-model directory (`model.json` with `description`, `params.safetensors` with
+ * `tensors`) atomically and under the directory's lock, as {@link saveModel} does for every
+ * kind of saved model (Boltzmann machines, DBNs, classifiers).
+ */
+export async function writeModelDirectory(
+  directory: string,
+  description: object,
+  tensors: Record<string, TensorData>,
+): Promise<void> {
   const fs = await import('node:fs');
   const path = await import('node:path');
   const target = path.resolve(directory);
-  const params = encodeSafetensors(await readParameters(model), { format: MODEL_FORMAT });
-  const description = `${JSON.stringify(describeModel(model, metadata), null, 2)}\n`;
+  const params = encodeSafetensors(tensors, { format: MODEL_FORMAT });
+  const text = `${JSON.stringify(description, null, 2)}\n`;
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
   await withFileLock(target, async () => {
     await removeAbandonedStaging(target);
@@ -158,7 +171,7 @@ export async function saveModel(
     await fs.promises.mkdir(staging);
     try {
       await writeSynced(path.join(staging, PARAMS_FILE), params);
-      await writeSynced(path.join(staging, MODEL_FILE), description);
+      await writeSynced(path.join(staging, MODEL_FILE), text);
       if (fs.existsSync(target)) {
         await fs.promises.rm(previous, { recursive: true, force: true });
         await fs.promises.rename(target, previous);
@@ -190,7 +203,7 @@ export async function writeFileAtomic(file: string, contents: Uint8Array | strin
  * another process swaps whole directories, so the directory's inode is compared before and
  * after, and the read is repeated if it changed in between.
  */
-async function readSavedFiles(
+export async function readModelDirectory(
   directory: string,
 ): Promise<{ modelPath: string; paramsPath: string; modelText: string; paramsBytes: Uint8Array }> {
   const fs = await import('node:fs');
@@ -236,39 +249,14 @@ const MAX_LOAD_ATTEMPTS = 20;
 export function modelFromFiles(
   modelText: string,
   paramsBytes: Uint8Array,
-  paths: { readonly modelPath: string; readonly paramsPath: string } = {
-    modelPath: MODEL_FILE,
-    paramsPath: PARAMS_FILE,
-  },
+  paths: SavedPaths = { modelPath: MODEL_FILE, paramsPath: PARAMS_FILE },
 ): { model: BoltzmannMachine; metadata: Record<string, unknown> } {
   const { modelPath, paramsPath } = paths;
-  let description: unknown;
-  try {
-    description = JSON.parse(modelText);
-  } catch (cause) {
-    throw new DataError(`load: ${modelPath} is not valid JSON (${(cause as Error).message})`, { cause });
-  }
-  checkJsonDepth(description, modelPath);
+  const description = parseModelText(modelText, modelPath);
   checkDescribedSize(description, paramsBytes.length, paths);
   const model = modelFromDescription(description, modelPath);
   try {
-    const expected = model.namedParameters();
-    const { tensors } = decodeSafetensors(paramsBytes, `load: ${paramsPath}`, {
-      names: expected.map((p) => p.key),
-      describedBy: MODEL_FILE,
-    });
-    for (const { key, owner, name } of expected) {
-      const tensor = tensors.get(key) as TensorData;
-      const shape = owner.paramShape(name);
-      if (formatShape(tensor.shape) !== formatShape(shape)) {
-        throw new DataError(
-          `load: ${paramsPath}: tensor '${key}' has shape ${formatShape(tensor.shape)}, expected ${formatShape(shape)}`,
-        );
-      }
-      const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new DataError(`load: ${paramsPath}: tensor '${key}' is ${tensor.data[bad]} at index ${bad}`);
-      owner.setParam(name, be.tensor(tensor.data, shape));
-    }
+    setParameters(model.namedParameters(), paramsBytes, paramsPath);
   } catch (error) {
     model.dispose();
     throw error;
@@ -278,25 +266,91 @@ export function modelFromFiles(
 }
 
 /**
- * Refuses a `model.json` whose layers need more float32 parameters than the params file has
- * bytes for (at least one per unit and one per weight), before any layer is made.
+ * Sets every parameter from a params file's bytes: the tensor names first (all of them, no
+ * others), then each one's shape and values, before any parameter changes.
+ * @throws DataError naming the file and tensor
  */
-function checkDescribedSize(
-  description: unknown,
-  paramsLength: number,
-  paths: { readonly modelPath: string; readonly paramsPath: string },
+export function setParameters(
+  parameters: readonly NamedParameter[],
+  paramsBytes: Uint8Array,
+  paramsPath: string,
 ): void {
-  const layers = (description as { layers?: unknown } | null)?.layers;
-  if (!Array.isArray(layers)) return;
-  const units = layers.map((layer) => (layer as { units?: unknown } | null)?.units);
-  if (!units.every((u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0)) return;
-  const weights = units.slice(1).reduce((sum, upper, i) => sum + upper * (units[i] as number), 0);
-  const needed = 4 * (weights + units.reduce((a, b) => a + b, 0));
+  const { tensors } = decodeSafetensors(paramsBytes, `load: ${paramsPath}`, {
+    names: parameters.map((p) => p.key),
+    describedBy: MODEL_FILE,
+  });
+  for (const { key, owner, name } of parameters) {
+    const tensor = tensors.get(key) as TensorData;
+    const shape = owner.paramShape(name);
+    if (formatShape(tensor.shape) !== formatShape(shape)) {
+      throw new DataError(
+        `load: ${paramsPath}: tensor '${key}' has shape ${formatShape(tensor.shape)}, expected ${formatShape(shape)}`,
+      );
+    }
+    const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new DataError(`load: ${paramsPath}: tensor '${key}' is ${tensor.data[bad]} at index ${bad}`);
+  }
+  for (const { key, owner, name } of parameters) {
+    owner.setParam(name, be.tensor((tensors.get(key) as TensorData).data, owner.paramShape(name)));
+  }
+}
+
+/** Where a saved model's two files are, for messages. */
+export interface SavedPaths {
+  readonly modelPath: string;
+  readonly paramsPath: string;
+}
+
+/**
+ * The counts under `field` of an untrusted array of layer descriptions, or undefined when it
+ * is not an array of non-negative finite numbers (the schema then says what is wrong).
+ */
+export function describedCounts(layers: unknown, field: string): number[] | undefined {
+  if (!Array.isArray(layers)) return undefined;
+  const counts = layers.map((layer) => (layer as Record<string, unknown> | null)?.[field]);
+  return counts.every((u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0) ? counts : undefined;
+}
+
+/**
+ * Refuses a description whose parameters need more float32 values than the params file has
+ * bytes for, before anything is allocated. @param what - the described sizes, for the message
+ * @throws DataError
+ */
+export function checkParamsBytes(neededValues: number, what: string, paramsLength: number, paths: SavedPaths): void {
+  const needed = 4 * neededValues;
   if (needed > paramsLength) {
     throw new DataError(
-      `load: ${paths.modelPath} describes layers of ${units.join(', ')} units, whose parameters need at least ${needed} bytes; ${paths.paramsPath} has ${paramsLength}`,
+      `load: ${paths.modelPath} describes ${what}, whose parameters need at least ${needed} bytes; ${paths.paramsPath} has ${paramsLength}`,
     );
   }
+}
+
+/** The fewest float32 values a chain of layers with these units holds: one per unit and one per weight. */
+export function chainParameterCount(units: readonly number[]): number {
+  return (
+    units.slice(1).reduce((sum, upper, i) => sum + upper * (units[i] as number), 0) + units.reduce((a, b) => a + b, 0)
+  );
+}
+
+/** Refuses a `model.json` whose layers need more parameters than the params file holds. */
+function checkDescribedSize(description: unknown, paramsLength: number, paths: SavedPaths): void {
+  const units = describedCounts((description as { layers?: unknown } | null)?.layers, 'units');
+  if (units) checkParamsBytes(chainParameterCount(units), `layers of ${units.join(', ')} units`, paramsLength, paths);
+}
+
+/**
+ * Parses `model.json` text (of any kind of saved model) and refuses nesting deeper than the
+ * schemas allow. @throws DataError for invalid JSON
+ */
+export function parseModelText(modelText: string, modelPath: string): unknown {
+  let description: unknown;
+  try {
+    description = JSON.parse(modelText);
+  } catch (cause) {
+    throw new DataError(`load: ${modelPath} is not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  checkJsonDepth(description, modelPath);
+  return description;
 }
 
 /**
@@ -308,6 +362,6 @@ function checkDescribedSize(
 export async function loadModel(
   directory: string,
 ): Promise<{ model: BoltzmannMachine; metadata: Record<string, unknown> }> {
-  const { modelPath, paramsPath, modelText, paramsBytes } = await readSavedFiles(directory);
+  const { modelPath, paramsPath, modelText, paramsBytes } = await readModelDirectory(directory);
   return modelFromFiles(modelText, paramsBytes, { modelPath, paramsPath });
 }

@@ -7,7 +7,7 @@
 
 import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
-import type { BoltzmannMachine, Gradient } from '../models/index.js';
+import type { BoltzmannMachine, Gradient, NamedParameter } from '../models/index.js';
 import { Constant, type Schedule, scheduleFromConfig, stepsizeConfigSchema } from '../schedules/index.js';
 import { parseWith } from '../validation/index.js';
 
@@ -101,10 +101,18 @@ export abstract class Optimizer {
    * @param gradient - from `model.gradient(...)`: the direction of increasing loss
    */
   update(model: BoltzmannMachine, gradient: Gradient): void {
-    const gradients = gradientByKey(model, gradient);
+    this.apply(model.namedParameters(), gradientByKey(model, gradient));
+  }
+
+  /**
+   * Applies one update to named parameters of any owner (a model, a classifier): each
+   * parameter with a gradient under its key, and not fixed, is replaced.
+   * @param gradients - by key, each the shape of its parameter: the direction of increasing loss
+   */
+  apply(parameters: readonly NamedParameter[], gradients: ReadonlyMap<string, Tensor>): void {
     this.updates += 1;
     const rate = this.learningRate;
-    for (const { key, owner, name } of model.namedParameters()) {
+    for (const { key, owner, name } of parameters) {
       const g = gradients.get(key);
       if (g === undefined || owner.fixedParams.includes(name)) continue;
       const previous = this.state.get(key);

@@ -9,20 +9,44 @@ const examples = readdirSync(new URL('../examples', import.meta.url)).filter(
   (f) => f.endsWith('.ts') && f !== 'common.ts',
 );
 
+/** The classification examples and the files each writes. */
+const CLASSIFIERS: Record<string, readonly string[]> = {
+  'rbm-classifier.ts': ['pretrained-confusion.png', 'random-confusion.png', 'classifier/model.json'],
+  'dbn-classifier.ts': ['samples.png', 'dbn/model.json', 'dbn-confusion.png', 'classifier/model.json'],
+  'discriminative-rbm.ts': ['discriminative-confusion.png', 'model/model.json'],
+};
+
 describe('examples', () => {
-  it("cover the seed notebook and Paysage's MNIST examples", () => {
+  it("cover the seed notebook, Paysage's MNIST examples and the classifiers", () => {
     expect(examples.sort()).toEqual([
       'bernoulli-rbm.ts',
+      'dbn-classifier.ts',
       'deep-boltzmann-machine.ts',
+      'discriminative-rbm.ts',
       'gaussian-rbm.ts',
       'hopfield.ts',
       'l1-rbm.ts',
       'onehot-rbm.ts',
+      'rbm-classifier.ts',
       'tap-rbm.ts',
     ]);
   });
 
-  for (const example of examples) {
+  for (const [example, files] of Object.entries(CLASSIFIERS)) {
+    it(`${example} trains, reports a test error and writes its confusion matrix and model`, () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'relief-example-')), 'out');
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', `examples/${example}`, '--epochs', '1', '--limit', '400', '--hidden', '30', '--out', out],
+        { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/: test error \d+\.\d\d% \(100 mnist test images\)/);
+      for (const file of files) expect(existsSync(join(out, file)), file).toBe(true);
+    });
+  }
+
+  for (const example of examples.filter((name) => !Object.hasOwn(CLASSIFIERS, name))) {
     it(`${example} trains and writes reconstructions, fantasy particles, weights and the model`, () => {
       const out = join(mkdtempSync(join(tmpdir(), 'relief-example-')), 'out');
       const result = spawnSync(

@@ -32,6 +32,21 @@ import {
 } from '../../namespaces/models.js';
 import { ADAM } from '../../optimizers/index.js';
 import { SequentialMC } from '../../samplers/index.js';
+import {
+  DeepBeliefNetwork,
+  discriminative,
+  evaluateClassifier,
+  FeedForwardNetwork,
+  FineTune,
+  generativeLabels,
+  hybrid,
+  labelClassifier,
+  labelRBM,
+  loadClassifier,
+  loadDeepBeliefNetwork,
+  saveClassifier,
+  saveDeepBeliefNetwork,
+} from '../../supervised/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { barsAndStripes } from '../helpers/bars-and-stripes.js';
 
@@ -92,6 +107,48 @@ describeOnBackends('tensor counts', () => {
       be.dispose(model.computeReconstructions(visible).units);
       await saveModel(model, directory);
       (await loadModel(directory)).model.dispose();
+    });
+  });
+
+  it('are flat across labelled training, fine-tuning, DBNs and their saves', async () => {
+    if (!be.tracksTensors) return;
+    const grid = barsAndStripes(10);
+    const labels = Array.from({ length: grid.rows }, (_, i) => i % 3);
+    const labelled = () =>
+      new InMemoryBatch(grid, { batchSize: 10, trainFraction: 0.7, seed: 1, labels, numClasses: 3 });
+    const directory = mkdtempSync(join(tmpdir(), 'relief-memory-'));
+    await expectFlat(async () => {
+      const optimizer = new ADAM({ stepsize: 0.01 });
+      const label = labelRBM(new BernoulliLayer(9), new BernoulliLayer(4), 3);
+      for (const method of [discriminative, hybrid(0.1), generativeLabels({ chains: 'cd' })]) {
+        await new SGD(label, labelled()).train(optimizer, 1, { method, monitor: null });
+      }
+      await evaluateClassifier(labelClassifier(label), {
+        inputs: grid,
+        labels: Int32Array.from(labels),
+        numClasses: 3,
+      });
+      label.dispose();
+      const dbn = DeepBeliefNetwork.fromLayers([new BernoulliLayer(9), new BernoulliLayer(5), new BernoulliLayer(4)], {
+        residual: {},
+      });
+      await dbn.pretrain(data(), optimizer, 1, { monitor: null });
+      const visible = be.zeros([2, 9]);
+      be.dispose([
+        visible,
+        dbn.sample(3, { gibbsSteps: 2 }),
+        dbn.sample(2, { start: visible }),
+        dbn.reconstruct(visible),
+      ]);
+      await saveDeepBeliefNetwork(dbn, join(directory, 'dbn'));
+      (await loadDeepBeliefNetwork(join(directory, 'dbn'))).dbn.dispose();
+      const network = FeedForwardNetwork.fromStack(dbn.rbms, 3);
+      await new FineTune(network, labelled()).train(optimizer, 2, { dropout: 0.2, inputDropout: 0.1 });
+      await saveClassifier(network, join(directory, 'network'));
+      (await loadClassifier(join(directory, 'network'))).network.dispose();
+      optimizer.reset();
+      network.dispose();
+      dbn.dispose();
     });
   });
 });

@@ -2,26 +2,56 @@
  * The run config's data for `relief train`: the schema, validation and model builders live in
  * the library (`relief/config`); reading the data source needs `@relief/data`, so it lives here.
  */
-import { loadDataset, readCsv, readIdx, readNpy } from '@relief/data';
-import { type HostMatrix, transformByName } from 'relief/batch';
+import { loadDataset, loadLabelledDataset, readCsv, readIdx, readNpy } from '@relief/data';
+import { type HostMatrix, type LabelledData, splitLabelColumn, transformByName } from 'relief/batch';
 import type { RunConfig } from 'relief/config';
+import { DataError } from 'relief/errors';
 
-export { buildMethod, buildModel, buildOptimizer, parseRunConfig, type RunConfig } from 'relief/config';
+export {
+  buildClassifierOptimizer,
+  buildMethod,
+  buildModel,
+  buildOptimizer,
+  parseRunConfig,
+  type RunConfig,
+} from 'relief/config';
 
 /** The data a config names, transformed, for a split of the source ('train' or 'test'). */
 export async function loadRunData(config: RunConfig, split: 'train' | 'test' = 'train'): Promise<HostMatrix> {
-  const { source, path, limit } = config.data;
-  let matrix: HostMatrix;
-  if (source === 'mnist' || source === 'fashion-mnist') {
-    matrix = await loadDataset(source, { split, scale: true, ...(limit !== undefined && { limit }) });
-  } else {
-    const file = path as string;
-    matrix = source === 'csv' ? readCsv(file) : source === 'npy' ? readNpy(file) : idxMatrix(file);
-    if (limit !== undefined && limit < matrix.rows) {
-      matrix = { ...matrix, rows: limit, values: matrix.values.subarray(0, limit * matrix.columns) };
-    }
-  }
+  const { source, limit } = config.data;
+  const matrix =
+    source === 'mnist' || source === 'fashion-mnist'
+      ? await loadDataset(source, { split, scale: true, ...(limit !== undefined && { limit }) })
+      : fileMatrix(config);
   return transformByName(config.data.transform, 'data.transform')(matrix);
+}
+
+/**
+ * The labelled data of a `task: 'classify'` config: the data set's labels, or for csv and npy
+ * files the `classify.labelColumn` split off each row. The transform applies to the inputs.
+ */
+export async function loadRunLabelledData(config: RunConfig, split: 'train' | 'test' = 'train'): Promise<LabelledData> {
+  const { source, limit } = config.data;
+  let data: LabelledData;
+  if (source === 'mnist' || source === 'fashion-mnist') {
+    data = await loadLabelledDataset(source, { split, scale: true, ...(limit !== undefined && { limit }) });
+  } else if (source === 'idx') {
+    throw new DataError(
+      "data.source: 'idx' files hold no labels; use mnist, fashion-mnist, csv or npy for task 'classify'",
+    );
+  } else {
+    data = splitLabelColumn(fileMatrix(config), config.classify.labelColumn);
+  }
+  return { ...data, inputs: transformByName(config.data.transform, 'data.transform')(data.inputs) };
+}
+
+/** The matrix in `data.path`, cut to `data.limit` rows. */
+function fileMatrix(config: RunConfig): HostMatrix {
+  const { source, path, limit } = config.data;
+  const file = path as string;
+  const matrix = source === 'csv' ? readCsv(file) : source === 'npy' ? readNpy(file) : idxMatrix(file);
+  if (limit === undefined || limit >= matrix.rows) return matrix;
+  return { ...matrix, rows: limit, values: matrix.values.subarray(0, limit * matrix.columns) };
 }
 
 function idxMatrix(path: string): HostMatrix {

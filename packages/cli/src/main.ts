@@ -66,11 +66,14 @@ program
 
 program
   .command('evaluate <dir>')
-  .description('metrics of a trained model on a split of its data set')
+  .description(
+    'metrics of a trained model on a split of its data set; for a classifier its accuracy, and its confusion matrix as a PNG',
+  )
   .option('--split <split>', 'train | test', 'test')
   .option('--limit <n>', 'samples to use', integer)
   .option('--batches <n>', 'validation batches for the sample-based metrics', integer, 5)
   .option('--ais <steps>', 'also estimate ln Z and the log-likelihood by AIS with this many steps', integer)
+  .option('--confusion <file>', "a classifier's confusion matrix PNG (default <dir>/confusion.png)")
   .option('--json', 'print JSON')
   .action(async (dir, options) => report(await evaluate(dir, options), Boolean(options.json)));
 

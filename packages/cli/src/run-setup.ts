@@ -13,10 +13,10 @@ export async function startBackend(config: Pick<RunConfig, 'backend' | 'device' 
 }
 
 /**
- * A trained model and the run config saved with it by `relief train`, loaded on the backend
- * that config names (the config is read from model.json first, so the parameters load once).
+ * The run config saved in a run's `model.json` by `relief train` (a model or a classifier),
+ * with its backend started.
  */
-export async function openRun(directory: string): Promise<{ model: BoltzmannMachine; config: RunConfig }> {
+export async function openRunConfig(directory: string): Promise<RunConfig> {
   const path = join(directory, MODEL_FILE);
   let description: { metadata?: { config?: unknown } };
   try {
@@ -29,6 +29,18 @@ export async function openRun(directory: string): Promise<{ model: BoltzmannMach
   }
   const config = parseRunConfig(description.metadata.config, `${path} metadata.config`);
   await startBackend(config);
+  return config;
+}
+
+/**
+ * A trained model and the run config saved with it by `relief train`, loaded on the backend
+ * that config names (the config is read from model.json first, so the parameters load once).
+ */
+export async function openRun(directory: string): Promise<{ model: BoltzmannMachine; config: RunConfig }> {
+  const config = await openRunConfig(directory);
+  if (config.task === 'classify') {
+    throw new ConfigError(`${directory}: holds a classifier (task 'classify'); use relief evaluate on it`);
+  }
   const { model } = await loadModel(directory);
   return { model, config };
 }

@@ -7,10 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { readPng } from '@relief/plot';
 import { use } from 'relief/backends';
 import { loadModel } from 'relief/models';
+import { loadClassifier, loadDeepBeliefNetwork } from 'relief/supervised';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../bin/relief.js', import.meta.url));
 const example = fileURLToPath(new URL('../../../examples/mnist-rbm.json', import.meta.url));
+const classifierExample = fileURLToPath(new URL('../../../examples/mnist-classifier.json', import.meta.url));
 
 function relief(args: string[]): {
   child: ChildProcess;
@@ -86,6 +88,44 @@ describe('relief CLI', () => {
         expect(report.pixelErrorBefore).toBeCloseTo(0.1, 1);
       }
     }
+  });
+
+  it('trains a classifier from a classify config (pretraining a DBN first) and evaluates it with a confusion matrix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relief-classify-'));
+    const config = JSON.parse(readFileSync(classifierExample, 'utf8'));
+    config.model.layers = [
+      { type: 'bernoulli', units: 784 },
+      { type: 'bernoulli', units: 50 },
+    ];
+    config.classify.epochs = 3;
+    config.train.batchSize = 10;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const classifier = join(dir, 'run');
+    const trained = await run([
+      'train',
+      '--config',
+      join(dir, 'config.json'),
+      '--out',
+      classifier,
+      '--epochs',
+      '1',
+      '--limit',
+      '300',
+      '--no-progress',
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/epoch 2: seconds [\d.e-]+, loss [\d.]+, validationLoss [\d.]+, validationAccuracy/);
+    const { network } = await loadClassifier(classifier);
+    expect(network.layers.map((l) => l.numOutputs)).toEqual([50, 10]);
+    network.dispose();
+    (await loadDeepBeliefNetwork(join(classifier, 'dbn'))).dbn.dispose();
+    const evaluated = await run(['evaluate', classifier, '--limit', '200', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout);
+    expect(report.samples).toBe(200);
+    expect(report.accuracy).toBeGreaterThan(0.6);
+    expect(report.error).toBeCloseTo(1 - report.accuracy, 10);
+    expect(readPng(readFileSync(report.confusion)).width).toBeGreaterThan(200);
   });
 
   it('a bad config names the field and exits 2; missing data exits 3', async () => {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { HostMatrix } from 'relief/batch';
+import type { HostMatrix, LabelledData } from 'relief/batch';
 import { binarize, scale } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
 import { checkOptions, type OptionKeys } from 'relief/validation';
@@ -144,6 +144,21 @@ export async function loadLabels(name: DatasetName, options: DatasetOptions = {}
   checkDatasetOptions(options, 'loadLabels');
   const { values } = await readFile(name, FILES[options.split ?? 'train'].labels, options);
   return values.subarray(0, Math.min(values.length, options.limit ?? Number.POSITIVE_INFINITY));
+}
+
+/** The classes of both data sets. */
+const NUM_CLASSES = 10;
+
+/**
+ * Images and their labels from one split, in the same order (options as {@link loadDataset}).
+ * @returns inputs (samples, 784), labels (samples) in [0, 10), numClasses 10
+ */
+export async function loadLabelledDataset(name: DatasetName, options: DatasetOptions = {}): Promise<LabelledData> {
+  const [inputs, labels] = await Promise.all([loadDataset(name, options), loadLabels(name, options)]);
+  if (labels.length !== inputs.rows) {
+    throw new DataError(`${name} ${options.split ?? 'train'}: ${inputs.rows} images but ${labels.length} labels`);
+  }
+  return { inputs, labels: Int32Array.from(labels), numClasses: NUM_CLASSES };
 }
 
 /** MNIST digits (see {@link loadDataset}). */

@@ -4,7 +4,7 @@
  * In-memory batches and transforms live in `relief/batch` and are re-exported here.
  * @packageDocumentation
  */
-export { InMemoryBatch, inMemoryBatch } from 'relief/batch';
+export { InMemoryBatch, inMemoryBatch, splitLabelColumn } from 'relief/batch';
 export { type CsvOptions, parseCsv, readCsv } from './csv.js';
 export {
   cacheDirectory,
@@ -12,6 +12,7 @@ export {
   type DatasetOptions,
   fashionMnist,
   loadDataset,
+  loadLabelledDataset,
   loadLabels,
   mnist,
 } from './datasets.js';

@@ -1,9 +1,12 @@
+import { join } from 'node:path';
+import { confusionMatrixPng, savePng } from '@relief/plot';
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
 import { ProgressMonitor } from 'relief/fit';
-import { estimateLogLikelihood } from 'relief/models';
-import { loadRunData } from '../config.js';
-import { openRun } from '../run-setup.js';
+import { estimateLogLikelihood, loadModel } from 'relief/models';
+import { evaluateClassifier, loadClassifier } from 'relief/supervised';
+import { loadRunData, loadRunLabelledData, type RunConfig } from '../config.js';
+import { openRunConfig } from '../run-setup.js';
 
 /** Options of `relief evaluate`. */
 export interface EvaluateOptions {
@@ -12,6 +15,8 @@ export interface EvaluateOptions {
   readonly batches: number;
   /** Also estimate ln Z and the log-likelihood by AIS with this many intermediate distributions. */
   readonly ais?: number;
+  /** Where a classifier's confusion matrix PNG goes (default `<dir>/confusion.png`). */
+  readonly confusion?: string;
 }
 
 /**
@@ -19,8 +24,10 @@ export interface EvaluateOptions {
  * marginal free energy (exact for RBMs, the mean-field bound for deeper models), and with
  * `ais` the AIS estimates of ln Z and of the mean log-likelihood (RBMs with binary visible units).
  */
-export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number>> {
-  const { model, config } = await openRun(directory);
+export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number | string>> {
+  const config = await openRunConfig(directory);
+  if (config.task === 'classify') return evaluateClassifierRun(directory, config, options);
+  const { model } = await loadModel(directory);
   const limited = { ...config, data: { ...config.data, ...(options.limit !== undefined && { limit: options.limit }) } };
   const data = await loadRunData(limited, options.split);
   const batches = new InMemoryBatch(data, {
@@ -46,4 +53,28 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
   }
   be.dispose([all, freeEnergy]);
   return result;
+}
+
+/**
+ * A classifier's test accuracy, error and cross-entropy on a split of its data, and its
+ * confusion matrix as a PNG.
+ */
+async function evaluateClassifierRun(
+  directory: string,
+  config: RunConfig,
+  options: EvaluateOptions,
+): Promise<Record<string, number | string>> {
+  const { network } = await loadClassifier(directory);
+  const limited = { ...config, data: { ...config.data, ...(options.limit !== undefined && { limit: options.limit }) } };
+  const report = await evaluateClassifier(network, await loadRunLabelledData(limited, options.split));
+  network.dispose();
+  const confusion = options.confusion ?? join(directory, 'confusion.png');
+  savePng(confusion, confusionMatrixPng(report.confusion));
+  return {
+    samples: report.samples,
+    accuracy: report.accuracy,
+    error: report.error,
+    crossEntropy: report.crossEntropy,
+    confusion,
+  };
 }

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
 import { DataError } from 'relief/errors';
-import { type EpochRecord, LayerwisePretrain, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
-import { initializeModel, saveModel, writeFileAtomic } from 'relief/models';
+import { LayerwisePretrain, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
+import { initializeModel, saveModel } from 'relief/models';
 import { parseJsonText } from 'relief/validation';
 import { buildMethod, buildModel, buildOptimizer, loadRunData, parseRunConfig } from '../config.js';
+import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
 import { startBackend } from '../run-setup.js';
+import { trainClassifier } from './classify.js';
 
 /** Options of `relief train`. */
 export interface TrainCommandOptions {
@@ -47,6 +47,7 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
   };
   const config = parseRunConfig(overridden, options.config);
   await startBackend(config);
+  if (config.task === 'classify') return trainClassifier(config, options);
   const model = buildModel(config, options.config);
   const data = await loadRunData(config, 'train');
   if (data.columns !== model.layer(0).numUnits) {
@@ -65,17 +66,8 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
     config.model.init,
   );
 
-  const controller = new AbortController();
-  const interrupt = () => controller.abort();
-  process.once('SIGINT', interrupt);
-  const bar =
-    options.progress === false || !process.stderr.isTTY
-      ? undefined
-      : new cliProgress.SingleBar(
-          { format: 'epoch {epoch} [{bar}] {value}/{total} samples | {rate} samples/s | {metrics}', hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        );
-  let epochStart = performance.now();
+  const controller = interruptible();
+  const progress = progressReport(batches.size('train'), config.train.batchSize, options.progress);
   const trainOptions: TrainOptions = {
     method: buildMethod(config),
     mcsteps: config.train.mcsteps,
@@ -83,26 +75,8 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
     monitor: config.train.metrics ? new ProgressMonitor({ maxBatches: 5 }) : null,
     signal: controller.signal,
     checkpoint: { directory: options.out, metadata: { config } },
-    onBatch: (epoch, samples) => {
-      if (!bar) return;
-      if (samples <= config.train.batchSize) {
-        epochStart = performance.now();
-        bar.start(batches.size('train'), 0, { epoch, rate: '-', metrics: '' });
-      }
-      bar.update(samples, { epoch, rate: Math.round(samples / ((performance.now() - epochStart) / 1000)) });
-    },
-    onEpoch: (record: EpochRecord) => {
-      const summary = Object.entries(record)
-        .filter(([k]) => k !== 'epoch')
-        .map(([k, v]) => `${k} ${Number(v).toPrecision(4)}`)
-        .join(', ');
-      if (bar) {
-        bar.update({ metrics: summary });
-        bar.stop();
-      } else {
-        console.log(`epoch ${record.epoch}: ${summary}`);
-      }
-    },
+    onBatch: progress.onBatch,
+    onEpoch: progress.onEpoch,
   };
   const optimizer = buildOptimizer(config);
   try {
@@ -113,12 +87,10 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
           )
         : await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
     await saveModel(model, options.out, { config, history: history?.toJSON() ?? [] });
-    await writeFileAtomic(join(options.out, 'history.json'), `${JSON.stringify(history?.toJSON() ?? [], null, 2)}\n`);
-    await writeFileAtomic(join(options.out, 'history.csv'), history?.toCSV() ?? '');
-    await writeFileAtomic(join(options.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    await writeRunFiles(options.out, config, history);
     return { interrupted: history?.aborted ?? false };
   } finally {
-    bar?.stop();
-    process.off('SIGINT', interrupt);
+    progress.stop();
+    controller.release();
   }
 }

@@ -1,0 +1,107 @@
+import { be, type Tensor } from '../backends/index.js';
+import type { LabelledBatchSource } from '../batch/index.js';
+import { ConfigError, DivergenceError } from '../errors/index.js';
+import { endEpoch, History, type RunHooks } from '../fit/index.js';
+import type { Optimizer } from '../optimizers/index.js';
+import { checkOptions, type OptionKeys } from '../validation/index.js';
+import type { DropoutOptions, FeedForwardNetwork } from './network.js';
+import { saveClassifier } from './persistence.js';
+
+/** Options of {@link FineTune.train}. */
+export interface FineTuneOptions extends DropoutOptions, RunHooks<FeedForwardNetwork> {}
+
+const FINE_TUNE_OPTION_KEYS: OptionKeys<FineTuneOptions> = {
+  dropout: true,
+  inputDropout: true,
+  signal: true,
+  onBatch: true,
+  onEpoch: true,
+  checkpoint: true,
+};
+
+/**
+ * Supervised training of a {@link FeedForwardNetwork} by minibatch backpropagation on the
+ * cross-entropy ("fine-tuning" when the network starts from pretrained RBMs). Each epoch
+ * records the mean training loss and, when the data has a validation split, the validation
+ * loss and accuracy. Every step runs inside `be.tidy`.
+ */
+export class FineTune {
+  constructor(
+    readonly network: FeedForwardNetwork,
+    readonly data: LabelledBatchSource,
+  ) {
+    if (data.numVisible !== network.numInputs || data.numClasses !== network.numClasses) {
+      throw new ConfigError(
+        `FineTune: the data has ${data.numVisible} columns and ${data.numClasses} classes; the network takes ${network.numInputs} inputs and gives ${network.numClasses} classes`,
+      );
+    }
+  }
+
+  /**
+   * Trains for `epochs` epochs (mutates the network) and returns the history.
+   * @throws DivergenceError when the loss or a parameter becomes NaN or infinite
+   */
+  async train(optimizer: Optimizer, epochs: number, options: FineTuneOptions = {}): Promise<History> {
+    if (!Number.isInteger(epochs) || epochs < 0)
+      throw new ConfigError(`FineTune.train: epochs: expected a non-negative integer, got ${epochs}`);
+    checkOptions(options, FINE_TUNE_OPTION_KEYS, 'FineTune.train');
+    const { network, data } = this;
+    const dropout = { dropout: options.dropout ?? 0, inputDropout: options.inputDropout ?? 0 };
+    const history = new History();
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (options.signal?.aborted) {
+        history.aborted = true;
+        break;
+      }
+      optimizer.setEpoch(epoch - 1);
+      const started = performance.now();
+      let samples = 0;
+      let totalLoss: Tensor = be.keep(be.zeros([]));
+      for await (const { inputs, targets } of data.labelledBatches('train')) {
+        if (options.signal?.aborted) {
+          be.dispose([inputs, targets]);
+          break;
+        }
+        const rows = be.shape(inputs)[0] as number;
+        const next = be.tidy(() => {
+          const { loss, gradients } = network.gradient(inputs, targets, dropout);
+          optimizer.apply(network.namedParameters(), new Map(Object.entries(gradients)));
+          return be.add(totalLoss, be.mul(loss, rows));
+        });
+        be.dispose([totalLoss, inputs, targets]);
+        totalLoss = be.keep(next);
+        samples += rows;
+        options.onBatch?.(epoch, samples);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const loss = (await be.readScalar(totalLoss)) / Math.max(samples, 1);
+      be.dispose(totalLoss);
+      if (!Number.isFinite(loss))
+        throw new DivergenceError(`fine-tuning diverged in epoch ${epoch}: the loss is ${loss}`);
+      const record = { epoch, seconds, loss, ...(await this.validate()) };
+      if (await endEpoch(history, record, epochs, options, network, saveClassifier)) break;
+    }
+    return history;
+  }
+
+  /** Loss and accuracy on the validation split (nothing when it is empty). */
+  private async validate(): Promise<Record<string, number>> {
+    if (this.data.size('validate') === 0) return {};
+    let [loss, correct, rows] = [0, 0, 0];
+    for await (const { inputs, targets, labels } of this.data.labelledBatches('validate')) {
+      const [batchLoss, winners] = be.tidy(() => {
+        const logits = this.network.logits(inputs);
+        const crossEntropy = be.div(be.neg(be.sum(be.mul(targets, be.logSoftmax(logits, 1)))), labels.length);
+        return [crossEntropy, be.argMax(logits, 1)];
+      });
+      loss += (await be.readScalar(batchLoss)) * labels.length;
+      const predicted = await be.read(winners);
+      labels.forEach((label, i) => {
+        if (predicted[i] === label) correct += 1;
+      });
+      rows += labels.length;
+      be.dispose([batchLoss, winners, inputs, targets]);
+    }
+    return { validationLoss: loss / rows, validationAccuracy: correct / rows };
+  }
+}

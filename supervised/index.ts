@@ -1,0 +1,29 @@
+/**
+ * Supervised learning: deep belief networks, feed-forward classifiers fine-tuned by
+ * backpropagation (from RBMs, DBNs or random weights), label RBMs trained discriminatively,
+ * generatively or both, and their evaluation (accuracy, confusion matrix).
+ * @packageDocumentation
+ */
+export { type Classifier, predict } from './classifier.js';
+export { type DbnSampleOptions, DeepBeliefNetwork, type ResidualOptions } from './dbn.js';
+export { ACTIVATIONS, type Activation, DenseLayer } from './dense.js';
+export { accuracy, type ClassificationReport, confusionMatrix, evaluateClassifier } from './evaluation.js';
+export { FineTune, type FineTuneOptions } from './fine-tune.js';
+export {
+  classProbabilities,
+  classScores,
+  discriminative,
+  generativeLabels,
+  hybrid,
+  labelClassifier,
+  labelRBM,
+} from './label-rbm.js';
+export { type DropoutOptions, FeedForwardNetwork, type NetworkGradient } from './network.js';
+export {
+  CLASSIFIER_FORMAT,
+  DBN_FORMAT,
+  loadClassifier,
+  loadDeepBeliefNetwork,
+  saveClassifier,
+  saveDeepBeliefNetwork,
+} from './persistence.js';

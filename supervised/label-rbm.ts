@@ -1,0 +1,224 @@
+import { be, type Tensor } from '../backends/index.js';
+import { ConfigError, ShapeError } from '../errors/index.js';
+import type { FitMethod } from '../fit/index.js';
+import { type Layer, OneHotLayer } from '../layers/index.js';
+import { BoltzmannMachine, type Gradient, State } from '../models/index.js';
+import type { SequentialMC } from '../samplers/index.js';
+import type { Classifier } from './classifier.js';
+
+/**
+ * A label RBM (Larochelle & Bengio 2008; PyDeep's BinaryBinaryLabelRBM): visible units x and
+ * one-hot labels y both coupled to the hidden units h, with energy
+ * `E = −aᵀx − dᵀy − bᵀh − xᵀWh − hᵀUy`. Relief builds it as the three-layer BoltzmannMachine
+ * `[x, h, y]`: its chain is exactly this bipartite graph ({x, y} given h and h given both), so
+ * block Gibbs sampling, PCD, saving and loading all work unchanged.
+ * @param visible - the input layer @param hidden - the hidden layer
+ */
+export function labelRBM(visible: Layer, hidden: Layer, numClasses: number): BoltzmannMachine {
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new ConfigError(`labelRBM: numClasses: expected an integer of at least 2, got ${numClasses}`);
+  }
+  return new BoltzmannMachine([visible, hidden, new OneHotLayer(numClasses)]);
+}
+
+/** The label layer's index in a label RBM `[x, h, y]`. */
+const LABELS = 2;
+const HIDDEN = 1;
+
+/** @throws ConfigError unless `model` is a label RBM `[x, h, y]` with discrete labels */
+function checkLabelModel(model: BoltzmannMachine, where: string): void {
+  if (model.numLayers !== 3 || !model.layer(LABELS).discrete) {
+    throw new ConfigError(
+      `${where}: expected a label RBM, a 3-layer model [inputs, hidden, labels] (see labelRBM), got ${model.numLayers} layers`,
+    );
+  }
+}
+
+/** The class count of a label RBM (the states of its label layer). */
+function numClassesOf(model: BoltzmannMachine): number {
+  return model.layer(LABELS).numUnits;
+}
+
+/**
+ * The exact class scores `−F(x, y)` for every class, where
+ * `F(x, y) = H_x(x) + H_y(y) − ln Σ_h exp(−H_h(h) + hᵀ(Wᵀr(x) + U r(y)))` sums out the hidden
+ * units analytically; `softmax` of the scores is the exact p(y | x).
+ * @param inputs - (batch, numVisible) @returns (batch, numClasses), owned by the caller
+ */
+export function classScores(model: BoltzmannMachine, inputs: Tensor): Tensor {
+  checkLabelModel(model, 'classScores');
+  const shape = be.shape(inputs);
+  const numVisible = model.layer(0).numUnits;
+  if (shape.length !== 2 || shape[1] !== numVisible) {
+    throw new ShapeError(`classScores: expected inputs (batch, ${numVisible}), got [${shape.join(', ')}]`);
+  }
+  const batch = shape[0] as number;
+  const classes = numClassesOf(model);
+  return be.tidy(() => {
+    const { rows, labels, field } = everyClass(model, inputs);
+    const freeEnergy = be.sub(
+      be.add(be.gather(model.layer(0).energy(inputs), rows), model.layer(LABELS).energy(labels)),
+      model.layer(HIDDEN).logPartition(field),
+    );
+    return be.reshape(be.neg(freeEnergy), [batch, classes]);
+  });
+}
+
+/** The exact p(y | x) of a label RBM. @param inputs - (batch, numVisible) @returns (batch, numClasses) */
+export function classProbabilities(model: BoltzmannMachine, inputs: Tensor): Tensor {
+  return be.tidy(() => be.softmax(classScores(model, inputs), 1));
+}
+
+/** A label RBM as a {@link Classifier} (predicting by comparing free energies). */
+export function labelClassifier(model: BoltzmannMachine): Classifier {
+  checkLabelModel(model, 'labelClassifier');
+  return {
+    numInputs: model.layer(0).numUnits,
+    numClasses: numClassesOf(model),
+    predictProba: (inputs) => classProbabilities(model, inputs),
+  };
+}
+
+/**
+ * Every input paired with every class, input-major: row b·C + c pairs input b with class c.
+ * The hidden field of each pair is the input's field plus the class's, so the input's matrix
+ * product is taken once, not once per class.
+ * @param inputs - (batch, numVisible)
+ * @returns rows (batch·C) the input of each pair; labels (batch·C, C); field (batch·C, numHidden)
+ */
+function everyClass(model: BoltzmannMachine, inputs: Tensor): { rows: Int32Array; labels: Tensor; field: Tensor } {
+  const batch = be.shape(inputs)[0] as number;
+  const classes = numClassesOf(model);
+  const rows = Int32Array.from({ length: batch * classes }, (_, i) => Math.floor(i / classes));
+  const classOf = Int32Array.from({ length: batch * classes }, (_, i) => i % classes);
+  const { labels, field } = be.tidy(() => {
+    const states = model.layer(LABELS).enumerateStates();
+    const inputField = model.fieldOn(HIDDEN, [inputs, undefined, be.zeros([batch, classes])]);
+    const classField = model.fieldOn(HIDDEN, [be.zeros([classes, model.layer(0).numUnits]), undefined, states]);
+    return {
+      labels: be.gather(states, classOf),
+      field: be.add(be.gather(inputField, rows), be.gather(classField, classOf)),
+    };
+  });
+  return { rows, labels, field };
+}
+
+/** How a label fit method weighs its two objectives. */
+interface LabelObjective {
+  /** Weight of −ln p(y | x). */
+  readonly discriminative: number;
+  /** Weight α of −ln p(x, y). */
+  readonly generative: number;
+  /** How the generative part's negative chains move: restarted at the data (cd) or persistent (pcd). */
+  readonly chains: 'cd' | 'pcd';
+}
+
+/**
+ * The gradient of `w_d·(−ln p(y|x)) + α·(−ln p(x, y))` for a label RBM, averaged over the batch.
+ * With D(x, y) = ⟨∂E/∂θ⟩_{h|x,y} = ∂F(x, y)/∂θ:
+ * `∇(−ln p(y|x)) = D(x, y) − Σ_c p(c|x) D(x, c)` (exact) and
+ * `∇(−ln p(x, y)) = D(x, y) − ⟨D⟩_model` (the chains' estimate). Both are one
+ * `model.gradient(dataState, modelPhase)`, whose model phase is the row-weighted derivative
+ * over the stacked rows (x, c) with weights w_d p(c|x)/B, the chains with weights α/S, and the
+ * data with weight (1 − w_d − α)/B; the weights sum to 1.
+ */
+function labelGradient(
+  objective: LabelObjective,
+  visible: Tensor,
+  model: BoltzmannMachine,
+  negativePhase: SequentialMC,
+  targets: Tensor | undefined,
+): Gradient {
+  checkLabelModel(model, 'label fit method');
+  const batch = be.shape(visible)[0] as number;
+  const classes = numClassesOf(model);
+  const targetShape = targets === undefined ? [] : be.shape(targets);
+  if (targets === undefined || targetShape[0] !== batch || targetShape[1] !== classes) {
+    throw new ShapeError(`label fit method: expected targets (${batch}, ${classes}), got [${targetShape.join(', ')}]`);
+  }
+  const dataState = withHiddenMeans(model, visible, targets);
+  const parts: { state: State; weights: Tensor }[] = [];
+  if (objective.discriminative > 0) {
+    const [units, weights] = be.tidy(() => {
+      const { rows, labels, field } = everyClass(model, visible);
+      const pairs = [be.gather(visible, rows), model.layer(HIDDEN).conditionalMean(field), labels];
+      const probabilities = be.reshape(classProbabilities(model, visible), [batch * classes]);
+      return [pairs, be.mul(probabilities, objective.discriminative / batch)] as const;
+    });
+    parts.push({ state: new State(units), weights });
+  }
+  if (objective.generative > 0) {
+    if (objective.chains === 'cd') negativePhase.setState(new State(dataState.units.map((u) => be.clone(u))));
+    negativePhase.updateState();
+    const chains = negativePhase.stateForGrad(HIDDEN);
+    parts.push({ state: chains, weights: be.fill([chains.batchSize], objective.generative / chains.batchSize) });
+  }
+  const dataWeight = (1 - objective.discriminative - objective.generative) / batch;
+  if (dataWeight !== 0) {
+    parts.push({ state: new State(dataState.units.map((u) => be.clone(u))), weights: be.fill([batch], dataWeight) });
+  }
+  const gradient = be.tidy(() => {
+    const stacked = new State(
+      dataState.units.map((_, i) =>
+        be.concat(
+          parts.map((p) => p.state.getLayer(i)),
+          0,
+        ),
+      ),
+    );
+    const rowWeights = be.concat(
+      parts.map((p) => p.weights),
+      0,
+    );
+    return model.gradient(dataState, model.derivatives(stacked, rowWeights));
+  });
+  for (const part of parts) {
+    part.state.dispose();
+    be.dispose(part.weights);
+  }
+  dataState.dispose();
+  return gradient;
+}
+
+/** The state (x, E[h | x, y], y). @param inputs - (batch, numVisible) @param labels - (batch, numClasses) */
+function withHiddenMeans(model: BoltzmannMachine, inputs: Tensor, labels: Tensor): State {
+  const hidden = be.tidy(() => model.layer(HIDDEN).conditionalMean(model.fieldOn(HIDDEN, [inputs, undefined, labels])));
+  return new State([be.clone(inputs), hidden, be.clone(labels)]);
+}
+
+/** A label fit method: SGD hands it the one-hot targets of each batch. */
+function labelMethod(objective: LabelObjective): FitMethod {
+  const method = (
+    visible: Tensor,
+    model: BoltzmannMachine,
+    _positivePhase: SequentialMC,
+    negativePhase: SequentialMC,
+    targets?: Tensor,
+  ) => labelGradient(objective, visible, model, negativePhase, targets);
+  return Object.assign(method, { usesLabels: true });
+}
+
+/**
+ * Discriminative training of a label RBM (Larochelle & Bengio 2008; Learnergy's
+ * DiscriminativeRBM): the exact gradient of −ln p(y | x), no sampling.
+ */
+export const discriminative: FitMethod = labelMethod({ discriminative: 1, generative: 0, chains: 'pcd' });
+
+/**
+ * Hybrid training (Learnergy's HybridDiscriminativeRBM): `−ln p(y|x) − α ln p(x, y)`, the
+ * generative part estimated with persistent chains (or CD-k with `chains: 'cd'`).
+ * @param alpha - the generative weight α ≥ 0 (the paper's best MNIST model: 0.01)
+ */
+export function hybrid(alpha: number, options: { readonly chains?: 'cd' | 'pcd' } = {}): FitMethod {
+  if (!(alpha >= 0) || !Number.isFinite(alpha))
+    throw new ConfigError(`hybrid: alpha: expected a number ≥ 0, got ${alpha}`);
+  return labelMethod({ discriminative: 1, generative: alpha, chains: options.chains ?? 'pcd' });
+}
+
+/**
+ * Generative training of the joint p(x, y) of a label RBM (PyDeep's BinaryBinaryLabelRBM),
+ * with the labels clamped in the data phase. @param chains - `'pcd'` (default) or `'cd'`
+ */
+export function generativeLabels(options: { readonly chains?: 'cd' | 'pcd' } = {}): FitMethod {
+  return labelMethod({ discriminative: 0, generative: 1, chains: options.chains ?? 'pcd' });
+}
