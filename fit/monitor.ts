@@ -31,7 +31,7 @@ export interface RunHooks<M> {
 /**
  * The end of an epoch in a training loop: adds its record to the history, writes the
  * checkpoint when one is due (every `checkpoint.every` epochs, at the last, on an abort), then
- * calls `onEpoch`. @param save - writes the model to a directory with metadata
+ * calls `onEpoch` (an abort signalled there also writes the checkpoint and stops). @param save - writes the model to a directory with metadata
  * @returns whether training stops here (aborted)
  */
 export async function endEpoch<M>(
@@ -42,13 +42,19 @@ export async function endEpoch<M>(
   model: M,
   save: (model: M, directory: string, metadata: Record<string, unknown>) => Promise<void>,
 ): Promise<boolean> {
-  if (hooks.signal?.aborted) history.aborted = true;
   history.add(record);
-  const { checkpoint } = hooks;
-  if (checkpoint && (record.epoch % (checkpoint.every ?? 1) === 0 || record.epoch === epochs || history.aborted)) {
-    await save(model, checkpoint.directory, { ...checkpoint.metadata, history: history.toJSON() });
-  }
+  const { checkpoint, signal } = hooks;
+  const saveNow = () =>
+    checkpoint ? save(model, checkpoint.directory, { ...checkpoint.metadata, history: history.toJSON() }) : undefined;
+  history.aborted = signal?.aborted === true;
+  const due = checkpoint !== undefined && (record.epoch % (checkpoint.every ?? 1) === 0 || record.epoch === epochs);
+  if (due || history.aborted) await saveNow();
   await hooks.onEpoch?.(record, model);
+  if (signal?.aborted && !history.aborted) {
+    // Stopped from onEpoch (e.g. a time budget): keep this epoch's model too.
+    history.aborted = true;
+    if (!due) await saveNow();
+  }
   return history.aborted;
 }
 

@@ -108,10 +108,6 @@ export class SGD {
     const history = new History();
     try {
       for (let epoch = 1; epoch <= epochs; epoch++) {
-        if (options.signal?.aborted) {
-          history.aborted = true;
-          break;
-        }
         optimizer.setEpoch(epoch - 1);
         const negative = driven && epoch > (options.burnIn ?? 0) ? this.handOver(negativePhase, driven) : negativePhase;
         const started = performance.now();

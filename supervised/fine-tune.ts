@@ -49,10 +49,6 @@ export class FineTune {
     const dropout = { dropout: options.dropout ?? 0, inputDropout: options.inputDropout ?? 0 };
     const history = new History();
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (options.signal?.aborted) {
-        history.aborted = true;
-        break;
-      }
       optimizer.setEpoch(epoch - 1);
       const started = performance.now();
       let samples = 0;
