@@ -172,12 +172,8 @@ export class DeepBeliefNetwork {
   reconstruct(visible: Tensor): Tensor {
     return be.tidy(() => {
       let units = this.upPass(visible);
-      for (let i = this.rbms.length - 1; i >= 0; i--) {
-        const rbm = this.rbms[i] as BoltzmannMachine;
-        units = rbm
-          .layer(0)
-          .conditionalMean(rbm.connections[0]?.weights.fieldDown(rbm.layer(1).rescale(units)) as Tensor);
-      }
+      for (let i = this.rbms.length - 1; i >= 0; i--)
+        units = this.downOne(this.rbms[i] as BoltzmannMachine, units, true);
       return units;
     });
   }

@@ -4,7 +4,7 @@ import { ConfigError, DivergenceError } from '../errors/index.js';
 import { endEpoch, History, type RunHooks } from '../fit/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
-import type { DropoutOptions, FeedForwardNetwork } from './network.js';
+import { crossEntropy, type DropoutOptions, type FeedForwardNetwork } from './network.js';
 import { saveClassifier } from './persistence.js';
 
 /** Options of {@link FineTune.train}. */
@@ -87,8 +87,7 @@ export class FineTune {
     for await (const { inputs, targets, labels } of this.data.labelledBatches('validate')) {
       const [batchLoss, winners] = be.tidy(() => {
         const logits = this.network.logits(inputs);
-        const crossEntropy = be.div(be.neg(be.sum(be.mul(targets, be.logSoftmax(logits, 1)))), labels.length);
-        return [crossEntropy, be.argMax(logits, 1)];
+        return [crossEntropy(logits, targets), be.argMax(logits, 1)];
       });
       loss += (await be.readScalar(batchLoss)) * labels.length;
       const predicted = await be.read(winners);

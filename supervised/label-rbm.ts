@@ -1,7 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, ShapeError } from '../errors/index.js';
 import type { FitMethod } from '../fit/index.js';
-import { type Layer, OneHotLayer } from '../layers/index.js';
+import { type Layer, OneHotLayer, type Weights } from '../layers/index.js';
 import { BoltzmannMachine, type Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 import type { Classifier } from './classifier.js';
@@ -93,8 +93,9 @@ function everyClass(model: BoltzmannMachine, inputs: Tensor): { rows: Int32Array
   const classOf = Int32Array.from({ length: batch * classes }, (_, i) => i % classes);
   const { labels, field } = be.tidy(() => {
     const states = model.layer(LABELS).enumerateStates();
-    const inputField = model.fieldOn(HIDDEN, [inputs, undefined, be.zeros([batch, classes])]);
-    const classField = model.fieldOn(HIDDEN, [be.zeros([classes, model.layer(0).numUnits]), undefined, states]);
+    const [fromInputs, fromLabels] = model.connections.map((c) => c.weights) as [Weights, Weights];
+    const inputField = fromInputs.fieldUp(model.layer(0).rescale(inputs));
+    const classField = fromLabels.fieldDown(model.layer(LABELS).rescale(states));
     return {
       labels: be.gather(states, classOf),
       field: be.add(be.gather(inputField, rows), be.gather(classField, classOf)),

@@ -180,9 +180,8 @@ export class FeedForwardNetwork implements Classifier {
   }
 
   private lossFromLogits(logits: Tensor, targets: Tensor): Tensor {
-    const batch = be.shape(logits)[0] as number;
     const penalties = this.layers.reduce<Tensor>((total, layer) => be.add(total, layer.penaltyValue()), be.zeros([]));
-    return be.add(be.div(be.neg(be.sum(be.mul(targets, be.logSoftmax(logits, 1)))), batch), penalties);
+    return be.add(crossEntropy(logits, targets), penalties);
   }
 
   private forward(inputs: Tensor, options: DropoutOptions): Pass {
@@ -210,6 +209,15 @@ export class FeedForwardNetwork implements Classifier {
       throw new ShapeError(`${where}: expected targets (${batch}, ${this.numClasses}), got [${shape.join(', ')}]`);
     }
   }
+}
+
+/**
+ * Mean cross-entropy `−(1/B) Σ_b Σ_k y_bk ln softmax(z)_bk` of class scores.
+ * @param logits - (batch, numClasses) @param targets - (batch, numClasses) @returns a scalar
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  const batch = be.shape(logits)[0] as number;
+  return be.tidy(() => be.div(be.neg(be.sum(be.mul(targets, be.logSoftmax(logits, 1)))), batch));
 }
 
 /** A dropout mask keeping each unit with probability 1 − rate, scaled by 1/(1 − rate); none for rate 0. */
