@@ -9,10 +9,12 @@ export {
   buildModel,
   buildOptimizer,
   DATA_SOURCES,
+  LABEL_METHODS,
   parseRunConfig,
   parseRunConfigText,
   type RunConfig,
   type RunConfigInput,
   runConfigJsonSchema,
   runConfigSchema,
+  usesLabelRBM,
 } from './run-config.js';

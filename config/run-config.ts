@@ -9,15 +9,17 @@ import { checkDevice, registeredBackends } from '../backends/index.js';
 import { TRANSFORMS } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
 import { cd, type FitMethod, pcd, TAP } from '../fit/index.js';
-import { layerConfigSchema, layerFromConfig } from '../layers/index.js';
+import { type Layer, layerConfigSchema, layerFromConfig } from '../layers/index.js';
 import { BoltzmannMachine, INITIALIZATION_METHODS } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
-import { ACTIVATIONS } from '../supervised/index.js';
+import { ACTIVATIONS, discriminative, generativeLabels, hybrid, labelRBM } from '../supervised/index.js';
 import { didYouMean, parseJsonText, parseWith } from '../validation/index.js';
 
 /** Where a run's data comes from: a bundled data set or a file. */
 export const DATA_SOURCES = ['mnist', 'fashion-mnist', 'csv', 'npy', 'idx'] as const;
+/** Fit methods that train a label RBM `[inputs, hidden, labels]` on labelled data (`task: 'classify'`). */
+export const LABEL_METHODS = ['discriminative', 'hybrid', 'generative-labels'] as const;
 /** The sources read from `data.path`. */
 const FILE_SOURCES: readonly string[] = ['csv', 'npy', 'idx'];
 
@@ -43,11 +45,16 @@ export function runConfigSchema() {
       penalties: z.record(z.string(), penaltyConfigSchema).default({}),
       init: z.enum(INITIALIZATION_METHODS).default('hinton'),
     }),
-    /** `'generative'` trains the model; `'classify'` pretrains it as a DBN, then fine-tunes a classifier. */
+    /**
+     * `'generative'` trains the model; `'classify'` pretrains it as a DBN, then fine-tunes a
+     * classifier, or with a label method (`train.method`) trains a label RBM over its two layers.
+     */
     task: z.enum(['generative', 'classify']).default('generative'),
     train: z
       .strictObject({
-        method: z.enum(['cd', 'pcd', 'tap']).default('pcd'),
+        method: z.enum(['cd', 'pcd', 'tap', ...LABEL_METHODS]).default('pcd'),
+        /** The generative weight α of `method: 'hybrid'` (Larochelle & Bengio's best MNIST model: 0.01). */
+        alpha: z.number().min(0).default(0.01),
         mcsteps: z.int().min(1).default(1),
         epochs: z.int().min(0).default(5),
         batchSize: z.int().min(1).default(100),
@@ -85,6 +92,15 @@ export type RunConfigInput = z.input<ReturnType<typeof runConfigSchema>>;
 export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
   const config = parseWith(runConfigSchema(), input, `${where}:`);
   if (config.device !== undefined) checkDevice(config.backend, config.device, `${where}: device`);
+  if (usesLabelRBM(config)) {
+    const labelled = `${where}: train.method: '${config.train.method}' trains a label RBM`;
+    if (config.task !== 'classify') throw new ConfigError(`${labelled}: set task to 'classify'`);
+    if (config.model.layers.length !== 2) {
+      throw new ConfigError(
+        `${labelled}: expected model.layers [inputs, hidden] (the label layer is added), got ${config.model.layers.length} layers`,
+      );
+    }
+  }
   const { source, path } = config.data;
   if (FILE_SOURCES.includes(source) && path === undefined) {
     throw new ConfigError(`${where}: data.path: required for source '${source}': expected a file path`);
@@ -97,12 +113,27 @@ export function parseRunConfigText(text: string, where = 'config'): RunConfig {
   return parseRunConfig(parseJsonText(text, where), where);
 }
 
-/** The model a config describes, with its penalties attached (weights random until initialized). */
-export function buildModel(config: RunConfig, where = 'config'): BoltzmannMachine {
-  BoltzmannMachine.checkMemory(config.model.layers.map((layer) => layer.units));
-  const model = new BoltzmannMachine(
-    config.model.layers.map((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`)),
-  );
+/** Whether a config trains a label RBM (a label method in `train.method`). */
+export function usesLabelRBM(config: RunConfig): boolean {
+  return (LABEL_METHODS as readonly string[]).includes(config.train.method);
+}
+
+/**
+ * The model a config describes, with its penalties attached (weights random until
+ * initialized): for a label method, the label RBM over its two layers with `numClasses` labels.
+ * @param numClasses - the data's class count; required when the config uses a label method
+ */
+export function buildModel(config: RunConfig, where = 'config', numClasses?: number): BoltzmannMachine {
+  const units = config.model.layers.map((layer) => layer.units);
+  const labelled = usesLabelRBM(config);
+  if (labelled && numClasses === undefined) {
+    throw new ConfigError(`${where}: train.method '${config.train.method}' needs the data's class count`);
+  }
+  BoltzmannMachine.checkMemory(labelled ? [...units, numClasses as number] : units);
+  const layers = config.model.layers.map((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`));
+  const model = labelled
+    ? labelRBM(layers[0] as Layer, layers[1] as Layer, numClasses as number)
+    : new BoltzmannMachine(layers);
   const parameters = model.namedParameters();
   for (const [key, penalty] of Object.entries(config.model.penalties)) {
     const target = parameters.find((p) => p.key === key);
@@ -130,8 +161,15 @@ export function buildClassifierOptimizer(config: RunConfig): Optimizer {
 
 /** The fit method a config names (a fresh TAP for 'tap'). */
 export function buildMethod(config: RunConfig): FitMethod {
-  if (config.train.method === 'tap') return new TAP().method;
-  return config.train.method === 'cd' ? cd : pcd;
+  const methods: Record<RunConfig['train']['method'], () => FitMethod> = {
+    cd: () => cd,
+    pcd: () => pcd,
+    tap: () => new TAP().method,
+    discriminative: () => discriminative,
+    hybrid: () => hybrid(config.train.alpha),
+    'generative-labels': () => generativeLabels(),
+  };
+  return methods[config.train.method]();
 }
 
 /** The JSON Schema of run configs (draft 2020-12), for editors: point a config's `$schema` at it. */

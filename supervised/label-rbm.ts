@@ -1,7 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, ShapeError } from '../errors/index.js';
 import type { FitMethod } from '../fit/index.js';
-import { type Layer, OneHotLayer, type Weights } from '../layers/index.js';
+import { type Layer, OneHotLayer, type ParameterTensors, type Weights } from '../layers/index.js';
 import { BoltzmannMachine, type Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 import type { Classifier } from './classifier.js';
@@ -52,16 +52,16 @@ export function classScores(model: BoltzmannMachine, inputs: Tensor): Tensor {
   if (shape.length !== 2 || shape[1] !== numVisible) {
     throw new ShapeError(`classScores: expected inputs (batch, ${numVisible}), got [${shape.join(', ')}]`);
   }
-  const batch = shape[0] as number;
-  const classes = numClassesOf(model);
-  return be.tidy(() => {
-    const { rows, labels, field } = everyClass(model, inputs);
-    const freeEnergy = be.sub(
-      be.add(be.gather(model.layer(0).energy(inputs), rows), model.layer(LABELS).energy(labels)),
-      model.layer(HIDDEN).logPartition(field),
-    );
-    return be.reshape(be.neg(freeEnergy), [batch, classes]);
-  });
+  return be.tidy(() => scoresOf(model, inputs, everyClass(model, inputs)));
+}
+
+/** The class scores of {@link classScores} from the pairs {@link everyClass} made. @returns (batch, numClasses) */
+function scoresOf(model: BoltzmannMachine, inputs: Tensor, pairs: ClassPairs): Tensor {
+  const freeEnergy = be.sub(
+    be.add(be.gather(model.layer(0).energy(inputs), pairs.rows), model.layer(LABELS).energy(pairs.labels)),
+    model.layer(HIDDEN).logPartition(pairs.field),
+  );
+  return be.reshape(be.neg(freeEnergy), [be.shape(inputs)[0] as number, numClassesOf(model)]);
 }
 
 /** The exact p(y | x) of a label RBM. @param inputs - (batch, numVisible) @returns (batch, numClasses) */
@@ -79,6 +79,13 @@ export function labelClassifier(model: BoltzmannMachine): Classifier {
   };
 }
 
+/** Every input paired with every class (see {@link everyClass}). */
+interface ClassPairs {
+  readonly rows: Int32Array;
+  readonly labels: Tensor;
+  readonly field: Tensor;
+}
+
 /**
  * Every input paired with every class, input-major: row b·C + c pairs input b with class c.
  * The hidden field of each pair is the input's field plus the class's, so the input's matrix
@@ -86,7 +93,7 @@ export function labelClassifier(model: BoltzmannMachine): Classifier {
  * @param inputs - (batch, numVisible)
  * @returns rows (batch·C) the input of each pair; labels (batch·C, C); field (batch·C, numHidden)
  */
-function everyClass(model: BoltzmannMachine, inputs: Tensor): { rows: Int32Array; labels: Tensor; field: Tensor } {
+function everyClass(model: BoltzmannMachine, inputs: Tensor): ClassPairs {
   const batch = be.shape(inputs)[0] as number;
   const classes = numClassesOf(model);
   const rows = Int32Array.from({ length: batch * classes }, (_, i) => Math.floor(i / classes));
@@ -119,9 +126,9 @@ interface LabelObjective {
  * With D(x, y) = ⟨∂E/∂θ⟩_{h|x,y} = ∂F(x, y)/∂θ:
  * `∇(−ln p(y|x)) = D(x, y) − Σ_c p(c|x) D(x, c)` (exact) and
  * `∇(−ln p(x, y)) = D(x, y) − ⟨D⟩_model` (the chains' estimate). Both are one
- * `model.gradient(dataState, modelPhase)`, whose model phase is the row-weighted derivative
- * over the stacked rows (x, c) with weights w_d p(c|x)/B, the chains with weights α/S, and the
- * data with weight (1 − w_d − α)/B; the weights sum to 1.
+ * `model.gradient(dataState, modelPhase)`, whose model phase sums the class mixture
+ * (weight w_d, see {@link classMixtureDerivatives}), the chains' row-weighted derivatives
+ * (weight α) and the data's (weight 1 − w_d − α), so the weights sum to 1.
  */
 function labelGradient(
   objective: LabelObjective,
@@ -139,15 +146,6 @@ function labelGradient(
   }
   const dataState = withHiddenMeans(model, visible, targets);
   const parts: { state: State; weights: Tensor }[] = [];
-  if (objective.discriminative > 0) {
-    const [units, weights] = be.tidy(() => {
-      const { rows, labels, field } = everyClass(model, visible);
-      const pairs = [be.gather(visible, rows), model.layer(HIDDEN).conditionalMean(field), labels];
-      const probabilities = be.reshape(classProbabilities(model, visible), [batch * classes]);
-      return [pairs, be.mul(probabilities, objective.discriminative / batch)] as const;
-    });
-    parts.push({ state: new State(units), weights });
-  }
   if (objective.generative > 0) {
     if (objective.chains === 'cd') negativePhase.setState(new State(dataState.units.map((u) => be.clone(u))));
     negativePhase.updateState();
@@ -159,19 +157,10 @@ function labelGradient(
     parts.push({ state: new State(dataState.units.map((u) => be.clone(u))), weights: be.fill([batch], dataWeight) });
   }
   const gradient = be.tidy(() => {
-    const stacked = new State(
-      dataState.units.map((_, i) =>
-        be.concat(
-          parts.map((p) => p.state.getLayer(i)),
-          0,
-        ),
-      ),
-    );
-    const rowWeights = be.concat(
-      parts.map((p) => p.weights),
-      0,
-    );
-    return model.gradient(dataState, model.derivatives(stacked, rowWeights));
+    const sampled = parts.length === 0 ? undefined : model.derivatives(stackStates(parts), concatWeights(parts));
+    const mixture =
+      objective.discriminative > 0 ? classMixtureDerivatives(model, visible, objective.discriminative) : undefined;
+    return model.gradient(dataState, sumGradients(mixture, sampled));
   });
   for (const part of parts) {
     part.state.dispose();
@@ -179,6 +168,77 @@ function labelGradient(
   }
   dataState.dispose();
   return gradient;
+}
+
+/** The row-wise concatenation of the parts' states. */
+function stackStates(parts: readonly { state: State }[]): State {
+  const first = parts[0] as { state: State };
+  return new State(
+    first.state.units.map((_, i) =>
+      be.concat(
+        parts.map((p) => p.state.getLayer(i)),
+        0,
+      ),
+    ),
+  );
+}
+
+/** The concatenation of the parts' row weights. */
+function concatWeights(parts: readonly { weights: Tensor }[]): Tensor {
+  return be.concat(
+    parts.map((p) => p.weights),
+    0,
+  );
+}
+
+/** The sum of two sets of derivatives of one model, either of which may be absent (not both). */
+function sumGradients(a: Gradient | undefined, b: Gradient | undefined): Gradient {
+  if (a === undefined || b === undefined) return (a ?? b) as Gradient;
+  const add = (x: ParameterTensors, y: ParameterTensors): ParameterTensors =>
+    Object.fromEntries(Object.entries(x).map(([name, value]) => [name, be.add(value, y[name] as Tensor)]));
+  return {
+    layers: a.layers.map((derivatives, i) => add(derivatives, b.layers[i] as ParameterTensors)),
+    weights: a.weights.map((derivatives, i) => add(derivatives, b.weights[i] as ParameterTensors)),
+  };
+}
+
+/**
+ * `w·(1/B) Σ_b Σ_c p(c|x_b) D(x_b, c)`, the class-averaged derivatives of the discriminative
+ * gradient. Every term is bilinear in the rescaled units, so the input–hidden product takes the
+ * class mixture `Σ_c p(c|x) r(E[h|x, c])` of each input — one (numVisible × batch × numHidden)
+ * product instead of one per class; the hidden and label terms, which are cheap, take each
+ * (input, class) pair. @param inputs - (batch, numVisible)
+ */
+function classMixtureDerivatives(model: BoltzmannMachine, inputs: Tensor, weight: number): Gradient {
+  return be.tidy((): Gradient => {
+    const batch = be.shape(inputs)[0] as number;
+    const classes = numClassesOf(model);
+    const [visibleLayer, hiddenLayer, labelLayer] = model.layers as [Layer, Layer, Layer];
+    const [inputsToHidden, hiddenToLabels] = model.connections.map((c) => c.weights) as [Weights, Weights];
+    const pairs = everyClass(model, inputs);
+    const probabilities = be.reshape(be.softmax(scoresOf(model, inputs, pairs), 1), [batch * classes, 1]);
+    const hidden = hiddenLayer.conditionalMean(pairs.field);
+    const mixture = be.sum(be.reshape(be.mul(hidden, probabilities), [batch, classes, hiddenLayer.numUnits]), 1);
+    const inputWeights = be.fill([batch], weight / batch);
+    const pairWeights = be.mul(be.reshape(probabilities, [batch * classes]), weight / batch);
+    const fieldOrUndefined = (layer: Layer, index: number, units: (Tensor | undefined)[]) =>
+      layer.derivativesUseField ? model.fieldOn(index, units) : undefined;
+    return {
+      layers: [
+        visibleLayer.derivatives(inputs, fieldOrUndefined(visibleLayer, 0, [inputs, mixture]), inputWeights),
+        hiddenLayer.derivatives(hidden, pairs.field, pairWeights),
+        labelLayer.derivatives(
+          pairs.labels,
+          fieldOrUndefined(labelLayer, LABELS, [undefined, hidden, pairs.labels]),
+          pairWeights,
+        ),
+      ],
+      weights: [
+        inputsToHidden.derivatives(visibleLayer.rescale(inputs), hiddenLayer.rescale(mixture), inputWeights),
+        hiddenToLabels.derivatives(hiddenLayer.rescale(hidden), labelLayer.rescale(pairs.labels), pairWeights),
+      ],
+    };
+  });
 }
 
 /** The state (x, E[h | x, y], y). @param inputs - (batch, numVisible) @param labels - (batch, numClasses) */

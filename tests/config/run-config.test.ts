@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as backends from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
-import { parseRunConfig, runConfigJsonSchema } from '../../config/index.js';
+import { buildModel, parseRunConfig, runConfigJsonSchema } from '../../config/index.js';
 import { ConfigError } from '../../errors/index.js';
 import { annealedImportanceSampling } from '../../estimators/index.js';
 import { LayerwisePretrain, ProgressMonitor, SGD, TAP } from '../../fit/index.js';
@@ -100,6 +100,23 @@ describe('run configs are strict', () => {
     expect(config).toMatchObject({ seed: 137, backend: 'cpu', data: { source: 'mnist', transform: 'none' } });
     expect(new ADAM().learningRate).toBe(0.001);
     expect(new GradientDescent().learningRate).toBe(0.001);
+  });
+
+  it('a label method trains a label RBM: only with task classify and two layers, which gain the label layer', () => {
+    const labelled = { task: 'classify', model: example.model, train: { method: 'hybrid', alpha: 0.1 } };
+    expect(() => parseRunConfig({ ...labelled, task: 'generative' })).toThrow(
+      "config: train.method: 'hybrid' trains a label RBM: set task to 'classify'",
+    );
+    const deep = { ...example.model, layers: [...example.model.layers, { type: 'bernoulli', units: 5 }] };
+    expect(() => parseRunConfig({ ...labelled, model: deep })).toThrow(
+      /expected model.layers \[inputs, hidden\] \(the label layer is added\), got 3 layers/,
+    );
+    const config = parseRunConfig(labelled);
+    expect(() => buildModel(config)).toThrow(/needs the data's class count/);
+    const model = buildModel(config, 'config', 10);
+    expect(model.layers.map((layer) => layer.numUnits)).toEqual([784, 200, 10]);
+    expect(model.layer(2).discrete).toBe(true);
+    model.dispose();
   });
 
   it('the JSON Schema for editors is the one committed, and it describes the example', () => {

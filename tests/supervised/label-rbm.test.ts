@@ -90,15 +90,17 @@ describeOnBackends('label RBM', () => {
     });
   }
 
-  it('trains discriminatively on the exact gradient of −ln p(y | x) (finite differences)', async () => {
-    const model = randomLabelRBM();
-    const gradient = await methodGradient(model, discriminative);
-    for (const { key, owner, name } of model.namedParameters()) {
-      const numeric = await finiteDifferences(owner, name, () => conditionalLoss(model), 1e-2);
-      expectAllClose(gradient.get(key) as Float64Array, numeric, { absolute: 2e-3, relative: 2e-2 }, key);
-    }
-    model.dispose();
-  });
+  for (const input of ['bernoulli', 'gaussian'] as const) {
+    it(`trains discriminatively on the exact gradient of −ln p(y | x) with ${input} inputs (finite differences)`, async () => {
+      const model = randomLabelRBM(input);
+      const gradient = await methodGradient(model, discriminative);
+      for (const { key, owner, name } of model.namedParameters()) {
+        const numeric = await finiteDifferences(owner, name, () => conditionalLoss(model), 1e-2);
+        expectAllClose(gradient.get(key) as Float64Array, numeric, { absolute: 2e-3, relative: 2e-2 }, key);
+      }
+      model.dispose();
+    });
+  }
 
   it('hybrid(α) is the discriminative gradient plus α times the generative one on the same draws', async () => {
     const model = randomLabelRBM();

@@ -14,6 +14,7 @@ export {
   buildOptimizer,
   parseRunConfig,
   type RunConfig,
+  usesLabelRBM,
 } from 'relief/config';
 
 /** The data a config names, transformed, for a split of the source ('train' or 'test'). */

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../bin/relief.js', import.meta.url));
 const example = fileURLToPath(new URL('../../../examples/mnist-rbm.json', import.meta.url));
+const hybridExample = fileURLToPath(new URL('../../../examples/mnist-hybrid-rbm.json', import.meta.url));
 const classifierExample = fileURLToPath(new URL('../../../examples/mnist-classifier.json', import.meta.url));
 
 function relief(args: string[]): {
@@ -126,6 +127,24 @@ describe('relief CLI', () => {
     expect(report.accuracy).toBeGreaterThan(0.6);
     expect(report.error).toBeCloseTo(1 - report.accuracy, 10);
     expect(readPng(readFileSync(report.confusion)).width).toBeGreaterThan(200);
+  });
+
+  it('trains a hybrid label RBM from a classify config and evaluates it by its free energies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relief-label-rbm-'));
+    const config = JSON.parse(readFileSync(hybridExample, 'utf8'));
+    config.model.layers[1].units = 50;
+    config.train.batchSize = 10;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const out = join(dir, 'run');
+    const args = ['--config', join(dir, 'config.json'), '--out', out, '--epochs', '3', '--limit', '300'];
+    const trained = await run(['train', ...args, '--no-progress']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const { model } = await loadModel(out);
+    expect(model.layers.map((layer) => layer.numUnits)).toEqual([784, 50, 10]);
+    model.dispose();
+    const evaluated = await run(['evaluate', out, '--limit', '200', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout).accuracy).toBeGreaterThan(0.6);
   });
 
   it('a bad config names the field and exits 2; missing data exits 3', async () => {

@@ -1,16 +1,19 @@
 /**
- * `relief train` for `task: 'classify'`: the model's layers are pretrained greedily as a DBN
- * (`train.epochs` per RBM; 0 skips pretraining and starts from random weights), then a
+ * `relief train` for `task: 'classify'`. By default the model's layers are pretrained greedily
+ * as a DBN (`train.epochs` per RBM; 0 skips pretraining and starts from random weights), then a
  * feed-forward network over the same layers plus a softmax layer is fine-tuned by
- * backpropagation (`classify`). The classifier is saved in `--out` (checkpointed every
- * epoch), the pretrained DBN in `--out/dbn` at the end.
+ * backpropagation (`classify`); the classifier is saved in `--out` (checkpointed every epoch),
+ * the pretrained DBN in `--out/dbn` at the end. With a label method in `train.method`
+ * (`discriminative`, `hybrid`, `generative-labels`) a label RBM `[inputs, hidden, labels]` is
+ * trained instead and saved in `--out` like any model.
  */
 import { join } from 'node:path';
 import { be } from 'relief/backends';
-import { InMemoryBatch } from 'relief/batch';
+import { InMemoryBatch, type LabelledData } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
+import { SGD } from 'relief/fit';
 import { layerFromConfig } from 'relief/layers';
-import { initializeModel } from 'relief/models';
+import { type BoltzmannMachine, initializeModel, saveModel } from 'relief/models';
 import {
   DeepBeliefNetwork,
   FeedForwardNetwork,
@@ -21,26 +24,30 @@ import {
 import {
   buildClassifierOptimizer,
   buildMethod,
+  buildModel,
   buildOptimizer,
   loadRunLabelledData,
   type RunConfig,
+  usesLabelRBM,
 } from '../config.js';
 import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
 
-/** Pretrains and fine-tunes the classifier a config describes; `out` receives it. */
+/** Options of a classify run. */
+interface ClassifyRunOptions {
+  readonly config: string;
+  readonly out: string;
+  readonly progress?: boolean;
+}
+
+/** Trains the classifier a config describes; `out` receives it. */
 export async function trainClassifier(
   config: RunConfig,
-  options: { readonly config: string; readonly out: string; readonly progress?: boolean },
+  options: ClassifyRunOptions,
 ): Promise<{ interrupted: boolean }> {
-  if (Object.keys(config.model.penalties).length > 0) {
-    throw new ConfigError(
-      `${options.config}: model.penalties: apply to task 'generative' only; remove them for 'classify'`,
-    );
-  }
   const data = await loadRunLabelledData(config, 'train');
-  const units = config.model.layers.map((layer) => layer.units);
-  if (data.inputs.columns !== units[0]) {
-    throw new DataError(`the data has ${data.inputs.columns} input columns but model.layers[0] has ${units[0]} units`);
+  const inputs = config.model.layers[0]?.units;
+  if (data.inputs.columns !== inputs) {
+    throw new DataError(`the data has ${data.inputs.columns} input columns but model.layers[0] has ${inputs} units`);
   }
   const batches = new InMemoryBatch(data.inputs, {
     batchSize: config.train.batchSize,
@@ -51,6 +58,65 @@ export async function trainClassifier(
   });
   const controller = interruptible();
   const progress = progressReport(batches.size('train'), config.train.batchSize, options.progress);
+  const run = { config, options, data, batches, signal: controller.signal, progress };
+  try {
+    return await (usesLabelRBM(config) ? trainLabelRBM(run) : pretrainAndFineTune(run));
+  } finally {
+    progress.stop();
+    controller.release();
+  }
+}
+
+/** What both kinds of classify run share: the config, the labelled batches, Ctrl-C and progress. */
+interface ClassifyRun {
+  readonly config: RunConfig;
+  readonly options: ClassifyRunOptions;
+  readonly data: LabelledData;
+  readonly batches: InMemoryBatch;
+  readonly signal: AbortSignal;
+  readonly progress: ReturnType<typeof progressReport>;
+}
+
+/** Initializes a model's first layer and weights from the training split (`model.init`). */
+async function initializeFromTrainingSplit(model: BoltzmannMachine, run: ClassifyRun): Promise<void> {
+  const { batches, data, config } = run;
+  const images = be.tensor(batches.hostMatrix('train').values, [batches.size('train'), data.inputs.columns]);
+  await initializeModel(model, images, config.model.init);
+  be.dispose(images);
+}
+
+/** A label RBM trained with the config's label method, saved in `--out`. */
+async function trainLabelRBM(run: ClassifyRun): Promise<{ interrupted: boolean }> {
+  const { config, options, progress } = run;
+  const model = buildModel(config, options.config, run.data.numClasses);
+  try {
+    await initializeFromTrainingSplit(model, run);
+    const history = await new SGD(model, run.batches).train(buildOptimizer(config), config.train.epochs, {
+      method: buildMethod(config),
+      mcsteps: config.train.mcsteps,
+      monitor: null,
+      signal: run.signal,
+      checkpoint: { directory: options.out, metadata: { config } },
+      onBatch: progress.onBatch,
+      onEpoch: progress.onEpoch,
+    });
+    await saveModel(model, options.out, { config, history: history.toJSON() });
+    await writeRunFiles(options.out, config, history);
+    return { interrupted: history.aborted };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A DBN pretrained greedily, then fine-tuned as a feed-forward classifier. */
+async function pretrainAndFineTune(run: ClassifyRun): Promise<{ interrupted: boolean }> {
+  const { config, options, progress, data } = run;
+  if (Object.keys(config.model.penalties).length > 0) {
+    throw new ConfigError(
+      `${options.config}: model.penalties: apply to task 'generative' and label methods only; remove them for fine-tuned classifiers`,
+    );
+  }
+  const units = config.model.layers.map((layer) => layer.units);
   const dbn = DeepBeliefNetwork.fromLayers(
     config.model.layers.map((layer, i) => layerFromConfig(layer, `${options.config}: model.layers[${i}]`)),
   );
@@ -60,14 +126,12 @@ export async function trainClassifier(
     let network: FeedForwardNetwork;
     let pretraining: unknown[] | undefined;
     if (config.train.epochs > 0) {
-      const images = be.tensor(batches.hostMatrix('train').values, [batches.size('train'), data.inputs.columns]);
-      await initializeModel(dbn.rbms[0] as DeepBeliefNetwork['rbms'][number], images, config.model.init);
-      be.dispose(images);
-      const stages = await dbn.pretrain(batches, buildOptimizer(config), config.train.epochs, {
+      await initializeFromTrainingSplit(dbn.rbms[0] as BoltzmannMachine, run);
+      const stages = await dbn.pretrain(run.batches, buildOptimizer(config), config.train.epochs, {
         method: buildMethod(config),
         mcsteps: config.train.mcsteps,
         monitor: null,
-        signal: controller.signal,
+        signal: run.signal,
         onBatch: progress.onBatch,
         onEpoch: progress.onEpoch,
       });
@@ -76,10 +140,10 @@ export async function trainClassifier(
     } else {
       network = FeedForwardNetwork.random([...units, data.numClasses], activation);
     }
-    const history = await new FineTune(network, batches).train(buildClassifierOptimizer(config), classify.epochs, {
+    const history = await new FineTune(network, run.batches).train(buildClassifierOptimizer(config), classify.epochs, {
       dropout: classify.dropout,
       inputDropout: classify.inputDropout,
-      signal: controller.signal,
+      signal: run.signal,
       onBatch: progress.onBatch,
       onEpoch: progress.onEpoch,
       checkpoint: { directory: options.out, metadata: { config } },
@@ -89,10 +153,8 @@ export async function trainClassifier(
     if (pretraining) await saveDeepBeliefNetwork(dbn, join(options.out, 'dbn'), { config, pretraining });
     await writeRunFiles(options.out, config, history);
     network.dispose();
-    return { interrupted: controller.signal.aborted };
+    return { interrupted: run.signal.aborted };
   } finally {
     dbn.dispose();
-    progress.stop();
-    controller.release();
   }
 }

@@ -4,8 +4,8 @@ import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
 import { ProgressMonitor } from 'relief/fit';
 import { estimateLogLikelihood, loadModel } from 'relief/models';
-import { evaluateClassifier, loadClassifier } from 'relief/supervised';
-import { loadRunData, loadRunLabelledData, type RunConfig } from '../config.js';
+import { evaluateClassifier, labelClassifier, loadClassifier } from 'relief/supervised';
+import { loadRunData, loadRunLabelledData, type RunConfig, usesLabelRBM } from '../config.js';
 import { openRunConfig } from '../run-setup.js';
 
 /** Options of `relief evaluate`. */
@@ -56,18 +56,26 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
 }
 
 /**
- * A classifier's test accuracy, error and cross-entropy on a split of its data, and its
- * confusion matrix as a PNG.
+ * A classifier's (or a label RBM's) test accuracy, error and cross-entropy on a split of its
+ * data, and its confusion matrix as a PNG.
  */
 async function evaluateClassifierRun(
   directory: string,
   config: RunConfig,
   options: EvaluateOptions,
 ): Promise<Record<string, number | string>> {
-  const { network } = await loadClassifier(directory);
+  const { classifier, dispose } = usesLabelRBM(config)
+    ? await loadModel(directory).then(({ model }) => ({
+        classifier: labelClassifier(model),
+        dispose: () => model.dispose(),
+      }))
+    : await loadClassifier(directory).then(({ network }) => ({
+        classifier: network,
+        dispose: () => network.dispose(),
+      }));
   const limited = { ...config, data: { ...config.data, ...(options.limit !== undefined && { limit: options.limit }) } };
-  const report = await evaluateClassifier(network, await loadRunLabelledData(limited, options.split));
-  network.dispose();
+  const report = await evaluateClassifier(classifier, await loadRunLabelledData(limited, options.split));
+  dispose();
   const confusion = options.confusion ?? join(directory, 'confusion.png');
   savePng(confusion, confusionMatrixPng(report.confusion));
   return {
