@@ -10,7 +10,7 @@ import { TRANSFORMS } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
 import { cd, type FitMethod, pcd, TAP } from '../fit/index.js';
 import { type Layer, layerConfigSchema, layerFromConfig } from '../layers/index.js';
-import { BoltzmannMachine, INITIALIZATION_METHODS } from '../models/index.js';
+import { BoltzmannMachine, INITIALIZATION_METHODS, OFFSET_TYPES } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
 import { ACTIVATIONS, discriminative, generativeLabels, hybrid, labelRBM } from '../supervised/index.js';
@@ -60,6 +60,10 @@ export function runConfigSchema() {
         batchSize: z.int().min(1).default(100),
         optimizer: optimizerConfigSchema.prefault({ type: 'adam', stepsize: DEFAULT_STEPSIZE }),
         betaStd: z.number().min(0).default(0),
+        /** Centered training (Melchior et al. 2016): offsets follow each layer's means at this rate. */
+        centering: z
+          .strictObject({ rate: z.number().gt(0).max(1).default(0.01), offsets: z.enum(OFFSET_TYPES).default('data') })
+          .optional(),
         metrics: z.boolean().default(true),
       })
       .prefault({}),

@@ -10,11 +10,12 @@
  * hidden layer's own energy kept whole so that Gaussian hidden units stay normalizable.
  * Summing out h, ln p*_β(v) = −(1−β)H_A(v) − βH_B(v) + ln Z_h(β·r(v)W); each step adds
  * ln p*_{β_k}(v) − ln p*_{β_{k−1}}(v) to the chain's log-weight, then moves v by one Gibbs
- * sweep that leaves p_{β_k} invariant. ln Z_B = ln Z_A + ln mean(w).
+ * sweep that leaves p_{β_k} invariant. ln Z_B = ln Z_A + ln mean(w). Reverse AIS runs the same
+ * path backwards from data rows.
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
-import { ConfigError, UnsupportedError } from '../errors/index.js';
+import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
 import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
 import { dataMoments, type VisibleData } from '../models/initialize.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
@@ -69,18 +70,64 @@ export async function annealedImportanceSampling(
   options: AISOptions = {},
 ): Promise<LogPartitionEstimate> {
   checkOptions(options, AIS_OPTION_KEYS, 'annealedImportanceSampling');
+  const path = await annealingPath(model, options, 'AIS');
+  const betas = annealingSchedule(options.steps ?? 10000);
+  const chains = options.chains ?? 100;
+  const { logWeights, peak, mean, error } = await path.anneal(path.base.randomState(chains), betas);
+  return {
+    logZ: path.logZBase + peak + Math.log(mean),
+    logZError: error,
+    chains: logWeights.length,
+    steps: betas.length - 1,
+  };
+}
+
+/**
+ * Reverse AIS (PyDeep's `reverse_annealed_importance_sampling`; Burda, Grosse & Salakhutdinov
+ * 2015): chains start at data rows, taken as samples of the model, and anneal from β = 1 down to
+ * the base model, so the mean weight estimates Z_A/Z_B and ln Ẑ_B = ln Z_A − ln mean(w). Where AIS
+ * tends to underestimate ln Z (an optimistic log-likelihood), reverse AIS tends to overestimate
+ * it (a pessimistic one): together they bracket the truth. Exact when the rows are exact samples.
+ * @param data - (rows, numVisible); the chains start at `chains` rows spread evenly over it,
+ *   which also set the base model's biases
+ */
+export async function reverseAnnealedImportanceSampling(
+  model: BoltzmannMachine,
+  data: Tensor,
+  options: Omit<AISOptions, 'data'> = {},
+): Promise<LogPartitionEstimate> {
+  checkOptions(options, { chains: true, steps: true }, 'reverseAnnealedImportanceSampling');
+  const [rows, columns] = be.shape(data);
+  const numVisible = model.layer(0).numUnits;
+  if (be.shape(data).length !== 2 || columns !== numVisible || !rows) {
+    throw new ShapeError(
+      `reverseAnnealedImportanceSampling: expected data (rows ≥ 1, ${numVisible}), got [${be.shape(data).join(', ')}]`,
+    );
+  }
+  const path = await annealingPath(model, { ...options, data }, 'reverse AIS');
+  const betas = annealingSchedule(options.steps ?? 10000).reverse();
+  const chains = options.chains ?? 100;
+  const start = be.gather(
+    data,
+    Array.from({ length: chains }, (_, i) => Math.floor((i * rows) / chains)),
+  );
+  const { peak, mean, error } = await path.anneal(start, betas);
+  return { logZ: path.logZBase - peak - Math.log(mean), logZError: error, chains, steps: betas.length - 1 };
+}
+
+/** The annealing path of an RBM from its base model A to itself, and ln Z_A. */
+async function annealingPath(model: BoltzmannMachine, options: AISOptions, where: string) {
   if (model.numLayers !== 2) {
-    throw new UnsupportedError(`AIS: implemented for RBMs (2 layers); got ${model.numLayers} layers`);
+    throw new UnsupportedError(`${where}: implemented for RBMs (2 layers); got ${model.numLayers} layers`);
   }
   const [visible, hidden] = [model.layer(0), model.layer(1)];
   const chains = options.chains ?? 100;
-  const betas = annealingSchedule(options.steps ?? 10000);
-  const numVisible = visible.numUnits;
   be.checkMemory(
     [...model.stateTensors(chains, `${chains} AIS chains`), ...model.stateTensors(chains, 'their fields')],
-    'annealedImportanceSampling',
+    where,
     'use fewer chains, or a backend with more memory',
   );
+  const numVisible = visible.numUnits;
   const base = visible.annealingBase(options.data && (await dataMoments(options.data, numVisible)));
   const weights = model.connections[0]?.weights.matrix as Tensor;
 
@@ -101,34 +148,37 @@ export async function annealedImportanceSampling(
   );
   const logZBase = await be.readScalar(logZBaseTensor);
   be.dispose(logZBaseTensor);
-  let v = be.keep(base.randomState(chains));
-  let logWeights = be.keep(be.zeros([chains]));
-  for (let k = 1; k < betas.length; k++) {
-    const [previous, beta] = [betas[k - 1] as number, betas[k] as number];
-    const next = be.tidy(() => {
-      const gain = be.sub(logUnnormalized(v, beta), logUnnormalized(v, previous));
-      // One Gibbs sweep that leaves p_β invariant: h | v, then v | h.
-      const h = hidden.conditionalSample(be.mul(be.matmul(visible.rescale(v), weights), beta));
-      const downward = be.matmul(hidden.rescale(h), weights, { transposeB: true });
-      return { v: visible.annealedSample(base, downward, beta), logWeights: be.add(logWeights, gain) };
-    });
+
+  /**
+   * Runs chains from `start` (which it takes over) through `betas`: at each step the log-weight
+   * gains ln p*_{β_k}(v) − ln p*_{β_{k−1}}(v), then one Gibbs sweep (h | v, v | h) leaves p_{β_k}
+   * invariant. @returns the log-weights and mean(w) as peak + ln mean, with its delta-method error
+   */
+  const anneal = async (start: Tensor, betas: Float64Array) => {
+    let v = be.keep(start);
+    let logWeights = be.keep(be.zeros([be.shape(start)[0] as number]));
+    for (let k = 1; k < betas.length; k++) {
+      const [previous, beta] = [betas[k - 1] as number, betas[k] as number];
+      const next = be.tidy(() => {
+        const gain = be.sub(logUnnormalized(v, beta), logUnnormalized(v, previous));
+        const h = hidden.conditionalSample(be.mul(be.matmul(visible.rescale(v), weights), beta));
+        const downward = be.matmul(hidden.rescale(h), weights, { transposeB: true });
+        return { v: visible.annealedSample(base, downward, beta), logWeights: be.add(logWeights, gain) };
+      });
+      be.dispose([v, logWeights]);
+      v = be.keep(next.v);
+      logWeights = be.keep(next.logWeights);
+    }
+    const w = Float64Array.from(await be.read(logWeights));
     be.dispose([v, logWeights]);
-    v = be.keep(next.v);
-    logWeights = be.keep(next.logWeights);
-  }
-  const w = Float64Array.from(await be.read(logWeights));
-  be.dispose([v, logWeights]);
-  base.dispose();
-  const peak = Math.max(...w);
-  const ratios = w.map((x) => Math.exp(x - peak));
-  const mean = ratios.reduce((a, r) => a + r, 0) / chains;
-  const variance = ratios.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, chains - 1);
-  return {
-    logZ: logZBase + peak + Math.log(mean),
-    logZError: Math.sqrt(variance / chains) / mean,
-    chains,
-    steps: betas.length - 1,
+    base.dispose();
+    const peak = Math.max(...w);
+    const ratios = w.map((x) => Math.exp(x - peak));
+    const mean = ratios.reduce((a, r) => a + r, 0) / w.length;
+    const variance = ratios.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, w.length - 1);
+    return { logWeights: w, peak, mean, error: Math.sqrt(variance / w.length) / mean };
   };
+  return { base, logZBase, anneal };
 }
 
 /** A log-likelihood estimate with the ln Z it rests on. */
@@ -138,21 +188,25 @@ export interface LogLikelihoodEstimate extends LogPartitionEstimate {
 }
 
 /**
- * The mean log-likelihood of `data` under an RBM: exact free energies and an AIS estimate of
- * ln Z (base model fitted to the data), as in Paysage/Learnergy/PyDeep evaluations.
+ * The mean log-likelihood of `data` under an RBM: exact free energies and an estimate of ln Z
+ * (base model fitted to the data), as in Paysage/Learnergy/PyDeep evaluations: by AIS
+ * (`method: 'ais'`, default; optimistic) or reverse AIS from `data` (`'reverse-ais'`; pessimistic).
  * @param data - (samples, numVisible)
  */
 export async function estimateLogLikelihood(
   model: BoltzmannMachine,
   data: Tensor,
-  options: AISOptions & { readonly method?: 'ais' } = {},
+  options: Omit<AISOptions, 'data'> & { readonly method?: 'ais' | 'reverse-ais' } = {},
 ): Promise<LogLikelihoodEstimate> {
-  checkOptions(options, { ...AIS_OPTION_KEYS, method: true }, 'estimateLogLikelihood');
-  if (options.method !== undefined && options.method !== 'ais') {
-    throw new ConfigError(`estimateLogLikelihood: method: expected 'ais', got '${options.method}'`);
+  checkOptions(options, { chains: true, steps: true, method: true }, 'estimateLogLikelihood');
+  const { method = 'ais', ...aisOptions } = options;
+  if (method !== 'ais' && method !== 'reverse-ais') {
+    throw new ConfigError(`estimateLogLikelihood: method: expected 'ais' or 'reverse-ais', got '${method}'`);
   }
-  const { method: _method, ...aisOptions } = options;
-  const estimate = await annealedImportanceSampling(model, { data, ...aisOptions });
+  const estimate =
+    method === 'ais'
+      ? await annealedImportanceSampling(model, { data, ...aisOptions })
+      : await reverseAnnealedImportanceSampling(model, data, aisOptions);
   const freeEnergy = be.tidy(() => be.mean(model.marginalFreeEnergy(data)));
   const meanFreeEnergy = await be.readScalar(freeEnergy);
   be.dispose(freeEnergy);

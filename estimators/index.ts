@@ -6,6 +6,7 @@
  * import { estimators } from 'relief';
  * const exact = estimators.exactLogLikelihood(tinyRbm, data);                    // (batch)
  * const { logZ, logZError, logLikelihood } = await estimators.estimateLogLikelihood(rbm, test);
+ * const pessimistic = await estimators.estimateLogLikelihood(rbm, test, { method: 'reverse-ais' });
  * const minusLogZ = estimators.tapFreeEnergy(rbm);                               // scalar
  * ```
  * @packageDocumentation
@@ -17,6 +18,7 @@ export {
   estimateLogLikelihood,
   type LogLikelihoodEstimate,
   type LogPartitionEstimate,
+  reverseAnnealedImportanceSampling,
 } from './ais.js';
 export {
   exactFreeEnergy,

@@ -1,7 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { type BatchSource, isLabelled } from '../batch/index.js';
 import { ConfigError, DivergenceError } from '../errors/index.js';
-import { type BoltzmannMachine, saveModel } from '../models/index.js';
+import { type BoltzmannMachine, type CenteringOptions, saveModel } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { ConstantBeta, DrivenBeta, SequentialMC, type Updater } from '../samplers/index.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
@@ -29,6 +29,11 @@ export interface TrainOptions extends RunHooks<BoltzmannMachine> {
   readonly negativePhaseBatchSize?: number;
   /** Computes metrics after each epoch (default: all metrics; `null` for none). */
   readonly monitor?: ProgressMonitor | null;
+  /**
+   * Trains centered (Melchior et al. 2016; PyDeep's centered RBMs and DBMs): offsets follow
+   * each layer's means with this rate, for this run (see `models.Centering`).
+   */
+  readonly centering?: CenteringOptions;
 }
 
 /** The keys of {@link TrainOptions}, for run-time checks of option objects. */
@@ -45,6 +50,7 @@ export const TRAIN_OPTION_KEYS: OptionKeys<TrainOptions> = {
   onEpoch: true,
   checkpoint: true,
   monitor: true,
+  centering: true,
 };
 
 /**
@@ -92,6 +98,7 @@ export class SGD {
       'SGD.train',
       'use a smaller batchSize (or negativePhaseBatchSize), fewer units, or a backend with more memory',
     );
+    if (options.centering) model.center(options.centering);
     const positivePhase = new SequentialMC(model, { mcsteps, updater, clamped: [0] });
     const negativePhase = SequentialMC.fromModel(model, chains, {
       mcsteps,
@@ -136,6 +143,7 @@ export class SGD {
         if (await endEpoch(history, { epoch, seconds, ...metrics }, epochs, options, model, saveModel)) break;
       }
     } finally {
+      if (options.centering) model.center(null);
       positivePhase.dispose();
       negativePhase.dispose();
       driven?.dispose();

@@ -9,6 +9,7 @@ import type { ParameterTensors } from './parameters.js';
  */
 export abstract class BiasLayer extends Layer {
   readonly discrete = true;
+  override readonly centerable = true;
 
   /** @param numUnits - number of units */
   constructor(numUnits: number) {

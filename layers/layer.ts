@@ -39,6 +39,11 @@ export abstract class Layer extends Parametrized {
   readonly hasTapTerms: boolean = false;
   /** Whether the units take finitely many values (so states can be enumerated). */
   abstract readonly discrete: boolean;
+  /**
+   * Whether the layer can be centered (Melchior et al. 2016): r(x) = x and `∂E/∂loc = −x`, so
+   * shifting its units by an offset only moves its neighbours' biases.
+   */
+  readonly centerable: boolean = false;
 
   /** @param numUnits - number of units @param paramNames - names of the (numUnits) parameters */
   protected constructor(

@@ -4,6 +4,7 @@ import type { InverseTemperature, Layer, ParameterTensors } from '../layers/inde
 import { Weights } from '../layers/index.js';
 import type { Parametrized } from '../layers/parameters.js';
 import { checkOptions } from '../validation/index.js';
+import { Centering, type CenteringOptions } from './centering.js';
 import { State } from './state.js';
 
 /** The weights between layer `lower` and layer `upper = lower + 1`. */
@@ -47,6 +48,8 @@ export class BoltzmannMachine {
   readonly layers: readonly Layer[];
   /** `connections[i]` couples layers i and i + 1. */
   readonly connections: readonly Connection[];
+  /** The centering of the gradient, when {@link center} turned it on. */
+  centering: Centering | undefined;
 
   /**
    * @param layers - at least two layers, visible first
@@ -299,13 +302,46 @@ export class BoltzmannMachine {
   /**
    * The gradient `⟨∂E/∂θ⟩_data − ⟨∂E/∂θ⟩_model` (of the negative log-likelihood, so optimizers
    * descend it) plus each penalty's gradient, for every trainable parameter (fixed ones are
-   * left out). The one way every fit method makes its gradient.
+   * left out). The one way every fit method makes its gradient. A centered model (see
+   * {@link center}) returns the centered gradient and moves its offsets toward this batch's means.
    * @param dataState - units from the data (visible clamped)
    * @param modelPhase - units from the model, or the model-phase mean derivatives a mean-field
    *   method computed (e.g. TAP's ∂Γ/∂θ), in the form {@link derivatives} returns
    * @returns a Gradient the caller owns
    */
   gradient(dataState: State, modelPhase: State | Gradient): Gradient {
+    const centering = this.centering;
+    if (centering === undefined) return this.uncenteredGradient(dataState, modelPhase);
+    return be.tidy(() => {
+      const gradient = this.uncenteredGradient(dataState, modelPhase);
+      const meansOf = (state: State) => state.units.map((units) => be.mean(units, 0));
+      const means = {
+        data: meansOf(dataState),
+        // A mean-field model phase gives ⟨∂E/∂loc⟩ = −⟨x⟩ for every centerable layer.
+        model:
+          modelPhase instanceof State
+            ? meansOf(modelPhase)
+            : modelPhase.layers.map((derivatives) => be.neg(derivatives.loc as Tensor)),
+      };
+      return centering.center(this.connections, gradient, means);
+    });
+  }
+
+  /**
+   * Centers every later {@link gradient} (Melchior et al. 2016, see {@link Centering}), or with
+   * `null` stops; the offsets start at the first minibatch's means.
+   * @throws UnsupportedError when a layer cannot be centered
+   */
+  center(options: CenteringOptions | null): void {
+    this.centering?.dispose();
+    this.centering = undefined;
+    if (options === null) return;
+    Centering.check(this.layers);
+    this.centering = new Centering(options);
+  }
+
+  /** {@link gradient} in the stored parametrization, before centering. */
+  private uncenteredGradient(dataState: State, modelPhase: State | Gradient): Gradient {
     this.checkState(dataState);
     if (!(modelPhase instanceof State)) {
       return be.tidy((): Gradient => {

@@ -10,6 +10,7 @@ export {
   type Gradient,
   type NamedParameter,
 } from './boltzmann-machine.js';
+export { Centering, type CenteringOptions, OFFSET_TYPES, type OffsetType, type PhaseMeans } from './centering.js';
 export {
   dataMoments,
   INITIALIZATION_METHODS,

@@ -8,8 +8,10 @@ import {
   annealingSchedule,
   BoltzmannMachine,
   estimateLogLikelihood,
+  exactJointDistribution,
   exactLogLikelihood,
   exactLogPartition,
+  reverseAnnealedImportanceSampling,
 } from '../../namespaces/models.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { randomizeParams, scalar } from '../helpers/finite-differences.js';
@@ -20,6 +22,24 @@ function makeModel(hidden: Layer, weightScale: number): BoltzmannMachine {
   if (hidden.fixedParams.length === 0) randomizeParams(hidden, 0.5);
   randomizeParams(model.connections[0]?.weights as never, weightScale);
   return model;
+}
+
+/** Rows drawn from the model's exact visible marginal (by enumeration and inverse CDF). @returns (count, numVisible) */
+async function exactVisibleSamples(model: BoltzmannMachine, count: number) {
+  const { units, logProbability } = exactJointDistribution(model);
+  const probabilities = await be.read(be.exp(logProbability));
+  const uniforms = await be.read(be.randomUniform([count]));
+  const rows = Array.from(uniforms, (u) => {
+    let total = 0;
+    const index = probabilities.findIndex((p) => {
+      total += p;
+      return total > u;
+    });
+    return index < 0 ? probabilities.length - 1 : index;
+  });
+  const samples = be.gather(units[0] as never, rows);
+  be.dispose([...units, logProbability]);
+  return samples;
 }
 
 describeOnBackends('annealed importance sampling', () => {
@@ -54,6 +74,34 @@ describeOnBackends('annealed importance sampling', () => {
       expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
     });
   }
+
+  it('reverse AIS from exact samples of the model is within three standard errors of the exact ln Z', async () => {
+    const model = makeModel(new BernoulliLayer(6), 1.2);
+    const exact = await scalar(exactLogPartition(model));
+    const samples = await exactVisibleSamples(model, 300);
+    const estimate = await reverseAnnealedImportanceSampling(model, samples, { chains: 300, steps: 1000 });
+    expect(estimate.logZError).toBeLessThan(0.05);
+    expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
+    be.dispose(samples);
+    model.dispose();
+  });
+
+  it('AIS and reverse AIS from data bracket the exact log-likelihood of a model that fits the data poorly', async () => {
+    const model = makeModel(new BernoulliLayer(6), 1);
+    const data = be.bernoulli(be.fill([100, 10], 0.3));
+    const exact = await scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
+    const options = { chains: 100, steps: 300 };
+    const forward = await estimateLogLikelihood(model, data, { method: 'ais', ...options });
+    const reverse = await estimateLogLikelihood(model, data, { method: 'reverse-ais', ...options });
+    expect(reverse.logLikelihood).toBeLessThan(exact + 3 * reverse.logZError);
+    expect(forward.logLikelihood).toBeGreaterThan(exact - 3 * forward.logZError - 0.01);
+    expect(reverse.logLikelihood).toBeLessThan(forward.logLikelihood);
+    await expect(reverseAnnealedImportanceSampling(model, be.zeros([4, 3]))).rejects.toThrow(
+      /expected data \(rows ≥ 1, 10\), got \[4, 3\]/,
+    );
+    be.dispose(data);
+    model.dispose();
+  });
 
   it('estimates the mean log-likelihood of data, with a base model fitted to it', async () => {
     const model = makeModel(new BernoulliLayer(6), 1);

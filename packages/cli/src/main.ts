@@ -73,6 +73,12 @@ program
   .option('--limit <n>', 'samples to use', integer)
   .option('--batches <n>', 'validation batches for the sample-based metrics', integer, 5)
   .option('--ais <steps>', 'also estimate ln Z and the log-likelihood by AIS with this many steps', integer)
+  .option('--exact', 'also the exact log-likelihood (models small enough to enumerate, e.g. 784-16)')
+  .option(
+    '--reverse-ais <steps>',
+    'also by reverse AIS from the data (pessimistic; with --ais the two bracket the truth)',
+    integer,
+  )
   .option('--confusion <file>', "a classifier's confusion matrix PNG (default <dir>/confusion.png)")
   .option('--json', 'print JSON')
   .action(async (dir, options) => report(await evaluate(dir, options), Boolean(options.json)));

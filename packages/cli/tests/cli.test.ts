@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const bin = fileURLToPath(new URL('../bin/relief.js', import.meta.url));
 const example = fileURLToPath(new URL('../../../examples/mnist-rbm.json', import.meta.url));
 const hybridExample = fileURLToPath(new URL('../../../examples/mnist-hybrid-rbm.json', import.meta.url));
+const centeredExample = fileURLToPath(new URL('../../../examples/mnist-centered-rbm.json', import.meta.url));
 const classifierExample = fileURLToPath(new URL('../../../examples/mnist-classifier.json', import.meta.url));
 
 function relief(args: string[]): {
@@ -67,13 +68,15 @@ describe('relief CLI', () => {
   });
 
   it('evaluate, sample, reconstruct and denoise read the trained model', async () => {
-    const evaluation = await run(['evaluate', out, '--limit', '300', '--json', '--ais', '200']);
+    const evaluation = await run(['evaluate', out, '--limit', '300', '--json', '--ais', '200', '--reverse-ais', '200']);
     expect(evaluation.code, evaluation.stderr).toBe(0);
     const metrics = JSON.parse(evaluation.stdout);
     expect(metrics.samples).toBe(300);
     expect(Number.isFinite(metrics.MeanFreeEnergy)).toBe(true);
     expect(metrics.LogLikelihood).toBeLessThan(0);
     expect(metrics.LogLikelihood).toBeCloseTo(-metrics.MeanFreeEnergy - metrics.LogZ, 6);
+    expect(metrics.ReverseLogLikelihood).toBeCloseTo(-metrics.MeanFreeEnergy - metrics.ReverseLogZ, 6);
+    expect(metrics.ReverseLogZError).toBeGreaterThan(0);
     const pictures = join(out, '..');
     for (const [command, file, extra] of [
       ['sample', 'samples.png', ['--n', '16', '--steps', '20']],
@@ -145,6 +148,32 @@ describe('relief CLI', () => {
     const evaluated = await run(['evaluate', out, '--limit', '200', '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(JSON.parse(evaluated.stdout).accuracy).toBeGreaterThan(0.6);
+  });
+
+  it('trains centered from a config and evaluates the exact log-likelihood of a small model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relief-centered-'));
+    const config = JSON.parse(readFileSync(centeredExample, 'utf8'));
+    config.model.layers[1].units = 8;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const out = join(dir, 'run');
+    const trained = await run([
+      'train',
+      '--config',
+      join(dir, 'config.json'),
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--limit',
+      '500',
+      '--no-progress',
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const evaluated = await run(['evaluate', out, '--limit', '100', '--exact', '--ais', '300', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const { ExactLogLikelihood, LogLikelihood, LogZError } = JSON.parse(evaluated.stdout);
+    expect(ExactLogLikelihood).toBeLessThan(-100);
+    expect(Math.abs(LogLikelihood - ExactLogLikelihood)).toBeLessThan(3 * LogZError + 0.05);
   });
 
   it('a bad config names the field and exits 2; missing data exits 3', async () => {

@@ -94,6 +94,7 @@ async function trainLabelRBM(run: ClassifyRun): Promise<{ interrupted: boolean }
     const history = await new SGD(model, run.batches).train(buildOptimizer(config), config.train.epochs, {
       method: buildMethod(config),
       mcsteps: config.train.mcsteps,
+      ...(config.train.centering && { centering: config.train.centering }),
       monitor: null,
       signal: run.signal,
       checkpoint: { directory: options.out, metadata: { config } },
@@ -130,6 +131,7 @@ async function pretrainAndFineTune(run: ClassifyRun): Promise<{ interrupted: boo
       const stages = await dbn.pretrain(run.batches, buildOptimizer(config), config.train.epochs, {
         method: buildMethod(config),
         mcsteps: config.train.mcsteps,
+        ...(config.train.centering && { centering: config.train.centering }),
         monitor: null,
         signal: run.signal,
         onBatch: progress.onBatch,

@@ -3,7 +3,7 @@ import { confusionMatrixPng, savePng } from '@relief/plot';
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
 import { ProgressMonitor } from 'relief/fit';
-import { estimateLogLikelihood, loadModel } from 'relief/models';
+import { estimateLogLikelihood, exactLogLikelihood, loadModel } from 'relief/models';
 import { evaluateClassifier, labelClassifier, loadClassifier } from 'relief/supervised';
 import { loadRunData, loadRunLabelledData, type RunConfig, usesLabelRBM } from '../config.js';
 import { openRunConfig } from '../run-setup.js';
@@ -15,6 +15,10 @@ export interface EvaluateOptions {
   readonly batches: number;
   /** Also estimate ln Z and the log-likelihood by AIS with this many intermediate distributions. */
   readonly ais?: number;
+  /** Also by reverse AIS from the data (a pessimistic estimate), with this many. */
+  readonly reverseAis?: number;
+  /** Also the exact mean log-likelihood (by enumeration; small models only). */
+  readonly exact?: boolean;
   /** Where a classifier's confusion matrix PNG goes (default `<dir>/confusion.png`). */
   readonly confusion?: string;
 }
@@ -22,7 +26,8 @@ export interface EvaluateOptions {
 /**
  * `relief evaluate`: every metric of a saved model on a split of its data set, plus the mean
  * marginal free energy (exact for RBMs, the mean-field bound for deeper models), and with
- * `ais` the AIS estimates of ln Z and of the mean log-likelihood (RBMs with binary visible units).
+ * `exact` the exact log-likelihood, with `ais` (and `reverseAis`) the AIS (and reverse AIS) estimates of ln Z and of the mean
+ * log-likelihood (RBMs with discrete visible units).
  */
 export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number | string>> {
   const config = await openRunConfig(directory);
@@ -43,12 +48,21 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
     ...metrics,
     MeanFreeEnergy: await be.readScalar(freeEnergy),
   };
-  if (options.ais !== undefined) {
-    const estimate = await estimateLogLikelihood(model, all, { steps: options.ais, chains: 100 });
+  if (options.exact) {
+    const exact = be.tidy(() => be.mean(exactLogLikelihood(model, all)));
+    result.ExactLogLikelihood = await be.readScalar(exact);
+    be.dispose(exact);
+  }
+  for (const [method, steps, prefix] of [
+    ['ais', options.ais, ''],
+    ['reverse-ais', options.reverseAis, 'Reverse'],
+  ] as const) {
+    if (steps === undefined) continue;
+    const estimate = await estimateLogLikelihood(model, all, { method, steps, chains: 100 });
     Object.assign(result, {
-      LogZ: estimate.logZ,
-      LogZError: estimate.logZError,
-      LogLikelihood: estimate.logLikelihood,
+      [`${prefix}LogZ`]: estimate.logZ,
+      [`${prefix}LogZError`]: estimate.logZError,
+      [`${prefix}LogLikelihood`]: estimate.logLikelihood,
     });
   }
   be.dispose([all, freeEnergy]);

@@ -72,6 +72,7 @@ export async function train(options: TrainCommandOptions): Promise<{ interrupted
     method: buildMethod(config),
     mcsteps: config.train.mcsteps,
     betaStd: config.train.betaStd,
+    ...(config.train.centering && { centering: config.train.centering }),
     monitor: config.train.metrics ? new ProgressMonitor({ maxBatches: 5 }) : null,
     signal: controller.signal,
     checkpoint: { directory: options.out, metadata: { config } },
