@@ -85,9 +85,10 @@ export async function annealedImportanceSampling(
 /**
  * Reverse AIS (PyDeep's `reverse_annealed_importance_sampling`; Burda, Grosse & Salakhutdinov
  * 2015): chains start at data rows, taken as samples of the model, and anneal from β = 1 down to
- * the base model, so the mean weight estimates Z_A/Z_B and ln Ẑ_B = ln Z_A − ln mean(w). Where AIS
- * tends to underestimate ln Z (an optimistic log-likelihood), reverse AIS tends to overestimate
- * it (a pessimistic one): together they bracket the truth. Exact when the rows are exact samples.
+ * the base model, so the mean weight estimates Z_A/Z_B and ln Ẑ_B = ln Z_A − ln mean(w). From exact
+ * model samples that is unbiased for Z_A/Z_B, so ln Ẑ_B overestimates ln Z_B in expectation (a
+ * conservative log-likelihood, where AIS gives an optimistic one); from data rows it approximates
+ * that, and agreement with AIS is the check.
  * @param data - (rows, numVisible); the chains start at `chains` rows spread evenly over it,
  *   which also set the base model's biases
  */
