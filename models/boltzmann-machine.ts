@@ -48,8 +48,7 @@ export class BoltzmannMachine {
   readonly layers: readonly Layer[];
   /** `connections[i]` couples layers i and i + 1. */
   readonly connections: readonly Connection[];
-  /** The centering of the gradient, when {@link center} turned it on. */
-  centering: Centering | undefined;
+  private centered: Centering | undefined;
 
   /**
    * @param layers - at least two layers, visible first
@@ -310,7 +309,7 @@ export class BoltzmannMachine {
    * @returns a Gradient the caller owns
    */
   gradient(dataState: State, modelPhase: State | Gradient): Gradient {
-    const centering = this.centering;
+    const centering = this.centered;
     if (centering === undefined) return this.uncenteredGradient(dataState, modelPhase);
     return be.tidy(() => {
       const gradient = this.uncenteredGradient(dataState, modelPhase);
@@ -333,11 +332,16 @@ export class BoltzmannMachine {
    * @throws UnsupportedError when a layer cannot be centered
    */
   center(options: CenteringOptions | null): void {
-    this.centering?.dispose();
-    this.centering = undefined;
+    this.centered?.dispose();
+    this.centered = undefined;
     if (options === null) return;
     Centering.check(this.layers);
-    this.centering = new Centering(options);
+    this.centered = new Centering(options);
+  }
+
+  /** The centering of the gradient (its offsets and rate), while {@link center} has it on. */
+  get centering(): Centering | undefined {
+    return this.centered;
   }
 
   /** {@link gradient} in the stored parametrization, before centering. */
