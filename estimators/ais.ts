@@ -153,7 +153,8 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, where
   /**
    * Runs chains from `start` (which it takes over) through `betas`: at each step the log-weight
    * gains ln p*_{β_k}(v) − ln p*_{β_{k−1}}(v), then one Gibbs sweep (h | v, v | h) leaves p_{β_k}
-   * invariant. @returns the log-weights and mean(w) as peak + ln mean, with its delta-method error
+   * invariant. It frees the base model, so a path anneals once.
+   * @returns the log-weights and mean(w) as peak + ln mean, with its delta-method error
    */
   const anneal = async (start: Tensor, betas: Float64Array) => {
     let v = be.keep(start);

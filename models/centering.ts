@@ -80,7 +80,8 @@ export class Centering {
    * @returns a Gradient the caller owns
    */
   center(connections: readonly Connection[], gradient: Gradient, means: PhaseMeans): Gradient {
-    if (this.current === undefined) this.current = this.targets(means).map((t) => be.keep(t));
+    const targets = this.targets(means);
+    if (this.current === undefined) this.current = targets.map((t) => be.keep(be.clone(t)));
     const offsets = this.current;
     const centered = be.tidy((): Gradient => {
       const difference = means.data.map((m, i) => be.sub(m, means.model[i] as Tensor));
@@ -107,7 +108,6 @@ export class Centering {
       });
       return { layers, weights };
     });
-    const targets = this.targets(means);
     this.current = offsets.map((offset, i) => {
       const moved = be.keep(
         be.tidy(() => be.add(be.mul(offset, 1 - this.rate), be.mul(targets[i] as Tensor, this.rate))),

@@ -36,6 +36,21 @@ function relief(args: string[]): {
 
 const run = (args: string[]) => relief(args).done;
 
+/**
+ * `relief train --no-progress` on an example config edited for a quick run, in a fresh
+ * temporary directory; expects it to succeed. @returns the output directory and the process's output
+ */
+async function trainExample(example: string, edit: (config: ReturnType<typeof JSON.parse>) => void, args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'relief-example-'));
+  const config = JSON.parse(readFileSync(example, 'utf8'));
+  edit(config);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  const out = join(dir, 'run');
+  const trained = await run(['train', '--config', join(dir, 'config.json'), '--out', out, '--no-progress', ...args]);
+  expect(trained.code, trained.stderr).toBe(0);
+  return { out, stdout: trained.stdout };
+}
+
 describe('relief CLI', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'relief-cli-')), 'run');
   beforeAll(async () => {
@@ -95,30 +110,19 @@ describe('relief CLI', () => {
   });
 
   it('trains a classifier from a classify config (pretraining a DBN first) and evaluates it with a confusion matrix', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relief-classify-'));
-    const config = JSON.parse(readFileSync(classifierExample, 'utf8'));
-    config.model.layers = [
-      { type: 'bernoulli', units: 784 },
-      { type: 'bernoulli', units: 50 },
-    ];
-    config.classify.epochs = 3;
-    config.train.batchSize = 10;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    const classifier = join(dir, 'run');
-    const trained = await run([
-      'train',
-      '--config',
-      join(dir, 'config.json'),
-      '--out',
-      classifier,
-      '--epochs',
-      '1',
-      '--limit',
-      '300',
-      '--no-progress',
-    ]);
-    expect(trained.code, trained.stderr).toBe(0);
-    expect(trained.stdout).toMatch(/epoch 2: seconds [\d.e-]+, loss [\d.]+, validationLoss [\d.]+, validationAccuracy/);
+    const { out: classifier, stdout } = await trainExample(
+      classifierExample,
+      (config) => {
+        config.model.layers = [
+          { type: 'bernoulli', units: 784 },
+          { type: 'bernoulli', units: 50 },
+        ];
+        config.classify.epochs = 3;
+        config.train.batchSize = 10;
+      },
+      ['--epochs', '1', '--limit', '300'],
+    );
+    expect(stdout).toMatch(/epoch 2: seconds [\d.e-]+, loss [\d.]+, validationLoss [\d.]+, validationAccuracy/);
     const { network } = await loadClassifier(classifier);
     expect(network.layers.map((l) => l.numOutputs)).toEqual([50, 10]);
     network.dispose();
@@ -133,15 +137,14 @@ describe('relief CLI', () => {
   });
 
   it('trains a hybrid label RBM from a classify config and evaluates it by its free energies', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relief-label-rbm-'));
-    const config = JSON.parse(readFileSync(hybridExample, 'utf8'));
-    config.model.layers[1].units = 50;
-    config.train.batchSize = 10;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    const out = join(dir, 'run');
-    const args = ['--config', join(dir, 'config.json'), '--out', out, '--epochs', '3', '--limit', '300'];
-    const trained = await run(['train', ...args, '--no-progress']);
-    expect(trained.code, trained.stderr).toBe(0);
+    const { out } = await trainExample(
+      hybridExample,
+      (config) => {
+        config.model.layers[1].units = 50;
+        config.train.batchSize = 10;
+      },
+      ['--epochs', '3', '--limit', '300'],
+    );
     const { model } = await loadModel(out);
     expect(model.layers.map((layer) => layer.numUnits)).toEqual([784, 50, 10]);
     model.dispose();
@@ -151,24 +154,13 @@ describe('relief CLI', () => {
   });
 
   it('trains centered from a config and evaluates the exact log-likelihood of a small model', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relief-centered-'));
-    const config = JSON.parse(readFileSync(centeredExample, 'utf8'));
-    config.model.layers[1].units = 8;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    const out = join(dir, 'run');
-    const trained = await run([
-      'train',
-      '--config',
-      join(dir, 'config.json'),
-      '--out',
-      out,
-      '--epochs',
-      '2',
-      '--limit',
-      '500',
-      '--no-progress',
-    ]);
-    expect(trained.code, trained.stderr).toBe(0);
+    const { out } = await trainExample(
+      centeredExample,
+      (config) => {
+        config.model.layers[1].units = 8;
+      },
+      ['--epochs', '2', '--limit', '500'],
+    );
     const evaluated = await run(['evaluate', out, '--limit', '100', '--exact', '--ais', '300', '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const { ExactLogLikelihood, LogLikelihood, LogZError } = JSON.parse(evaluated.stdout);
