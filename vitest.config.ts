@@ -5,11 +5,12 @@ const root = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    // The workspace packages import the library by its package name; resolve it to the source.
+    // The library and the workspace packages by their package names: the source, not dist/.
     alias: [
       { find: /^relief$/, replacement: root('./index.ts') },
       { find: /^relief\/models$/, replacement: root('./namespaces/models.ts') },
       { find: /^relief\/(.*)$/, replacement: root('./$1/index.ts') },
+      { find: /^@relief\/(data|plot|cli)$/, replacement: root('./packages/$1/src/index.ts') },
     ],
   },
   test: {

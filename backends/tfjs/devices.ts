@@ -17,7 +17,8 @@ const INSTALL_HINTS: Record<TfjsDevice, string> = {
   cpu: 'it ships with relief (@tensorflow/tfjs-backend-cpu); reinstall with `npm ci`',
   wasm: 'it ships with relief (@tensorflow/tfjs-backend-wasm); reinstall with `npm ci`',
   webgpu:
-    'in a browser, use one with WebGPU enabled; in Node, the `webgpu` package needs a GPU driver — on Debian/Ubuntu ' +
+    'in a browser, use one with WebGPU enabled; in Node, install the optional `webgpu` package (`npm install webgpu`), ' +
+    'which needs a GPU driver — on Debian/Ubuntu ' +
     '`apt-get install -y mesa-vulkan-drivers libegl1 libgl1-mesa-dri` gives a software adapter',
   tensorflow:
     '`npm install @tensorflow/tfjs-node` (its install script downloads libtensorflow, so it needs network access to ' +

@@ -3,11 +3,13 @@
  * or arguments, 3 bad or missing data, 4 training diverged, 5 backend unavailable, 130
  * interrupted (Ctrl-C; the model is saved first).
  */
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { describeBackends } from 'relief/backends';
 import { BackendUnavailableError, ConfigError, DataError, DivergenceError } from 'relief/errors';
 import { evaluate } from './commands/evaluate.js';
 import { denoise, reconstruct, sample } from './commands/pictures.js';
+import { plotRun } from './commands/plot.js';
 import { train } from './commands/train.js';
 
 function number(value: string): number {
@@ -37,7 +39,14 @@ export function exitCode(error: unknown): number {
   return 1;
 }
 
-const program = new Command('relief').description('Train and inspect energy-based models (RBMs, DBMs) with Relief');
+/** This package's version (its package.json sits one folder above both src/ and dist/). */
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('relief')
+  .description('Train and inspect energy-based models (RBMs, DBMs) with Relief')
+  .version(version);
 program.exitOverride((error) => {
   process.exit(error.exitCode === 0 ? 0 : 2);
 });
@@ -56,10 +65,12 @@ program
     '--no-progress',
     'print one line per epoch instead of a progress bar (the default when stderr is not a terminal)',
   )
+  .option('--no-plots', 'skip the pictures written at the end (metrics, weights, fantasy, reconstructions)')
   .action(async (options) => {
     const { interrupted } = await train(options);
     console.log(
-      `${interrupted ? 'interrupted; saved' : 'done; wrote'} ${options.out}/model.json, params.safetensors, history.json`,
+      `${interrupted ? 'interrupted; saved' : 'done; wrote'} ${options.out}/model.json, params.safetensors, history.json` +
+        (options.plots ? ' and pictures (metrics, weights, fantasy, reconstructions)' : ''),
     );
     if (interrupted) process.exitCode = 130;
   });
@@ -82,6 +93,15 @@ program
   .option('--confusion <file>', "a classifier's confusion matrix PNG (default <dir>/confusion.png)")
   .option('--json', 'print JSON')
   .action(async (dir, options) => report(await evaluate(dir, options), Boolean(options.json)));
+
+program
+  .command('plot <dir>')
+  .description(
+    "write a run's pictures into its folder: metrics.png/.svg (learning curves), and for a generative model " +
+      'weights.png, fantasy.png and reconstructions.png',
+  )
+  .option('--json', 'print JSON')
+  .action(async (dir, options) => report(await plotRun(dir), Boolean(options.json)));
 
 program
   .command('sample <dir>')

@@ -10,7 +10,8 @@ import { loadModel } from 'relief/models';
 import { loadClassifier, loadDeepBeliefNetwork } from 'relief/supervised';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const bin = fileURLToPath(new URL('../bin/relief.js', import.meta.url));
+/** The CLI's TypeScript source, run through tsx (the compiled bin is tested from packed tarballs, tests/packaging). */
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const example = fileURLToPath(new URL('../../../examples/mnist-rbm.json', import.meta.url));
 const hybridExample = fileURLToPath(new URL('../../../examples/mnist-hybrid-rbm.json', import.meta.url));
 const centeredExample = fileURLToPath(new URL('../../../examples/mnist-centered-rbm.json', import.meta.url));
@@ -20,7 +21,7 @@ function relief(args: string[]): {
   child: ChildProcess;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 } {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let [stdout, stderr] = ['', ''];
   child.stdout?.on('data', (chunk) => {
     stdout += chunk;
@@ -57,7 +58,7 @@ describe('relief CLI', () => {
     await use('cpu');
   });
 
-  it('train writes a loadable model, a history with one record per epoch, and a checkpoint', async () => {
+  it('train writes a loadable model, a history with one record per epoch, a checkpoint and its pictures', async () => {
     const result = await run([
       'train',
       '--config',
@@ -80,6 +81,31 @@ describe('relief CLI', () => {
     expect(model.layers.map((l) => l.numUnits)).toEqual([784, 200]);
     expect((metadata.config as { train: { epochs: number } }).train.epochs).toBe(2);
     expect(model.connections[0]?.weights.penalties.get('matrix')?.type).toBe('l1');
+    const size = (file: string) => {
+      const { width, height } = readPng(new Uint8Array(readFileSync(join(out, file))));
+      return [width, height];
+    };
+    // 100 filters and 64 particles in 10×10 and 8×8 tiles of 28 px, zoom 2, padding 1; 32 pairs 8 per row.
+    expect(size('weights.png')).toEqual([2 * (10 * 29 + 1), 2 * (10 * 29 + 1)]);
+    expect(size('fantasy.png')).toEqual([2 * (8 * 29 + 1), 2 * (8 * 29 + 1)]);
+    expect(size('reconstructions.png')).toEqual([2 * (8 * 29 + 1), 2 * (8 * 29 + 1)]);
+    expect(size('metrics.png')[0]).toBeGreaterThan(600);
+    expect(readFileSync(join(out, 'metrics.svg'), 'utf8')).toContain('ReconstructionError');
+  });
+
+  it('plot redraws the learning curves of a run from its history.json', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'relief-plot-'));
+    for (const file of ['model.json', 'params.safetensors', 'history.json']) {
+      writeFileSync(join(copy, file), readFileSync(join(out, file)));
+    }
+    const result = await run(['plot', copy, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).wrote).toBe(
+      'metrics.svg, metrics.png, weights.png, fantasy.png, reconstructions.png',
+    );
+    expect(readFileSync(join(copy, 'metrics.svg'), 'utf8')).toContain('FrechetScore');
+    const missing = await run(['plot', join(copy, 'nothing')]);
+    expect(missing.code).toBe(3);
   });
 
   it('evaluate, sample, reconstruct and denoise read the trained model', async () => {

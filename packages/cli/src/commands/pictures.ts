@@ -3,8 +3,9 @@ import { type GridOptions, imageGrid } from '@relief/plot';
 import { be, type Tensor } from 'relief/backends';
 import type { HostMatrix } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
+import type { BoltzmannMachine } from 'relief/models';
 import { SequentialMC } from 'relief/samplers';
-import { loadRunData } from '../config.js';
+import { loadRunData, type RunConfig } from '../config.js';
 import { openRun } from '../run-setup.js';
 
 async function host(t: Tensor): Promise<HostMatrix> {
@@ -40,29 +41,55 @@ function interleave(parts: readonly HostMatrix[]): HostMatrix {
   return { rows: first.rows * parts.length, columns: first.columns, values };
 }
 
-/** `relief sample`: fantasy particles from random states after `steps` Gibbs sweeps. */
-export async function sample(directory: string, options: { n: number; steps: number; betaStd: number; out: string }) {
-  const { model } = await openRun(directory);
+/** Options of {@link writeFantasy}. */
+export interface FantasyOptions {
+  /** Particles. */
+  readonly n: number;
+  /** Gibbs sweeps from random states. */
+  readonly steps: number;
+  /** Spread of the driven inverse temperature (0: β = 1). */
+  readonly betaStd: number;
+  /** Output file: PNG, or `.json` for the raw values. */
+  readonly out: string;
+}
+
+/** Writes a grid of fantasy particles of `model`: `n` random states after `steps` Gibbs sweeps. */
+export async function writeFantasy(model: BoltzmannMachine, options: FantasyOptions) {
   const state = SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
   const picture = model.layer(0).picture(model.fieldOn(0, state.units));
   writeImages(options.out, await host(picture.values), { range: picture.scale });
   return { out: options.out, particles: options.n };
 }
 
-async function testImages(directory: string, n: number) {
-  const { model, config } = await openRun(directory);
-  const data = await loadRunData({ ...config, data: { ...config.data, limit: n } }, 'test');
-  return { model, visible: be.tensor(data.values, [data.rows, data.columns]), data };
+/** `relief sample`: fantasy particles from random states after `steps` Gibbs sweeps. */
+export async function sample(directory: string, options: FantasyOptions) {
+  const { model } = await openRun(directory);
+  return writeFantasy(model, options);
 }
 
-/** `relief reconstruct`: test images next to their reconstructions. */
-export async function reconstruct(directory: string, options: { n: number; out: string }) {
-  const { model, visible, data } = await testImages(directory, options.n);
+async function testImages(config: RunConfig, n: number) {
+  const data = await loadRunData({ ...config, data: { ...config.data, limit: n } }, 'test');
+  return { visible: be.tensor(data.values, [data.rows, data.columns]), data };
+}
+
+/** Writes `n` test images of the run's data set next to their mean-field reconstructions by `model`. */
+export async function writeReconstructions(
+  model: BoltzmannMachine,
+  config: RunConfig,
+  options: { readonly n: number; readonly out: string },
+) {
+  const { visible, data } = await testImages(config, options.n);
   const reconstructions = await host(model.computeReconstructions(visible, { method: 'mean' }).getVisible());
   writeImages(options.out, interleave([data, reconstructions]), { tilesPerRow: 8 });
   const error =
     data.values.reduce((acc, v, i) => acc + (v - (reconstructions.values[i] as number)) ** 2, 0) / data.values.length;
   return { out: options.out, images: data.rows, meanSquaredError: error };
+}
+
+/** `relief reconstruct`: test images next to their reconstructions. */
+export async function reconstruct(directory: string, options: { n: number; out: string }) {
+  const { model, config } = await openRun(directory);
+  return writeReconstructions(model, config, options);
 }
 
 /**
@@ -72,7 +99,8 @@ export async function reconstruct(directory: string, options: { n: number; out: 
 export async function denoise(directory: string, options: { n: number; flip: number; steps: number; out: string }) {
   if (!(options.flip >= 0 && options.flip <= 1))
     throw new ConfigError(`--flip: expected a fraction in [0, 1], got ${options.flip}`);
-  const { model, visible } = await testImages(directory, options.n);
+  const { model, config } = await openRun(directory);
+  const { visible } = await testImages(config, options.n);
   const clean = be.tidy(() => be.greater(visible, 0.5));
   const noisy = be.tidy(() => {
     const flips = be.bernoulli(be.fill(be.shape(clean), options.flip));

@@ -9,6 +9,7 @@ import { buildMethod, buildModel, buildOptimizer, loadRunData, parseRunConfig } 
 import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
 import { startBackend } from '../run-setup.js';
 import { trainClassifier } from './classify.js';
+import { plotRun } from './plot.js';
 
 /** Options of `relief train`. */
 export interface TrainCommandOptions {
@@ -20,6 +21,8 @@ export interface TrainCommandOptions {
   readonly seed?: number;
   readonly limit?: number;
   readonly progress?: boolean;
+  /** Write the run's pictures at the end (`relief plot`; default true). */
+  readonly plots?: boolean;
 }
 
 function readConfigFile(path: string): unknown {
@@ -34,8 +37,17 @@ function readConfigFile(path: string): unknown {
   return parseJsonText(text, path);
 }
 
-/** `relief train`: trains the model a config describes, writing model, history and checkpoints to `--out`. */
+/**
+ * `relief train`: trains the model a config describes, writing model, history and checkpoints
+ * to `--out`, then its pictures (metrics, weights, fantasy particles, reconstructions).
+ */
 export async function train(options: TrainCommandOptions): Promise<{ interrupted: boolean }> {
+  const result = await trainRun(options);
+  if (options.plots !== false) await plotRun(options.out);
+  return result;
+}
+
+async function trainRun(options: TrainCommandOptions): Promise<{ interrupted: boolean }> {
   const raw = readConfigFile(options.config) as Record<string, unknown>;
   const overridden = {
     ...raw,

@@ -1,0 +1,40 @@
+/** PNG encoding and decoding for the pictures of this package. */
+import { writeFileSync } from 'node:fs';
+import pngjs from 'pngjs';
+
+/** An RGB picture being drawn: `pixels` is (height, width, 3) row-major, bytes. */
+export interface RgbCanvas {
+  readonly width: number;
+  readonly height: number;
+  readonly pixels: Uint8Array;
+}
+
+/** A canvas of `width` × `height` pixels, all `background` (RGB bytes). */
+export function rgbCanvas(width: number, height: number, background: readonly [number, number, number]): RgbCanvas {
+  const pixels = new Uint8Array(width * height * 3);
+  for (let i = 0; i < pixels.length; i += 3) pixels.set(background, i);
+  return { width, height, pixels };
+}
+
+/** Encodes a canvas as an opaque RGB PNG. */
+export function encodePng(canvas: RgbCanvas): Uint8Array {
+  const png = new pngjs.PNG({ width: canvas.width, height: canvas.height });
+  for (let i = 0, j = 0; i < canvas.pixels.length; i += 3, j += 4) {
+    png.data[j] = canvas.pixels[i] as number;
+    png.data[j + 1] = canvas.pixels[i + 1] as number;
+    png.data[j + 2] = canvas.pixels[i + 2] as number;
+    png.data[j + 3] = 255;
+  }
+  return new Uint8Array(pngjs.PNG.sync.write(png, { colorType: 2 }));
+}
+
+/** Decodes a PNG (e.g. to check what was written). @returns width, height and RGBA pixels */
+export function readPng(bytes: Uint8Array): { width: number; height: number; data: Uint8Array } {
+  const png = pngjs.PNG.sync.read(Buffer.from(bytes));
+  return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+}
+
+/** Writes PNG (or SVG) bytes to a file. */
+export function savePng(path: string, bytes: Uint8Array | string): void {
+  writeFileSync(path, bytes);
+}
