@@ -81,9 +81,23 @@ export class History {
 
   /** The records as CSV, one column per field (union over records), a header first. */
   toCSV(): string {
-    const columns = [...new Set(this.records.flatMap((r) => Object.keys(r)))];
+    const columns = this.columns();
     const lines = this.records.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c]))).join(','));
     return `${[columns.join(','), ...lines].join('\n')}\n`;
+  }
+
+  /** The records as a Markdown table (a notebook's `display.markdown`), numbers to `digits` significant digits. */
+  toMarkdown(digits = 4): string {
+    const columns = this.columns();
+    const cell = (value: number | undefined) =>
+      value === undefined ? '' : Number.isInteger(value) ? String(value) : value.toPrecision(digits);
+    const lines = this.records.map((r) => `| ${columns.map((c) => cell(r[c])).join(' | ')} |`);
+    return [`| ${columns.join(' | ')} |`, `|${columns.map(() => ' ---: |').join('')}`, ...lines].join('\n');
+  }
+
+  /** Every field of the records, in first-seen order. */
+  private columns(): string[] {
+    return [...new Set(this.records.flatMap((r) => Object.keys(r)))];
   }
 }
 

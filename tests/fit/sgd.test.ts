@@ -39,6 +39,12 @@ describeOnBackends('SGD', () => {
     );
     expect((metadata.history as unknown[]).length).toBe(3);
     expect(history.toCSV().split('\n')[0]).toBe(['epoch', 'seconds', ...Object.keys(METRICS)].join(','));
+    const table = history.toMarkdown(3).split('\n');
+    expect(table).toHaveLength(2 + 3);
+    expect(table[0]).toBe(`| ${['epoch', 'seconds', ...Object.keys(METRICS)].join(' | ')} |`);
+    const last = history.records[2] as Record<string, number>;
+    expect(table[4]?.split(' | ')[0]).toBe('| 3');
+    expect(table[4]).toContain(` ${(last.ReconstructionError as number).toPrecision(3)} `);
   });
 
   it('stops cleanly on an AbortSignal and saves the checkpoint', async () => {
