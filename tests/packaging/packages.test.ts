@@ -22,6 +22,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const repository = fileURLToPath(new URL('../..', import.meta.url));
 const tsc = join(repository, 'node_modules', 'typescript', 'bin', 'tsc');
 
+/** The workspace packages published beside `relief` (the notebooks stay in the repository). */
+const PACKAGES = ['packages/data', 'packages/plot', 'packages/cli'];
+
 /** Every entry point a user imports, with one export each that must be a function or class. */
 const ENTRY_POINTS = [
   ['relief', 'models'],
@@ -57,13 +60,20 @@ describe('packed packages installed outside the repository', () => {
     tarballs = mkdtempSync(join(tmpdir(), 'relief-tarballs-'));
     run(
       'npm',
-      ['pack', '--workspaces', '--include-workspace-root', '--ignore-scripts', '--pack-destination', tarballs],
+      [
+        'pack',
+        ...PACKAGES.flatMap((folder) => ['-w', folder]),
+        '--include-workspace-root',
+        '--ignore-scripts',
+        '--pack-destination',
+        tarballs,
+      ],
       repository,
     );
     project = mkdtempSync(join(tmpdir(), 'relief-user-'));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'relief-user', private: true }));
     const files = readdirSync(tarballs).map((file) => join(tarballs, file));
-    expect(files).toHaveLength(4);
+    expect(files).toHaveLength(1 + PACKAGES.length);
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files], project);
   }, 300_000);
 
