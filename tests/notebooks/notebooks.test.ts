@@ -24,8 +24,6 @@ interface Output {
   readonly output_type: string;
   readonly name?: string;
   readonly text?: string[];
-  readonly ename?: string;
-  readonly evalue?: string;
 }
 
 interface Cell {

@@ -59,11 +59,12 @@ export function imageGrid(images: HostMatrix, options: GridOptions = {}): Uint8A
     const [low, high] = options.range === 'tile' ? extent(values) : [0, 1];
     const span = high - low || 1;
     if (channels === 1) return (pixel) => grey(((values[pixel] as number) - low) / span);
-    return (pixel) => {
-      const level = (c: number) =>
-        Math.round(255 * Math.min(1, Math.max(0, ((values[3 * pixel + c] as number) - low) / span)));
-      return [level(0), level(1), level(2)];
-    };
+    const level = (value: number) => grey((value - low) / span)[0];
+    return (pixel) => [
+      level(values[3 * pixel] as number),
+      level(values[3 * pixel + 1] as number),
+      level(values[3 * pixel + 2] as number),
+    ];
   });
 }
 

@@ -34,7 +34,7 @@ export function readPng(bytes: Uint8Array): { width: number; height: number; dat
   return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
 }
 
-/** Writes PNG (or SVG) bytes to a file. */
-export function savePng(path: string, bytes: Uint8Array | string): void {
+/** Writes PNG bytes to a file. */
+export function savePng(path: string, bytes: Uint8Array): void {
   writeFileSync(path, bytes);
 }

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { learningCurvesSvg, svgToPng, weightsGrid } from '@relief/plot';
 import { be } from 'relief/backends';
 import { DataError } from 'relief/errors';
-import type { BoltzmannMachine } from 'relief/models';
+import { type BoltzmannMachine, loadModel } from 'relief/models';
 import type { RunConfig } from '../config.js';
-import { openRun, openRunConfig } from '../run-setup.js';
+import { openRunConfig } from '../run-setup.js';
 import { writeFantasy, writeReconstructions } from './pictures.js';
 
 /** The most hidden units drawn in `weights.png`. */
@@ -49,8 +49,9 @@ export async function plotRun(directory: string): Promise<{ directory: string; w
   return { directory, wrote: wrote.join(', ') };
 }
 
+/** The model's pictures; the backend is the one `openRunConfig` started for this run. */
 async function writeModelPictures(directory: string, config: RunConfig): Promise<string[]> {
-  const { model } = await openRun(directory);
+  const { model } = await loadModel(directory);
   const wrote = await writeWeights(model, directory);
   await writeFantasy(model, { n: 64, steps: 100, betaStd: 0, out: join(directory, 'fantasy.png') });
   await writeReconstructions(model, config, { n: 32, out: join(directory, 'reconstructions.png') });
