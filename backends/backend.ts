@@ -5,11 +5,13 @@ import {
   type MemoryLimits,
   type PlannedTensor,
 } from './memory.js';
+import { SeededRandom } from './random.js';
 import { normalizeAxis, reducedShape } from './shapes.js';
 import type {
   AdamSettings,
   BackendPrimitives,
   MatmulOptions,
+  RandomWords,
   Shape,
   Tensor,
   TensorContainer,
@@ -28,6 +30,13 @@ export abstract class Backend implements BackendPrimitives {
   abstract readonly canReadSync: boolean;
   /** Whether {@link numTensors} counts live tensors (false where the garbage collector frees them). */
   readonly tracksTensors: boolean = true;
+  /** The generator behind every random op (all of them draw on the host, so every device gives one stream). */
+  protected readonly random: SeededRandom;
+
+  /** @param seed - seed of the random generator */
+  constructor(seed: number) {
+    this.random = new SeededRandom(seed);
+  }
 
   abstract tensor(values: ArrayLike<number>, shape?: Shape): Tensor;
   abstract fill(shape: Shape, value: number): Tensor;
@@ -60,7 +69,6 @@ export abstract class Backend implements BackendPrimitives {
   abstract min(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
   abstract argMax(t: Tensor, axis: number): Tensor;
   abstract matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
-  abstract setSeed(seed: number): void;
   abstract randomUniform(shape: Shape): Tensor;
   abstract randomNormal(shape: Shape): Tensor;
   abstract bernoulli(probabilities: Tensor): Tensor;
@@ -69,6 +77,22 @@ export abstract class Backend implements BackendPrimitives {
   abstract keep<T extends Tensor>(t: T): T;
   abstract dispose(ts: Tensor | readonly Tensor[]): void;
   abstract numTensors(): number;
+
+  // ----- random state -----
+
+  setSeed(seed: number): void {
+    this.random.reseed(seed);
+  }
+
+  /** The random generator's state: the four words that {@link setRandomState} continues from (e.g. in a checkpoint). */
+  randomState(): RandomWords {
+    return this.random.exportState();
+  }
+
+  /** Continues the random stream from a state given by {@link randomState}. */
+  setRandomState(words: RandomWords): void {
+    this.random.importState(words);
+  }
 
   // ----- creation -----
 

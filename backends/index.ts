@@ -26,12 +26,24 @@ export {
   registerBackend,
   registeredBackends,
 } from './registry.js';
-export { be, current, hostRandom, ready, setSeed, type UseOptions, use } from './select.js';
+export {
+  be,
+  current,
+  hostRandom,
+  type RandomStates,
+  randomStates,
+  ready,
+  setRandomStates,
+  setSeed,
+  type UseOptions,
+  use,
+} from './select.js';
 export { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
 export type {
   AdamSettings,
   BackendPrimitives,
   MatmulOptions,
+  RandomWords,
   Shape,
   Tensor,
   TensorContainer,

@@ -1,3 +1,5 @@
+import type { RandomWords } from './types.js';
+
 /**
  * A seeded xoshiro128** generator (Blackman & Vigna), seeded through splitmix32. Fast in
  * JavaScript (32-bit integer maths only) and good enough for Monte Carlo: 2¹²⁸ − 1 period,
@@ -36,7 +38,7 @@ export class SeededRandom {
   }
 
   /** Continues from four state words given by {@link SeededRandom.exportState}. */
-  importState([s0, s1, s2, s3]: readonly [number, number, number, number]): void {
+  importState([s0, s1, s2, s3]: RandomWords): void {
     [this.s0, this.s1, this.s2, this.s3] = [s0 | 0, s1 | 0, s2 | 0, s3 | 0];
   }
 

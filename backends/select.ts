@@ -6,6 +6,7 @@ import type { CpuBackendOptions } from './cpu/index.js';
 import { SeededRandom } from './random.js';
 import { type BackendStartOptions, backendFactory, checkDevice } from './registry.js';
 import type { TfjsDeviceOptions } from './tfjs/index.js';
+import type { RandomWords } from './types.js';
 
 /** Options of {@link use}: a device, a seed, and the options of the built-in backends. */
 export interface UseOptions extends TfjsDeviceOptions, CpuBackendOptions {
@@ -105,6 +106,23 @@ export function setSeed(seed: number): void {
  */
 export function hostRandom(): SeededRandom {
   return host;
+}
+
+/** Where every random stream of a process stands: the backend's generator and the host one. */
+export interface RandomStates {
+  readonly backend: RandomWords;
+  readonly host: RandomWords;
+}
+
+/** The state of the backend in use's generator and of {@link hostRandom}, for a checkpoint. */
+export function randomStates(): RandomStates {
+  return { backend: current().randomState(), host: host.exportState() };
+}
+
+/** Continues both random streams from {@link randomStates} (e.g. when a run resumes). */
+export function setRandomStates(states: RandomStates): void {
+  current().setRandomState(states.backend);
+  host.importState(states.host);
 }
 
 const boundMethods = new Map<PropertyKey, unknown>();

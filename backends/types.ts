@@ -14,6 +14,9 @@ export interface Tensor {
 /** A tensor operand, or a plain number standing for a scalar. */
 export type TensorLike = Tensor | number;
 
+/** The four 32-bit state words of a random generator (xoshiro128**), to continue its stream elsewhere. */
+export type RandomWords = readonly [number, number, number, number];
+
 /** What `tidy` may return: tensors anywhere inside arrays or plain objects, or nothing. */
 export type TensorContainer =
   // biome-ignore lint/suspicious/noConfusingVoidType: a tidy callback may return nothing

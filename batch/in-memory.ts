@@ -1,4 +1,4 @@
-import { be, SeededRandom, type Tensor } from '../backends/index.js';
+import { be, type RandomWords, SeededRandom, type Tensor } from '../backends/index.js';
 import { ConfigError, DataError } from '../errors/index.js';
 import { checkOptions } from '../validation/index.js';
 import { checkFinite, checkLabels, type HostMatrix } from './transforms.js';
@@ -20,6 +20,10 @@ export interface BatchSource {
   size(split: Split): number;
   /** One epoch of batches of a split; the training split is reshuffled every epoch. */
   batches(split: Split): AsyncIterable<Tensor>;
+  /** The shuffling generator's state (for a checkpoint); undefined where the source does not shuffle. */
+  shuffleState?(): RandomWords | undefined;
+  /** Continues shuffling from a {@link shuffleState} (e.g. when a run resumes). */
+  setShuffleState?(words: RandomWords): void;
 }
 
 /** One minibatch of labelled data; the consumer owns (and disposes) both tensors. */
@@ -134,6 +138,14 @@ export class InMemoryBatch implements BatchSource {
   hostLabels(split: Split): Int32Array {
     const labels = this.requireLabels();
     return Int32Array.from(this.splits[split], (row) => labels[row] as number);
+  }
+
+  shuffleState(): RandomWords {
+    return this.random.exportState();
+  }
+
+  setShuffleState(words: RandomWords): void {
+    this.random.importState(words);
   }
 
   async *batches(split: Split): AsyncIterable<Tensor> {

@@ -1,4 +1,4 @@
-import type { Tensor } from '../backends/index.js';
+import type { RandomWords, Tensor } from '../backends/index.js';
 import { be } from '../backends/index.js';
 import type { BatchSource, Split } from './in-memory.js';
 
@@ -21,6 +21,14 @@ export class MappedBatches implements BatchSource {
 
   size(split: Split): number {
     return this.source.size(split);
+  }
+
+  shuffleState(): RandomWords | undefined {
+    return this.source.shuffleState?.();
+  }
+
+  setShuffleState(words: RandomWords): void {
+    this.source.setShuffleState?.(words);
   }
 
   async *batches(split: Split): AsyncIterable<Tensor> {

@@ -3,8 +3,28 @@
  * estimators (cd, pcd, tap), optimizers, metrics and the progress monitor.
  * @packageDocumentation
  */
+export {
+  loadCheckpoint,
+  type RunParts,
+  type RunPosition,
+  restoreRun,
+  saveCheckpoint,
+  snapshotRun,
+  TRAINING_FILE,
+  TRAINING_FORMAT,
+  TRAINING_FORMAT_VERSION,
+  TRAINING_TENSORS_FILE,
+  type TrainingSnapshot,
+} from './checkpoint.js';
 export { LayerwisePretrain, type PretrainHistory } from './layerwise.js';
-export { cd, contrastiveDivergence, type FitMethod, pcd, persistentContrastiveDivergence } from './methods.js';
+export {
+  cd,
+  contrastiveDivergence,
+  type FitMethod,
+  type PersistentTensors,
+  pcd,
+  persistentContrastiveDivergence,
+} from './methods.js';
 export {
   type Assessment,
   allMetrics,
@@ -32,5 +52,5 @@ export {
   type ProgressMonitorOptions,
   type RunHooks,
 } from './monitor.js';
-export { SGD, SGD as StochasticGradientDescent, type TrainOptions } from './sgd.js';
+export { SGD, SGD as StochasticGradientDescent, type SGDStage, type TrainOptions } from './sgd.js';
 export { TAP, type TAPOptions } from './tap.js';

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors/index.js';
 import { BoltzmannMachine } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { checkOptions } from '../validation/index.js';
-import type { History } from './monitor.js';
+import { History } from './monitor.js';
 import { SGD, TRAIN_OPTION_KEYS, type TrainOptions } from './sgd.js';
 
 /** The conditional means of layer `target` given `visible`, carried up layer by layer. @param visible - (batch, numVisible) */
@@ -37,7 +37,9 @@ export class LayerwisePretrain {
   ) {}
 
   /**
-   * Runs every stage (mutates the model). The optimizer is reset before each stage.
+   * Runs every stage (mutates the model). The optimizer is reset before each stage. Every
+   * stage's checkpoints save the whole model and the stage, so `resume` (a snapshot from
+   * `loadCheckpoint`) continues at the stage and minibatch where the run stopped.
    * @param epochs - epochs per RBM @param options - as for SGD, plus `finalEpochs` (default `epochs`)
    */
   async train(
@@ -48,26 +50,31 @@ export class LayerwisePretrain {
     checkOptions(options, { ...TRAIN_OPTION_KEYS, finalEpochs: true }, 'LayerwisePretrain.train');
     const { model } = this;
     if (model.numLayers < 2) throw new ConfigError('LayerwisePretrain: the model needs at least 2 layers');
-    const stages: History[] = [];
-    const { checkpoint, ...stageOptions } = options;
-    for (const [i, connection] of model.connections.entries()) {
-      const rbm = new BoltzmannMachine([model.layer(i), model.layer(i + 1)], { weights: [connection.weights] });
-      const data =
-        i === 0
-          ? this.data
-          : new MappedBatches(this.data, model.layer(i).numUnits, (visible) => upward(model, i, visible));
-      optimizer.reset();
-      stages.push(await new SGD(rbm, data).train(optimizer, epochs, stageOptions));
-      if (stages.at(-1)?.aborted) return { stages };
+    const { finalEpochs, resume, ...stageOptions } = options;
+    const stages = (resume?.stages ?? []).map((records) => new History(records));
+    const pairs = model.connections.map((connection, i) => ({
+      rbm: new BoltzmannMachine([model.layer(i), model.layer(i + 1)], { weights: [connection.weights] }),
+      data: i === 0 ? this.data : new MappedBatches(this.data, model.layer(i).numUnits, (v) => upward(model, i, v)),
+      epochs,
+    }));
+    const plan =
+      model.numLayers > 2 ? [...pairs, { rbm: model, data: this.data, epochs: finalEpochs ?? epochs }] : pairs;
+    if (resume && (resume.stage >= plan.length || resume.stages.length !== resume.stage)) {
+      throw new ConfigError(
+        `LayerwisePretrain: resume: the snapshot is of stage ${resume.stage} with ${resume.stages.length} earlier histories; this model has ${plan.length} stages`,
+      );
     }
-    if (model.numLayers > 2) {
+    for (const [index, { rbm, data, epochs: stageEpochs }] of plan.entries()) {
+      if (index < stages.length) continue;
       optimizer.reset();
+      const sgd = new SGD(rbm, data, { saves: model, index, before: [...stages] });
       stages.push(
-        await new SGD(model, this.data).train(optimizer, options.finalEpochs ?? epochs, {
+        await sgd.train(optimizer, stageEpochs, {
           ...stageOptions,
-          checkpoint,
+          resume: resume?.stage === index ? resume : undefined,
         }),
       );
+      if (stages.at(-1)?.aborted) break;
     }
     return { stages };
   }

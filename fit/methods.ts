@@ -9,6 +9,17 @@ import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 
 /**
+ * Tensors a gradient estimator carries from one minibatch to the next beyond the samplers'
+ * chains (e.g. TAP's magnetizations), for checkpoints.
+ */
+export interface PersistentTensors {
+  /** The tensors now (the estimator's own), or undefined before the first minibatch. */
+  current(): readonly Tensor[] | undefined;
+  /** Continues from these tensors (e.g. read from a checkpoint), taking them over. */
+  restore(tensors: readonly Tensor[]): void;
+}
+
+/**
  * A gradient estimator. @param visible - (batch, numVisible)
  * @param targets - (batch, numClasses) one-hot labels, given to methods marked `usesLabels`
  *   (SGD then needs a labelled batch source)
@@ -19,7 +30,7 @@ export type FitMethod = ((
   positivePhase: SequentialMC,
   negativePhase: SequentialMC,
   targets?: Tensor,
-) => Gradient) & { readonly usesLabels?: boolean };
+) => Gradient) & { readonly usesLabels?: boolean; readonly persistent?: PersistentTensors };
 
 /** The gradient from two states the fit method owns, which it frees. */
 function gradientFrom(model: BoltzmannMachine, dataState: State, modelState: State): Gradient {

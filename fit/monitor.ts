@@ -60,9 +60,14 @@ export async function endEpoch<M>(
 
 /** The records of a training run, readable as JSON or CSV. */
 export class History {
-  readonly records: EpochRecord[] = [];
+  readonly records: EpochRecord[];
   /** Whether training stopped early on an AbortSignal. */
   aborted = false;
+
+  /** @param records - the records so far (copied), e.g. of a run being resumed */
+  constructor(records: readonly EpochRecord[] = []) {
+    this.records = [...records];
+  }
 
   /** Appends a record (mutates the history). */
   add(record: EpochRecord): void {

@@ -1,10 +1,18 @@
-import { be, type Tensor } from '../backends/index.js';
+import { be, randomStates, setRandomStates, type Tensor } from '../backends/index.js';
 import { type BatchSource, isLabelled } from '../batch/index.js';
 import { ConfigError, DivergenceError } from '../errors/index.js';
-import { type BoltzmannMachine, type CenteringOptions, saveModel } from '../models/index.js';
+import type { BoltzmannMachine, CenteringOptions } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { ConstantBeta, DrivenBeta, SequentialMC, type Updater } from '../samplers/index.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
+import {
+  type RunParts,
+  type RunPosition,
+  restoreRun,
+  saveCheckpoint,
+  snapshotRun,
+  type TrainingSnapshot,
+} from './checkpoint.js';
 import { type FitMethod, pcd } from './methods.js';
 import { endEpoch, History, ProgressMonitor, type RunHooks } from './monitor.js';
 
@@ -34,6 +42,24 @@ export interface TrainOptions extends RunHooks<BoltzmannMachine> {
    * each layer's means with this rate, for this run (see `models.Centering`).
    */
   readonly centering?: CenteringOptions;
+  /**
+   * Continues a run from where its checkpoint stood (`loadCheckpoint(directory).snapshot`;
+   * train the checkpoint's model, with the run's own data, optimizer type and options):
+   * `epochs` stays the run's total, a stop within an epoch resumes at the next minibatch, and
+   * the result is bit-identical to a run never stopped (unless `onEpoch` draws random
+   * numbers). The run takes over the snapshot's tensors.
+   */
+  readonly resume?: TrainingSnapshot;
+}
+
+/** Where an SGD run sits in a larger one (a stage of layerwise pretraining), for its checkpoints. */
+export interface SGDStage {
+  /** The model the checkpoints save (the whole deep model while one pair of its layers trains). */
+  readonly saves: BoltzmannMachine;
+  /** This stage's index. */
+  readonly index: number;
+  /** The histories of the stages before. */
+  readonly before: readonly History[];
 }
 
 /** The keys of {@link TrainOptions}, for run-time checks of option objects. */
@@ -51,6 +77,7 @@ export const TRAIN_OPTION_KEYS: OptionKeys<TrainOptions> = {
   checkpoint: true,
   monitor: true,
   centering: true,
+  resume: true,
 };
 
 /**
@@ -59,9 +86,11 @@ export const TRAIN_OPTION_KEYS: OptionKeys<TrainOptions> = {
  * Every minibatch step runs inside `be.tidy`, so the tensor count stays flat across epochs.
  */
 export class SGD {
+  /** @param stage - given by layerwise pretraining: what its checkpoints save and record */
   constructor(
     readonly model: BoltzmannMachine,
     readonly data: BatchSource,
+    readonly stage: SGDStage = { saves: model, index: 0, before: [] },
   ) {
     if (data.numVisible !== model.layer(0).numUnits) {
       throw new ConfigError(
@@ -112,27 +141,51 @@ export class SGD {
           beta: new DrivenBeta({ std: options.betaStd, momentum: options.betaMomentum }),
         })
       : undefined;
-    const history = new History();
+    const parts: RunParts = { model, data, optimizer, method, negativePhase, driven };
+    const resume = options.resume;
     try {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (resume) this.resumeFrom(parts, resume);
+      const history = new History((resume?.history ?? []).filter((r) => r.epoch <= (resume?.epochsDone ?? 0)));
+      const first = (resume?.epochsDone ?? 0) + 1;
+      const save = (saved: BoltzmannMachine, directory: string, metadata: Record<string, unknown>) =>
+        saveCheckpoint(directory, saved, metadata, snapshotRun(parts, { ...position, history: history.records }));
+      let position = this.position(resume?.epochsDone ?? 0, history);
+      for (let epoch = first; epoch <= epochs; epoch++) {
         optimizer.setEpoch(epoch - 1);
         const negative = driven && epoch > (options.burnIn ?? 0) ? this.handOver(negativePhase, driven) : negativePhase;
-        const started = performance.now();
+        const resumed = epoch === first ? resume : undefined;
+        const shuffle = data.shuffleState?.() ?? null;
+        const started = performance.now() - 1000 * (resumed?.secondsDone ?? 0);
         let samples = 0;
+        let batches = 0;
+        let stopped = false;
         for await (const { visible, targets } of this.trainingBatches(method.usesLabels === true)) {
           const owned = targets === undefined ? [visible] : [visible, targets];
+          samples += be.shape(visible)[0] as number;
+          if (batches < (resumed?.batchesDone ?? 0)) {
+            // Trained before the stop: the same shuffle, skipped.
+            be.dispose(owned);
+            batches += 1;
+            continue;
+          }
           if (options.signal?.aborted) {
             be.dispose(owned);
+            stopped = true;
             break;
           }
           be.tidy(() => {
             optimizer.update(model, method(visible, model, positivePhase, negative, targets));
           });
-          samples += be.shape(visible)[0] as number;
+          batches += 1;
           be.dispose(owned);
           options.onBatch?.(epoch, samples);
         }
         const seconds = (performance.now() - started) / 1000;
+        // A stop within an epoch resumes at its next minibatch: the random streams as they are
+        // now (before the metrics draw), the shuffle the epoch started with.
+        position = stopped
+          ? { ...this.position(epoch - 1, history), batchesDone: batches, secondsDone: seconds, shuffle }
+          : position;
         const problem = await model.findNonFinite();
         if (problem) {
           throw new DivergenceError(
@@ -140,15 +193,46 @@ export class SGD {
           );
         }
         const metrics = monitor ? await monitor.evaluate(model, data) : {};
-        if (await endEpoch(history, { epoch, seconds, ...metrics }, epochs, options, model, saveModel)) break;
+        if (!stopped) position = this.position(epoch, history);
+        if (await endEpoch(history, { epoch, seconds, ...metrics }, epochs, options, this.stage.saves, save)) break;
       }
+      if (first > epochs && options.checkpoint) {
+        // Nothing left to train: the checkpoint still holds the model and where it stands.
+        const { directory, metadata } = options.checkpoint;
+        await save(this.stage.saves, directory, { ...metadata, history: history.toJSON() });
+      }
+      return history;
     } finally {
       if (options.centering) model.center(null);
       positivePhase.dispose();
       negativePhase.dispose();
       driven?.dispose();
     }
-    return history;
+  }
+
+  /** Where the run stands after `epochsDone` finished epochs: the random streams and shuffle now. */
+  private position(epochsDone: number, history: History): RunPosition {
+    return {
+      stage: this.stage.index,
+      stages: this.stage.before.map((h) => h.records),
+      epochsDone,
+      batchesDone: 0,
+      secondsDone: 0,
+      history: history.records,
+      random: randomStates(),
+      shuffle: this.data.shuffleState?.() ?? null,
+    };
+  }
+
+  /** Continues from a snapshot: checks it is this stage's, then restores every part. */
+  private resumeFrom(parts: RunParts, snapshot: TrainingSnapshot): void {
+    if (snapshot.stage !== this.stage.index) {
+      throw new ConfigError(
+        `SGD.train: resume: the snapshot is of stage ${snapshot.stage} of layerwise pretraining; this run is stage ${this.stage.index} (resume it with LayerwisePretrain)`,
+      );
+    }
+    restoreRun(parts, snapshot);
+    setRandomStates(snapshot.random);
   }
 
   /** One epoch of training batches, with one-hot targets for a fit method that uses labels. */

@@ -10,7 +10,8 @@
 import { be, type Tensor } from '../backends/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import { hasTapTerms, tapMagnetizations } from '../estimators/tap.js';
-import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
+import { type BoltzmannMachine, type Gradient, State } from '../models/index.js';
+import type { SequentialMC } from '../samplers/index.js';
 import { checkOptions } from '../validation/index.js';
 import { type FitMethod, positiveState } from './methods.js';
 
@@ -70,16 +71,30 @@ export class TAP {
     });
   }
 
-  /** The fit method: data derivatives (hidden at their means) minus the TAP derivatives. */
-  readonly method: FitMethod = (visible, model, positivePhase) => {
-    checkTapTerms(model);
-    const dataState = positiveState(visible, model, positivePhase);
-    const negative = this.negativeDerivatives(model);
-    const gradient = model.gradient(dataState, negative);
-    be.dispose([...negative.layers, ...negative.weights].flatMap((set) => Object.values(set)));
-    dataState.dispose();
-    return gradient;
-  };
+  /**
+   * The fit method: data derivatives (hidden at their means) minus the TAP derivatives. Its
+   * `persistent` tensors are the magnetizations, which checkpoints carry.
+   */
+  readonly method: FitMethod = Object.assign(
+    (visible: Tensor, model: BoltzmannMachine, positivePhase: SequentialMC): Gradient => {
+      checkTapTerms(model);
+      const dataState = positiveState(visible, model, positivePhase);
+      const negative = this.negativeDerivatives(model);
+      const gradient = model.gradient(dataState, negative);
+      be.dispose([...negative.layers, ...negative.weights].flatMap((set) => Object.values(set)));
+      dataState.dispose();
+      return gradient;
+    },
+    {
+      persistent: {
+        current: () => this.magnetizations?.units,
+        restore: (tensors: readonly Tensor[]) => {
+          this.dispose();
+          this.magnetizations = new State(tensors.map((t) => be.keep(t)));
+        },
+      },
+    },
+  );
 
   /** Frees the persistent magnetizations. */
   dispose(): void {

@@ -119,6 +119,12 @@ export class Centering {
     return centered;
   }
 
+  /** Continues with these offsets, (numUnits) per layer (e.g. from a checkpoint), taking them over. */
+  setOffsets(offsets: readonly Tensor[]): void {
+    this.dispose();
+    this.current = offsets.map((offset) => be.keep(offset));
+  }
+
   /** Forgets the offsets (the next minibatch sets them again). */
   dispose(): void {
     if (this.current) be.dispose(this.current);

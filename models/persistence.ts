@@ -152,11 +152,13 @@ export async function saveModel(
  * Writes a saved-model directory (`model.json` with `description`, `params.safetensors` with
  * `tensors`) atomically and under the directory's lock, as {@link saveModel} does for every
  * kind of saved model (Boltzmann machines, DBNs, classifiers).
+ * @param extraFiles - more files swapped in with the model, by name (e.g. a training checkpoint's state)
  */
 export async function writeModelDirectory(
   directory: string,
   description: object,
   tensors: Record<string, TensorData>,
+  extraFiles: Readonly<Record<string, Uint8Array | string>> = {},
 ): Promise<void> {
   const fs = await import('node:fs');
   const path = await import('node:path');
@@ -170,6 +172,7 @@ export async function writeModelDirectory(
     const previous = `${target}.previous`;
     await fs.promises.mkdir(staging);
     try {
+      for (const [name, contents] of Object.entries(extraFiles)) await writeSynced(path.join(staging, name), contents);
       await writeSynced(path.join(staging, PARAMS_FILE), params);
       await writeSynced(path.join(staging, MODEL_FILE), text);
       if (fs.existsSync(target)) {
@@ -202,10 +205,18 @@ export async function writeFileAtomic(file: string, contents: Uint8Array | strin
  * Reads both files of a saved model from one and the same directory: a save running in
  * another process swaps whole directories, so the directory's inode is compared before and
  * after, and the read is repeated if it changed in between.
+ * @param extraFiles - more files to read from the same directory, each absent from `extras` when missing
  */
 export async function readModelDirectory(
   directory: string,
-): Promise<{ modelPath: string; paramsPath: string; modelText: string; paramsBytes: Uint8Array }> {
+  extraFiles: readonly string[] = [],
+): Promise<{
+  modelPath: string;
+  paramsPath: string;
+  modelText: string;
+  paramsBytes: Uint8Array;
+  extras: Record<string, Uint8Array>;
+}> {
   const fs = await import('node:fs');
   const path = await import('node:path');
   const target = path.resolve(directory);
@@ -225,8 +236,13 @@ export async function readModelDirectory(
       }
       const modelText = await fs.promises.readFile(modelPath, 'utf8');
       const paramsBytes = new Uint8Array(await fs.promises.readFile(paramsPath));
+      const extras: Record<string, Uint8Array> = {};
+      for (const name of extraFiles) {
+        const file = path.join(source, name);
+        if (fs.existsSync(file)) extras[name] = new Uint8Array(await fs.promises.readFile(file));
+      }
       if (before !== undefined && (await identity()) === before)
-        return { modelPath, paramsPath, modelText, paramsBytes };
+        return { modelPath, paramsPath, modelText, paramsBytes, extras };
     } catch (error) {
       if ((await identity()) === before || attempt >= MAX_LOAD_ATTEMPTS) throw error;
     }

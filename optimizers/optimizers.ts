@@ -7,6 +7,7 @@
 
 import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
+import { ConfigError } from '../errors/index.js';
 import type { BoltzmannMachine, Gradient, NamedParameter } from '../models/index.js';
 import { Constant, type Schedule, scheduleFromConfig, stepsizeConfigSchema } from '../schedules/index.js';
 import { parseWith } from '../validation/index.js';
@@ -68,18 +69,36 @@ export function gradientByKey(model: BoltzmannMachine, gradient: Gradient): Map<
   return out;
 }
 
+/** The optimizer types, by their run-config names. */
+export type OptimizerKind = OptimizerConfig['type'];
+
+/**
+ * Where an optimizer stands between two updates (for a checkpoint): its type, epoch, update
+ * count, and each parameter's moment tensors by key (the optimizer's own, not copies).
+ */
+export interface OptimizerState {
+  readonly kind: OptimizerKind;
+  readonly epoch: number;
+  readonly updates: number;
+  readonly moments: ReadonlyMap<string, readonly Tensor[]>;
+}
+
 /**
  * Base of the optimizers: walks the trainable parameters, asks the subclass for each new
  * value, and replaces the parameter (the old tensor is disposed).
  */
 export abstract class Optimizer {
+  /** The type, as run configs name it. */
+  abstract readonly kind: OptimizerKind;
+  /** Moment tensors kept per parameter (ADAM 2, momentum and RMSProp 1, plain descent 0). */
+  abstract readonly momentsPerParameter: number;
   /** The step-size schedule. */
   readonly stepsize: Schedule;
   /** Epochs started so far (the schedule's t is `epoch`, from 0). */
   protected epoch = 0;
   /** Updates applied so far (for bias corrections). */
   protected updates = 0;
-  private readonly state = new Map<string, Tensor[]>();
+  private readonly moments = new Map<string, Tensor[]>();
 
   /** @param stepsize - a schedule over epochs, or a number (constant) */
   constructor(stepsize: Schedule | number) {
@@ -115,21 +134,52 @@ export abstract class Optimizer {
     for (const { key, owner, name } of parameters) {
       const g = gradients.get(key);
       if (g === undefined || owner.fixedParams.includes(name)) continue;
-      const previous = this.state.get(key);
+      const previous = this.moments.get(key);
       const { value, state } = be.tidy(() => this.step(owner.param(name), g, rate, previous));
       owner.setParam(name, value);
       for (const t of state) be.keep(t);
       if (previous) be.dispose(previous.filter((t) => !state.includes(t)));
-      this.state.set(key, state);
+      this.moments.set(key, state);
     }
   }
 
   /** Frees the optimizer's moment tensors and starts again from epoch 0 (e.g. for a new model). */
   reset(): void {
-    for (const tensors of this.state.values()) be.dispose(tensors);
-    this.state.clear();
+    for (const tensors of this.moments.values()) be.dispose(tensors);
+    this.moments.clear();
     this.epoch = 0;
     this.updates = 0;
+  }
+
+  /** Where the optimizer stands now; its tensors stay the optimizer's. */
+  snapshot(): OptimizerState {
+    return { kind: this.kind, epoch: this.epoch, updates: this.updates, moments: new Map(this.moments) };
+  }
+
+  /**
+   * Continues from a {@link snapshot} (e.g. read from a checkpoint), taking over its tensors.
+   * @throws ConfigError when it was taken from another type of optimizer
+   */
+  restore(state: OptimizerState): void {
+    if (state.kind !== this.kind) {
+      throw new ConfigError(
+        `Optimizer.restore: the state is of a '${state.kind}' optimizer; this one is '${this.kind}'`,
+      );
+    }
+    const wrong = [...state.moments].find(([, tensors]) => tensors.length !== this.momentsPerParameter);
+    if (wrong) {
+      throw new ConfigError(
+        `Optimizer.restore: '${this.kind}' keeps ${this.momentsPerParameter} moment tensors per parameter; the state has ${wrong[1].length} for ${wrong[0]}`,
+      );
+    }
+    this.reset();
+    for (const [key, tensors] of state.moments)
+      this.moments.set(
+        key,
+        tensors.map((t) => be.keep(t)),
+      );
+    this.epoch = state.epoch;
+    this.updates = state.updates;
   }
 
   /**
@@ -153,6 +203,8 @@ function exponentialAverage(average: Tensor | undefined, fresh: Tensor, weight: 
 
 /** Plain gradient descent: θ ← θ − η g. */
 export class GradientDescent extends Optimizer {
+  readonly kind = 'sgd';
+  readonly momentsPerParameter = 0;
   constructor(options: OptimizerOptions = {}) {
     super(parseWith(sgdOptions, options, 'GradientDescent').stepsize);
   }
@@ -163,6 +215,8 @@ export class GradientDescent extends Optimizer {
 
 /** Momentum (heavy ball): v ← μ v + g; θ ← θ − η v. */
 export class Momentum extends Optimizer {
+  readonly kind = 'momentum';
+  readonly momentsPerParameter = 1;
   readonly momentum: number;
   constructor(options: MomentumOptions = {}) {
     const parsed = parseWith(momentumOptions, options, 'Momentum');
@@ -177,6 +231,8 @@ export class Momentum extends Optimizer {
 
 /** RMSProp (Hinton): s ← ρ s + (1 − ρ) g²; θ ← θ − η g / √(s + ε). */
 export class RMSProp extends Optimizer {
+  readonly kind = 'rmsprop';
+  readonly momentsPerParameter = 1;
   readonly meanSquareWeight: number;
   readonly epsilon: number;
   constructor(options: RMSPropOptions = {}) {
@@ -197,6 +253,8 @@ export class RMSProp extends Optimizer {
  * θ ← θ − η m̂ / (√ŝ + ε) with m̂ = m/(1 − β₁ᵗ), ŝ = s/(1 − β₂ᵗ), t the update count.
  */
 export class ADAM extends Optimizer {
+  readonly kind = 'adam';
+  readonly momentsPerParameter = 2;
   readonly meanWeight: number;
   readonly meanSquareWeight: number;
   readonly epsilon: number;

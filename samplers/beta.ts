@@ -46,6 +46,12 @@ export interface DrivenBetaOptions {
   readonly schedule?: Schedule;
 }
 
+/** Where a {@link DrivenBeta} stands: its update count and each chain's current β (null before the first draw). */
+export interface DrivenBetaState {
+  readonly t: number;
+  readonly betas: readonly number[] | null;
+}
+
 /**
  * Paysage's driven inverse temperature: one β per chain following an autoregressive Gamma
  * process with stationary law Gamma(1/σ², σ²) (mean 1, standard deviation σ) and
@@ -92,5 +98,16 @@ export class DrivenBeta implements BetaSampler {
   reset(): void {
     this.betas = undefined;
     this.t = 0;
+  }
+
+  /** Where the process stands (for a checkpoint). */
+  snapshot(): DrivenBetaState {
+    return { t: this.t, betas: this.betas ? [...this.betas] : null };
+  }
+
+  /** Continues from a {@link snapshot}. */
+  restore(state: DrivenBetaState): void {
+    this.t = state.t;
+    this.betas = state.betas ? Float64Array.from(state.betas) : undefined;
   }
 }

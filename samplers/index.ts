@@ -3,7 +3,14 @@
  * that move them (constant, driven by an autoregressive Gamma process, annealed).
  * @packageDocumentation
  */
-export { AnnealedBeta, type BetaSampler, ConstantBeta, DrivenBeta, type DrivenBetaOptions } from './beta.js';
+export {
+  AnnealedBeta,
+  type BetaSampler,
+  ConstantBeta,
+  DrivenBeta,
+  type DrivenBetaOptions,
+  type DrivenBetaState,
+} from './beta.js';
 export { gamma, logGamma, normal, poisson } from './distributions.js';
 export { ParallelTempering, type ParallelTemperingOptions } from './parallel-tempering.js';
 export { type FantasyOptions, SequentialMC, type SequentialMCOptions, type Updater } from './sequential-mc.js';

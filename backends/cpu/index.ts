@@ -2,7 +2,6 @@ import ndarray, { type NdArray } from 'ndarray';
 import ops from 'ndarray-ops';
 import { formatShape, ShapeError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
-import { SeededRandom } from '../random.js';
 import { registerBackend } from '../registry.js';
 import {
   broadcastShapes,
@@ -122,13 +121,11 @@ export class CpuBackend extends Backend {
   readonly device = 'ndarray';
   readonly canReadSync = true;
   override readonly tracksTensors = false;
-  private readonly random: SeededRandom;
   private readonly kernel: WasmGemm | undefined;
 
   /** @param seed - seed of the random generator (random by default) */
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32), options: CpuBackendOptions = {}) {
-    super();
-    this.random = new SeededRandom(seed);
+    super(seed);
     this.kernel = options.kernel === 'js' ? undefined : wasmKernel(options.threads ?? 2);
   }
 
@@ -477,10 +474,6 @@ export class CpuBackend extends Backend {
   }
 
   // ----- random -----
-
-  setSeed(seed: number): void {
-    this.random.reseed(seed);
-  }
 
   randomUniform(shape: Shape): Tensor {
     checkShape(shape, 'randomUniform');

@@ -1,6 +1,5 @@
 import { ReliefError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
-import { SeededRandom } from '../random.js';
 import { registerBackend } from '../registry.js';
 import {
   broadcastShapes,
@@ -76,14 +75,12 @@ export class Float64Backend extends Backend {
   readonly name = 'float64' as const;
   readonly device = 'float64';
   readonly canReadSync = true;
-  private readonly random: SeededRandom;
   private readonly live = new Set<Array64>();
   private readonly scopes: Set<Array64>[] = [];
 
   /** @param seed - seed of the random generator (random by default) */
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32)) {
-    super();
-    this.random = new SeededRandom(seed);
+    super(seed);
   }
 
   override get bytesPerElement(): number {
@@ -341,10 +338,6 @@ export class Float64Backend extends Backend {
   }
 
   // ----- random -----
-
-  setSeed(seed: number): void {
-    this.random.reseed(seed);
-  }
 
   randomUniform(shape: Shape): Tensor {
     checkShape(shape, 'randomUniform');

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, formatShape, ShapeError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
 import type { MemoryLimits } from '../memory.js';
-import { SeededRandom } from '../random.js';
 import { registerBackend } from '../registry.js';
 import {
   broadcastShapes,
@@ -62,13 +61,11 @@ export class TfjsBackend extends Backend {
   readonly name = 'tfjs' as const;
   readonly device: TfjsDevice;
   readonly canReadSync: boolean;
-  private readonly random: SeededRandom;
 
   private constructor(device: TfjsDevice, seed: number) {
-    super();
+    super(seed);
     this.device = device;
     this.canReadSync = device !== 'webgpu';
-    this.random = new SeededRandom(seed);
   }
 
   /**
@@ -265,10 +262,6 @@ export class TfjsBackend extends Backend {
   }
 
   // ----- random -----
-
-  setSeed(seed: number): void {
-    this.random.reseed(seed);
-  }
 
   randomUniform(shape: Shape): Tensor {
     checkShape(shape, 'randomUniform');

@@ -53,10 +53,14 @@ program.exitOverride((error) => {
 
 program
   .command('train')
-  .description('train the model a run config describes; writes the model, history and checkpoints to --out')
-  .requiredOption('--config <file>', 'run config (JSON)')
-  .requiredOption('--out <dir>', 'output directory')
-  .option('--epochs <n>', 'override train.epochs', integer)
+  .description(
+    'train the model a run config describes; writes the model, history and checkpoints to --out. ' +
+      '--resume <dir> continues a stopped run (Ctrl-C, crash, kill -9) from its last checkpoint',
+  )
+  .option('--config <file>', 'run config (JSON)')
+  .option('--out <dir>', 'output directory (with --resume: the run directory)')
+  .option('--resume <dir>', "continue this run's checkpoint with its own config, data and seed")
+  .option('--epochs <n>', 'override train.epochs (with --resume: the total, to extend a run)', integer)
   .option('--backend <name>', `override backend (${describeBackends().names})`)
   .option('--device <name>', `the backend's device (${describeBackends().devices})`)
   .option('--seed <n>', 'override seed', integer)
@@ -67,9 +71,9 @@ program
   )
   .option('--no-plots', 'skip the pictures written at the end (metrics, weights, fantasy, reconstructions)')
   .action(async (options) => {
-    const { interrupted } = await train(options);
+    const { interrupted, out } = await train(options);
     console.log(
-      `${interrupted ? 'interrupted; saved' : 'done; wrote'} ${options.out}/model.json, params.safetensors, history.json` +
+      `${interrupted ? 'interrupted; saved' : 'done; wrote'} ${out}/model.json, params.safetensors, history.json` +
         (options.plots ? ' and pictures (metrics, weights, fantasy, reconstructions)' : ''),
     );
     if (interrupted) process.exitCode = 130;

@@ -1,9 +1,8 @@
 /** Backend, seed and saved-run helpers shared by the commands. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setSeed, use } from 'relief/backends';
 import { ConfigError, DataError } from 'relief/errors';
-import { type BoltzmannMachine, loadModel, MODEL_FILE } from 'relief/models';
+import { type BoltzmannMachine, loadModel, MODEL_FILE, readModelDirectory } from 'relief/models';
 import { parseRunConfig, type RunConfig } from './config.js';
 
 /** Starts the backend a run asks for, then seeds it. */
@@ -14,20 +13,28 @@ export async function startBackend(config: Pick<RunConfig, 'backend' | 'device' 
 
 /**
  * The run config saved in a run's `model.json` by `relief train` (a model or a classifier),
- * with its backend started.
+ * with its backend started (`override` may name another backend or device).
  */
-export async function openRunConfig(directory: string): Promise<RunConfig> {
+export async function openRunConfig(
+  directory: string,
+  override: Partial<Pick<RunConfig, 'backend' | 'device'>> = {},
+): Promise<RunConfig> {
   const path = join(directory, MODEL_FILE);
   let description: { metadata?: { config?: unknown } };
   try {
-    description = JSON.parse(readFileSync(path, 'utf8'));
+    // Read as loadModel does: a save cut short mid-swap leaves the model in <dir>.previous.
+    description = JSON.parse((await readModelDirectory(directory)).modelText);
   } catch (cause) {
     throw new DataError(`${path}: cannot read the saved model (${(cause as Error).message})`, { cause });
   }
   if (description.metadata?.config === undefined) {
     throw new ConfigError(`${directory}: model.json has no run config in its metadata (was it saved by relief train?)`);
   }
-  const config = parseRunConfig(description.metadata.config, `${path} metadata.config`);
+  const saved = description.metadata.config as Record<string, unknown>;
+  const config = parseRunConfig(
+    { ...saved, ...Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined)) },
+    `${path} metadata.config`,
+  );
   await startBackend(config);
   return config;
 }

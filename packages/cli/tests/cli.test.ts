@@ -1,5 +1,4 @@
 /** The relief command end to end, as a user runs it: a real process on a small MNIST subset. */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,31 +8,12 @@ import { use } from 'relief/backends';
 import { loadModel } from 'relief/models';
 import { loadClassifier, loadDeepBeliefNetwork } from 'relief/supervised';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { relief } from './relief-process.js';
 
-/** The CLI's TypeScript source, run through tsx (the compiled bin is tested from packed tarballs, tests/packaging). */
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const example = fileURLToPath(new URL('../../../examples/mnist-rbm.json', import.meta.url));
 const hybridExample = fileURLToPath(new URL('../../../examples/mnist-hybrid-rbm.json', import.meta.url));
 const centeredExample = fileURLToPath(new URL('../../../examples/mnist-centered-rbm.json', import.meta.url));
 const classifierExample = fileURLToPath(new URL('../../../examples/mnist-classifier.json', import.meta.url));
-
-function relief(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let [stdout, stderr] = ['', ''];
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done };
-}
 
 const run = (args: string[]) => relief(args).done;
 

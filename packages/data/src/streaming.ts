@@ -4,7 +4,7 @@
  * each training epoch visits the chunks in a seeded random order and shuffles rows within a chunk.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { be, SeededRandom, type Tensor } from 'relief/backends';
+import { be, type RandomWords, SeededRandom, type Tensor } from 'relief/backends';
 import type { BatchSource, Split, Transform } from 'relief/batch';
 import { checkFinite } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
@@ -73,6 +73,14 @@ export class StreamingIdxBatch implements BatchSource {
 
   size(split: Split): number {
     return split === 'train' ? this.trainRows : this.rows - this.trainRows;
+  }
+
+  shuffleState(): RandomWords {
+    return this.random.exportState();
+  }
+
+  setShuffleState(words: RandomWords): void {
+    this.random.importState(words);
   }
 
   async *batches(split: Split): AsyncIterable<Tensor> {

@@ -1,20 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
-import { DataError } from 'relief/errors';
-import { LayerwisePretrain, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
-import { initializeModel, saveModel } from 'relief/models';
+import { ConfigError, DataError } from 'relief/errors';
+import { LayerwisePretrain, loadCheckpoint, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
+import { initializeModel } from 'relief/models';
 import { parseJsonText } from 'relief/validation';
-import { buildMethod, buildModel, buildOptimizer, loadRunData, parseRunConfig } from '../config.js';
+import { buildMethod, buildModel, buildOptimizer, loadRunData, parseRunConfig, type RunConfig } from '../config.js';
 import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
-import { startBackend } from '../run-setup.js';
+import { openRunConfig, startBackend } from '../run-setup.js';
 import { trainClassifier } from './classify.js';
 import { plotRun } from './plot.js';
 
-/** Options of `relief train`. */
+/** Options of `relief train`: a fresh run (`config`, `out`) or a stopped one continued (`resume`). */
 export interface TrainCommandOptions {
-  readonly config: string;
-  readonly out: string;
+  readonly config?: string;
+  /** The output directory (with `resume`: that run's directory, its default). */
+  readonly out?: string;
+  /** A run directory whose checkpoint to continue, with its own config, data and seed. */
+  readonly resume?: string;
   readonly epochs?: number;
   readonly backend?: string;
   readonly device?: string;
@@ -39,15 +42,34 @@ function readConfigFile(path: string): unknown {
 
 /**
  * `relief train`: trains the model a config describes, writing model, history and checkpoints
- * to `--out`, then its pictures (metrics, weights, fantasy particles, reconstructions).
+ * to `--out`, then its pictures (metrics, weights, fantasy particles, reconstructions). With
+ * `--resume` it continues a run stopped by Ctrl-C, a crash or `kill -9` from its last
+ * checkpoint, as if it had never stopped (`--epochs` may extend it).
  */
-export async function train(options: TrainCommandOptions): Promise<{ interrupted: boolean }> {
-  const result = await trainRun(options);
-  if (options.plots !== false) await plotRun(options.out);
-  return result;
+export async function train(options: TrainCommandOptions): Promise<{ interrupted: boolean; out: string }> {
+  const { config, out, source } = await runConfig(options);
+  const result = await trainRun(config, out, source, options);
+  if (options.plots !== false) await plotRun(out);
+  return { ...result, out };
 }
 
-async function trainRun(options: TrainCommandOptions): Promise<{ interrupted: boolean }> {
+/** The run config (backend started, overrides applied), the output directory and where the config came from. */
+async function runConfig(options: TrainCommandOptions): Promise<{ config: RunConfig; out: string; source: string }> {
+  if (options.resume !== undefined) {
+    const refused = (['config', 'seed', 'limit'] as const).filter((key) => options[key] !== undefined);
+    if (refused.length > 0) {
+      throw new ConfigError(
+        `--resume continues a run with its own config, seed and data; drop ${refused.map((k) => `--${k}`).join(', ')}`,
+      );
+    }
+    const saved = await openRunConfig(options.resume, { backend: options.backend, device: options.device });
+    const config =
+      options.epochs === undefined ? saved : { ...saved, train: { ...saved.train, epochs: options.epochs } };
+    return { config, out: options.out ?? options.resume, source: `${options.resume}/model.json` };
+  }
+  if (options.config === undefined || options.out === undefined) {
+    throw new ConfigError('relief train needs --config and --out (or --resume <dir> to continue a run)');
+  }
   const raw = readConfigFile(options.config) as Record<string, unknown>;
   const overridden = {
     ...raw,
@@ -59,8 +81,25 @@ async function trainRun(options: TrainCommandOptions): Promise<{ interrupted: bo
   };
   const config = parseRunConfig(overridden, options.config);
   await startBackend(config);
-  if (config.task === 'classify') return trainClassifier(config, options);
-  const model = buildModel(config, options.config);
+  return { config, out: options.out, source: options.config };
+}
+
+async function trainRun(
+  config: RunConfig,
+  out: string,
+  source: string,
+  options: TrainCommandOptions,
+): Promise<{ interrupted: boolean }> {
+  if (config.task === 'classify') {
+    if (options.resume !== undefined) {
+      throw new ConfigError(
+        `--resume: ${options.resume} is a classifier run (task 'classify'); only generative runs resume`,
+      );
+    }
+    return trainClassifier(config, { config: source, out, progress: options.progress });
+  }
+  const checkpoint = options.resume === undefined ? undefined : await loadCheckpoint(options.resume);
+  const model = checkpoint?.model ?? buildModel(config, source);
   const data = await loadRunData(config, 'train');
   if (data.columns !== model.layer(0).numUnits) {
     throw new DataError(
@@ -72,11 +111,13 @@ async function trainRun(options: TrainCommandOptions): Promise<{ interrupted: bo
     trainFraction: config.data.trainFraction,
     seed: config.seed,
   });
-  await initializeModel(
-    model,
-    be.tensor(batches.hostMatrix('train').values, [batches.size('train'), data.columns]),
-    config.model.init,
-  );
+  if (!checkpoint) {
+    await initializeModel(
+      model,
+      be.tensor(batches.hostMatrix('train').values, [batches.size('train'), data.columns]),
+      config.model.init,
+    );
+  }
 
   const controller = interruptible();
   const progress = progressReport(batches.size('train'), config.train.batchSize, options.progress);
@@ -87,7 +128,9 @@ async function trainRun(options: TrainCommandOptions): Promise<{ interrupted: bo
     ...(config.train.centering && { centering: config.train.centering }),
     monitor: config.train.metrics ? new ProgressMonitor({ maxBatches: 5 }) : null,
     signal: controller.signal,
-    checkpoint: { directory: options.out, metadata: { config } },
+    // Every epoch's checkpoint holds the model, the history and where training stands.
+    checkpoint: { directory: out, metadata: { config } },
+    ...(checkpoint && { resume: checkpoint.snapshot }),
     onBatch: progress.onBatch,
     onEpoch: progress.onEpoch,
   };
@@ -99,8 +142,7 @@ async function trainRun(options: TrainCommandOptions): Promise<{ interrupted: bo
             -1,
           )
         : await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
-    await saveModel(model, options.out, { config, history: history?.toJSON() ?? [] });
-    await writeRunFiles(options.out, config, history);
+    await writeRunFiles(out, config, history);
     return { interrupted: history?.aborted ?? false };
   } finally {
     progress.stop();
