@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^relief\/models$/, replacement: root('./namespaces/models.ts') },
       { find: /^relief\/(.*)$/, replacement: root('./$1/index.ts') },
       { find: /^@relief\/(data|plot|cli)$/, replacement: root('./packages/$1/src/index.ts') },
+      { find: /^@relief\/plot\/browser$/, replacement: root('./packages/plot/src/browser.ts') },
     ],
   },
   test: {

@@ -1,19 +1,14 @@
 /**
  * The library in a real browser: Debian's Chromium with a software WebGPU adapter
  * (SwiftShader) runs an esbuild bundle of `page.ts`, which trains the same RBM on the cpu
- * backend and on tfjs-webgpu. Skipped without /usr/bin/chromium unless
- * RELIEF_REQUIRE_BROWSER=1 (CI installs Chromium and sets it).
+ * backend and on tfjs-webgpu.
  */
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM) || process.env.RELIEF_REQUIRE_BROWSER === '1';
+import { chromiumAvailable, launchChromium } from './chromium.js';
 
 interface Run {
   readonly backend: string;
@@ -22,7 +17,7 @@ interface Run {
   readonly weights: number[];
 }
 
-describe.skipIf(!available)('in a browser', () => {
+describe.skipIf(!chromiumAvailable)('in a browser', () => {
   it('trains an RBM on the cpu backend and on WebGPU with the same result', async () => {
     const bundled = await build({
       entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
@@ -45,18 +40,7 @@ describe.skipIf(!available)('in a browser', () => {
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--enable-unsafe-webgpu',
-        '--use-webgpu-adapter=swiftshader',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

@@ -33,6 +33,7 @@ const ENTRY_POINTS = [
   ['relief/supervised', 'labelRBM'],
   ['@relief/data', 'mnist'],
   ['@relief/plot', 'imageGrid'],
+  ['@relief/plot/browser', 'weightsGridCanvas'],
   ['@relief/cli', 'train'],
 ] as const;
 

@@ -1,9 +1,8 @@
 /**
- * Line charts (learning curves) as SVG through Vega-Lite, and SVG → PNG through resvg.
- * Vega is loaded on first use: its module graph has a top-level await, so a static import
+ * Line charts (learning curves) as SVG through Vega-Lite, in Node and in browsers (PNG:
+ * `raster.ts`). Vega is loaded on first use: its module graph has a top-level await, so a static import
  * would stop `require('@relief/plot')` (tslab's compiled cells) from working.
  */
-import { Resvg } from '@resvg/resvg-js';
 import { ConfigError } from 'relief/errors';
 import { checkOptions } from 'relief/validation';
 
@@ -44,12 +43,6 @@ export interface LearningCurveOptions {
   readonly height?: number;
 }
 
-/** Options of {@link svgToPng}. */
-export interface RasterOptions {
-  /** Output pixels per SVG pixel (default 2). */
-  readonly scale?: number;
-}
-
 interface Point {
   readonly series: string;
   readonly x: number;
@@ -76,7 +69,13 @@ export async function lineChartSvg(series: readonly Series[], options: ChartOpti
     data: { values: finite(points, options.logScale) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: options.xLabel ?? 'epoch' },
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: options.xLabel ?? 'epoch',
+        // Whole-number x values (epochs) get whole-number ticks.
+        ...(points.every((p) => Number.isInteger(p.x)) && { axis: { tickMinStep: 1 } }),
+      },
       y: {
         field: 'y',
         type: 'quantitative',
@@ -134,19 +133,6 @@ export async function learningCurvesSvg(
     },
     resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
   });
-}
-
-/** Rasterizes SVG text (a chart, or a composed picture) to PNG with the system's fonts. */
-export function svgToPng(svg: string, options: RasterOptions = {}): Uint8Array {
-  checkOptions(options, { scale: true }, 'svgToPng');
-  const scale = options.scale ?? 2;
-  if (!(scale > 0)) throw new ConfigError(`svgToPng: scale must be positive, got ${scale}`);
-  const resvg = new Resvg(svg, {
-    background: 'white',
-    fitTo: { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
-  });
-  return new Uint8Array(resvg.render().asPng());
 }
 
 /** The numeric fields of the records, but `epoch`, in first-seen order. */

@@ -4,25 +4,27 @@
  * titled rows of pictures, learning curves (SVG and PNG) and confusion matrices.
  * @packageDocumentation
  */
+
+export { type RgbCanvas, rgbCanvas } from './canvas.js';
 export {
   type ChartOptions,
   type LearningCurveOptions,
   learningCurvesSvg,
   lineChartSvg,
   type NamedHistory,
-  type RasterOptions,
   type Series,
-  svgToPng,
 } from './charts.js';
 export { type ColourMap, diverging, grey, type Rgb } from './colours.js';
 export { type ConfusionOptions, confusionMatrixPng } from './confusion.js';
+export { imageGrid, weightsGrid } from './grids.js';
+export { readPng, savePng } from './png.js';
+export { type RasterOptions, svgToPng } from './raster.js';
 export {
   type GridOptions,
-  imageGrid,
+  imageGridCanvas,
   type LayoutOptions,
   symmetricLimit,
   type WeightsOptions,
-  weightsGrid,
-} from './grids.js';
-export { readPng, savePng } from './png.js';
+  weightsGridCanvas,
+} from './tiles.js';
 export { type TitledPicture, titledRows, titledRowsSvg } from './titles.js';

@@ -1,20 +1,7 @@
 /** PNG encoding and decoding for the pictures of this package. */
 import { writeFileSync } from 'node:fs';
 import pngjs from 'pngjs';
-
-/** An RGB picture being drawn: `pixels` is (height, width, 3) row-major, bytes. */
-export interface RgbCanvas {
-  readonly width: number;
-  readonly height: number;
-  readonly pixels: Uint8Array;
-}
-
-/** A canvas of `width` × `height` pixels, all `background` (RGB bytes). */
-export function rgbCanvas(width: number, height: number, background: readonly [number, number, number]): RgbCanvas {
-  const pixels = new Uint8Array(width * height * 3);
-  for (let i = 0; i < pixels.length; i += 3) pixels.set(background, i);
-  return { width, height, pixels };
-}
+import type { RgbCanvas } from './canvas.js';
 
 /** Encodes a canvas as an opaque RGB PNG. */
 export function encodePng(canvas: RgbCanvas): Uint8Array {

@@ -1,7 +1,7 @@
 /** Pictures stacked in rows, each with a title above it (e.g. one row of images per model). */
 import { ConfigError } from 'relief/errors';
-import { svgToPng } from './charts.js';
 import { readPng } from './png.js';
+import { svgToPng } from './raster.js';
 
 /** One titled row: a PNG (e.g. from `imageGrid` or `weightsGrid`) and its title. */
 export interface TitledPicture {
