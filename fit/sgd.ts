@@ -148,8 +148,12 @@ export class SGD {
       const history = new History((resume?.history ?? []).filter((r) => r.epoch <= (resume?.epochsDone ?? 0)));
       const first = (resume?.epochsDone ?? 0) + 1;
       const save = (saved: BoltzmannMachine, directory: string, metadata: Record<string, unknown>) =>
-        saveCheckpoint(directory, saved, metadata, snapshotRun(parts, { ...position, history: history.records }));
-      let position = this.position(resume?.epochsDone ?? 0, history);
+        saveCheckpoint(directory, saved, metadata, snapshotRun(parts, position));
+      // Until an epoch ends, the run stands where the snapshot left it (within an epoch, perhaps).
+      let position: RunPosition = {
+        ...this.position(resume?.epochsDone ?? 0, history),
+        ...(resume && { batchesDone: resume.batchesDone, secondsDone: resume.secondsDone }),
+      };
       for (let epoch = first; epoch <= epochs; epoch++) {
         optimizer.setEpoch(epoch - 1);
         const negative = driven && epoch > (options.burnIn ?? 0) ? this.handOver(negativePhase, driven) : negativePhase;
@@ -210,7 +214,7 @@ export class SGD {
     }
   }
 
-  /** Where the run stands after `epochsDone` finished epochs: the random streams and shuffle now. */
+  /** Where the run stands after `epochsDone` finished epochs: the random streams and shuffle now, the history so far. */
   private position(epochsDone: number, history: History): RunPosition {
     return {
       stage: this.stage.index,

@@ -186,6 +186,31 @@ describeOnBackends('resuming training', (label) => {
     );
   });
 
+  it('a resume with nothing left to train keeps the checkpoint where it stood, within an epoch', async () => {
+    const directory = join(mkdtempSync(join(tmpdir(), 'relief-resume-none-')), 'run');
+    const controller = new AbortController();
+    const model = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(4)]);
+    await new SGD(model, data()).train(new ADAM(), 3, {
+      monitor: null,
+      checkpoint: { directory },
+      signal: controller.signal,
+      onBatch: (_, samples) => samples >= 40 && controller.abort(),
+    });
+    model.dispose();
+    const first = await loadCheckpoint(directory);
+    expect([first.snapshot.epochsDone, first.snapshot.batchesDone]).toEqual([0, 2]);
+    await new SGD(first.model, data()).train(new ADAM(), 0, {
+      monitor: null,
+      checkpoint: { directory },
+      resume: first.snapshot,
+    });
+    first.model.dispose();
+    const again = await loadCheckpoint(directory);
+    expect([again.snapshot.epochsDone, again.snapshot.batchesDone]).toEqual([0, 2]);
+    expect(again.snapshot.random).toEqual(first.snapshot.random);
+    again.model.dispose();
+  });
+
   it('frees every tensor it took over from the snapshot', async () => {
     const directory = join(mkdtempSync(join(tmpdir(), 'relief-resume-leak-')), 'run');
     const model = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(4)]);
