@@ -113,7 +113,7 @@ export function restoreRun(parts: RunParts, snapshot: TrainingSnapshot): void {
   const layerShapes = (rows: number) => model.layers.map((layer) => [rows, layer.numUnits]);
   const chainRows = parts.negativePhase.state.batchSize;
   checkShapes(snapshot.chains.units, layerShapes(chainRows), 'the persistent chains (negativePhaseBatchSize)');
-  if (snapshot.chains.holder === 'driven' && !parts.driven) throw differs('drives β (betaStd) and this run does not');
+  if (snapshot.beta && !parts.driven) throw differs('drives β (betaStd) and this run does not');
   if (parts.driven && !snapshot.beta) throw differs('has no driven β and this run drives one (betaStd)');
   const parameters = new Map(model.namedParameters().map((p) => [p.key, p.owner.paramShape(p.name)]));
   for (const [key, moments] of snapshot.optimizer.moments) {

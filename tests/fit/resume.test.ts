@@ -247,6 +247,17 @@ describeOnBackends('resuming training', (label) => {
       /persistent chains .* of shapes \[20, 9\], \[20, 4\]; this run needs \[7, 9\], \[7, 4\]/,
     );
     await expect(resumeWith(new ADAM(), { betaStd: 0.5 })).rejects.toThrow(ConfigError);
+    const driven = join(root, 'driven');
+    await new SGD(plain, data()).train(new ADAM(), 1, {
+      monitor: null,
+      betaStd: 0.5,
+      checkpoint: { directory: driven },
+    });
+    const { model: drivenModel, snapshot: drivenSnapshot } = await loadCheckpoint(driven);
+    await expect(
+      new SGD(drivenModel, data()).train(new ADAM(), 2, { monitor: null, resume: drivenSnapshot }),
+    ).rejects.toThrow(/drives β \(betaStd\) and this run does not/);
+    drivenModel.dispose();
 
     const file = join(directory, TRAINING_FILE);
     const state = JSON.parse(readFileSync(file, 'utf8'));
