@@ -5,26 +5,10 @@
  * @packageDocumentation
  */
 
-export { type RgbCanvas, rgbCanvas } from './canvas.js';
-export {
-  type ChartOptions,
-  type LearningCurveOptions,
-  learningCurvesSvg,
-  lineChartSvg,
-  type NamedHistory,
-  type Series,
-} from './charts.js';
-export { type ColourMap, diverging, grey, type Rgb } from './colours.js';
+// Everything a browser can run too (canvases, colour maps, SVG charts), then the Node-only parts.
+export * from './browser.js';
 export { type ConfusionOptions, confusionMatrixPng } from './confusion.js';
 export { imageGrid, weightsGrid } from './grids.js';
 export { readPng, savePng } from './png.js';
 export { type RasterOptions, svgToPng } from './raster.js';
-export {
-  type GridOptions,
-  imageGridCanvas,
-  type LayoutOptions,
-  symmetricLimit,
-  type WeightsOptions,
-  weightsGridCanvas,
-} from './tiles.js';
 export { type TitledPicture, titledRows, titledRowsSvg } from './titles.js';
