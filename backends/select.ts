@@ -31,6 +31,7 @@ const USE_OPTION_KEYS: OptionKeys<UseOptions> = {
   seed: true,
   kernel: true,
   threads: true,
+  sparseProducts: true,
   dawnOptions: true,
 };
 

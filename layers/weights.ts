@@ -67,7 +67,8 @@ export class Weights extends Parametrized {
 
   /**
    * `⟨∂E/∂W⟩_data − ⟨∂E/∂W⟩_model = −⟨r_l r_uᵀ⟩_data + ⟨r_l r_uᵀ⟩_model` as one matrix product
-   * of the stacked, scaled batches (the two may differ in size).
+   * of the stacked batches, the upper ones scaled (the two may differ in size; the lower ones
+   * stay as they are, so binary units keep a 0/1 factor the cpu backend multiplies sparsely).
    * @param lowerData - (batchData, numLower) rescaled @param upperData - (batchData, numUpper) rescaled
    * @param lowerModel - (batchModel, numLower) rescaled @param upperModel - (batchModel, numUpper) rescaled
    * @returns (numLower, numUpper)
@@ -75,8 +76,8 @@ export class Weights extends Parametrized {
   derivativeDifference(lowerData: Tensor, upperData: Tensor, lowerModel: Tensor, upperModel: Tensor): Tensor {
     return be.tidy(() => {
       const [dataRows, modelRows] = [be.shape(lowerData)[0] as number, be.shape(lowerModel)[0] as number];
-      const lower = be.concat([be.mul(lowerData, -1 / dataRows), be.mul(lowerModel, 1 / modelRows)], 0);
-      return be.matmul(lower, be.concat([upperData, upperModel], 0), { transposeA: true });
+      const upper = be.concat([be.mul(upperData, -1 / dataRows), be.mul(upperModel, 1 / modelRows)], 0);
+      return be.matmul(be.concat([lowerData, lowerModel], 0), upper, { transposeA: true });
     });
   }
 

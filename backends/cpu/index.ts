@@ -72,7 +72,15 @@ export interface CpuBackendOptions {
   readonly kernel?: 'wasm' | 'js';
   /** Threads for the WebAssembly kernel: 1 or 2 (default 2). */
   readonly threads?: number;
+  /**
+   * Whether a product with a factor of only 0s and 1s (binary data, Bernoulli samples) sums
+   * the rows its ones pick instead of multiplying densely (default true; same bits either way).
+   */
+  readonly sparseProducts?: boolean;
 }
+
+/** Tensors of at least this many elements go to the WebAssembly kernel (below, the copies cost more than they save). */
+const KERNEL_MINIMUM = 4096;
 
 /** One WebAssembly kernel per thread count, shared by every cpu backend (each owns a worker). */
 const wasmKernels = new Map<number, WasmGemm | undefined>();
@@ -122,11 +130,13 @@ export class CpuBackend extends Backend {
   readonly canReadSync = true;
   override readonly tracksTensors = false;
   private readonly kernel: WasmGemm | undefined;
+  private readonly sparseProducts: boolean;
 
   /** @param seed - seed of the random generator (random by default) */
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32), options: CpuBackendOptions = {}) {
     super(seed);
     this.kernel = options.kernel === 'js' ? undefined : wasmKernel(options.threads ?? 2);
+    this.sparseProducts = options.sparseProducts ?? true;
   }
 
   /** Which matrix kernel runs: 'wasm-simd ×2', 'wasm-simd ×1' or 'js'. */
@@ -183,6 +193,16 @@ export class CpuBackend extends Backend {
       axis,
     );
     const resolved = normalizeAxis(axis, shape.length, 'concat');
+    if (shape.slice(0, resolved).every((d) => d === 1)) {
+      // Along the outermost axis that is not 1, the parts' data lie one after another.
+      const data = new Float32Array(sizeOf(shape));
+      let offset = 0;
+      for (const part of parts) {
+        data.set(part.data.subarray(0, part.size), offset);
+        offset += part.size;
+      }
+      return wrap(data, shape);
+    }
     const out = ndarray(new Float32Array(sizeOf(shape)), shape);
     let start = 0;
     for (const part of parts) {
@@ -253,6 +273,10 @@ export class CpuBackend extends Backend {
   }
 
   sigmoid(t: Tensor): Tensor {
+    const x = unwrap(t);
+    if (this.kernel && x.size >= KERNEL_MINIMUM && this.kernel.fitsScratch(8 * x.size)) {
+      return wrap(this.kernel.sigmoid(x.data), x.shape);
+    }
     return mapValues(t, (x, out) => {
       // In float64 e^−v overflows only to +Infinity, and 1/(1 + Infinity) is the correct 0.
       for (let i = 0; i < x.length; i++) out[i] = 1 / (1 + Math.exp(-(x[i] as number)));
@@ -395,6 +419,9 @@ export class CpuBackend extends Backend {
     }
     const resolved = normalizeAxis(axis, x.dimension, 'sum');
     const { outer, length, inner } = aroundAxis(x.shape, resolved);
+    if (this.kernel && outer === 1 && x.size >= KERNEL_MINIMUM && this.kernel.fitsScratch(4 * (x.size + inner))) {
+      return wrap(this.kernel.sumColumns(x.data, length, inner), reducedShape(x.shape, resolved, keepDims));
+    }
     const totals = new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let l = 0; l < length; l++) {
@@ -468,7 +495,7 @@ export class CpuBackend extends Backend {
     const { m, k, n } = matmulDims(x.shape, y.shape, options);
     const [transposeA, transposeB] = [options.transposeA ?? false, options.transposeB ?? false];
     const product = this.kernel?.fitsProduct(m, k, n)
-      ? this.kernel.matmul(x.data, y.data, m, k, n, transposeA, transposeB)
+      ? this.kernel.matmul(x.data, y.data, m, k, n, transposeA, transposeB, this.sparseProducts)
       : matmulFloat32(x.data, y.data, m, k, n, transposeA, transposeB);
     return wrap(product, [m, n]);
   }

@@ -31,14 +31,49 @@ interface KernelExports {
   packB(src: number, dst: number, k: number, n: number, transposed: number): void;
   panels(n: number): number;
   gemmPanels(a: number, b: number, c: number, m: number, k: number, n: number, first: number, last: number): void;
+  indexOnes(src: number, rows: number, columns: number, starts: number, indices: number): number;
+  sumListedRows(
+    starts: number,
+    indices: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    first: number,
+    last: number,
+  ): void;
+  transposeLists(
+    starts: number,
+    indices: number,
+    rows: number,
+    columns: number,
+    count: number,
+    columnStarts: number,
+    columnIndices: number,
+  ): void;
+  transpose(src: number, dst: number, rows: number, columns: number): void;
+  sigmoid(src: number, out: number, count: number): void;
+  sumColumns(src: number, rows: number, columns: number, out: number): void;
 }
 
 /** Bytes reserved at the start of memory (the module's own statics live there). */
 const RESERVED = 65536;
 const PAGE = 65536;
 const MAX_PAGES = 16384;
-/** Below this many multiply-adds the worker hand-off costs more than it saves. */
-const THREAD_THRESHOLD = 1 << 18;
+/**
+ * Below this many multiply-adds the worker hand-off costs more than it saves: waking it takes
+ * tens of µs, more when the garbage collector's threads hold the other core.
+ */
+const THREAD_THRESHOLD = 1 << 22;
+/** The same for the adds of a product with a 0/1 factor (which read more memory per flop). */
+const SPARSE_THREAD_THRESHOLD = 1 << 20;
+/** A 0/1 factor with at most this fraction of ones is multiplied by summing the rows its ones pick. */
+const SPARSE_DENSITY = 0.4;
+
+/** The jobs the worker runs, by the code in `control[JOB]`; their arguments are in `control[2 .. 11)`. */
+const JOBS = ['gemmPanels', 'sumListedRows'] as const;
+type Job = (typeof JOBS)[number];
+const JOB = 11;
 
 /** The worker: instantiates the same module on the same memory, then serves jobs posted in `control`. */
 const WORKER_SOURCE = `
@@ -51,7 +86,7 @@ for (;;) {
   Atomics.wait(ctl, 0, seen);
   seen = Atomics.load(ctl, 0);
   if (seen < 0) break;
-  kernel.gemmPanels(ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9]);
+  kernel[${JSON.stringify(JOBS)}[ctl[${JOB}]]](ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9], ctl[10]);
   Atomics.store(ctl, 1, seen);
   Atomics.notify(ctl, 1);
 }
@@ -126,7 +161,9 @@ export class WasmGemm {
   }
 
   /**
-   * `C = op(A)·op(B)`. @param a - (m, k) row-major, or (k, m) with `transposeA`
+   * `C = op(A)·op(B)`. A factor of only 0s and 1s (few enough ones) is multiplied by summing
+   * the rows of the other that its ones pick, unless `sparse` is false; the result has the
+   * same bits either way. @param a - (m, k) row-major, or (k, m) with `transposeA`
    * @param b - (k, n), or (n, k) with `transposeB` @returns (m, n) row-major
    */
   matmul(
@@ -137,32 +174,84 @@ export class WasmGemm {
     n: number,
     transposeA: boolean,
     transposeB: boolean,
+    sparse = true,
   ): Float32Array {
+    if (sparse && looksBinary(a)) {
+      const product = this.sparseMatmul(a, b, m, k, n, transposeA, transposeB);
+      if (product) return product;
+    }
     const panels = this.kernel.panels(n);
     const packedB = this.packRight(b, k, n, transposeB);
-    const rawA = this.scratchStart();
-    const packedA = rawA + a.length * 4;
-    const c = packedA + (transposeA ? m * k * 4 : 0);
-    this.ensure(c + m * n * 4);
-    new Float32Array(this.memory.buffer).set(a, rawA / 4);
+    const [rawA, packedA, c] = this.scratch([a.length, transposeA ? m * k : 0, m * n]);
+    this.write(rawA, a);
     if (transposeA) this.kernel.packA(rawA, packedA, m, k, 1);
-    const aMatrix = transposeA ? packedA : rawA;
-    if (this.control && panels > 1 && m * k * n >= THREAD_THRESHOLD) {
-      const split = Math.ceil(panels / 2);
-      this.control.set([aMatrix, packedB, c, m, k, n, split, panels], 2);
-      this.generation += 1;
-      Atomics.store(this.control, 0, this.generation);
-      Atomics.notify(this.control, 0);
-      this.kernel.gemmPanels(aMatrix, packedB, c, m, k, n, 0, split);
-      let done = Atomics.load(this.control, 1);
-      while (done !== this.generation) {
-        Atomics.wait(this.control, 1, done);
-        done = Atomics.load(this.control, 1);
-      }
-    } else {
-      this.kernel.gemmPanels(aMatrix, packedB, c, m, k, n, 0, panels);
+    const threaded = panels >= 4 && m * k * n >= THREAD_THRESHOLD;
+    this.split('gemmPanels', [transposeA ? packedA : rawA, packedB, c, m, k, n], panels, threaded);
+    return this.readOut(c, m * n);
+  }
+
+  /**
+   * The product by row sums when A holds only 0s and 1s with at most {@link SPARSE_DENSITY}
+   * ones, else undefined (and the dense kernel runs).
+   */
+  private sparseMatmul(
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): Float32Array | undefined {
+    const [rows, columns] = transposeA ? [k, m] : [m, k];
+    const [rawA, starts, indices, columnStarts, columnIndices, rawB, rowsB, c] = this.scratch([
+      a.length,
+      rows + 1,
+      a.length,
+      transposeA ? m + 1 : 0,
+      transposeA ? a.length : 0,
+      b.length,
+      transposeB ? b.length : 0,
+      m * n,
+    ]);
+    this.write(rawA, a);
+    const ones = this.kernel.indexOnes(rawA, rows, columns, starts, indices);
+    if (ones < 0 || ones > SPARSE_DENSITY * a.length) return undefined;
+    // op(A)'s rows: A's own, or its columns' lists.
+    if (transposeA) this.kernel.transposeLists(starts, indices, rows, columns, ones, columnStarts, columnIndices);
+    this.write(rawB, b);
+    if (transposeB) this.kernel.transpose(rawB, rowsB, n, k);
+    const lists = transposeA ? [columnStarts, columnIndices] : [starts, indices];
+    const threaded = n >= 32 && ones * n >= SPARSE_THREAD_THRESHOLD;
+    // Column ranges split at a multiple of 16 floats (a cache line apart in each row of C).
+    this.split('sumListedRows', [...lists, transposeB ? rowsB : rawB, c, m, n], n, threaded, 16);
+    return this.readOut(c, m * n);
+  }
+
+  /**
+   * Runs `job(...args, first, last)` over [0, total): with `threaded` and a worker, this thread
+   * takes the first half (rounded up to a multiple of `grain`) and the worker the rest; else
+   * this thread takes everything.
+   */
+  private split(job: Job, args: readonly number[], total: number, threaded: boolean, grain = 1): void {
+    const kernelJob = this.kernel[job] as (...values: number[]) => void;
+    const split = grain * Math.ceil(total / grain / 2);
+    if (!this.control || !threaded || split >= total) {
+      kernelJob(...args, 0, total);
+      return;
     }
-    return new Float32Array(this.memory.buffer, c, m * n).slice();
+    this.control.fill(0, 2, JOB + 1);
+    this.control.set([...args, split, total], 2);
+    this.control[JOB] = JOBS.indexOf(job);
+    this.generation += 1;
+    Atomics.store(this.control, 0, this.generation);
+    Atomics.notify(this.control, 0);
+    kernelJob(...args, 0, split);
+    let done = Atomics.load(this.control, 1);
+    while (done !== this.generation) {
+      Atomics.wait(this.control, 1, done);
+      done = Atomics.load(this.control, 1);
+    }
   }
 
   /**
@@ -177,19 +266,14 @@ export class WasmGemm {
     columns: number,
     random: SeededRandom,
   ): Float32Array {
-    const state = this.scratchStart();
-    const biasAt = state + 16;
-    const fieldAt = biasAt + columns * 4;
-    const out = fieldAt + field.length * 4;
-    this.ensure(out + field.length * 4);
-    const buffer = this.memory.buffer;
-    new Uint32Array(buffer, state, 4).set(random.exportState());
-    if (bias) new Float32Array(buffer, biasAt, columns).set(bias);
-    new Float32Array(buffer, fieldAt, field.length).set(field);
+    const [state, biasAt, fieldAt, out] = this.scratch([4, columns, field.length, field.length]);
+    new Uint32Array(this.memory.buffer, state, 4).set(random.exportState());
+    if (bias) this.write(biasAt, bias);
+    this.write(fieldAt, field);
     this.kernel.sampleBernoulliLogits(fieldAt, bias ? biasAt : 0, out, rows, columns, state);
     const words = new Uint32Array(this.memory.buffer, state, 4);
     random.importState([words[0] as number, words[1] as number, words[2] as number, words[3] as number]);
-    return new Float32Array(this.memory.buffer, out, field.length).slice();
+    return this.readOut(out, field.length);
   }
 
   /**
@@ -204,20 +288,11 @@ export class WasmGemm {
     settings: AdamSettings,
   ): { param: Float32Array; mean: Float32Array; meanSquare: Float32Array } {
     const count = param.length;
-    const [paramAt, gradientAt, meanAt, squareAt] = [0, 1, 2, 3].map((k) => this.scratchStart() + k * count * 4) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    this.ensure(squareAt + count * 4);
-    const view = (at: number) => new Float32Array(this.memory.buffer, at, count);
-    view(paramAt).set(param);
-    view(gradientAt).set(gradient);
-    if (mean) view(meanAt).set(mean);
-    else view(meanAt).fill(0);
-    if (meanSquare) view(squareAt).set(meanSquare);
-    else view(squareAt).fill(0);
+    const [paramAt, gradientAt, meanAt, squareAt] = this.scratch([count, count, count, count]);
+    this.write(paramAt, param);
+    this.write(gradientAt, gradient);
+    this.write(meanAt, mean ?? new Float32Array(count));
+    this.write(squareAt, meanSquare ?? new Float32Array(count));
     const { rate, meanWeight: b1, meanSquareWeight: b2, epsilon, step } = settings;
     const [stepSize, squareCorrection] = [rate / (1 - b1 ** step), 1 / (1 - b2 ** step)];
     this.kernel.adamStep(
@@ -234,25 +309,75 @@ export class WasmGemm {
       squareCorrection,
       epsilon,
     );
-    return { param: view(paramAt).slice(), mean: view(meanAt).slice(), meanSquare: view(squareAt).slice() };
+    return {
+      param: this.readOut(paramAt, count),
+      mean: this.readOut(meanAt, count),
+      meanSquare: this.readOut(squareAt, count),
+    };
+  }
+
+  /** σ(x) elementwise in four lanes (see the kernel's `sigmoid`). @returns the shape of `values` */
+  sigmoid(values: Float32Array): Float32Array {
+    const [source, out] = this.scratch([values.length, values.length]);
+    this.write(source, values);
+    this.kernel.sigmoid(source, out, values.length);
+    return this.readOut(out, values.length);
+  }
+
+  /** Column sums of a (rows, columns) matrix, accumulated in double precision. @returns (columns) */
+  sumColumns(values: Float32Array, rows: number, columns: number): Float32Array {
+    const [source, out] = this.scratch([values.length, columns]);
+    this.write(source, values);
+    this.kernel.sumColumns(source, rows, columns, out);
+    return this.readOut(out, columns);
   }
 
   /** Whether a product's operands fit the kernel's memory (else the caller multiplies in JavaScript). */
   fitsProduct(m: number, k: number, n: number): boolean {
     const packed = this.kernel.panels(n) * 8 * k * 4;
     const slots = Math.max(packed, this.packed[0].capacity) + Math.max(packed, this.packed[1].capacity);
-    return RESERVED + slots + 4 * (k * n + 2 * m * k + m * n) <= MAX_PAGES * PAGE;
+    // The larger scratch is the sparse path's: A, its lists of ones by row and by column, B twice, C.
+    return RESERVED + slots + 4 * (2 * k * n + 3 * m * k + m * n + m + k + 2) + 8 * 64 <= MAX_PAGES * PAGE;
   }
 
   /** Whether `bytes` of scratch fit after the packed operands (else the caller works in JavaScript). */
   fitsScratch(bytes: number): boolean {
-    return this.scratchStart() + bytes <= MAX_PAGES * PAGE;
+    // Each region starts at a multiple of 64 bytes: room for eight regions' padding.
+    return this.scratchStart() + bytes + 8 * 64 <= MAX_PAGES * PAGE;
+  }
+
+  /**
+   * Lays out regions of `counts[i]` floats in the scratch space, each at a multiple of 64
+   * bytes (copies to and from shared memory at an address not a multiple of 8 are several
+   * times slower), and grows the memory to hold them. @returns their byte offsets
+   */
+  private scratch<const Counts extends readonly number[]>(counts: Counts): { [Region in keyof Counts]: number } {
+    let at = this.scratchStart();
+    const offsets = counts.map((count) => {
+      const offset = at;
+      at = alignUp(at + count * 4);
+      return offset;
+    });
+    this.ensure(at);
+    return offsets as unknown as { [Region in keyof Counts]: number };
+  }
+
+  /** Copies `values` into memory at byte offset `at`. */
+  private write(at: number, values: Float32Array): void {
+    new Float32Array(this.memory.buffer, at, values.length).set(values);
+  }
+
+  /** A fresh copy of `count` floats at byte offset `at` (a new array and `set`: `slice` of shared memory is slower). */
+  private readOut(at: number, count: number): Float32Array {
+    const out = new Float32Array(count);
+    out.set(new Float32Array(this.memory.buffer, at, count));
+    return out;
   }
 
   /** Where the per-product scratch space starts: after both packed-operand slots. */
   private scratchStart(): number {
     const [plain, transposed] = this.packed;
-    return Math.max(plain.offset + plain.capacity, transposed.offset + transposed.capacity);
+    return alignUp(Math.max(plain.offset + plain.capacity, transposed.offset + transposed.capacity));
   }
 
   /** The byte offset of op(B) packed in panels, packing it unless its slot already holds it. */
@@ -263,15 +388,14 @@ export class WasmGemm {
     if (bytes > slot.capacity) {
       // Lay both slots out again with room for this operand; both must be packed again.
       const other = this.packed[transposed ? 0 : 1];
-      slot.capacity = bytes;
+      slot.capacity = alignUp(bytes);
       const [first, second] = this.packed;
       first.offset = RESERVED;
       second.offset = RESERVED + first.capacity;
       other.source = undefined;
     }
-    const raw = this.scratchStart();
-    this.ensure(raw + b.length * 4);
-    new Float32Array(this.memory.buffer).set(b, raw / 4);
+    const [raw] = this.scratch([b.length]);
+    this.write(raw, b);
     this.kernel.packB(raw, slot.offset, k, n, transposed ? 1 : 0);
     Object.assign(slot, { source: b, k, n });
     return slot.offset;
@@ -288,6 +412,21 @@ export class WasmGemm {
     }
     if (needed > have) this.memory.grow(needed - have);
   }
+}
+
+/** `bytes` rounded up to a multiple of 64 (a cache line). */
+function alignUp(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
+/** Whether 64 values spread over `values` are all 0 or 1: a cheap screen before listing the ones. */
+function looksBinary(values: Float32Array): boolean {
+  const stride = Math.max(1, Math.floor(values.length / 64));
+  for (let i = 0; i < values.length; i += stride) {
+    const v = values[i];
+    if (v !== 0 && v !== 1) return false;
+  }
+  return true;
 }
 
 /** Starts the helper thread; returns its control block, or undefined where workers are unavailable. */

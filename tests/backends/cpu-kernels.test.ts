@@ -1,7 +1,9 @@
 /**
  * The cpu backend's matrix kernels: WebAssembly SIMD on two threads, on one thread, and the
  * JavaScript fallback, each against the float64 reference backend on ragged sizes and every transpose;
- * the threaded and single-thread kernels agree bit for bit.
+ * the threaded and single-thread kernels agree bit for bit, and so do the products of a 0/1
+ * factor by row sums and the dense kernel. The kernel's sigmoid and column sums against closed
+ * forms and the JavaScript loops.
  */
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, Float64Backend, SeededRandom } from '../../backends/index.js';
@@ -11,6 +13,16 @@ const SIDES = [1, 3, 17, 33, 255];
 
 function randomMatrix(random: SeededRandom, count: number): Float32Array {
   return Float32Array.from({ length: count }, () => 2 * random.nextFloat() - 1);
+}
+
+/** 0/1 values, each 1 with probability `density`. */
+function binaryMatrix(random: SeededRandom, count: number, density: number): Float32Array {
+  return Float32Array.from({ length: count }, () => (random.nextFloat() < density ? 1 : 0));
+}
+
+/** Whether two arrays hold the same bits (NaN included, +0 and −0 told apart). */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 }
 
 describe('cpu matrix kernels', () => {
@@ -70,6 +82,80 @@ describe('cpu matrix kernels', () => {
       const [a, b] = [randomMatrix(random, m * k), randomMatrix(random, k * n)];
       const run = (be: CpuBackend) => be.readSync(be.matmul(be.tensor(a, [m, k]), be.tensor(b, [k, n])));
       expect(run(kernels['wasm ×2'])).toEqual(run(kernels['wasm ×1']));
+    }
+  });
+
+  it("a 0/1 factor: row sums give the dense kernel's bits, on every transpose, density and thread count", () => {
+    const random = new SeededRandom(12);
+    const dense = new CpuBackend(1, { threads: 1, sparseProducts: false });
+    const sparse = [kernels['wasm ×1'], kernels['wasm ×2']];
+    // Sizes from ragged to the 784-200 training products (threaded); densities on both sides of the switch.
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [3, 17, 5],
+      [33, 255, 17],
+      [100, 784, 200],
+      [200, 100, 784],
+    ] as const) {
+      for (const density of [0, 0.13, 0.39, 0.5, 1]) {
+        for (const [ta, tb] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ] as const) {
+          const [a, b] = [binaryMatrix(random, m * k, density), randomMatrix(random, k * n)];
+          const [shapeA, shapeB] = [ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]];
+          const run = (be: CpuBackend) =>
+            be.readSync(be.matmul(be.tensor(a, shapeA), be.tensor(b, shapeB), { transposeA: ta, transposeB: tb }));
+          const expected = run(dense);
+          for (const be of sparse) {
+            if (!sameBits(run(be), expected)) throw new Error(`${m}×${k}×${n} density ${density} ta=${ta} tb=${tb}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('a factor that is 0/1 only in places multiplies densely (values other than 0 and 1 anywhere)', () => {
+    const random = new SeededRandom(13);
+    const b = randomMatrix(random, 300 * 40);
+    for (const where of [0, 150 * 300 - 1, 299 * 300 + 7]) {
+      const a = binaryMatrix(random, 300 * 300, 0.1);
+      a[where] = 0.5;
+      const product = (be: CpuBackend) => be.readSync(be.matmul(be.tensor(a, [300, 300]), be.tensor(b, [300, 40])));
+      const expected = oracle.readFloat64(oracle.matmul(oracle.tensor(a, [300, 300]), oracle.tensor(b, [300, 40])));
+      const got = product(kernels['wasm ×2']);
+      expect(got.every((v, i) => Math.abs(v - (expected[i] as number)) < 1e-4)).toBe(true);
+    }
+  });
+
+  it('sigmoid in four lanes matches the closed form to float32 rounding, extremes included', () => {
+    const random = new SeededRandom(14);
+    const x = Float32Array.from({ length: 10_003 }, (_, i) =>
+      i < 12
+        ? ([-1000, -104, -100, -88, -87.5, -87, -20, 0, 1e-8, 20, 100, 1000][i] as number)
+        : 60 * random.nextFloat() - 30,
+    );
+    const got = kernels['wasm ×1'].readSync(kernels['wasm ×1'].sigmoid(kernels['wasm ×1'].tensor(x)));
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i] as number;
+      const want = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      const error = Math.abs((got[i] as number) - want);
+      if (!(error <= 4e-7 * want + 1e-45)) throw new Error(`σ(${v}) = ${got[i]}, expected ${want}`);
+    }
+  });
+
+  it("column sums in the kernel give the JavaScript loop's bits", () => {
+    const random = new SeededRandom(15);
+    for (const [rows, columns] of [
+      [100, 784],
+      [64, 65],
+      [4096, 3],
+    ] as const) {
+      const x = randomMatrix(random, rows * columns).map((v) => v * 1e3);
+      const sum = (be: CpuBackend) => be.readSync(be.sum(be.tensor(x, [rows, columns]), 0));
+      expect(sameBits(sum(kernels['wasm ×2']), sum(kernels.js))).toBe(true);
     }
   });
 

@@ -289,3 +289,225 @@ export function adamStep(
     );
   }
 }
+
+// ----- products with a 0/1 operand -----
+//
+// When one factor holds only 0s and 1s (binary data, Bernoulli samples), a product is a sum of
+// rows of the other factor: C[i, :] = Σ_{p : A[i, p] = 1} B[p, :]. The ones are listed first
+// (`indexOnes`); the sums then skip the zeros. Each sum adds its rows in ascending p, as the
+// dense kernel does (which adds 0·b = ±0 for the zeros), so both give the same bits.
+
+/**
+ * Lists the columns holding 1 in each row of the (rows, columns) matrix at `src`: row r's
+ * columns are `indices[starts[r] .. starts[r + 1])` (i32 arrays). Returns the number of ones,
+ * or −1 at the first value that is neither 0 nor 1.
+ */
+export function indexOnes(src: usize, rows: i32, columns: i32, starts: usize, indices: usize): i32 {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let count: i32 = 0;
+  for (let r = 0; r < rows; r++) {
+    store<i32>(starts + ((<usize>r) << 2), count);
+    const row = src + ((<usize>(r * columns)) << 2);
+    let j = 0;
+    for (; j + 4 <= columns; j += 4) {
+      const v = v128.load(row + ((<usize>j) << 2));
+      const ones = f32x4.eq(v, one);
+      if (!v128.all_true<i32>(v128.or(ones, f32x4.eq(v, zero)))) return -1;
+      // Branch-free: each lane's index is written at the cursor, which a 1 moves on.
+      const mask = i32x4.bitmask(ones);
+      store<i32>(indices + ((<usize>count) << 2), j);
+      count += mask & 1;
+      store<i32>(indices + ((<usize>count) << 2), j + 1);
+      count += (mask >> 1) & 1;
+      store<i32>(indices + ((<usize>count) << 2), j + 2);
+      count += (mask >> 2) & 1;
+      store<i32>(indices + ((<usize>count) << 2), j + 3);
+      count += (mask >> 3) & 1;
+    }
+    for (; j < columns; j++) {
+      const value = load<f32>(row + ((<usize>j) << 2));
+      if (value === 1) {
+        store<i32>(indices + ((<usize>count) << 2), j);
+        count++;
+      } else if (value !== 0) return -1;
+    }
+  }
+  store<i32>(starts + ((<usize>rows) << 2), count);
+  return count;
+}
+
+/**
+ * Columns first..last of C = Σ_{p listed for row i} B[p, :], where B is (k, n) row-major at
+ * `b` and C is (m, n) at `c`; row i's list is `indices[starts[i] .. starts[i + 1])`. Threads
+ * split the work by column ranges (each then reads only its part of B's rows).
+ */
+export function sumListedRows(
+  starts: usize,
+  indices: usize,
+  b: usize,
+  c: usize,
+  m: i32,
+  n: i32,
+  first: i32,
+  last: i32,
+): void {
+  const rowBytes = (<usize>n) << 2;
+  for (let i = 0; i < m; i++) {
+    const begin = load<i32>(starts + ((<usize>i) << 2));
+    const end = load<i32>(starts + ((<usize>(i + 1)) << 2));
+    const out = c + <usize>i * rowBytes;
+    let j = first;
+    for (; j + 16 <= last; j += 16) {
+      let s0 = f32x4.splat(0),
+        s1 = f32x4.splat(0),
+        s2 = f32x4.splat(0),
+        s3 = f32x4.splat(0);
+      const column = (<usize>j) << 2;
+      for (let q = begin; q < end; q++) {
+        const at = b + <usize>load<i32>(indices + ((<usize>q) << 2)) * rowBytes + column;
+        s0 = f32x4.add(s0, v128.load(at));
+        s1 = f32x4.add(s1, v128.load(at, 16));
+        s2 = f32x4.add(s2, v128.load(at, 32));
+        s3 = f32x4.add(s3, v128.load(at, 48));
+      }
+      v128.store(out + column, s0);
+      v128.store(out + column, s1, 16);
+      v128.store(out + column, s2, 32);
+      v128.store(out + column, s3, 48);
+    }
+    for (; j + 4 <= last; j += 4) {
+      let s = f32x4.splat(0);
+      const column = (<usize>j) << 2;
+      for (let q = begin; q < end; q++) {
+        s = f32x4.add(s, v128.load(b + <usize>load<i32>(indices + ((<usize>q) << 2)) * rowBytes + column));
+      }
+      v128.store(out + column, s);
+    }
+    for (; j < last; j++) {
+      let s: f32 = 0;
+      const column = (<usize>j) << 2;
+      for (let q = begin; q < end; q++) {
+        s += load<f32>(b + <usize>load<i32>(indices + ((<usize>q) << 2)) * rowBytes + column);
+      }
+      store<f32>(out + column, s);
+    }
+  }
+}
+
+/**
+ * The lists of a 0/1 matrix's transpose: for the (rows, columns) matrix whose rows list their
+ * ones in `starts`/`indices` (as `indexOnes` writes them), writes the lists of its columns to
+ * `columnStarts` (columns + 1) and `columnIndices`, each in ascending row order. `count`
+ * is the number of ones.
+ */
+export function transposeLists(
+  starts: usize,
+  indices: usize,
+  rows: i32,
+  columns: i32,
+  count: i32,
+  columnStarts: usize,
+  columnIndices: usize,
+): void {
+  memory.fill(columnStarts, 0, (<usize>(columns + 1)) << 2);
+  for (let q = 0; q < count; q++) {
+    const at = columnStarts + ((<usize>(load<i32>(indices + ((<usize>q) << 2)) + 1)) << 2);
+    store<i32>(at, load<i32>(at) + 1);
+  }
+  for (let j = 0; j < columns; j++) {
+    const at = columnStarts + ((<usize>(j + 1)) << 2);
+    store<i32>(at, load<i32>(at) + load<i32>(at - 4));
+  }
+  // Fill each column's list from its start, using columnStarts[j] as the cursor, then shift back.
+  for (let r = 0; r < rows; r++) {
+    const end = load<i32>(starts + ((<usize>(r + 1)) << 2));
+    for (let q = load<i32>(starts + ((<usize>r) << 2)); q < end; q++) {
+      const cursor = columnStarts + ((<usize>load<i32>(indices + ((<usize>q) << 2))) << 2);
+      const slot = load<i32>(cursor);
+      store<i32>(columnIndices + ((<usize>slot) << 2), r);
+      store<i32>(cursor, slot + 1);
+    }
+  }
+  for (let j = columns; j > 0; j--) {
+    store<i32>(columnStarts + ((<usize>j) << 2), load<i32>(columnStarts + ((<usize>(j - 1)) << 2)));
+  }
+  store<i32>(columnStarts, 0);
+}
+
+/** Writes the transpose of the (rows, columns) matrix at `src` to `dst` as (columns, rows). */
+export function transpose(src: usize, dst: usize, rows: i32, columns: i32): void {
+  const BLOCK = 32;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = min(rows, r0 + BLOCK);
+    for (let c0 = 0; c0 < columns; c0 += BLOCK) {
+      const c1 = min(columns, c0 + BLOCK);
+      for (let r = r0; r < r1; r++) {
+        for (let j = c0; j < c1; j++) {
+          store<f32>(dst + ((<usize>(j * rows + r)) << 2), load<f32>(src + ((<usize>(r * columns + j)) << 2)));
+        }
+      }
+    }
+  }
+}
+
+// ----- elementwise maths and reductions -----
+
+/** out[i] = σ(x[i]) for i < count: 1/(1 + e^−x) for x ≥ 0, e^x/(1 + e^x) below, in four lanes; lanes below −87 (where e^x leaves float32's normal range) in double precision. */
+export function sigmoid(src: usize, out: usize, count: i32): void {
+  const one = f32x4.splat(1);
+  const floor = f32x4.splat(-87);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const offset = (<usize>i) << 2;
+    const x = v128.load(src + offset);
+    const e = exp4(f32x4.neg(f32x4.abs(x)));
+    const denominator = f32x4.add(one, e);
+    const result = v128.bitselect(f32x4.div(one, denominator), f32x4.div(e, denominator), f32x4.ge(x, f32x4.splat(0)));
+    v128.store(out + offset, result);
+    if (v128.any_true(f32x4.lt(x, floor))) {
+      for (let lane = 0; lane < 4; lane++)
+        sigmoidScalar(src + offset + ((<usize>lane) << 2), out + offset + ((<usize>lane) << 2));
+    }
+  }
+  for (; i < count; i++) sigmoidScalar(src + ((<usize>i) << 2), out + ((<usize>i) << 2));
+}
+
+/** out = σ(x) for one float, in double precision. */
+function sigmoidScalar(src: usize, out: usize): void {
+  const x = <f64>load<f32>(src);
+  store<f32>(out, <f32>(x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))));
+}
+
+/**
+ * out[j] = Σ_r src[r, j] over the rows of the (rows, columns) matrix at `src`, accumulated
+ * in double precision in ascending r (as the JavaScript loop does) and rounded once.
+ */
+export function sumColumns(src: usize, rows: i32, columns: i32, out: usize): void {
+  const rowBytes = (<usize>columns) << 2;
+  let j = 0;
+  for (; j + 8 <= columns; j += 8) {
+    let s0 = f64x2.splat(0),
+      s1 = f64x2.splat(0),
+      s2 = f64x2.splat(0),
+      s3 = f64x2.splat(0);
+    let at = src + ((<usize>j) << 2);
+    for (let r = 0; r < rows; r++, at += rowBytes) {
+      const low = v128.load(at);
+      const high = v128.load(at, 16);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(low));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(low, low, 2, 3, 0, 1)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(high));
+      s3 = f64x2.add(s3, f64x2.promote_low_f32x4(i32x4.shuffle(high, high, 2, 3, 0, 1)));
+    }
+    const target = out + ((<usize>j) << 2);
+    v128.store(target, i32x4.shuffle(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5));
+    v128.store(target, i32x4.shuffle(f32x4.demote_f64x2_zero(s2), f32x4.demote_f64x2_zero(s3), 0, 1, 4, 5), 16);
+  }
+  for (; j < columns; j++) {
+    let s: f64 = 0;
+    let at = src + ((<usize>j) << 2);
+    for (let r = 0; r < rows; r++, at += rowBytes) s += <f64>load<f32>(at);
+    store<f32>(out + ((<usize>j) << 2), <f32>s);
+  }
+}
