@@ -1,10 +1,11 @@
 /**
- * The cpu backend's fast matrix product (and fused Bernoulli sampling): a WebAssembly SIMD kernel (AssemblyScript source in
- * `assembly/gemm.ts`, built by `npm run build:kernel`) on a shared `WebAssembly.Memory`, its
- * 8-column panels split between this thread and a worker thread. The product stays
- * synchronous: this thread hands the worker its panels, computes its own, then waits with
- * `Atomics.wait`. Every element of C is computed by one thread in one fixed order, so results
- * are bit-identical whatever the number of threads.
+ * The cpu backend's WebAssembly SIMD kernel (AssemblyScript source in `assembly/gemm.ts`,
+ * built by `npm run build:kernel`) on a shared `WebAssembly.Memory`: matrix products (dense,
+ * or by row sums for a 0/1 factor), the fused Bernoulli draw, the ADAM step, sigmoid and column
+ * sums. Calls stay synchronous: a big product is cut into chunks that this thread and a worker
+ * thread claim one at a time, and this thread waits with `Atomics.wait` for chunks the worker
+ * holds. Every element of C is computed by one thread in one fixed order, so results are
+ * bit-identical whatever the number of threads.
  */
 import { MemoryBudgetError } from '../../errors/index.js';
 import type { SeededRandom } from '../random.js';
@@ -64,31 +65,69 @@ const MAX_PAGES = 16384;
  * Below this many multiply-adds the worker hand-off costs more than it saves: waking it takes
  * tens of µs, more when the garbage collector's threads hold the other core.
  */
-const THREAD_THRESHOLD = 1 << 22;
+const THREAD_THRESHOLD = 1 << 20;
 /** The same for the adds of a product with a 0/1 factor (which read more memory per flop). */
-const SPARSE_THREAD_THRESHOLD = 1 << 20;
+const SPARSE_THREAD_THRESHOLD = 1 << 18;
 /** A 0/1 factor with at most this fraction of ones is multiplied by summing the rows its ones pick. */
 const SPARSE_DENSITY = 0.4;
 
-/** The jobs the worker runs, by the code in `control[JOB]`; their arguments are in `control[2 .. 11)`. */
+/** The jobs the threads share, by their index in `control[JOB]`. */
 const JOBS = ['gemmPanels', 'sumListedRows'] as const;
 type Job = (typeof JOBS)[number];
-const JOB = 11;
+/** A job is cut into this many chunks (at most), which the two threads claim one at a time. */
+const CHUNKS_PER_JOB = 8;
 
-/** The worker: instantiates the same module on the same memory, then serves jobs posted in `control`. */
+// The control block (Int32Array over a SharedArrayBuffer): [GENERATION] wakes the worker; a job
+// posts its arguments at [ARGS ..), their count, the job's index, its chunk bounds at
+// [BOUNDS ..), and [CLAIM] = (generation << 8) | next chunk; [DONE] counts finished chunks.
+const GENERATION = 0;
+const ARGS = 2;
+const ARGC = 11;
+const JOB = 12;
+const CHUNKS = 13;
+const CLAIM = 14;
+const DONE = 15;
+const BOUNDS = 16;
+const CONTROL_WORDS = BOUNDS + CHUNKS_PER_JOB + 1;
+
+/**
+ * Claims chunks of the posted job and runs them until none is left or a newer job replaced it
+ * (`tag` is the job's generation << 8). The same code runs on both threads: whichever is
+ * free takes the next chunk, so a worker that wakes late costs nothing. A chunk's result does
+ * not depend on which thread computes it.
+ */
+const CLAIM_CHUNKS = `
+for (;;) {
+  const claim = Atomics.load(ctl, ${CLAIM});
+  if ((claim & ~255) !== tag) return;
+  const chunk = claim & 255;
+  if (chunk >= ctl[${CHUNKS}]) return;
+  const run = kernel[jobs[ctl[${JOB}]]];
+  const args = Array.from(ctl.subarray(${ARGS}, ${ARGS} + ctl[${ARGC}]));
+  const first = ctl[${BOUNDS} + chunk];
+  const last = ctl[${BOUNDS} + chunk + 1];
+  if (Atomics.compareExchange(ctl, ${CLAIM}, claim, claim + 1) !== claim) continue;
+  run(...args, first, last);
+  Atomics.add(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${DONE});
+}`;
+
+type ClaimChunks = (control: Int32Array, kernel: KernelExports, jobs: readonly string[], tag: number) => void;
+const claimChunks = new Function('ctl', 'kernel', 'jobs', 'tag', CLAIM_CHUNKS) as ClaimChunks;
+
+/** The worker: instantiates the same module on the same memory, then claims chunks of each job posted in `control`. */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, control } = workerData;
 const kernel = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('kernel abort'); } } }).exports;
 const ctl = new Int32Array(control);
+const claimChunks = new Function('ctl', 'kernel', 'jobs', 'tag', ${JSON.stringify(CLAIM_CHUNKS)});
 let seen = 0;
 for (;;) {
-  Atomics.wait(ctl, 0, seen);
-  seen = Atomics.load(ctl, 0);
+  Atomics.wait(ctl, ${GENERATION}, seen);
+  seen = Atomics.load(ctl, ${GENERATION});
   if (seen < 0) break;
-  kernel[${JSON.stringify(JOBS)}[ctl[${JOB}]]](ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9], ctl[10]);
-  Atomics.store(ctl, 1, seen);
-  Atomics.notify(ctl, 1);
+  claimChunks(ctl, kernel, ${JSON.stringify(JOBS)}, (seen & 0x7fffff) << 8);
 }
 `;
 
@@ -229,28 +268,36 @@ export class WasmGemm {
   }
 
   /**
-   * Runs `job(...args, first, last)` over [0, total): with `threaded` and a worker, this thread
-   * takes the first half (rounded up to a multiple of `grain`) and the worker the rest; else
-   * this thread takes everything.
+   * Runs `job(...args, first, last)` over [0, total): with `threaded` and a worker, in chunks
+   * (bounds at multiples of `grain`) that both threads claim; else on this thread in one call.
    */
   private split(job: Job, args: readonly number[], total: number, threaded: boolean, grain = 1): void {
-    const kernelJob = this.kernel[job] as (...values: number[]) => void;
-    const split = grain * Math.ceil(total / grain / 2);
-    if (!this.control || !threaded || split >= total) {
-      kernelJob(...args, 0, total);
+    const units = Math.ceil(total / grain);
+    const chunks = Math.min(CHUNKS_PER_JOB, units);
+    if (!this.control || !threaded || chunks < 2) {
+      (this.kernel[job] as (...values: number[]) => void)(...args, 0, total);
       return;
     }
-    this.control.fill(0, 2, JOB + 1);
-    this.control.set([...args, split, total], 2);
-    this.control[JOB] = JOBS.indexOf(job);
-    this.generation += 1;
-    Atomics.store(this.control, 0, this.generation);
-    Atomics.notify(this.control, 0);
-    kernelJob(...args, 0, split);
-    let done = Atomics.load(this.control, 1);
-    while (done !== this.generation) {
-      Atomics.wait(this.control, 1, done);
-      done = Atomics.load(this.control, 1);
+    const control = this.control;
+    const bounds = Array.from({ length: chunks + 1 }, (_, c) =>
+      Math.min(total, grain * Math.floor((c * units) / chunks)),
+    );
+    control.set(args, ARGS);
+    control.set(bounds, BOUNDS);
+    control[ARGC] = args.length;
+    control[JOB] = JOBS.indexOf(job);
+    control[CHUNKS] = chunks;
+    Atomics.store(control, DONE, 0);
+    this.generation = (this.generation + 1) & 0x7fffff;
+    const tag = this.generation << 8;
+    Atomics.store(control, CLAIM, tag);
+    Atomics.store(control, GENERATION, this.generation);
+    Atomics.notify(control, GENERATION);
+    claimChunks(control, this.kernel, JOBS, tag);
+    let done = Atomics.load(control, DONE);
+    while (done < chunks) {
+      Atomics.wait(control, DONE, done);
+      done = Atomics.load(control, DONE);
     }
   }
 
@@ -435,7 +482,7 @@ function startWorker(module: WebAssembly.Module, memory: WebAssembly.Memory): In
     'node:worker_threads',
   ) as typeof import('node:worker_threads') | undefined;
   if (!builtin) return undefined;
-  const control = new Int32Array(new SharedArrayBuffer(16 * 4));
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   const worker = new builtin.Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { module, memory, control: control.buffer },
