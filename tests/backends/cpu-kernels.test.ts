@@ -10,6 +10,13 @@ import { CpuBackend, Float64Backend, SeededRandom } from '../../backends/index.j
 import { backendSuite, FULL_SUITE } from './suite.js';
 
 const SIDES = [1, 3, 17, 33, 255];
+/** Every (transposeA, transposeB). */
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
 
 function randomMatrix(random: SeededRandom, count: number): Float32Array {
   return Float32Array.from({ length: count }, () => 2 * random.nextFloat() - 1);
@@ -45,12 +52,7 @@ describe('cpu matrix kernels', () => {
       for (const m of SIDES) {
         for (const k of [1, 17, 255]) {
           for (const n of SIDES) {
-            for (const [ta, tb] of [
-              [false, false],
-              [true, false],
-              [false, true],
-              [true, true],
-            ] as const) {
+            for (const [ta, tb] of TRANSPOSES) {
               const [a, b] = [randomMatrix(random, m * k), randomMatrix(random, k * n)];
               const [shapeA, shapeB] = [ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]];
               const product = be.readSync(
@@ -98,12 +100,7 @@ describe('cpu matrix kernels', () => {
       [200, 100, 784],
     ] as const) {
       for (const density of [0, 0.13, 0.39, 0.5, 1]) {
-        for (const [ta, tb] of [
-          [false, false],
-          [true, false],
-          [false, true],
-          [true, true],
-        ] as const) {
+        for (const [ta, tb] of TRANSPOSES) {
           const [a, b] = [binaryMatrix(random, m * k, density), randomMatrix(random, k * n)];
           const [shapeA, shapeB] = [ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]];
           const run = (be: CpuBackend) =>
