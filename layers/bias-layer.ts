@@ -3,12 +3,12 @@ import { Layer, linearEnergy, negativeBatchMean, type PictureScale } from './lay
 import type { ParameterTensors } from './parameters.js';
 
 /**
- * Discrete units whose only parameter is a bias `loc`, with energy `H(x) = −locᵀx`
- * (Bernoulli and OneHot): the energy and its derivatives are shared; subclasses supply the
- * conditional distribution.
+ * Units whose only parameter is a bias `loc`, with energy `H(x) = −locᵀx` (Bernoulli,
+ * OneHot, continuous Bernoulli): the energy and its derivatives are shared; subclasses supply
+ * the conditional distribution.
  */
 export abstract class BiasLayer extends Layer {
-  readonly discrete = true;
+  readonly discrete: boolean = true;
   override readonly centerable = true;
 
   /** @param numUnits - number of units */

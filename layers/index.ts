@@ -1,5 +1,5 @@
 /**
- * Unit layers (Bernoulli, Gaussian, OneHot) and the Weights that couple them.
+ * Unit layers (Bernoulli, Gaussian, OneHot, rectified linear, continuous Bernoulli) and the Weights that couple them.
  * @packageDocumentation
  */
 
@@ -12,11 +12,14 @@ import type { Parametrized } from './parameters.js';
 import { type LayerType, layerTypes, makeLayer } from './registry.js';
 
 export { BernoulliLayer } from './bernoulli.js';
+export { ContinuousBernoulliLayer } from './continuous-bernoulli.js';
 export { GaussianLayer } from './gaussian.js';
 export { type InverseTemperature, Layer, type LayerConfig, MOMENT_SHRINKAGE, type PictureScale } from './layer.js';
 export { OneHotLayer } from './onehot.js';
 export { type ParameterTensors, Parametrized } from './parameters.js';
+export { QuadraticLayer } from './quadratic-layer.js';
 export { type LayerType, type LayerTypes, layerTypes, makeLayer, parseLayerType, registerLayer } from './registry.js';
+export { NReLULayer, ReLULayer } from './relu.js';
 export { INITIAL_WEIGHT_STD, Weights, type WeightsConfig } from './weights.js';
 
 const parameterFields = {

@@ -224,3 +224,11 @@ export function linearEnergy(units: Tensor, loc: Tensor): Tensor {
 export function sumXLogX(p: Tensor): Tensor {
   return be.tidy(() => be.sum(be.mul(p, be.log(be.maximum(p, 1e-30))), 1));
 }
+
+/**
+ * `ifTrue` where `mask` is 1 and `ifFalse` where it is 0, exactly (each term is the value or 0),
+ * for tensors of one shape whose values are all finite.
+ */
+export function blend(mask: Tensor, ifTrue: Tensor, ifFalse: Tensor): Tensor {
+  return be.tidy(() => be.add(be.mul(mask, ifTrue), be.mul(be.sub(1, mask), ifFalse)));
+}

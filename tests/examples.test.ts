@@ -17,9 +17,10 @@ const CLASSIFIERS: Record<string, readonly string[]> = {
 };
 
 describe('examples', () => {
-  it("cover the seed notebook, Paysage's MNIST examples and the classifiers", () => {
+  it("cover the seed notebook, Paysage's MNIST examples, the other unit types and the classifiers", () => {
     expect(examples.sort()).toEqual([
       'bernoulli-rbm.ts',
+      'continuous-bernoulli-rbm.ts',
       'dbn-classifier.ts',
       'deep-boltzmann-machine.ts',
       'discriminative-rbm.ts',
@@ -28,6 +29,7 @@ describe('examples', () => {
       'l1-rbm.ts',
       'onehot-rbm.ts',
       'rbm-classifier.ts',
+      'relu-rbm.ts',
       'tap-rbm.ts',
     ]);
   });

@@ -2,7 +2,14 @@
 import { expect, it } from 'vitest';
 import { be } from '../../backends/index.js';
 import { UnsupportedError } from '../../errors/index.js';
-import { BernoulliLayer, GaussianLayer, type Layer, OneHotLayer } from '../../layers/index.js';
+import {
+  BernoulliLayer,
+  ContinuousBernoulliLayer,
+  GaussianLayer,
+  type Layer,
+  OneHotLayer,
+  ReLULayer,
+} from '../../layers/index.js';
 import {
   annealedImportanceSampling,
   annealingSchedule,
@@ -52,6 +59,16 @@ describeOnBackends('annealed importance sampling', () => {
         const hidden = new GaussianLayer(3);
         hidden.setFixedParams(['loc', 'logVar']);
         return makeModel(hidden, 0.5);
+      },
+    ],
+    ['a Bernoulli–ReLU RBM (truncated Gaussian hidden units)', () => makeModel(new ReLULayer(4), 1)],
+    [
+      'a continuous-Bernoulli-visible RBM (units on [0, 1])',
+      () => {
+        const model = new BoltzmannMachine([new ContinuousBernoulliLayer(8), new BernoulliLayer(6)]);
+        for (const layer of model.layers) randomizeParams(layer, 1);
+        randomizeParams(model.connections[0]?.weights as never, 1.5);
+        return model;
       },
     ],
     [

@@ -8,10 +8,13 @@ import { be, type Tensor } from '../../backends/index.js';
 import { ConfigError, ShapeError } from '../../errors/index.js';
 import {
   BernoulliLayer,
+  ContinuousBernoulliLayer,
   GaussianLayer,
   type Layer,
   layerFromConfig,
+  NReLULayer,
   OneHotLayer,
+  ReLULayer,
   Weights,
 } from '../../layers/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
@@ -24,6 +27,9 @@ const makers: [string, () => Layer][] = [
   ['BernoulliLayer', () => new BernoulliLayer(UNITS)],
   ['GaussianLayer', () => new GaussianLayer(UNITS)],
   ['OneHotLayer', () => new OneHotLayer(UNITS)],
+  ['ReLULayer', () => new ReLULayer(UNITS)],
+  ['NReLULayer', () => new NReLULayer(UNITS)],
+  ['ContinuousBernoulliLayer', () => new ContinuousBernoulliLayer(UNITS)],
 ];
 
 /** Units of the right kind for `layer`: samples from its conditional with a random field. */
@@ -92,7 +98,7 @@ describeOnBackends('layers', () => {
     expectAllClose(await values(weighted), expected, { absolute: 1e-5 }, 'weighted');
   });
 
-  for (const [name, make] of makers.filter(([n]) => n !== 'GaussianLayer')) {
+  for (const [name, make] of makers.filter(([n]) => n === 'BernoulliLayer' || n === 'OneHotLayer')) {
     it(`${name}: log partition and conditional mean equal sums over enumerated states`, async () => {
       const layer = make();
       randomizeParams(layer);
@@ -156,9 +162,9 @@ describeOnBackends('layers', () => {
     expect(layer.trainableParams).toEqual(['loc']);
     expect(() => layer.setFixedParams(['scale'])).toThrow(/no parameter 'scale' \(it has loc, logVar\)/);
     expect(() => layer.setParam('loc', be.zeros([4]))).toThrow(ShapeError);
-    expect(() => layerFromConfig({ type: 'relu', units: 3 }, 'layers[0]')).toThrow(ConfigError);
-    expect(() => layerFromConfig({ type: 'relu', units: 3 }, 'layers[0]')).toThrow(
-      `layers[0].type: expected one of 'bernoulli', 'gaussian', 'onehot', got "relu"`,
+    expect(() => layerFromConfig({ type: 'tanh', units: 3 }, 'layers[0]')).toThrow(ConfigError);
+    expect(() => layerFromConfig({ type: 'tanh', units: 3 }, 'layers[0]')).toThrow(
+      `layers[0].type: expected one of 'bernoulli', 'continuous-bernoulli', 'gaussian', 'onehot', 'relu', 'nrelu', got "tanh"`,
     );
     expect(() => layerFromConfig({ type: 'bernoulli', units: 0 }, 'layers[1]')).toThrow(
       /layers\[1\]\.units: expected a number ≥ 1, got 0/,

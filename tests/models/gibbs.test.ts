@@ -4,9 +4,9 @@
  * variation bound derived from the number of samples.
  */
 import { expect, it } from 'vitest';
-import { be } from '../../backends/index.js';
-import { BernoulliLayer, type Layer, OneHotLayer } from '../../layers/index.js';
-import { BoltzmannMachine, type State } from '../../namespaces/models.js';
+import { be, type Tensor } from '../../backends/index.js';
+import { BernoulliLayer, type Layer, OneHotLayer, ReLULayer } from '../../layers/index.js';
+import { BoltzmannMachine, exactFreeEnergy, exactLogPartition, type State } from '../../namespaces/models.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { exactDistribution, rowKeys, totalVariation, totalVariationBound } from '../helpers/distributions.js';
 import { randomizeParams } from '../helpers/finite-differences.js';
@@ -16,11 +16,15 @@ const BURN_IN = 50;
 const SWEEPS = 50;
 const THINNING = 3;
 
-/** Runs CHAINS chains, collecting every THINNING-th sweep after BURN_IN, as an empirical distribution. */
+/**
+ * Runs CHAINS chains, collecting every THINNING-th sweep after BURN_IN, as an empirical
+ * distribution over the joint states of the layers `keyed` (all by default).
+ */
 async function sampleChains(
   model: BoltzmannMachine,
   start: State,
   clamped: number[] = [],
+  keyed: (units: readonly Tensor[]) => readonly Tensor[] = (units) => units,
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   let state = model.markovChain(BURN_IN, start, { clamped });
@@ -28,7 +32,7 @@ async function sampleChains(
     const next = model.markovChain(THINNING, state, { clamped });
     if (state !== start) be.dispose(state.units.filter((u) => !next.units.includes(u) && !start.units.includes(u)));
     state = next;
-    for (const key of await rowKeys(state.units, CHAINS)) counts.set(key, (counts.get(key) ?? 0) + 1);
+    for (const key of await rowKeys(keyed(state.units), CHAINS)) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const total = CHAINS * SWEEPS;
   return new Map([...counts].map(([k, c]) => [k, c / total]));
@@ -63,6 +67,21 @@ describeOnBackends('Gibbs sampling', () => {
       expect(totalVariation(uniform, exact)).toBeGreaterThan(3 * bound);
     });
   }
+
+  it('long chains on a Bernoulli–ReLU RBM (5×3, truncated Gaussian hidden units) reproduce the exact p(v)', async () => {
+    const model = makeModel([new BernoulliLayer(5), new ReLULayer(3)]);
+    const visibleStates = model.layer(0).enumerateStates();
+    const logZ = exactLogPartition(model);
+    const logP = await be.read(be.tidy(() => be.neg(be.add(exactFreeEnergy(model, visibleStates), logZ))));
+    const keys = await rowKeys([visibleStates], 2 ** 5);
+    const exact = new Map(keys.map((k, i) => [k, Math.exp(logP[i] as number)]));
+    const empirical = await sampleChains(model, model.randomState(CHAINS), [], (units) => [units[0] as Tensor]);
+    const bound = totalVariationBound(2 ** 5, CHAINS * SWEEPS);
+    expect(totalVariation(empirical, exact)).toBeLessThan(bound);
+    const uniform = new Map(keys.map((k) => [k, 1 / 2 ** 5]));
+    expect(totalVariation(uniform, exact)).toBeGreaterThan(3 * bound);
+    be.dispose([visibleStates, logZ]);
+  });
 
   it('chains with the visible layer clamped sample the exact p(h | v)', async () => {
     const model = makeModel([new BernoulliLayer(4), new BernoulliLayer(3)]);
