@@ -1,6 +1,7 @@
 /**
  * Minibatches for training (in-memory, with a seeded train/validate split and per-epoch
- * shuffles) and the transforms applied to data rows.
+ * shuffles), the transforms applied to data rows, and preprocessing fitted on training data
+ * (standardize, PCA and ZCA whitening, …) that is saved with a model.
  * @packageDocumentation
  */
 export {
@@ -14,6 +15,12 @@ export {
   type Split,
 } from './in-memory.js';
 export { MappedBatches } from './mapped.js';
+export {
+  Preprocessing,
+  type PreprocessingStep,
+  type PreprocessingStepInput,
+  preprocessingStepSchema,
+} from './preprocessing.js';
 export {
   binarize,
   checkFinite,

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { checkDevice, registeredBackends } from '../backends/index.js';
-import { TRANSFORMS } from '../batch/index.js';
+import { preprocessingStepSchema, TRANSFORMS } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
 import { cd, type FitMethod, pcd, TAP } from '../fit/index.js';
 import { type Layer, layerConfigSchema, layerFromConfig } from '../layers/index.js';
@@ -38,6 +38,12 @@ export function runConfigSchema() {
         transform: z.enum(Object.keys(TRANSFORMS) as (keyof typeof TRANSFORMS)[]).default('none'),
         trainFraction: z.number().gt(0).max(1).default(0.95),
         limit: z.int().min(1).optional(),
+        /**
+         * Preprocessing fitted on the training split after `transform` (standardize, removeMean,
+         * removeRowMeans, l1Normalize, rescale, pca, zca), saved with the model and applied again
+         * when it is evaluated.
+         */
+        preprocessing: z.array(preprocessingStepSchema).min(1).optional(),
       })
       .prefault({}),
     model: z.strictObject({

@@ -9,15 +9,18 @@
  */
 import * as z from 'zod';
 import { be, type RandomStates, type RandomWords, type Shape, type Tensor } from '../backends/index.js';
-import type { BatchSource } from '../batch/index.js';
+import type { BatchSource, Preprocessing } from '../batch/index.js';
 import { ConfigError, DataError, formatShape } from '../errors/index.js';
 import {
   type BoltzmannMachine,
   decodeSafetensors,
   describeModel,
   encodeSafetensors,
+  type LoadedModel,
   modelFromFiles,
+  PREPROCESSING_FILE,
   parseModelText,
+  preprocessingFiles,
   readModelDirectory,
   readParameters,
   State,
@@ -187,6 +190,7 @@ export async function saveCheckpoint(
   model: BoltzmannMachine,
   metadata: Record<string, unknown>,
   snapshot: TrainingSnapshot,
+  preprocessing?: Preprocessing,
 ): Promise<void> {
   const { optimizer, chains, centering, method, ...position } = snapshot;
   const state = {
@@ -207,7 +211,9 @@ export async function saveCheckpoint(
   for (const [name, tensor] of namedTensors(snapshot)) {
     tensors[name] = { shape: [...be.shape(tensor)], data: await be.read(tensor) };
   }
-  await writeModelDirectory(directory, describeModel(model, metadata), await readParameters(model.namedParameters()), {
+  const description = describeModel(model, metadata, preprocessing && { preprocessing });
+  await writeModelDirectory(directory, description, await readParameters(model.namedParameters()), {
+    ...preprocessingFiles(model, preprocessing, 'checkpoint'),
     [TRAINING_FILE]: `${JSON.stringify(state, null, 2)}\n`,
     [TRAINING_TENSORS_FILE]: encodeSafetensors(tensors, { format: TRAINING_FORMAT }),
   });
@@ -254,10 +260,8 @@ function trainingStateSchema() {
  * @throws DataError when the directory holds a model but no training state, or corrupt files;
  *   ConfigError for an invalid `training.json`
  */
-export async function loadCheckpoint(
-  directory: string,
-): Promise<{ model: BoltzmannMachine; metadata: Record<string, unknown>; snapshot: TrainingSnapshot }> {
-  const files = await readModelDirectory(directory, [TRAINING_FILE, TRAINING_TENSORS_FILE]);
+export async function loadCheckpoint(directory: string): Promise<LoadedModel & { snapshot: TrainingSnapshot }> {
+  const files = await readModelDirectory(directory, [TRAINING_FILE, TRAINING_TENSORS_FILE, PREPROCESSING_FILE]);
   const stateBytes = files.extras[TRAINING_FILE];
   const tensorBytes = files.extras[TRAINING_TENSORS_FILE];
   if (!stateBytes || !tensorBytes) {
@@ -283,7 +287,7 @@ export async function loadCheckpoint(
     names,
     describedBy: TRAINING_FILE,
   });
-  const { model, metadata } = modelFromFiles(files.modelText, files.paramsBytes, files);
+  const loaded = modelFromFiles(files.modelText, files.paramsBytes, files, files.extras[PREPROCESSING_FILE]);
   const load = (name: string) => {
     const { shape, data } = tensors.get(name) as TensorData;
     return be.tensor(data, shape);
@@ -302,5 +306,5 @@ export async function loadCheckpoint(
     centering: list('centering', state.centering),
     method: list('method', state.method),
   };
-  return { model, metadata, snapshot };
+  return { ...loaded, snapshot };
 }

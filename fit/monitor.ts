@@ -1,5 +1,5 @@
 import { be } from '../backends/index.js';
-import type { BatchSource } from '../batch/index.js';
+import type { BatchSource, Preprocessing } from '../batch/index.js';
 import type { BoltzmannMachine } from '../models/index.js';
 import { SequentialMC } from '../samplers/index.js';
 import { checkOptions } from '../validation/index.js';
@@ -25,6 +25,8 @@ export interface RunHooks<M> {
     readonly directory: string;
     readonly every?: number;
     readonly metadata?: Record<string, unknown>;
+    /** Preprocessing fitted on the training data, saved with every checkpoint (as `saveModel` does). */
+    readonly preprocessing?: Preprocessing;
   };
 }
 

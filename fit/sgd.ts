@@ -148,7 +148,7 @@ export class SGD {
       const history = new History((resume?.history ?? []).filter((r) => r.epoch <= (resume?.epochsDone ?? 0)));
       const first = (resume?.epochsDone ?? 0) + 1;
       const save = (saved: BoltzmannMachine, directory: string, metadata: Record<string, unknown>) =>
-        saveCheckpoint(directory, saved, metadata, snapshotRun(parts, position));
+        saveCheckpoint(directory, saved, metadata, snapshotRun(parts, position), options.checkpoint?.preprocessing);
       // Until an epoch ends, the run stands where the snapshot left it (within an epoch, perhaps).
       let position: RunPosition = {
         ...this.position(resume?.epochsDone ?? 0, history),

@@ -12,7 +12,13 @@
 
 import * as z from 'zod';
 import { be } from '../backends/index.js';
-import { ConfigError, DataError, DivergenceError, formatShape } from '../errors/index.js';
+import {
+  Preprocessing,
+  type PreprocessingStep,
+  type PreprocessingStepInput,
+  preprocessingStepSchema,
+} from '../batch/index.js';
+import { ConfigError, DataError, DivergenceError, formatShape, ShapeError } from '../errors/index.js';
 import {
   applyParameterConfig,
   type LayerConfig,
@@ -21,7 +27,7 @@ import {
   type WeightsConfig,
   weightsConfigSchema,
 } from '../layers/index.js';
-import { checkJsonDepth, parseWith, show } from '../validation/index.js';
+import { checkJsonDepth, checkOptions, parseWith, show } from '../validation/index.js';
 import { BoltzmannMachine, type NamedParameter } from './boltzmann-machine.js';
 import { withFileLock } from './file-lock.js';
 import { decodeSafetensors, encodeSafetensors, type TensorData } from './safetensors.js';
@@ -42,16 +48,32 @@ export interface ModelDescription {
   readonly connections: readonly WeightsConfig[];
   /** Free-form information (training history, data set, ...). */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** The preprocessing steps fitted on the training data, whose statistics are in {@link PREPROCESSING_FILE}. */
+  readonly preprocessing?: readonly PreprocessingStep[];
+}
+
+/** The file beside the parameters that holds a saved model's preprocessing statistics. */
+export const PREPROCESSING_FILE = 'preprocessing.safetensors';
+
+/** What a saved model holds besides its parameters. */
+export interface SaveOptions {
+  /** Preprocessing fitted on the training data, saved with the model and returned by {@link loadModel}. */
+  readonly preprocessing?: Preprocessing;
 }
 
 /** The description `model.json` holds for `model`. */
-export function describeModel(model: BoltzmannMachine, metadata: Record<string, unknown> = {}): ModelDescription {
+export function describeModel(
+  model: BoltzmannMachine,
+  metadata: Record<string, unknown> = {},
+  { preprocessing }: SaveOptions = {},
+): ModelDescription {
   return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     layers: model.layers.map((layer) => layer.toConfig()),
     connections: model.connections.map((c) => c.weights.toConfig()),
     metadata,
+    ...(preprocessing && { preprocessing: preprocessing.steps }),
   };
 }
 
@@ -62,6 +84,7 @@ function modelDescriptionSchema() {
     layers: z.array(layerConfigSchema()).min(2),
     connections: z.array(weightsConfigSchema),
     metadata: z.record(z.string(), z.unknown()).default({}),
+    preprocessing: z.array(preprocessingStepSchema).min(1).optional(),
   });
 }
 
@@ -144,8 +167,33 @@ export async function saveModel(
   model: BoltzmannMachine,
   directory: string,
   metadata: Record<string, unknown> = {},
+  options: SaveOptions = {},
 ): Promise<void> {
-  await writeModelDirectory(directory, describeModel(model, metadata), await readParameters(model.namedParameters()));
+  checkOptions(options, { preprocessing: true }, 'saveModel');
+  await writeModelDirectory(
+    directory,
+    describeModel(model, metadata, options),
+    await readParameters(model.namedParameters()),
+    preprocessingFiles(model, options.preprocessing, 'saveModel'),
+  );
+}
+
+/**
+ * The file that saves `preprocessing` beside `model` (none without it), for `writeModelDirectory`.
+ * @throws ShapeError when the preprocessing's rows do not fit the model's visible layer
+ */
+export function preprocessingFiles(
+  model: BoltzmannMachine,
+  preprocessing: Preprocessing | undefined,
+  where: string,
+): Record<string, Uint8Array> {
+  if (preprocessing === undefined) return {};
+  if (preprocessing.outputColumns !== model.layer(0).numUnits) {
+    throw new ShapeError(
+      `${where}: the preprocessing returns ${preprocessing.outputColumns} columns, but the model has ${model.layer(0).numUnits} visible units`,
+    );
+  }
+  return { [PREPROCESSING_FILE]: encodeSafetensors(preprocessing.statistics()) };
 }
 
 /**
@@ -266,7 +314,8 @@ export function modelFromFiles(
   modelText: string,
   paramsBytes: Uint8Array,
   paths: SavedPaths = { modelPath: MODEL_FILE, paramsPath: PARAMS_FILE },
-): { model: BoltzmannMachine; metadata: Record<string, unknown> } {
+  preprocessingBytes?: Uint8Array,
+): LoadedModel {
   const { modelPath, paramsPath } = paths;
   const description = parseModelText(modelText, modelPath);
   checkDescribedSize(description, paramsBytes.length, paths);
@@ -278,7 +327,41 @@ export function modelFromFiles(
     throw error;
   }
   const metadata = (description as { metadata?: Record<string, unknown> }).metadata ?? {};
-  return { model, metadata };
+  const steps = (description as { preprocessing?: PreprocessingStepInput[] }).preprocessing;
+  if (steps === undefined) return { model, metadata };
+  try {
+    return { model, metadata, preprocessing: preprocessingFromFile(steps, preprocessingBytes, model, paths) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** A loaded model, its metadata and, when it was saved with one, its fitted preprocessing. */
+export interface LoadedModel {
+  readonly model: BoltzmannMachine;
+  readonly metadata: Record<string, unknown>;
+  readonly preprocessing?: Preprocessing;
+}
+
+/** The preprocessing `model.json` names, from the statistics file beside it. @throws DataError */
+function preprocessingFromFile(
+  steps: readonly PreprocessingStepInput[],
+  bytes: Uint8Array | undefined,
+  model: BoltzmannMachine,
+  { paramsPath }: SavedPaths,
+): Preprocessing {
+  const file = paramsPath.replace(/[^/\\]*$/, PREPROCESSING_FILE);
+  if (bytes === undefined)
+    throw new DataError(`load: ${MODEL_FILE} names preprocessing steps, but ${file} does not exist`);
+  const { tensors } = decodeSafetensors(bytes, `load: ${file}`);
+  const preprocessing = Preprocessing.restore(steps, tensors, `load: ${file}`);
+  if (preprocessing.outputColumns !== model.layer(0).numUnits) {
+    throw new DataError(
+      `load: ${file}: the preprocessing returns ${preprocessing.outputColumns} columns, but the model has ${model.layer(0).numUnits} visible units`,
+    );
+  }
+  return preprocessing;
 }
 
 /**
@@ -375,9 +458,9 @@ export function parseModelText(modelText: string, modelPath: string): unknown {
  * @throws DataError for missing or corrupt files, names, dtypes, shapes or non-finite values;
  *   ConfigError for an invalid `model.json`
  */
-export async function loadModel(
-  directory: string,
-): Promise<{ model: BoltzmannMachine; metadata: Record<string, unknown> }> {
-  const { modelPath, paramsPath, modelText, paramsBytes } = await readModelDirectory(directory);
-  return modelFromFiles(modelText, paramsBytes, { modelPath, paramsPath });
+export async function loadModel(directory: string): Promise<LoadedModel> {
+  const { modelPath, paramsPath, modelText, paramsBytes, extras } = await readModelDirectory(directory, [
+    PREPROCESSING_FILE,
+  ]);
+  return modelFromFiles(modelText, paramsBytes, { modelPath, paramsPath }, extras[PREPROCESSING_FILE]);
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { be } from '../../backends/index.js';
-import { InMemoryBatch } from '../../batch/index.js';
+import { InMemoryBatch, Preprocessing } from '../../batch/index.js';
 import {
   allMetrics,
   cd,
@@ -21,7 +21,7 @@ import {
   TAP,
   TAPLogLikelihood,
 } from '../../fit/index.js';
-import { BernoulliLayer, OneHotLayer } from '../../layers/index.js';
+import { BernoulliLayer, ContinuousBernoulliLayer, NReLULayer, OneHotLayer, ReLULayer } from '../../layers/index.js';
 import {
   BoltzmannMachine,
   estimateLogLikelihood,
@@ -82,6 +82,33 @@ describeOnBackends('tensor counts', () => {
     const tap = new TAP({ particles: 5, iterations: 3 });
     await expectFlat(trainWith(tap.method));
     tap.dispose();
+  });
+
+  it('are flat across training, AIS and saves with rectified and continuous Bernoulli units and preprocessing', async () => {
+    if (!be.tracksTensors) return;
+    const directory = mkdtempSync(join(tmpdir(), 'relief-memory-'));
+    const rows = barsAndStripes(10);
+    await expectFlat(async () => {
+      for (const layers of [
+        [new BernoulliLayer(9), new NReLULayer(4)],
+        [new ContinuousBernoulliLayer(9), new ReLULayer(4)],
+      ]) {
+        const model = new BoltzmannMachine(layers);
+        const optimizer = new ADAM({ stepsize: 0.01 });
+        await new SGD(model, data()).train(optimizer, 2, {
+          method: pcd,
+          monitor: new ProgressMonitor({ maxBatches: 1 }),
+        });
+        optimizer.reset();
+        const visible = be.tensor(rows.values, [rows.rows, rows.columns]);
+        await estimateLogLikelihood(model, visible, { chains: 10, steps: 20 });
+        const preprocessing = await Preprocessing.fit([{ type: 'rescale' }, { type: 'zca' }], rows);
+        await saveModel(model, directory, {}, { preprocessing });
+        (await loadModel(directory)).model.dispose();
+        be.dispose(visible);
+        model.dispose();
+      }
+    });
   });
 
   it('are flat across layerwise pretraining of a DBM', async () => {

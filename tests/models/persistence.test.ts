@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { be, use } from '../../backends/index.js';
+import { Preprocessing } from '../../batch/index.js';
 import { ConfigError, DataError, DivergenceError } from '../../errors/index.js';
 import { BernoulliLayer, GaussianLayer, OneHotLayer } from '../../layers/index.js';
 import {
@@ -17,6 +18,7 @@ import {
   loadModel,
   MODEL_FILE,
   PARAMS_FILE,
+  PREPROCESSING_FILE,
   saveModel,
 } from '../../namespaces/models.js';
 import { l1, l2 } from '../../penalties/index.js';
@@ -63,6 +65,26 @@ describeOnBackends('save and load', () => {
       'layers.1.loc',
       'layers.2.loc',
     ]);
+  });
+
+  it('saves fitted preprocessing beside the model and restores it at load', async () => {
+    const model = makeModel();
+    const rows = { rows: 50, columns: 5, values: await be.read(be.randomNormal([50, 5])) };
+    const preprocessing = await Preprocessing.fit([{ type: 'standardize' }, { type: 'zca', epsilon: 0.01 }], rows);
+    const directory = temporaryDirectory();
+    await saveModel(model, directory, {}, { preprocessing });
+    const loaded = await loadModel(directory);
+    expect(loaded.preprocessing?.steps).toEqual(preprocessing.steps);
+    const [expected, actual] = [await preprocessing.transform(rows), await loaded.preprocessing?.transform(rows)];
+    expect(Array.from(actual?.values ?? [])).toEqual(Array.from(expected.values));
+    fs.rmSync(join(directory, PREPROCESSING_FILE));
+    await expect(loadModel(directory)).rejects.toThrow(
+      /names preprocessing steps, but .*preprocessing\.safetensors does not exist/,
+    );
+    const narrow = await Preprocessing.fit([{ type: 'pca', components: 4 }], rows);
+    await expect(saveModel(model, directory, {}, { preprocessing: narrow })).rejects.toThrow(
+      'saveModel: the preprocessing returns 4 columns, but the model has 5 visible units',
+    );
   });
 
   it('saving over a model replaces it and leaves no staging files behind', async () => {
@@ -194,11 +216,11 @@ describe('loading corrupt or mismatched files fails with a typed error naming th
     const directory = await savedDirectory();
     rewriteModelJson(directory, (json) => ({
       ...json,
-      layers: [(json.layers as unknown[])[0], { type: 'relu', units: 4 }, (json.layers as unknown[])[2]],
+      layers: [(json.layers as unknown[])[0], { type: 'tanh', units: 4 }, (json.layers as unknown[])[2]],
     }));
     await expect(loadModel(directory)).rejects.toThrow(ConfigError);
     await expect(loadModel(directory)).rejects.toThrow(
-      /layers\[1\]\.type: expected one of 'bernoulli', 'gaussian', 'onehot', got "relu"/,
+      /layers\[1\]\.type: expected one of 'bernoulli', 'continuous-bernoulli', 'gaussian', 'onehot', 'relu', 'nrelu', got "tanh"/,
     );
     const other = await savedDirectory();
     rewriteModelJson(other, (json) => ({ ...json, formatVersion: 99 }));

@@ -3,7 +3,14 @@
  * the library (`relief/config`); reading the data source needs `@relief/data`, so it lives here.
  */
 import { loadDataset, loadLabelledDataset, readCsv, readIdx, readNpy } from '@relief/data';
-import { type HostMatrix, type LabelledData, splitLabelColumn, transformByName } from 'relief/batch';
+import {
+  type HostMatrix,
+  InMemoryBatch,
+  type LabelledData,
+  Preprocessing,
+  splitLabelColumn,
+  transformByName,
+} from 'relief/batch';
 import type { RunConfig } from 'relief/config';
 import { DataError } from 'relief/errors';
 
@@ -17,14 +24,37 @@ export {
   usesLabelRBM,
 } from 'relief/config';
 
-/** The data a config names, transformed, for a split of the source ('train' or 'test'). */
-export async function loadRunData(config: RunConfig, split: 'train' | 'test' = 'train'): Promise<HostMatrix> {
+/**
+ * The data a config names, transformed, for a split of the source ('train' or 'test'), then
+ * mapped by a saved model's fitted `preprocessing` when given.
+ */
+export async function loadRunData(
+  config: RunConfig,
+  split: 'train' | 'test' = 'train',
+  preprocessing?: Preprocessing,
+): Promise<HostMatrix> {
   const { source, limit } = config.data;
   const matrix =
     source === 'mnist' || source === 'fashion-mnist'
       ? await loadDataset(source, { split, scale: true, ...(limit !== undefined && { limit }) })
       : fileMatrix(config);
-  return transformByName(config.data.transform, 'data.transform')(matrix);
+  const transformed = transformByName(config.data.transform, 'data.transform')(matrix);
+  return preprocessing ? preprocessing.transform(transformed) : transformed;
+}
+
+/**
+ * The config's `data.preprocessing` fitted on the rows of `data` that train (the split
+ * `InMemoryBatch` makes with the config's seed), or undefined when the config has none.
+ */
+export async function fitRunPreprocessing(config: RunConfig, data: HostMatrix): Promise<Preprocessing | undefined> {
+  const steps = config.data.preprocessing;
+  if (steps === undefined) return undefined;
+  const split = new InMemoryBatch(data, {
+    batchSize: config.train.batchSize,
+    trainFraction: config.data.trainFraction,
+    seed: config.seed,
+  });
+  return Preprocessing.fit(steps, split.hostMatrix('train'));
 }
 
 /**

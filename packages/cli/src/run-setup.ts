@@ -1,6 +1,7 @@
 /** Backend, seed and saved-run helpers shared by the commands. */
 import { join } from 'node:path';
 import { setSeed, use } from 'relief/backends';
+import type { Preprocessing } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
 import { type BoltzmannMachine, loadModel, MODEL_FILE, readModelDirectory } from 'relief/models';
 import { parseRunConfig, type RunConfig } from './config.js';
@@ -43,11 +44,13 @@ export async function openRunConfig(
  * A trained model and the run config saved with it by `relief train`, loaded on the backend
  * that config names (the config is read from model.json first, so the parameters load once).
  */
-export async function openRun(directory: string): Promise<{ model: BoltzmannMachine; config: RunConfig }> {
+export async function openRun(
+  directory: string,
+): Promise<{ model: BoltzmannMachine; config: RunConfig; preprocessing?: Preprocessing }> {
   const config = await openRunConfig(directory);
   if (config.task === 'classify') {
     throw new ConfigError(`${directory}: holds a classifier (task 'classify'); use relief evaluate on it`);
   }
-  const { model } = await loadModel(directory);
-  return { model, config };
+  const { model, preprocessing } = await loadModel(directory);
+  return { model, config, ...(preprocessing && { preprocessing }) };
 }

@@ -174,6 +174,31 @@ describe('relief CLI', () => {
     expect(Math.abs(LogLikelihood - ExactLogLikelihood)).toBeLessThan(3 * LogZError + 0.05);
   });
 
+  it('fits PCA whitening on the training split, saves it with the model and applies it when evaluating', async () => {
+    const { out } = await trainExample(
+      example,
+      (config) => {
+        config.data = { source: 'mnist', preprocessing: [{ type: 'pca', components: 40, whiten: true }] };
+        config.model.layers = [
+          { type: 'gaussian', units: 40, fixedParams: ['logVar'] },
+          { type: 'bernoulli', units: 16 },
+        ];
+        config.model.penalties = {};
+        config.train.optimizer.stepsize.initial = 0.001;
+      },
+      ['--epochs', '1', '--limit', '400'],
+    );
+    const { model, preprocessing } = await loadModel(out);
+    expect(preprocessing?.steps).toEqual([{ type: 'pca', components: 40, whiten: true, epsilon: 1e-5 }]);
+    expect(preprocessing?.inputColumns).toBe(784);
+    model.dispose();
+    const evaluated = await run(['evaluate', out, '--limit', '100', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(Number.isFinite(JSON.parse(evaluated.stdout).MeanFreeEnergy)).toBe(true);
+    const reconstructed = await run(['reconstruct', out, '--out', join(out, '..', 'recon.png'), '--n', '4', '--json']);
+    expect(reconstructed.code, reconstructed.stderr).toBe(0);
+  });
+
   it('a bad config names the field and exits 2; missing data exits 3', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'relief-bad-'));
     const config = JSON.parse(readFileSync(example, 'utf8'));

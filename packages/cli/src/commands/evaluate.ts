@@ -32,9 +32,9 @@ export interface EvaluateOptions {
 export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number | string>> {
   const config = await openRunConfig(directory);
   if (config.task === 'classify') return evaluateClassifierRun(directory, config, options);
-  const { model } = await loadModel(directory);
+  const { model, preprocessing } = await loadModel(directory);
   const limited = { ...config, data: { ...config.data, ...(options.limit !== undefined && { limit: options.limit }) } };
-  const data = await loadRunData(limited, options.split);
+  const data = await loadRunData(limited, options.split, preprocessing);
   const batches = new InMemoryBatch(data, {
     batchSize: config.train.batchSize,
     trainFraction: 1e-9 + 1 / data.rows,

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { type GridOptions, imageGrid } from '@relief/plot';
 import { be, type Tensor } from 'relief/backends';
-import type { HostMatrix } from 'relief/batch';
+import type { HostMatrix, Preprocessing } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
 import type { BoltzmannMachine } from 'relief/models';
 import { SequentialMC } from 'relief/samplers';
@@ -54,33 +54,45 @@ export interface FantasyOptions {
 }
 
 /** Writes a grid of fantasy particles of `model`: `n` random states after `steps` Gibbs sweeps. */
-export async function writeFantasy(model: BoltzmannMachine, options: FantasyOptions) {
+export async function writeFantasy(model: BoltzmannMachine, options: FantasyOptions, preprocessing?: Preprocessing) {
   const state = SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
   const picture = model.layer(0).picture(model.fieldOn(0, state.units));
-  writeImages(options.out, await host(picture.values), { range: picture.scale });
+  const particles = await asImages(await host(picture.values), preprocessing);
+  writeImages(options.out, particles, { range: preprocessing ? 'tile' : picture.scale });
   return { out: options.out, particles: options.n };
+}
+
+/** Rows the model sees mapped back to images by the inverse of its `preprocessing`, when it has one. */
+export async function asImages(rows: HostMatrix, preprocessing: Preprocessing | undefined): Promise<HostMatrix> {
+  return preprocessing ? preprocessing.inverse(rows) : rows;
 }
 
 /** `relief sample`: fantasy particles from random states after `steps` Gibbs sweeps. */
 export async function sample(directory: string, options: FantasyOptions) {
-  const { model } = await openRun(directory);
-  return writeFantasy(model, options);
+  const { model, preprocessing } = await openRun(directory);
+  return writeFantasy(model, options, preprocessing);
 }
 
-async function testImages(config: RunConfig, n: number) {
-  const data = await loadRunData({ ...config, data: { ...config.data, limit: n } }, 'test');
+async function testImages(config: RunConfig, n: number, preprocessing?: Preprocessing) {
+  const data = await loadRunData({ ...config, data: { ...config.data, limit: n } }, 'test', preprocessing);
   return { visible: be.tensor(data.values, [data.rows, data.columns]), data };
 }
 
-/** Writes `n` test images of the run's data set next to their mean-field reconstructions by `model`. */
+/**
+ * Writes `n` test images of the run's data set next to their mean-field reconstructions by
+ * `model` (which sees them after its saved `preprocessing`, when it has one, and whose
+ * reconstructions are mapped back to images by its inverse); the error is the model's.
+ */
 export async function writeReconstructions(
   model: BoltzmannMachine,
   config: RunConfig,
   options: { readonly n: number; readonly out: string },
+  preprocessing?: Preprocessing,
 ) {
-  const { visible, data } = await testImages(config, options.n);
+  const { visible, data } = await testImages(config, options.n, preprocessing);
   const reconstructions = await host(model.computeReconstructions(visible, { method: 'mean' }).getVisible());
-  writeImages(options.out, interleave([data, reconstructions]), { tilesPerRow: 8 });
+  const images = [await asImages(data, preprocessing), await asImages(reconstructions, preprocessing)];
+  writeImages(options.out, interleave(images), { tilesPerRow: 8 });
   const error =
     data.values.reduce((acc, v, i) => acc + (v - (reconstructions.values[i] as number)) ** 2, 0) / data.values.length;
   return { out: options.out, images: data.rows, meanSquaredError: error };
@@ -88,8 +100,8 @@ export async function writeReconstructions(
 
 /** `relief reconstruct`: test images next to their reconstructions. */
 export async function reconstruct(directory: string, options: { n: number; out: string }) {
-  const { model, config } = await openRun(directory);
-  return writeReconstructions(model, config, options);
+  const { model, config, preprocessing } = await openRun(directory);
+  return writeReconstructions(model, config, options, preprocessing);
 }
 
 /**
@@ -99,8 +111,8 @@ export async function reconstruct(directory: string, options: { n: number; out: 
 export async function denoise(directory: string, options: { n: number; flip: number; steps: number; out: string }) {
   if (!(options.flip >= 0 && options.flip <= 1))
     throw new ConfigError(`--flip: expected a fraction in [0, 1], got ${options.flip}`);
-  const { model, config } = await openRun(directory);
-  const { visible } = await testImages(config, options.n);
+  const { model, config, preprocessing } = await openRun(directory);
+  const { visible } = await testImages(config, options.n, preprocessing);
   const clean = be.tidy(() => be.greater(visible, 0.5));
   const noisy = be.tidy(() => {
     const flips = be.bernoulli(be.fill(be.shape(clean), options.flip));

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { learningCurvesSvg, svgToPng, weightsGrid } from '@relief/plot';
 import { be } from 'relief/backends';
+import type { HostMatrix, Preprocessing } from 'relief/batch';
 import { DataError } from 'relief/errors';
 import { type BoltzmannMachine, loadModel } from 'relief/models';
 import type { RunConfig } from '../config.js';
@@ -27,14 +28,43 @@ export async function writeLearningCurves(directory: string, name: string): Prom
  * Writes `weights.png`: the weights into the first hidden units as tiles on one symmetric
  * diverging scale, when the visible units make square images.
  */
-export async function writeWeights(model: BoltzmannMachine, directory: string): Promise<string[]> {
+export async function writeWeights(
+  model: BoltzmannMachine,
+  directory: string,
+  preprocessing?: Preprocessing,
+): Promise<string[]> {
   const weights = model.connections[0]?.weights.matrix;
-  const numVisible = model.layer(0).numUnits;
-  if (!weights || !Number.isInteger(Math.sqrt(numVisible))) return [];
   const numHidden = Math.min(MAX_FILTERS, model.layer(1).numUnits);
-  const values = await be.read(be.tidy(() => be.slice(weights, [0, 0], [numVisible, numHidden])));
-  writeFileSync(join(directory, 'weights.png'), weightsGrid({ rows: numVisible, columns: numHidden, values }));
+  if (!weights) return [];
+  const numVisible = model.layer(0).numUnits;
+  const columns = await be.read(be.tidy(() => be.slice(weights, [0, 0], [numVisible, numHidden])));
+  const filters = new Float32Array(columns.length);
+  columns.forEach((v, i) => {
+    filters[(i % numHidden) * numVisible + Math.floor(i / numHidden)] = v;
+  });
+  const images = await imageFilters({ rows: numHidden, columns: numVisible, values: filters }, preprocessing);
+  if (!Number.isInteger(Math.sqrt(images.columns))) return [];
+  const values = new Float32Array(images.values.length);
+  images.values.forEach((v, i) => {
+    values[(i % images.columns) * numHidden + Math.floor(i / images.columns)] = v;
+  });
+  writeFileSync(join(directory, 'weights.png'), weightsGrid({ rows: images.columns, columns: numHidden, values }));
   return ['weights.png'];
+}
+
+/**
+ * Filters (one per row) as images: through the linear part of the inverse preprocessing,
+ * inverse(w) − inverse(0), when the model has preprocessing.
+ */
+async function imageFilters(filters: HostMatrix, preprocessing: Preprocessing | undefined): Promise<HostMatrix> {
+  if (!preprocessing) return filters;
+  const mapped = await preprocessing.inverse(filters);
+  const origin = await preprocessing.inverse({
+    rows: 1,
+    columns: filters.columns,
+    values: new Float32Array(filters.columns),
+  });
+  return { ...mapped, values: mapped.values.map((v, i) => v - (origin.values[i % mapped.columns] as number)) };
 }
 
 /**
@@ -51,9 +81,9 @@ export async function plotRun(directory: string): Promise<{ directory: string; w
 
 /** The model's pictures; the backend is the one `openRunConfig` started for this run. */
 async function writeModelPictures(directory: string, config: RunConfig): Promise<string[]> {
-  const { model } = await loadModel(directory);
-  const wrote = await writeWeights(model, directory);
-  await writeFantasy(model, { n: 64, steps: 100, betaStd: 0, out: join(directory, 'fantasy.png') });
-  await writeReconstructions(model, config, { n: 32, out: join(directory, 'reconstructions.png') });
+  const { model, preprocessing } = await loadModel(directory);
+  const wrote = await writeWeights(model, directory, preprocessing);
+  await writeFantasy(model, { n: 64, steps: 100, betaStd: 0, out: join(directory, 'fantasy.png') }, preprocessing);
+  await writeReconstructions(model, config, { n: 32, out: join(directory, 'reconstructions.png') }, preprocessing);
   return [...wrote, 'fantasy.png', 'reconstructions.png'];
 }

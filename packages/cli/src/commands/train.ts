@@ -5,7 +5,15 @@ import { ConfigError, DataError } from 'relief/errors';
 import { LayerwisePretrain, loadCheckpoint, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
 import { initializeModel } from 'relief/models';
 import { parseJsonText } from 'relief/validation';
-import { buildMethod, buildModel, buildOptimizer, loadRunData, parseRunConfig, type RunConfig } from '../config.js';
+import {
+  buildMethod,
+  buildModel,
+  buildOptimizer,
+  fitRunPreprocessing,
+  loadRunData,
+  parseRunConfig,
+  type RunConfig,
+} from '../config.js';
 import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
 import { openRunConfig, startBackend } from '../run-setup.js';
 import { trainClassifier } from './classify.js';
@@ -100,7 +108,9 @@ async function trainRun(
   }
   const checkpoint = options.resume === undefined ? undefined : await loadCheckpoint(options.resume);
   const model = checkpoint?.model ?? buildModel(config, source);
-  const data = await loadRunData(config, 'train');
+  const raw = await loadRunData(config, 'train');
+  const preprocessing = checkpoint ? checkpoint.preprocessing : await fitRunPreprocessing(config, raw);
+  const data = preprocessing ? await preprocessing.transform(raw) : raw;
   if (data.columns !== model.layer(0).numUnits) {
     throw new DataError(
       `the data has ${data.columns} columns but model.layers[0] has ${model.layer(0).numUnits} units`,
@@ -129,7 +139,7 @@ async function trainRun(
     monitor: config.train.metrics ? new ProgressMonitor({ maxBatches: 5 }) : null,
     signal: controller.signal,
     // Every epoch's checkpoint holds the model, the history and where training stands.
-    checkpoint: { directory: out, metadata: { config } },
+    checkpoint: { directory: out, metadata: { config }, ...(preprocessing && { preprocessing }) },
     ...(checkpoint && { resume: checkpoint.snapshot }),
     onBatch: progress.onBatch,
     onEpoch: progress.onEpoch,
