@@ -1,7 +1,7 @@
 import type { Tensor, TensorLike } from '../backends/index.js';
 import { be } from '../backends/index.js';
 import { UnsupportedError } from '../errors/index.js';
-import type { PenaltyConfig } from '../penalties/index.js';
+import { type PenaltyConfig, penaltyConfig } from '../penalties/index.js';
 import { type ParameterTensors, Parametrized } from './parameters.js';
 import type { LayerType } from './registry.js';
 
@@ -189,9 +189,7 @@ export abstract class Layer extends Parametrized {
       type: this.type,
       units: this.numUnits,
       fixedParams: this.fixedParams,
-      penalties: Object.fromEntries(
-        [...this.penalties].map(([name, p]) => [name, { type: p.type, coefficient: p.coefficient }]),
-      ),
+      penalties: Object.fromEntries([...this.penalties].map(([name, p]) => [name, penaltyConfig(p)])),
     };
   }
 }

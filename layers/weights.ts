@@ -1,5 +1,5 @@
 import { be, type Tensor } from '../backends/index.js';
-import type { PenaltyConfig } from '../penalties/index.js';
+import { type PenaltyConfig, penaltyConfig } from '../penalties/index.js';
 import { type ParameterTensors, Parametrized } from './parameters.js';
 
 /** A weights matrix's description, as saved in `model.json`. */
@@ -96,9 +96,7 @@ export class Weights extends Parametrized {
     return {
       shape: [this.numLower, this.numUpper],
       fixedParams: this.fixedParams,
-      penalties: Object.fromEntries(
-        [...this.penalties].map(([name, p]) => [name, { type: p.type, coefficient: p.coefficient }]),
-      ),
+      penalties: Object.fromEntries([...this.penalties].map(([name, p]) => [name, penaltyConfig(p)])),
     };
   }
 }

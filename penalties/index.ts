@@ -11,12 +11,14 @@ import { ConfigError } from '../errors/index.js';
 import { parseWith } from '../validation/index.js';
 
 /** The kinds of penalty, as saved in `model.json`. */
-export type PenaltyType = 'l1' | 'l2' | 'log';
+export type PenaltyType = 'l1' | 'l2' | 'log' | 'expL2' | 'l1AdaptiveDecay' | 'logNorm' | 'l2Norm';
 
 /** A penalty's description, as saved in `model.json`. */
 export interface PenaltyConfig {
   readonly type: PenaltyType;
   readonly coefficient: number;
+  /** The column norm `l2Norm` pulls toward (default 1). */
+  readonly target?: number;
 }
 
 /** A penalty on a parameter tensor of any shape. */
@@ -66,21 +68,109 @@ export function logPenalty(coefficient: number): Penalty {
   };
 }
 
+/** `c/2 · Σ e^{2x}` (Paysage's `exp_l2_penalty`, an l2 penalty on e^x), gradient `c · e^{2x}`. */
+export function expL2(coefficient: number): Penalty {
+  checkCoefficient(coefficient, 'expL2');
+  return {
+    type: 'expL2',
+    coefficient,
+    value: (x) => be.tidy(() => be.mul(be.sum(be.exp(be.mul(x, 2))), coefficient / 2)),
+    gradient: (x) => be.tidy(() => be.mul(be.exp(be.mul(x, 2)), coefficient)),
+  };
+}
+
+/**
+ * `c/2 · Σ_j (Σ_i |W_ij|)²`: an l1 penalty that grows with each column's total coupling
+ * (Paysage's `l1_adaptive_decay_penalty_2`, Tubiana & Monasson 2017), gradient
+ * `c · (Σ_i |W_ij|) · sign(W_ij)`. @param x - (rows, columns), or a vector (one column)
+ */
+export function l1AdaptiveDecay(coefficient: number): Penalty {
+  checkCoefficient(coefficient, 'l1AdaptiveDecay');
+  return {
+    type: 'l1AdaptiveDecay',
+    coefficient,
+    value: (x) => be.tidy(() => be.mul(be.sum(be.square(be.sum(be.abs(x), 0))), coefficient / 2)),
+    gradient: (x) => be.tidy(() => be.mul(be.mul(be.sign(x), be.sum(be.abs(x), 0, true)), coefficient)),
+  };
+}
+
+/** Each column's squared Euclidean norm, kept as a row. @param x - (rows, columns) @returns (1, columns) */
+function columnSquareNorms(x: Tensor): Tensor {
+  return be.sum(be.square(x), 0, true);
+}
+
+/**
+ * `−c/2 · Σ_j ln ‖w_j‖²`, which keeps every column of a weight matrix away from zero
+ * (Paysage's `log_norm`), gradient `−c · W_ij / ‖w_j‖²`. @param x - (rows, columns)
+ */
+export function logNorm(coefficient: number): Penalty {
+  checkCoefficient(coefficient, 'logNorm');
+  return {
+    type: 'logNorm',
+    coefficient,
+    value: (x) => be.tidy(() => be.mul(be.sum(be.log(columnSquareNorms(x))), -coefficient / 2)),
+    gradient: (x) => be.tidy(() => be.mul(be.div(x, columnSquareNorms(x)), -coefficient)),
+  };
+}
+
+/**
+ * `c/2 · Σ_j (‖w_j‖ − target)²`, which pulls each column's norm toward `target` (Paysage's
+ * `l2_norm`, Desjardins et al. 2012), gradient `c · (‖w_j‖ − target) · W_ij / ‖w_j‖`.
+ * @param x - (rows, columns)
+ */
+export function l2Norm(coefficient: number, target = 1): Penalty {
+  checkCoefficient(coefficient, 'l2Norm');
+  if (!Number.isFinite(target) || target < 0) {
+    throw new ConfigError(`l2Norm penalty: target: expected a non-negative number, got ${target}`);
+  }
+  return {
+    type: 'l2Norm',
+    coefficient,
+    target,
+    value: (x) =>
+      be.tidy(() => be.mul(be.sum(be.square(be.sub(be.sqrt(columnSquareNorms(x)), target))), coefficient / 2)),
+    gradient: (x) =>
+      be.tidy(() => {
+        const norms = be.sqrt(columnSquareNorms(x));
+        return be.mul(be.mul(x, be.div(be.sub(norms, target), norms)), coefficient);
+      }),
+  };
+}
+
 /** Alias of {@link l2}. */
 export const ridge = l2;
 /** Alias of {@link l1}. */
 export const lasso = l1;
 
-const FACTORIES: Record<PenaltyType, (coefficient: number) => Penalty> = { l1, l2, log: logPenalty };
+const FACTORIES: Record<PenaltyType, (coefficient: number, target?: number) => Penalty> = {
+  l1,
+  l2,
+  log: logPenalty,
+  expL2,
+  l1AdaptiveDecay,
+  logNorm,
+  l2Norm,
+};
 
-/** The schema of a penalty's description `{ type, coefficient }`, strict. */
-export const penaltyConfigSchema = z.strictObject({
-  type: z.enum(['l1', 'l2', 'log']),
-  coefficient: z.number().min(0),
-});
+/** The schema of a penalty's description `{ type, coefficient, target? }`, strict (`target` only for `l2Norm`). */
+export const penaltyConfigSchema = z
+  .strictObject({
+    type: z.enum(Object.keys(FACTORIES) as [PenaltyType, ...PenaltyType[]]),
+    coefficient: z.number().min(0),
+    target: z.number().min(0).optional(),
+  })
+  .refine((config) => config.target === undefined || config.type === 'l2Norm', {
+    message: "target applies only to type 'l2Norm'",
+    path: ['target'],
+  });
 
 /** The penalty described by untrusted `config`; `where` names it in errors. */
 export function penaltyFromConfig(config: unknown, where: string): Penalty {
-  const { type, coefficient } = parseWith(penaltyConfigSchema, config, where);
-  return FACTORIES[type](coefficient);
+  const { type, coefficient, target } = parseWith(penaltyConfigSchema, config, where);
+  return FACTORIES[type](coefficient, target);
+}
+
+/** The description `model.json` saves for a penalty. */
+export function penaltyConfig({ type, coefficient, target }: Penalty): PenaltyConfig {
+  return { type, coefficient, ...(target !== undefined && { target }) };
 }

@@ -1,7 +1,19 @@
 import { expect, it } from 'vitest';
 import { be } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
-import { l1, l2, lasso, logPenalty, penaltyFromConfig, ridge } from '../penalties/index.js';
+import {
+  expL2,
+  l1,
+  l1AdaptiveDecay,
+  l2,
+  l2Norm,
+  lasso,
+  logNorm,
+  logPenalty,
+  penaltyConfig,
+  penaltyFromConfig,
+  ridge,
+} from '../penalties/index.js';
 import { describeOnBackends } from './helpers/backends.js';
 import { expectAllClose, scalar, values } from './helpers/finite-differences.js';
 
@@ -35,10 +47,52 @@ describeOnBackends('penalties', () => {
     }
   });
 
+  it("Paysage's column penalties on a (3, 2) matrix: values from the formulas, gradients by finite differences", async () => {
+    const w = [0.5, -1.5, 2, 0.25, -0.75, 1];
+    const columns = [
+      [0.5, 2, -0.75],
+      [-1.5, 0.25, 1],
+    ];
+    const norm = (c: number[]) => Math.sqrt(c.reduce((a, v) => a + v * v, 0));
+    const expected: [ReturnType<typeof expL2>, number][] = [
+      [expL2(0.3), 0.15 * w.reduce((a, v) => a + Math.exp(2 * v), 0)],
+      [l1AdaptiveDecay(0.3), 0.15 * columns.reduce((a, c) => a + c.reduce((b, v) => b + Math.abs(v), 0) ** 2, 0)],
+      [logNorm(0.3), -0.15 * columns.reduce((a, c) => a + Math.log(norm(c) ** 2), 0)],
+      [l2Norm(0.3, 1.2), 0.15 * columns.reduce((a, c) => a + (norm(c) - 1.2) ** 2, 0)],
+    ];
+    for (const [penalty, value] of expected) {
+      expect(await scalar(penalty.value(be.tensor(w, [3, 2]))), penalty.type).toBeCloseTo(value, 5);
+      const analytic = await values(penalty.gradient(be.tensor(w, [3, 2])));
+      const numeric = await Promise.all(
+        w.map(async (_, i) => {
+          const at = (d: number) =>
+            scalar(
+              penalty.value(
+                be.tensor(
+                  w.map((v, k) => (k === i ? v + d : v)),
+                  [3, 2],
+                ),
+              ),
+            );
+          return ((await at(1e-3)) - (await at(-1e-3))) / 2e-3;
+        }),
+      );
+      expectAllClose(analytic, numeric, { absolute: 2e-3, relative: 2e-3 }, penalty.type);
+    }
+    expect(penaltyConfig(penaltyFromConfig({ type: 'l2Norm', coefficient: 0.1, target: 2 }, 'p'))).toEqual({
+      type: 'l2Norm',
+      coefficient: 0.1,
+      target: 2,
+    });
+    expect(() => penaltyFromConfig({ type: 'l1', coefficient: 0.1, target: 2 }, 'p')).toThrow(
+      "target applies only to type 'l2Norm'",
+    );
+  });
+
   it('configs round-trip and bad ones name the field', () => {
     expect(penaltyFromConfig({ type: 'l1', coefficient: 0.01 }, 'p').coefficient).toBe(0.01);
     expect(() => penaltyFromConfig({ type: 'l3', coefficient: 1 }, 'model.penalties.W')).toThrow(
-      `model.penalties.W.type: expected one of 'l1', 'l2', 'log', got "l3"`,
+      `model.penalties.W.type: expected one of 'l1', 'l2', 'log', 'expL2', 'l1AdaptiveDecay', 'logNorm', 'l2Norm', got "l3"`,
     );
     expect(() => penaltyFromConfig({ type: 'constructor', coefficient: 1 }, 'p')).toThrow(ConfigError);
     expect(() => penaltyFromConfig({ type: 'l2' }, 'p')).toThrow('p.coefficient: required: expected a number');
