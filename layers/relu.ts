@@ -70,7 +70,7 @@ export class ReLULayer extends QuadraticLayer {
 /**
  * Noisy rectified linear units (Nair & Hinton 2010): the {@link ReLULayer}'s model, sampled as
  * `max(0, η + N(0, σ(η)))` with η = μ/s, the cheap approximation of a sum of many tied binary
- * units that PyTorch RBM code and Learnergy's ReLU RBMs draw from. Only the sampler differs:
+ * units that ReLU RBM code commonly draws from. Only the sampler differs:
  * means, modes, free energies and gradients are the truncated Gaussian's.
  */
 export class NReLULayer extends ReLULayer {
