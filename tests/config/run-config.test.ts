@@ -88,7 +88,7 @@ describe('run configs are strict', () => {
     expect(message).toContain("train.batch_size: unknown key; did you mean 'batchSize'?");
     expect(message).toContain("train.optimizer.lr: unknown key; did you mean 'stepsize'?");
     expect(message).toContain(
-      "model.layers[1].type: expected one of 'bernoulli', 'gaussian', 'onehot', got \"bernouli\"; did you mean 'bernoulli'?",
+      "model.layers[1].type: expected one of 'bernoulli', 'continuous-bernoulli', 'gaussian', 'onehot', 'relu', 'nrelu', got \"bernouli\"; did you mean 'bernoulli'?",
     );
     expect(message).toContain("data.transfrom: unknown key; did you mean 'transform'?");
     expect(messageOf(() => parseRunConfig({ ...example, backend: 'tfsj' }))).toContain("did you mean 'tfjs'?");
