@@ -108,19 +108,32 @@ export class Preprocessing {
     const parsed = parseSteps(steps, `${where}: preprocessing`);
     const fitted = parsed.map((step, i) => {
       const stored = (name: string, shape: readonly number[]): Statistic => {
-        const tensor = statistics.get(`${i}.${name}`);
-        if (tensor === undefined) throw new DataError(`${where}: preprocessing statistic '${i}.${name}' is missing`);
+        const key = `${i}.${name}`;
+        const tensor = statistics.get(key);
+        if (tensor === undefined) throw new DataError(`${where}: preprocessing statistic '${key}' is missing`);
         if (
-          shape.some((size, axis) => size >= 0 && tensor.shape[axis] !== size) ||
-          tensor.shape.length !== shape.length
+          tensor.shape.length !== shape.length ||
+          shape.some((size, axis) => size >= 0 && tensor.shape[axis] !== size)
         ) {
+          const expected = shape.map((size) => (size >= 0 ? size : 'any')).join(', ');
           throw new DataError(
-            `${where}: preprocessing statistic '${i}.${name}' has shape [${tensor.shape.join(', ')}], expected rank ${shape.length}`,
+            `${where}: preprocessing statistic '${key}' has shape [${tensor.shape.join(', ')}], expected [${expected}]`,
           );
         }
+        const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0)
+          throw new DataError(`${where}: preprocessing statistic '${key}' is ${tensor.data[bad]} at index ${bad}`);
         return { shape: tensor.shape, values: Float64Array.from(tensor.data) };
       };
       return stepFromStatistics(step, stored);
+    });
+    fitted.forEach((f, i) => {
+      const previous = fitted[i - 1];
+      if (previous && previous.outputColumns !== f.inputColumns) {
+        throw new DataError(
+          `${where}: preprocessing step ${i} takes ${f.inputColumns} columns, but step ${i - 1} returns ${previous.outputColumns}`,
+        );
+      }
     });
     return new Preprocessing(fitted);
   }
@@ -317,8 +330,9 @@ async function fitStatistics(
 
 /**
  * A fitted step from its statistics, fetched by name with their expected shapes (−1: any
- * size): `standardize` mean, std (n); `removeMean` mean (n); `removeRowMeans`/`l1Normalize`
- * columns (1); `rescale` range (2), columns (1); `pca`/`zca` mean (n), basis (n, k), variances (k).
+ * size; a size another statistic fixes is asked for exactly): `standardize` mean, std (n);
+ * `removeMean` mean (n); `removeRowMeans`/`l1Normalize` columns (1); `rescale` range (2),
+ * columns (1); `pca`/`zca` mean (n), basis (n, k), variances (k).
  */
 function stepFromStatistics(
   step: PreprocessingStep,
@@ -326,8 +340,9 @@ function stepFromStatistics(
 ): FittedStep {
   switch (step.type) {
     case 'standardize': {
-      const [mean, std] = [get('mean', [-1]), get('std', [-1])];
+      const mean = get('mean', [-1]);
       const columns = mean.values.length;
+      const std = get('std', [columns]);
       return {
         step,
         statistics: { mean, std },
@@ -392,8 +407,10 @@ function stepFromStatistics(
     }
     case 'pca':
     case 'zca': {
-      const [mean, basis, variances] = [get('mean', [-1]), get('basis', [-1, -1]), get('variances', [-1])];
+      const mean = get('mean', [-1]);
+      const basis = get('basis', [mean.values.length, -1]);
       const [n, k] = basis.shape as [number, number];
+      const variances = get('variances', [k]);
       const scales = variances.values.map((v) =>
         step.type === 'zca' || step.whiten ? 1 / Math.sqrt(v + step.epsilon) : 1,
       );

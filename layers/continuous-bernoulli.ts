@@ -33,8 +33,7 @@ export class ContinuousBernoulliLayer extends BiasLayer {
       const smallSquare = be.square(small);
       const series = be.mul(small, be.add(1 / 3, be.mul(smallSquare, be.add(-1 / 45, be.mul(smallSquare, 2 / 945)))));
       const langevin = blend(be.less(w, SERIES_BELOW), series, closed);
-      const sign = be.sub(be.mul(be.greater(half, 0), 2), 1);
-      return be.add(0.5, be.mul(be.mul(langevin, sign), 0.5));
+      return be.add(0.5, be.mul(be.mul(langevin, be.sign(half)), 0.5));
     });
   }
 

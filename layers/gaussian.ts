@@ -5,7 +5,7 @@ import { QuadraticLayer } from './quadratic-layer.js';
 import { registerLayer } from './registry.js';
 
 /** ln 2π. */
-export const LOG_TWO_PI = Math.log(2 * Math.PI);
+const LOG_TWO_PI = Math.log(2 * Math.PI);
 
 /**
  * Real-valued units with location `loc` (m) and log-variance `logVar` (ln σ²):

@@ -14,7 +14,6 @@ const ERFC_COEFFICIENTS = [
   -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223,
   0.17087277,
 ];
-const LOG_TWO = Math.log(2);
 const INVERSE_SQRT_TWO = Math.SQRT1_2;
 const INVERSE_SQRT_TWO_PI = 1 / Math.sqrt(2 * Math.PI);
 /** Newton steps after the rational first guess (its error, below 4.5·10⁻⁴, squares at each). */
@@ -39,7 +38,7 @@ export function logNormalCdf(a: Tensor): Tensor {
   return be.tidy(() => {
     const { t, p, zSquared } = erfcParts(a);
     const logErfc = be.add(be.sub(be.log(t), zSquared), p); // ln erfc(|a|/√2)
-    const lowerTail = be.sub(logErfc, LOG_TWO); // ln Φ(−|a|)
+    const lowerTail = be.sub(logErfc, Math.LN2); // ln Φ(−|a|)
     const upperTail = be.log1p(be.mul(be.exp(logErfc), -0.5)); // ln Φ(|a|) = ln(1 − ½ erfc(|a|/√2))
     return blend(be.greater(a, 0), upperTail, lowerTail);
   });
@@ -92,7 +91,7 @@ function upperTailQuantile(logTail: Tensor): Tensor {
     for (let step = 0; step < NEWTON_STEPS; step++) {
       const next = be.tidy(() => {
         const { t, p, zSquared } = erfcParts(y);
-        const excess = be.sub(be.sub(be.add(be.sub(be.log(t), zSquared), p), LOG_TWO), logTail);
+        const excess = be.sub(be.sub(be.add(be.sub(be.log(t), zSquared), p), Math.LN2), logTail);
         return be.maximum(be.add(y, be.mul(excess, be.mul(be.mul(t, be.exp(p)), 1 / (2 * INVERSE_SQRT_TWO_PI)))), 0);
       });
       be.dispose(y);
@@ -115,8 +114,8 @@ export function truncatedNormalDraw(lower: Tensor): Tensor {
     const logTailAtLower = logNormalCdf(be.neg(lower));
     const logUpper = be.add(be.log(be.sub(1, u)), logTailAtLower);
     const lowerMass = be.maximum(be.add(be.exp(logNormalCdf(lower)), be.mul(u, be.exp(logTailAtLower))), TINY);
-    const inUpperTail = be.less(logUpper, -LOG_TWO);
-    const logTail = be.minimum(blend(inUpperTail, logUpper, be.log(lowerMass)), -LOG_TWO);
+    const inUpperTail = be.less(logUpper, -Math.LN2);
+    const logTail = be.minimum(blend(inUpperTail, logUpper, be.log(lowerMass)), -Math.LN2);
     const sign = be.sub(be.mul(inUpperTail, 2), 1);
     return be.maximum(be.mul(upperTailQuantile(logTail), sign), lower);
   });

@@ -148,6 +148,18 @@ describeOnBackends('preprocessing', () => {
     expect(() => Preprocessing.restore(fitted.steps, new Map(), 'model.json')).toThrow(
       "model.json: preprocessing statistic '0.range' is missing",
     );
+    const saved = new Map(Object.entries(fitted.statistics()));
+    const edited = (key: string, shape: number[], data: Float32Array) =>
+      Preprocessing.restore(fitted.steps, new Map([...saved, [key, { shape, data }]]), 'model.json');
+    expect(() => edited('1.variances', [2], Float32Array.of(1, 2))).toThrow(
+      "model.json: preprocessing statistic '1.variances' has shape [2], expected [3]",
+    );
+    expect(() => edited('1.mean', [4], Float32Array.of(0, Number.NaN, 0, 0))).toThrow(
+      "model.json: preprocessing statistic '1.mean' is NaN at index 1",
+    );
+    expect(() => edited('0.columns', [1], Float32Array.of(5))).toThrow(
+      'model.json: preprocessing step 1 takes 4 columns, but step 0 returns 5',
+    );
   });
 
   it('refuses bad steps and data with typed errors', async () => {

@@ -63,7 +63,7 @@ export async function writeFantasy(model: BoltzmannMachine, options: FantasyOpti
 }
 
 /** Rows the model sees mapped back to images by the inverse of its `preprocessing`, when it has one. */
-export async function asImages(rows: HostMatrix, preprocessing: Preprocessing | undefined): Promise<HostMatrix> {
+async function asImages(rows: HostMatrix, preprocessing: Preprocessing | undefined): Promise<HostMatrix> {
   return preprocessing ? preprocessing.inverse(rows) : rows;
 }
 
