@@ -1,6 +1,8 @@
 // npm run bench:units — the unit types on real data: test log-likelihood (AIS and reverse AIS) of
-// 784-200 RBMs with Bernoulli, ReLU and NReLU hidden units on binarized MNIST, and of a
-// continuous-Bernoulli-visible RBM on grey MNIST (a density on [0, 1]^784). Env: E=epochs (10), KINDS.
+// 784-200 RBMs with Bernoulli, ReLU and NReLU hidden units on binarized MNIST, of a
+// continuous-Bernoulli-visible RBM on grey MNIST (a density on [0, 1]^784), and of Bernoulli
+// RBMs trained with the dropout family (kinds dropout, dropConnect, energyDropout at RATE, 0.2).
+// Env: E=epochs (10), KINDS, RATE.
 
 import { inMemoryBatch, mnist } from '@relief/data';
 import { backends, fit, layers, models, optimizers, schedules } from 'relief';
@@ -8,6 +10,7 @@ import { backends, fit, layers, models, optimizers, schedules } from 'relief';
 await backends.use('cpu');
 const be = backends.be;
 const epochs = Number(process.env.E ?? 10);
+const rate = Number(process.env.RATE ?? 0.2);
 for (const kind of (process.env.KINDS ?? 'bernoulli,relu,nrelu,cb').split(',')) {
   backends.setSeed(42);
   const binarize = kind !== 'cb';
@@ -26,7 +29,9 @@ for (const kind of (process.env.KINDS ?? 'bernoulli,relu,nrelu,cb').split(',')) 
   if (kind === 'relu' || kind === 'nrelu') hidden.setFixedParams(['logVar']);
   const optimizer = new optimizers.ADAM({ stepsize: new schedules.PowerLawDecay({ initial: 1e-3, coefficient: 0.5 }) });
   const started = performance.now();
-  await new fit.SGD(rbm, data).train(optimizer, epochs, { method: fit.pcd, mcsteps: 1 });
+  const dropout = fit.DROPOUT_TYPES.find((type) => type === kind);
+  const method = dropout ? fit.withDropout(fit.pcd, dropout, rate) : fit.pcd;
+  await new fit.SGD(rbm, data).train(optimizer, epochs, { method, mcsteps: 1 });
   const seconds = (performance.now() - started) / 1000;
   const t = be.tensor(test.values, [test.rows, test.columns]);
   const est = await models.estimateLogLikelihood(rbm, t, { chains: 100, steps: 10000 });

@@ -7,8 +7,9 @@
 import * as z from 'zod';
 import { checkDevice, registeredBackends } from '../backends/index.js';
 import { preprocessingStepSchema, TRANSFORMS } from '../batch/index.js';
+import { CONSTRAINT_TYPES, constraintFromType } from '../constraints/index.js';
 import { ConfigError } from '../errors/index.js';
-import { cd, type FitMethod, pcd, TAP } from '../fit/index.js';
+import { cd, DROPOUT_TYPES, type FitMethod, pcd, TAP, withDropout } from '../fit/index.js';
 import { type Layer, layerConfigSchema, layerFromConfig } from '../layers/index.js';
 import { BoltzmannMachine, INITIALIZATION_METHODS, OFFSET_TYPES } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
@@ -49,6 +50,8 @@ export function runConfigSchema() {
     model: z.strictObject({
       layers: z.array(layerConfigSchema()).min(2),
       penalties: z.record(z.string(), penaltyConfigSchema).default({}),
+      /** Constraints by parameter key, e.g. `{ "connections.0.W": "nonNegative" }`. */
+      constraints: z.record(z.string(), z.enum(CONSTRAINT_TYPES)).default({}),
       init: z.enum(INITIALIZATION_METHODS).default('hinton'),
     }),
     /**
@@ -71,6 +74,14 @@ export function runConfigSchema() {
           .strictObject({ rate: z.number().gt(0).max(1).default(0.01), offsets: z.enum(OFFSET_TYPES).default('data') })
           .optional(),
         metrics: z.boolean().default(true),
+        /**
+         * The dropout family (Learnergy's DropoutRBM, DropConnectRBM, EDropoutRBM) around a
+         * `cd` or `pcd` method: `rate` drops hidden units or connections (`energyDropout` draws
+         * its own rates).
+         */
+        dropout: z
+          .strictObject({ type: z.enum(DROPOUT_TYPES).default('dropout'), rate: z.number().min(0).lt(1).default(0.5) })
+          .optional(),
       })
       .prefault({}),
     /** Fine-tuning of `task: 'classify'`: a feed-forward network over the model's layers plus a softmax layer. */
@@ -111,6 +122,10 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
       );
     }
   }
+  const { dropout, method } = config.train;
+  if (dropout !== undefined && method !== 'cd' && method !== 'pcd') {
+    throw new ConfigError(`${where}: train.dropout: expected train.method 'cd' or 'pcd', got '${method}'`);
+  }
   const { source, path } = config.data;
   if (FILE_SOURCES.includes(source) && path === undefined) {
     throw new ConfigError(`${where}: data.path: required for source '${source}': expected a file path`);
@@ -129,7 +144,7 @@ export function usesLabelRBM(config: RunConfig): boolean {
 }
 
 /**
- * The model a config describes, with its penalties attached (weights random until
+ * The model a config describes, with its penalties and constraints attached (weights random until
  * initialized): for a label method, the label RBM over its two layers with `numClasses` labels.
  * @param numClasses - the data's class count; required when the config uses a label method
  */
@@ -145,16 +160,27 @@ export function buildModel(config: RunConfig, where = 'config', numClasses?: num
     ? labelRBM(layers[0] as Layer, layers[1] as Layer, numClasses as number)
     : new BoltzmannMachine(layers);
   const parameters = model.namedParameters();
-  for (const [key, penalty] of Object.entries(config.model.penalties)) {
+  const owning = (key: string, field: string) => {
     const target = parameters.find((p) => p.key === key);
-    if (!target) {
+    if (target) return target;
+    model.dispose();
+    const keys = parameters.map((p) => p.key);
+    throw new ConfigError(
+      `${where}: model.${field}.${key}: no such parameter${didYouMean(key, keys)} (the model has ${keys.join(', ')})`,
+    );
+  };
+  for (const [key, penalty] of Object.entries(config.model.penalties)) {
+    const { owner, name } = owning(key, 'penalties');
+    owner.addPenalty({ [name]: penaltyFromConfig(penalty, `${where}: model.penalties.${key}`) });
+  }
+  for (const [key, type] of Object.entries(config.model.constraints)) {
+    const { owner, name } = owning(key, 'constraints');
+    try {
+      owner.addConstraint({ [name]: constraintFromType(type) });
+    } catch (error) {
       model.dispose();
-      const keys = parameters.map((p) => p.key);
-      throw new ConfigError(
-        `${where}: model.penalties.${key}: no such parameter${didYouMean(key, keys)} (the model has ${keys.join(', ')})`,
-      );
+      throw error;
     }
-    target.owner.addPenalty({ [target.name]: penaltyFromConfig(penalty, `${where}: model.penalties.${key}`) });
   }
   return model;
 }
@@ -169,8 +195,14 @@ export function buildClassifierOptimizer(config: RunConfig): Optimizer {
   return optimizerFromConfig(config.classify.optimizer, 'classify.optimizer');
 }
 
-/** The fit method a config names (a fresh TAP for 'tap'). */
+/** The fit method a config names (a fresh TAP for 'tap'), wrapped in its dropout if any. */
 export function buildMethod(config: RunConfig): FitMethod {
+  const { dropout } = config.train;
+  const method = namedMethod(config);
+  return dropout === undefined ? method : withDropout(method, dropout.type, dropout.rate);
+}
+
+function namedMethod(config: RunConfig): FitMethod {
   const methods: Record<RunConfig['train']['method'], () => FitMethod> = {
     cd: () => cd,
     pcd: () => pcd,

@@ -1,6 +1,6 @@
 /**
  * Training: SGD over minibatches, greedy layerwise pretraining of deep models, the gradient
- * estimators (cd, pcd, tap), optimizers, metrics and the progress monitor.
+ * estimators (cd, pcd, tap) and the dropout family wrapping them, metrics and the progress monitor.
  * @packageDocumentation
  */
 export {
@@ -16,6 +16,15 @@ export {
   TRAINING_TENSORS_FILE,
   type TrainingSnapshot,
 } from './checkpoint.js';
+export {
+  DROPOUT_TYPES,
+  type DropoutType,
+  dropConnect,
+  dropout,
+  energyDropout,
+  scaleWeightsForInference,
+  withDropout,
+} from './dropout.js';
 export { LayerwisePretrain, type PretrainHistory } from './layerwise.js';
 export {
   cd,

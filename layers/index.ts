@@ -4,6 +4,7 @@
  */
 
 import * as z from 'zod';
+import { CONSTRAINT_TYPES, type ConstraintType, constraintFromType } from '../constraints/index.js';
 import { ConfigError } from '../errors/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
 import { didYouMean, parseWith } from '../validation/index.js';
@@ -25,20 +26,21 @@ export { INITIAL_WEIGHT_STD, Weights, type WeightsConfig } from './weights.js';
 const parameterFields = {
   fixedParams: z.array(z.string()).default([]),
   penalties: z.record(z.string(), penaltyConfigSchema).default({}),
+  constraints: z.record(z.string(), z.enum(CONSTRAINT_TYPES)).default({}),
 };
 
-/** The schema of a layer's description `{ type, units, fixedParams?, penalties? }`, strict; types are those registered now. */
+/** The schema of a layer's description `{ type, units, fixedParams?, penalties?, constraints? }`, strict; types are those registered now. */
 export function layerConfigSchema() {
   return z.strictObject({ type: z.enum(layerTypes()), units: z.int().min(1), ...parameterFields });
 }
 
-/** The schema of a connection's description in `model.json`: `{ shape, fixedParams?, penalties? }`, strict. */
+/** The schema of a connection's description in `model.json`: `{ shape, fixedParams?, penalties?, constraints? }`, strict. */
 export const weightsConfigSchema = z.strictObject({
   shape: z.tuple([z.int().min(1), z.int().min(1)]),
   ...parameterFields,
 });
 
-/** A new layer from an untrusted description `{ type, units, fixedParams?, penalties? }`; `where` names it in errors. */
+/** A new layer from an untrusted description `{ type, units, fixedParams?, penalties?, constraints? }`; `where` names it in errors. */
 export function layerFromConfig(config: unknown, where: string): Layer {
   const { type, units, ...parameters } = parseWith(layerConfigSchema(), config, where);
   const layer = makeLayer(type as LayerType, units);
@@ -46,10 +48,14 @@ export function layerFromConfig(config: unknown, where: string): Layer {
   return layer;
 }
 
-/** Applies validated `fixedParams` and `penalties` to a layer or weights, checking the parameter names. */
+/** Applies validated `fixedParams`, `penalties` and `constraints` to a layer or weights, checking the parameter names. */
 export function applyParameterConfig(
   target: Parametrized,
-  fields: { readonly fixedParams: readonly string[]; readonly penalties: Readonly<Record<string, unknown>> },
+  fields: {
+    readonly fixedParams: readonly string[];
+    readonly penalties: Readonly<Record<string, unknown>>;
+    readonly constraints: Readonly<Record<string, ConstraintType>>;
+  },
   where: string,
 ): void {
   const check = (name: string, field: string) => {
@@ -64,5 +70,9 @@ export function applyParameterConfig(
   for (const [name, penalty] of Object.entries(fields.penalties)) {
     check(name, 'penalties');
     target.addPenalty({ [name]: penaltyFromConfig(penalty, `${where}.penalties.${name}`) });
+  }
+  for (const [name, type] of Object.entries(fields.constraints)) {
+    check(name, 'constraints');
+    target.addConstraint({ [name]: constraintFromType(type) });
   }
 }

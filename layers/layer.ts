@@ -1,5 +1,6 @@
 import type { Tensor, TensorLike } from '../backends/index.js';
 import { be } from '../backends/index.js';
+import type { ConstraintType } from '../constraints/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import { type PenaltyConfig, penaltyConfig } from '../penalties/index.js';
 import { type ParameterTensors, Parametrized } from './parameters.js';
@@ -17,6 +18,7 @@ export interface LayerConfig {
   readonly units: number;
   readonly fixedParams: readonly string[];
   readonly penalties: Readonly<Record<string, PenaltyConfig>>;
+  readonly constraints: Readonly<Record<string, ConstraintType>>;
 }
 
 /** Shrinkage toward an uninformative value applied when initializing from data moments (as Paysage). */
@@ -190,6 +192,7 @@ export abstract class Layer extends Parametrized {
       units: this.numUnits,
       fixedParams: this.fixedParams,
       penalties: Object.fromEntries([...this.penalties].map(([name, p]) => [name, penaltyConfig(p)])),
+      constraints: Object.fromEntries([...this.constraints].map(([name, c]) => [name, c.type])),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { be, type Shape, type Tensor } from '../backends/index.js';
+import type { Constraint } from '../constraints/index.js';
 import { ConfigError, formatShape, ShapeError } from '../errors/index.js';
 import type { Penalty } from '../penalties/index.js';
 
@@ -15,6 +16,8 @@ export abstract class Parametrized {
   private readonly fixed = new Set<string>();
   /** Penalties by parameter name. */
   readonly penalties = new Map<string, Penalty>();
+  /** Constraints by parameter name, applied after every optimizer step. */
+  readonly constraints = new Map<string, Constraint>();
 
   /** @param shapes - the shape of each parameter, in a fixed order */
   protected constructor(private readonly shapes: Readonly<Record<string, Shape>>) {}
@@ -80,6 +83,25 @@ export abstract class Parametrized {
   /** Attaches penalties by parameter name, e.g. `{ loc: l2(1e-3) }`. */
   addPenalty(penalties: Readonly<Record<string, Penalty>>): void {
     for (const [name, penalty] of Object.entries(penalties)) this.penalties.set(this.checkName(name), penalty);
+  }
+
+  /**
+   * Attaches constraints by parameter name, e.g. `{ matrix: nonNegative }`; the parameter is
+   * moved into the allowed set now and after every optimizer step.
+   * @throws ConfigError when the parameter's shape cannot take the constraint
+   */
+  addConstraint(constraints: Readonly<Record<string, Constraint>>): void {
+    for (const [name, constraint] of Object.entries(constraints)) {
+      constraint.check(this.paramShape(name), `${this.describe()}.${name}`);
+      this.constraints.set(name, constraint);
+      if (this.values.has(name)) this.setParam(name, this.constrain(name, this.param(name)));
+    }
+  }
+
+  /** `value` moved into the allowed set of parameter `name` (itself when it has no constraint). */
+  constrain(name: string, value: Tensor): Tensor {
+    const constraint = this.constraints.get(name);
+    return constraint === undefined ? value : constraint.apply(value);
   }
 
   /** The sum of all attached penalties' values, a scalar tensor. */

@@ -20,7 +20,15 @@ export interface ChainOptions {
   readonly beta?: InverseTemperature;
   /** Layers that keep their values (e.g. `[0]` to clamp the visible units to data). */
   readonly clamped?: readonly number[];
+  /**
+   * Dropout masks (see `fit.dropout`): per layer, absent or (batch, numUnits) of 0s and 1s; a
+   * unit whose mask is 0 is dropped, held at 0 after every update.
+   */
+  readonly masks?: UnitMasks;
 }
+
+/** Per layer, absent or a (batch, numUnits) mask of 0s (dropped units) and 1s. */
+export type UnitMasks = readonly (Tensor | undefined)[];
 
 /** Per-parameter gradients of a model: one set per layer and one per connection (fixed parameters omitted). */
 export type Gradient = {
@@ -211,15 +219,16 @@ export class BoltzmannMachine {
   /**
    * A state with `visible` and each hidden layer set to its conditional mean given the layer
    * below (one upward pass, the usual start for mean-field iterations).
-   * @param visible - (batch, numVisible)
+   * @param visible - (batch, numVisible) @param masks - dropout masks of the hidden layers
    */
-  stateFromVisible(visible: Tensor): State {
+  stateFromVisible(visible: Tensor, masks: UnitMasks = []): State {
     this.checkVisible(visible);
+    this.checkMasks(masks, be.shape(visible)[0] as number);
     const units = be.tidy(() => {
       const out: Tensor[] = [visible];
       for (const { lower, upper, weights } of this.connections) {
         const field = weights.fieldUp(this.layer(lower).rescale(out[lower] as Tensor));
-        out.push(this.layer(upper).conditionalMean(field));
+        out.push(dropUnits(this.layer(upper).conditionalMean(field), masks[upper]));
       }
       return out;
     });
@@ -429,6 +438,8 @@ export class BoltzmannMachine {
       throw new ConfigError(`expected a non-negative whole number of steps, got ${steps}`);
     const clamped = new Set(options.clamped ?? []);
     const beta = options.beta ?? 1;
+    const masks = options.masks ?? [];
+    this.checkMasks(masks, state.batchSize);
     const odd = this.layers.map((_, i) => i).filter((i) => i % 2 === 1 && !clamped.has(i));
     const even = this.layers.map((_, i) => i).filter((i) => i % 2 === 0 && !clamped.has(i));
     let units = [...state.units];
@@ -436,7 +447,7 @@ export class BoltzmannMachine {
       const next = be.tidy(() => {
         const out = [...units];
         for (const group of [odd, even]) {
-          for (const i of group) out[i] = this.updateLayer(update, i, out, beta);
+          for (const i of group) out[i] = dropUnits(this.updateLayer(update, i, out, beta), masks[i]);
         }
         return out;
       });
@@ -465,6 +476,18 @@ export class BoltzmannMachine {
     }
   }
 
+  private checkMasks(masks: UnitMasks, batchSize: number): void {
+    masks.forEach((mask, i) => {
+      if (mask === undefined) return;
+      const [rows, columns] = be.shape(mask);
+      if (rows !== batchSize || columns !== this.layer(i).numUnits) {
+        throw new ShapeError(
+          `dropout mask of layer ${i}: expected shape [${batchSize}, ${this.layer(i).numUnits}], got [${be.shape(mask).join(', ')}]`,
+        );
+      }
+    });
+  }
+
   private checkVisible(visible: Tensor): void {
     const shape = be.shape(visible);
     const numVisible = this.layer(0).numUnits;
@@ -485,4 +508,9 @@ export class BoltzmannMachine {
       }
     });
   }
+}
+
+/** Units with the dropped ones (mask 0) set to 0; the units themselves without a mask. */
+export function dropUnits(units: Tensor, mask: Tensor | undefined): Tensor {
+  return mask === undefined ? units : be.mul(units, mask);
 }

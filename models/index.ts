@@ -7,8 +7,10 @@ export {
   BoltzmannMachine,
   type ChainOptions,
   type Connection,
+  dropUnits,
   type Gradient,
   type NamedParameter,
+  type UnitMasks,
 } from './boltzmann-machine.js';
 export { Centering, type CenteringOptions, OFFSET_TYPES, type OffsetType, type PhaseMeans } from './centering.js';
 export {

@@ -135,7 +135,10 @@ export abstract class Optimizer {
       const g = gradients.get(key);
       if (g === undefined || owner.fixedParams.includes(name)) continue;
       const previous = this.moments.get(key);
-      const { value, state } = be.tidy(() => this.step(owner.param(name), g, rate, previous));
+      const { value, state } = be.tidy(() => {
+        const stepped = this.step(owner.param(name), g, rate, previous);
+        return { value: owner.constrain(name, stepped.value), state: stepped.state };
+      });
       owner.setParam(name, value);
       for (const t of state) be.keep(t);
       if (previous) be.dispose(previous.filter((t) => !state.includes(t)));

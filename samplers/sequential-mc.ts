@@ -1,6 +1,6 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
-import { type BoltzmannMachine, State } from '../models/index.js';
+import { type BoltzmannMachine, dropUnits, State, type UnitMasks } from '../models/index.js';
 import type { Schedule } from '../schedules/index.js';
 import { checkOptions } from '../validation/index.js';
 import { type BetaSampler, ConstantBeta, DrivenBeta } from './beta.js';
@@ -42,6 +42,7 @@ export class SequentialMC {
   readonly updater: Updater;
   readonly beta: BetaSampler;
   private current: State | undefined;
+  private masksFor: ((rows: number) => UnitMasks) | undefined;
 
   constructor(
     readonly model: BoltzmannMachine,
@@ -118,16 +119,26 @@ export class SequentialMC {
     if (old) be.dispose(old.units.filter((u) => !state.units.includes(u)));
   }
 
+  /**
+   * Drops units (see `fit.dropout`) until called again with undefined: every later update
+   * holds at 0 the units whose mask is 0, with the masks `masksFor` gives for the chains' count.
+   * The caller owns the masks.
+   */
+  setMasks(masksFor: ((rows: number) => UnitMasks) | undefined): void {
+    this.masksFor = masksFor;
+  }
+
   /** Restarts the chains from visible data. @param visible - (batch, numVisible), not taken over */
   setStateFromVisible(visible: Tensor): void {
-    this.setState(this.model.stateFromVisible(be.clone(visible)));
+    this.setState(this.model.stateFromVisible(be.clone(visible), this.masks(be.shape(visible)[0] as number)));
   }
 
   /** Advances every chain `steps` sweeps (default `mcsteps`), drawing a β per sweep. */
   updateState(steps = this.mcsteps): void {
     for (let s = 0; s < steps; s++) {
       const beta = this.beta.next(this.state.batchSize);
-      const next = this.model[this.updater](1, this.state, { beta, clamped: this.clamped });
+      const masks = this.masks(this.state.batchSize);
+      const next = this.model[this.updater](1, this.state, { beta, clamped: this.clamped, masks });
       if (typeof beta !== 'number') be.dispose(beta);
       this.setState(next);
     }
@@ -139,8 +150,15 @@ export class SequentialMC {
    */
   stateForGrad(target: number): State {
     const units = this.state.units;
-    const mean = this.model.layer(target).conditionalMean(this.model.fieldOn(target, units));
+    const mask = this.masks(this.state.batchSize)[target];
+    const mean = be.tidy(() =>
+      dropUnits(this.model.layer(target).conditionalMean(this.model.fieldOn(target, units)), mask),
+    );
     return new State(units.map((u, i) => (i === target ? mean : be.clone(u))));
+  }
+
+  private masks(rows: number): UnitMasks {
+    return this.masksFor?.(rows) ?? [];
   }
 
   /** Hands the state to the caller and forgets it. */

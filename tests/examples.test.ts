@@ -24,6 +24,7 @@ describe('examples', () => {
       'dbn-classifier.ts',
       'deep-boltzmann-machine.ts',
       'discriminative-rbm.ts',
+      'dropout-rbm.ts',
       'gaussian-rbm.ts',
       'hopfield.ts',
       'l1-rbm.ts',

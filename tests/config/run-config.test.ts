@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as backends from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
-import { buildModel, parseRunConfig, runConfigJsonSchema } from '../../config/index.js';
+import { buildMethod, buildModel, parseRunConfig, runConfigJsonSchema } from '../../config/index.js';
 import { ConfigError } from '../../errors/index.js';
 import { annealedImportanceSampling } from '../../estimators/index.js';
 import { LayerwisePretrain, ProgressMonitor, SGD, TAP } from '../../fit/index.js';
@@ -117,6 +117,30 @@ describe('run configs are strict', () => {
     expect(model.layers.map((layer) => layer.numUnits)).toEqual([784, 200, 10]);
     expect(model.layer(2).discrete).toBe(true);
     model.dispose();
+  });
+
+  it('train.dropout wraps cd or pcd in the dropout family, and is refused with other methods', async () => {
+    const config = parseRunConfig({ model: example.model, train: { method: 'cd', dropout: { rate: 0.9 } } });
+    expect(config.train.dropout).toEqual({ type: 'dropout', rate: 0.9 });
+    const rbm = new BoltzmannMachine([new BernoulliLayer(4), new BernoulliLayer(200)]);
+    const visible = backends.be.tensor([1, 0, 1, 1], [1, 4]);
+    const [positive, negative] = [new SequentialMC(rbm, { clamped: [0] }), new SequentialMC(rbm)];
+    const gradient = buildMethod(config)(visible, rbm, positive, negative);
+    const W = await backends.be.read(gradient.weights[0]?.matrix as backends.Tensor);
+    // One training case: a dropped unit's weight column is zero; 90% are dropped.
+    const dropped = Array.from({ length: 200 }, (_, j) => [0, 1, 2, 3].every((i) => W[i * 200 + j] === 0));
+    expect(dropped.filter(Boolean).length).toBeGreaterThan(160);
+    backends.be.dispose([
+      visible,
+      ...gradient.layers.flatMap(Object.values),
+      ...gradient.weights.flatMap(Object.values),
+    ]);
+    positive.dispose();
+    negative.dispose();
+    rbm.dispose();
+    expect(() => parseRunConfig({ model: example.model, train: { method: 'tap', dropout: {} } })).toThrow(
+      "config: train.dropout: expected train.method 'cd' or 'pcd', got 'tap'",
+    );
   });
 
   it('the JSON Schema for editors is the one committed, and it describes the example', () => {

@@ -170,7 +170,13 @@ describeOnBackends('layers', () => {
       /layers\[1\]\.units: expected a number ≥ 1, got 0/,
     );
     const restored = layerFromConfig(
-      { type: 'gaussian', units: 3, fixedParams: ['logVar'], penalties: { loc: { type: 'l2', coefficient: 0.1 } } },
+      {
+        type: 'gaussian',
+        units: 3,
+        fixedParams: ['logVar'],
+        penalties: { loc: { type: 'l2', coefficient: 0.1 } },
+        constraints: { loc: 'nonNegative' },
+      },
       'x',
     );
     expect(restored.toConfig()).toEqual({
@@ -178,6 +184,13 @@ describeOnBackends('layers', () => {
       units: 3,
       fixedParams: ['logVar'],
       penalties: { loc: { type: 'l2', coefficient: 0.1 } },
+      constraints: { loc: 'nonNegative' },
     });
+    expect(() => layerFromConfig({ type: 'gaussian', units: 3, constraints: { scale: 'diagonal' } }, 'y')).toThrow(
+      /y.constraints: no parameter 'scale'/,
+    );
+    expect(() => layerFromConfig({ type: 'gaussian', units: 3, constraints: { loc: 'diagonal' } }, 'z')).toThrow(
+      "GaussianLayer(3).loc: constraint 'diagonal': expected a square matrix, got shape [3]",
+    );
   });
 });
