@@ -9,7 +9,17 @@ import { checkDevice, registeredBackends } from '../backends/index.js';
 import { preprocessingStepSchema, TRANSFORMS } from '../batch/index.js';
 import { CONSTRAINT_TYPES, constraintFromType } from '../constraints/index.js';
 import { ConfigError } from '../errors/index.js';
-import { cd, DROPOUT_TYPES, type FitMethod, pcd, TAP, withDropout } from '../fit/index.js';
+import {
+  cd,
+  DROPOUT_TYPES,
+  type FitMethod,
+  pcd,
+  RESTRICTION_NORMS,
+  restrictGradient,
+  sparsityTarget,
+  TAP,
+  withDropout,
+} from '../fit/index.js';
 import { type Layer, layerConfigSchema, layerFromConfig } from '../layers/index.js';
 import { BoltzmannMachine, INITIALIZATION_METHODS, OFFSET_TYPES } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
@@ -82,6 +92,12 @@ export function runConfigSchema() {
         dropout: z
           .strictObject({ type: z.enum(DROPOUT_TYPES).default('dropout'), rate: z.number().min(0).lt(1).default(0.5) })
           .optional(),
+        /** PyDeep's sparseness regularization: each hidden unit's mean activation pulled toward `target`. */
+        sparsity: z.strictObject({ target: z.number().min(0), strength: z.number().min(0) }).optional(),
+        /** PyDeep's gradient restriction: weight gradients scaled down to `maxNorm` (per column, row or matrix). */
+        restrictGradient: z
+          .strictObject({ maxNorm: z.number().gt(0), norm: z.enum(RESTRICTION_NORMS).default('columns') })
+          .optional(),
       })
       .prefault({}),
     /** Fine-tuning of `task: 'classify'`: a feed-forward network over the model's layers plus a softmax layer. */
@@ -122,9 +138,12 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
       );
     }
   }
-  const { dropout, method } = config.train;
+  const { dropout, sparsity, method } = config.train;
   if (dropout !== undefined && method !== 'cd' && method !== 'pcd') {
     throw new ConfigError(`${where}: train.dropout: expected train.method 'cd' or 'pcd', got '${method}'`);
+  }
+  if (sparsity !== undefined && usesLabelRBM(config)) {
+    throw new ConfigError(`${where}: train.sparsity: expected an unlabelled train.method, got '${method}'`);
   }
   const { source, path } = config.data;
   if (FILE_SOURCES.includes(source) && path === undefined) {
@@ -195,11 +214,14 @@ export function buildClassifierOptimizer(config: RunConfig): Optimizer {
   return optimizerFromConfig(config.classify.optimizer, 'classify.optimizer');
 }
 
-/** The fit method a config names (a fresh TAP for 'tap'), wrapped in its dropout if any. */
+/** The fit method a config names (a fresh TAP for 'tap'), wrapped in its dropout, sparsity target and gradient restriction. */
 export function buildMethod(config: RunConfig): FitMethod {
-  const { dropout } = config.train;
-  const method = namedMethod(config);
-  return dropout === undefined ? method : withDropout(method, dropout.type, dropout.rate);
+  const { dropout, sparsity, restrictGradient: restriction } = config.train;
+  let method = namedMethod(config);
+  if (dropout) method = withDropout(method, dropout.type, dropout.rate);
+  if (sparsity) method = sparsityTarget(method, sparsity);
+  if (restriction) method = restrictGradient(method, restriction);
+  return method;
 }
 
 function namedMethod(config: RunConfig): FitMethod {

@@ -61,5 +61,13 @@ export {
   type ProgressMonitorOptions,
   type RunHooks,
 } from './monitor.js';
+export {
+  RESTRICTION_NORMS,
+  type RestrictGradientOptions,
+  type RestrictionNorm,
+  restrictGradient,
+  type SparsityOptions,
+  sparsityTarget,
+} from './regularizers.js';
 export { SGD, SGD as StochasticGradientDescent, type SGDStage, type TrainOptions } from './sgd.js';
 export { TAP, type TAPOptions } from './tap.js';
