@@ -1,6 +1,6 @@
 /**
  * Estimators of partition functions and likelihoods: exact enumeration for tiny models,
- * annealed importance sampling, and the second-order TAP free energy.
+ * annealed importance sampling, the second-order TAP free energy, and the pseudo-likelihood.
  *
  * ```ts
  * import { estimators } from 'relief';
@@ -8,6 +8,7 @@
  * const { logZ, logZError, logLikelihood } = await estimators.estimateLogLikelihood(rbm, test);
  * const pessimistic = await estimators.estimateLogLikelihood(rbm, test, { method: 'reverse-ais' });
  * const minusLogZ = estimators.tapFreeEnergy(rbm);                               // scalar
+ * const logPL = estimators.pseudoLogLikelihood(rbm, binaryRows);                 // (batch)
  * ```
  * @packageDocumentation
  */
@@ -28,4 +29,5 @@ export {
   exactLogPartition,
   MAX_ENUMERATED_ROWS,
 } from './exact.js';
+export { type PseudoLikelihoodOptions, pseudoLogLikelihood } from './pseudo-likelihood.js';
 export { hasTapTerms, tapFreeEnergy, tapGibbsFreeEnergy, tapMagnetizations } from './tap.js';

@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
+import { ConfigError } from '../errors/index.js';
+import { pseudoLogLikelihood } from '../estimators/pseudo-likelihood.js';
 import { hasTapTerms, tapFreeEnergy } from '../estimators/tap.js';
 import type { BoltzmannMachine, State } from '../models/index.js';
 
@@ -142,10 +144,10 @@ export class EnergyCoefficient extends AveragedMetric {
 }
 
 /**
- * The k-nearest-neighbour estimate of KL(P‖Q) from samples x ~ P and y ~ Q (Wang, Kulkarni &
- * Verdú 2009), dimension divided out as in Paysage: mean ln(ν_k(i)/ρ_k(i)) + ln(m/(n − 1)).
+ * For each point of x ~ P (n of them): ρ, its distance to its k-th nearest other point of x,
+ * and ν, its distance to its k-th nearest point of y ~ Q (m of them), each at least 10⁻¹².
  */
-async function nearestNeighbourKL(x: Tensor, y: Tensor, k: number): Promise<number> {
+async function neighbourDistances(x: Tensor, y: Tensor, k: number): Promise<{ rho: number[]; nu: number[] }> {
   const [n, m] = [be.shape(x)[0] as number, be.shape(y)[0] as number];
   const within = await pairwiseDistances(x, x);
   const across = await pairwiseDistances(x, y);
@@ -153,13 +155,32 @@ async function nearestNeighbourKL(x: Tensor, y: Tensor, k: number): Promise<numb
     const sorted = Float64Array.from(row).sort();
     return Math.max(sorted[Math.min(k - 1 + skip, sorted.length - 1)] as number, 1e-12);
   };
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const rho = kth(within.subarray(i * n, (i + 1) * n), 1); // skip the point itself
-    const nu = kth(across.subarray(i * m, (i + 1) * m), 0);
-    total += Math.log(nu / rho);
-  }
-  return total / n + Math.log(m / (n - 1));
+  return {
+    rho: Array.from({ length: n }, (_, i) => kth(within.subarray(i * n, (i + 1) * n), 1)), // skip the point itself
+    nu: Array.from({ length: n }, (_, i) => kth(across.subarray(i * m, (i + 1) * m), 0)),
+  };
+}
+
+/**
+ * The k-nearest-neighbour estimate of KL(P‖Q) from samples x ~ P and y ~ Q (Wang, Kulkarni &
+ * Verdú 2009), dimension divided out as in Paysage: mean ln(ν_k(i)/ρ_k(i)) + ln(m/(n − 1)).
+ */
+async function nearestNeighbourKL(x: Tensor, y: Tensor, k: number): Promise<number> {
+  const [n, m] = [be.shape(x)[0] as number, be.shape(y)[0] as number];
+  const { rho, nu } = await neighbourDistances(x, y, k);
+  return meanOf(rho.map((r, i) => Math.log((nu[i] as number) / r))) + Math.log(m / (n - 1));
+}
+
+/**
+ * One half of the k-nearest-neighbour Jensen–Shannon estimate (Paysage's, dimension divided
+ * out): with the density ratio q/p at each x_i estimated as ((n − 1)/m)·ρ_k(i)/ν_k(i),
+ * KL(P ‖ (P + Q)/2) = E_P ln(2p/(p + q)) = ln 2 − mean ln(1 + q/p).
+ */
+async function halfJensenShannon(x: Tensor, y: Tensor, k: number): Promise<number> {
+  const [n, m] = [be.shape(x)[0] as number, be.shape(y)[0] as number];
+  const { rho, nu } = await neighbourDistances(x, y, k);
+  const scale = (n - 1) / m;
+  return Math.LN2 - meanOf(rho.map((r, i) => Math.log1p((scale * r) / (nu[i] as number))));
 }
 
 /** KL(data ‖ model) by k-nearest neighbours (k = 5). */
@@ -183,6 +204,23 @@ export class ReverseKLDivergence extends KLDivergence {
   override readonly name = 'ReverseKLDivergence';
   constructor(k = 5) {
     super(k, true);
+  }
+}
+
+/**
+ * The Jensen–Shannon divergence between data and model, ½KL(P ‖ M) + ½KL(Q ‖ M) with
+ * M = (P + Q)/2, by k-nearest neighbours (k = 5; Paysage's JensenShannonDivergence), in [0, ln 2].
+ */
+export class JensenShannonDivergence extends AveragedMetric {
+  readonly name = 'JensenShannonDivergence';
+  /** @param k - which neighbour */
+  constructor(readonly k = 5) {
+    super();
+  }
+  async update({ dataState, modelState }: Assessment): Promise<void> {
+    const [data, model] = [dataState.getVisible(), modelState.getVisible()];
+    const halves = [await halfJensenShannon(data, model, this.k), await halfJensenShannon(model, data, this.k)];
+    this.average.add((halves[0] as number) / 2 + (halves[1] as number) / 2);
   }
 }
 
@@ -341,6 +379,108 @@ export class TAPLogLikelihood extends TAPFreeEnergy {
   }
 }
 
+/**
+ * The mean log pseudo-likelihood of the data (Learnergy's), n · ln p(v_i | v_−i) at one random
+ * site per row (see `estimators.pseudoLogLikelihood`), for RBMs with a Bernoulli visible layer
+ * (NaN for other models). Not in the default set.
+ */
+export class PseudoLikelihood extends AveragedMetric {
+  readonly name = 'PseudoLikelihood';
+  async update({ model, dataState }: Assessment): Promise<void> {
+    if (model.numLayers !== 2 || model.layer(0).type !== 'bernoulli') return;
+    const values = pseudoLogLikelihood(model, dataState.getVisible());
+    for (const value of await be.read(values)) this.average.add(value);
+    be.dispose(values);
+  }
+}
+
+/** The structural-similarity window: its side and the stabilizing constants K1, K2. */
+const SSIM_WINDOW = 7;
+const SSIM_K1 = 0.01;
+const SSIM_K2 = 0.03;
+
+/**
+ * The mean structural similarity index (Wang et al. 2004) of two images with scikit-image's
+ * defaults: 7 × 7 uniform windows with sample (co)variances, C1 = (0.01 R)², C2 = (0.03 R)²,
+ * averaged over the windows that lie inside the image.
+ * @param a - height · width values, row by row @param b - the same shape @param dataRange - R, the range of the values
+ */
+export function structuralSimilarity(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  height: number,
+  width: number,
+  dataRange = 1,
+): number {
+  if (height < SSIM_WINDOW || width < SSIM_WINDOW || a.length !== height * width || b.length !== a.length) {
+    throw new ConfigError(
+      `structuralSimilarity: expected two ${height} × ${width} images of at least ${SSIM_WINDOW} × ${SSIM_WINDOW}, got ${a.length} and ${b.length} values`,
+    );
+  }
+  const [c1, c2] = [(SSIM_K1 * dataRange) ** 2, (SSIM_K2 * dataRange) ** 2];
+  const count = SSIM_WINDOW * SSIM_WINDOW;
+  const sampleCorrection = count / (count - 1);
+  let total = 0;
+  let windows = 0;
+  for (let top = 0; top + SSIM_WINDOW <= height; top++) {
+    for (let left = 0; left + SSIM_WINDOW <= width; left++) {
+      let [sa, sb, saa, sbb, sab] = [0, 0, 0, 0, 0];
+      for (let r = top; r < top + SSIM_WINDOW; r++) {
+        for (let c = left; c < left + SSIM_WINDOW; c++) {
+          const [x, y] = [a[r * width + c] as number, b[r * width + c] as number];
+          sa += x;
+          sb += y;
+          saa += x * x;
+          sbb += y * y;
+          sab += x * y;
+        }
+      }
+      const [ma, mb] = [sa / count, sb / count];
+      const va = sampleCorrection * (saa / count - ma * ma);
+      const vb = sampleCorrection * (sbb / count - mb * mb);
+      const cov = sampleCorrection * (sab / count - ma * mb);
+      total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+      windows += 1;
+    }
+  }
+  return total / windows;
+}
+
+/** Options of {@link ReconstructionSSIM}. */
+export interface ImageShape {
+  readonly height: number;
+  readonly width: number;
+  /** The range of the pixel values (default 1). */
+  readonly dataRange?: number;
+}
+
+/**
+ * The mean structural similarity of each reconstruction to its data image (Learnergy's SSIM),
+ * for visible units that form images: `height × width` (default: square). Not in the default set.
+ */
+export class ReconstructionSSIM extends AveragedMetric {
+  readonly name = 'ReconstructionSSIM';
+  constructor(readonly shape?: ImageShape) {
+    super();
+  }
+  async update({ dataState, reconstructions }: Assessment): Promise<void> {
+    const [rows, n] = be.shape(dataState.getVisible()) as [number, number];
+    const side = Math.round(Math.sqrt(n));
+    const { height, width, dataRange = 1 } = this.shape ?? { height: side, width: side };
+    if (height * width !== n) {
+      throw new ConfigError(
+        `ReconstructionSSIM: the visible layer's ${n} units are not ${this.shape ? `a ${height} × ${width}` : 'a square'} image; give { height, width }`,
+      );
+    }
+    const data = await be.read(dataState.getVisible());
+    const reconstructed = await be.read(reconstructions.getVisible());
+    for (let r = 0; r < rows; r++) {
+      const image = (values: Float32Array) => values.subarray(r * n, (r + 1) * n);
+      this.average.add(structuralSimilarity(image(data), image(reconstructed), height, width, dataRange));
+    }
+  }
+}
+
 /** The single value of a one-element tensor, which is then freed. */
 async function readAndDispose(t: Tensor): Promise<number> {
   const value = await be.readScalar(t);
@@ -358,13 +498,39 @@ export const METRICS = {
   WeightSquare,
   KLDivergence,
   ReverseKLDivergence,
+  JensenShannonDivergence,
   FrechetScore,
 } as const;
 
-/** The names of the metrics. */
+/** The names of the default metrics. */
 export type MetricName = keyof typeof METRICS;
 
-/** Fresh instances of every metric, in {@link METRICS} order. */
+/** The metrics outside the default set, by name: they apply to some models only, or cost more. */
+export const OPTIONAL_METRICS = {
+  PseudoLikelihood,
+  ReconstructionSSIM,
+  TAPFreeEnergy,
+  TAPLogLikelihood,
+} as const;
+
+/** Every metric's name, for configs. */
+export const METRIC_NAMES = [...Object.keys(METRICS), ...Object.keys(OPTIONAL_METRICS)] as readonly (
+  | MetricName
+  | keyof typeof OPTIONAL_METRICS
+)[];
+
+/** Fresh instances of every default metric, in {@link METRICS} order. */
 export function allMetrics(): Metric[] {
   return Object.values(METRICS).map((Make) => new Make());
+}
+
+/** Fresh instances of the metrics named (with their default options), in the order given. */
+export function metricsByName(names: readonly (typeof METRIC_NAMES)[number][]): Metric[] {
+  const known: Record<string, new () => Metric> = { ...METRICS, ...OPTIONAL_METRICS };
+  return names.map((name) => {
+    const Make = known[name];
+    if (Make === undefined)
+      throw new ConfigError(`metricsByName: no metric '${name}' (expected one of ${METRIC_NAMES.join(', ')})`);
+    return new Make();
+  });
 }

@@ -7,10 +7,14 @@ import {
   EnergyDistance,
   FrechetScore,
   HeatCapacity,
+  JensenShannonDivergence,
   KLDivergence,
   type Metric,
+  metricsByName,
   ReconstructionError,
+  ReconstructionSSIM,
   ReverseKLDivergence,
+  structuralSimilarity,
   symmetricEigenvalues,
   TAPFreeEnergy,
   TAPLogLikelihood,
@@ -37,6 +41,39 @@ async function measure(metric: Metric, a: Assessment): Promise<number> {
   await metric.update(a);
   return metric.value();
 }
+
+/** Points given to Paysage's JensenShannonDivergence for a reference value (float32). */
+const PAYSAGE_X = [
+  [0.0, 1.0],
+  [0.9635581970214844, 0.7648422122001648],
+  [0.5155013799667358, 0.1699671447277069],
+  [-0.6877661347389221, -0.5048460960388184],
+  [-0.8834546804428101, -0.9422223567962646],
+  [0.21511998772621155, -0.9364566802978516],
+  [0.9985433220863342, -0.4902608096599579],
+  [0.3190983533859253, 0.18651236593723297],
+  [-0.8278264403343201, 0.7755658626556396],
+  [-0.7619835734367371, 0.9998586177825928],
+  [0.4201670289039612, 0.7539022564888],
+  [0.9867719411849976, 0.1533738672733307],
+];
+const PAYSAGE_Y = [
+  [0.5, 1.5],
+  [1.2833268642425537, 0.680394172668457],
+  [1.4738476276397705, -0.8827517032623291],
+  [0.9273799061775208, -1.4812196493148804],
+  [0.057479556649923325, -0.4609993100166321],
+  [-0.4775301218032837, 1.0630046129226685],
+  [-0.2727644741535187, 1.4253488779067993],
+  [0.5168138742446899, 0.23006078600883484],
+  [1.2936679124832153, -1.216639518737793],
+  [1.469889760017395, -1.3337867259979248],
+  [0.9121184945106506, 0.0066385469399392605],
+  [0.042464107275009155, 1.3398091793060303],
+  [-0.4809362292289734, 1.208825945854187],
+  [-0.26198357343673706, -0.24317166209220886],
+  [0.5336230397224426, -1.4294294118881226],
+];
 
 describeOnBackends('metrics', () => {
   const model = new BoltzmannMachine([new GaussianLayer(3), new BernoulliLayer(2)]);
@@ -77,6 +114,50 @@ describeOnBackends('metrics', () => {
     const far = assessment(model, x, x, be.add(be.mul(y, 0.2), 4));
     expect(await measure(new KLDivergence(), far)).toBeGreaterThan(1);
     expect(await measure(new ReverseKLDivergence(), far)).toBeGreaterThan(1);
+  });
+
+  it("the Jensen–Shannon estimate equals Paysage's on the same samples, is near 0 for one distribution and ln 2 for disjoint ones", async () => {
+    // Paysage's JensenShannonDivergence(k=3)._js(x, y) on these points (its python backend): 0.029308432422789132.
+    const x = be.tensor(PAYSAGE_X.flat(), [PAYSAGE_X.length, 2]);
+    const y = be.tensor(PAYSAGE_Y.flat(), [PAYSAGE_Y.length, 2]);
+    expect(await measure(new JensenShannonDivergence(3), assessment(model, x, x, y))).toBeCloseTo(
+      0.029308432422789132,
+      5,
+    );
+    const [a, b] = [be.randomNormal([300, 2]), be.randomNormal([300, 2])];
+    expect(Math.abs(await measure(new JensenShannonDivergence(), assessment(model, a, a, b)))).toBeLessThan(0.05);
+    const far = assessment(model, a, a, be.add(b, 1000));
+    expect(await measure(new JensenShannonDivergence(), far)).toBeCloseTo(Math.LN2, 3);
+  });
+
+  it("SSIM equals scikit-image's structural_similarity (data_range 1) on the same images", () => {
+    // Values from scikit-image 0.19.3: structural_similarity(a, b, data_range=1.0), and (a, c).
+    const [height, width] = [10, 12];
+    const index = Array.from({ length: height * width }, (_, i) => i);
+    const a = index.map((i) => (Math.sin(i * 0.7) + 1) / 2);
+    const b = index.map((i) => ((Math.sin(i * 0.7 + 0.4) + 1) / 2) * 0.8 + 0.1 * ((i % 5) / 4));
+    const c = index.map((i) => ((i * 37) % 11) / 10);
+    expect(structuralSimilarity(a, b, height, width)).toBeCloseTo(0.880188692263884, 10);
+    expect(structuralSimilarity(a, c, height, width)).toBeCloseTo(0.03204994552919211, 10);
+    expect(structuralSimilarity(a, a, height, width)).toBeCloseTo(1, 12);
+    expect(() => structuralSimilarity(a, b, 5, 24)).toThrow(/at least 7 × 7/);
+  });
+
+  it('the SSIM metric averages each reconstruction against its image, and wants image-shaped units', async () => {
+    const images = be.tensor(
+      Array.from({ length: 2 * 64 }, (_, i) => (i % 3) / 2),
+      [2, 64],
+    );
+    const ssim = new ReconstructionSSIM();
+    expect(await measure(ssim, assessment(model, images, images, images))).toBeCloseTo(1, 6);
+    const notSquare = be.zeros([2, 60]);
+    await expect(measure(ssim, assessment(model, notSquare, notSquare, notSquare))).rejects.toThrow(
+      "the visible layer's 60 units are not a square image; give { height, width }",
+    );
+    expect(metricsByName(['ReconstructionSSIM', 'PseudoLikelihood']).map((m) => m.name)).toEqual([
+      'ReconstructionSSIM',
+      'PseudoLikelihood',
+    ]);
   });
 
   it('weight square, weight sparsity and heat capacity follow their formulas', async () => {
