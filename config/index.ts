@@ -7,6 +7,7 @@ export {
   buildClassifierOptimizer,
   buildMethod,
   buildModel,
+  buildMonitor,
   buildOptimizer,
   DATA_SOURCES,
   LABEL_METHODS,

@@ -13,6 +13,9 @@ import {
   cd,
   DROPOUT_TYPES,
   type FitMethod,
+  METRIC_NAMES,
+  metricsByName,
+  ProgressMonitor,
   pcd,
   RESTRICTION_NORMS,
   restrictGradient,
@@ -83,7 +86,21 @@ export function runConfigSchema() {
         centering: z
           .strictObject({ rate: z.number().gt(0).max(1).default(0.01), offsets: z.enum(OFFSET_TYPES).default('data') })
           .optional(),
-        metrics: z.boolean().default(true),
+        /** The progress monitor's metrics on the validation split: all default ones (true), none, or these by name. */
+        metrics: z.union([z.boolean(), z.array(z.enum(METRIC_NAMES)).min(1)]).default(true),
+        /** Stops early when `metric` has not improved by more than `tolerance` for `patience` epochs. */
+        stopping: z
+          .strictObject({
+            metric: z.enum(METRIC_NAMES),
+            mode: z.enum(['min', 'max']).default('min'),
+            tolerance: z.number().min(0).default(0),
+            patience: z.int().min(1).default(1),
+          })
+          .optional(),
+        /** `relief train` saves the model at each new best of `metric` to `<out>.best`, beside the run. */
+        keepBest: z
+          .strictObject({ metric: z.enum(METRIC_NAMES), mode: z.enum(['min', 'max']).default('min') })
+          .optional(),
         /**
          * The dropout family (Learnergy's DropoutRBM, DropConnectRBM, EDropoutRBM) around a
          * `cd` or `pcd` method: `rate` drops hidden units or connections (`energyDropout` draws
@@ -141,6 +158,18 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
   const { dropout, sparsity, method } = config.train;
   if (dropout !== undefined && method !== 'cd' && method !== 'pcd') {
     throw new ConfigError(`${where}: train.dropout: expected train.method 'cd' or 'pcd', got '${method}'`);
+  }
+  for (const field of ['stopping', 'keepBest'] as const) {
+    const watched = config.train[field]?.metric;
+    const metrics = config.train.metrics;
+    if (watched !== undefined && metrics !== true && !(metrics !== false && metrics.includes(watched))) {
+      throw new ConfigError(`${where}: train.${field}.metric: '${watched}' is not among train.metrics; add it there`);
+    }
+    if (watched !== undefined && config.data.trainFraction === 1) {
+      throw new ConfigError(
+        `${where}: train.${field}: metrics are measured on the validation split; set data.trainFraction below 1`,
+      );
+    }
   }
   if (sparsity !== undefined && usesLabelRBM(config)) {
     throw new ConfigError(`${where}: train.sparsity: expected an unlabelled train.method, got '${method}'`);
@@ -202,6 +231,13 @@ export function buildModel(config: RunConfig, where = 'config', numClasses?: num
     }
   }
   return model;
+}
+
+/** The progress monitor a config asks for (`train.metrics`), or null for none. */
+export function buildMonitor(config: RunConfig): ProgressMonitor | null {
+  const { metrics } = config.train;
+  if (metrics === false) return null;
+  return new ProgressMonitor({ maxBatches: 5, ...(metrics !== true && { metrics: metricsByName(metrics) }) });
 }
 
 /** The optimizer a config describes. */

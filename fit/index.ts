@@ -62,12 +62,16 @@ export {
   WeightSquare,
 } from './metrics.js';
 export {
+  checkRunHooks,
   type EpochRecord,
   endEpoch,
   History,
+  type MetricGoal,
   ProgressMonitor,
   type ProgressMonitorOptions,
+  RUN_HOOK_KEYS,
   type RunHooks,
+  type StoppingRule,
 } from './monitor.js';
 export {
   RESTRICTION_NORMS,

@@ -14,7 +14,7 @@ import {
   type TrainingSnapshot,
 } from './checkpoint.js';
 import { type FitMethod, pcd } from './methods.js';
-import { endEpoch, History, ProgressMonitor, type RunHooks } from './monitor.js';
+import { checkRunHooks, endEpoch, History, ProgressMonitor, RUN_HOOK_KEYS, type RunHooks } from './monitor.js';
 
 /** Options of {@link SGD.train}. */
 export interface TrainOptions extends RunHooks<BoltzmannMachine> {
@@ -71,10 +71,7 @@ export const TRAIN_OPTION_KEYS: OptionKeys<TrainOptions> = {
   betaMomentum: true,
   burnIn: true,
   negativePhaseBatchSize: true,
-  signal: true,
-  onBatch: true,
-  onEpoch: true,
-  checkpoint: true,
+  ...RUN_HOOK_KEYS,
   monitor: true,
   centering: true,
   resume: true,
@@ -107,6 +104,7 @@ export class SGD {
     if (!Number.isInteger(epochs) || epochs < 0)
       throw new ConfigError(`train: epochs: expected a non-negative integer, got ${epochs}`);
     checkOptions(options, TRAIN_OPTION_KEYS, 'SGD.train');
+    checkRunHooks(options, 'SGD.train');
     const { model, data } = this;
     const method = options.method ?? pcd;
     if (method.usesLabels && !isLabelled(data)) throw labelsNeeded();

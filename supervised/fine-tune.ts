@@ -1,7 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import type { LabelledBatchSource } from '../batch/index.js';
 import { ConfigError, DivergenceError } from '../errors/index.js';
-import { endEpoch, History, type RunHooks } from '../fit/index.js';
+import { checkRunHooks, endEpoch, History, RUN_HOOK_KEYS, type RunHooks } from '../fit/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
 import { crossEntropy, type DropoutOptions, type FeedForwardNetwork } from './network.js';
@@ -13,10 +13,7 @@ export interface FineTuneOptions extends DropoutOptions, RunHooks<FeedForwardNet
 const FINE_TUNE_OPTION_KEYS: OptionKeys<FineTuneOptions> = {
   dropout: true,
   inputDropout: true,
-  signal: true,
-  onBatch: true,
-  onEpoch: true,
-  checkpoint: true,
+  ...RUN_HOOK_KEYS,
 };
 
 /**
@@ -45,6 +42,7 @@ export class FineTune {
     if (!Number.isInteger(epochs) || epochs < 0)
       throw new ConfigError(`FineTune.train: epochs: expected a non-negative integer, got ${epochs}`);
     checkOptions(options, FINE_TUNE_OPTION_KEYS, 'FineTune.train');
+    checkRunHooks(options, 'FineTune.train');
     const { network, data } = this;
     const dropout = { dropout: options.dropout ?? 0, inputDropout: options.inputDropout ?? 0 };
     const history = new History();

@@ -143,6 +143,23 @@ describe('run configs are strict', () => {
     );
   });
 
+  it('a watched metric (stopping, keepBest) must be one the monitor computes', () => {
+    const train = { metrics: ['ReconstructionError'], stopping: { metric: 'PseudoLikelihood', mode: 'max' } };
+    expect(() => parseRunConfig({ model: example.model, train })).toThrow(
+      "config: train.stopping.metric: 'PseudoLikelihood' is not among train.metrics; add it there",
+    );
+    expect(() =>
+      parseRunConfig({ model: example.model, train: { metrics: false, keepBest: { metric: 'HeatCapacity' } } }),
+    ).toThrow(/train.keepBest.metric: 'HeatCapacity' is not among train.metrics/);
+    const config = parseRunConfig({ model: example.model, train: { stopping: { metric: 'JensenShannonDivergence' } } });
+    expect(config.train.stopping).toEqual({
+      metric: 'JensenShannonDivergence',
+      mode: 'min',
+      tolerance: 0,
+      patience: 1,
+    });
+  });
+
   it('the JSON Schema for editors is the one committed, and it describes the example', () => {
     const committed = JSON.parse(
       readFileSync(new URL('../../schemas/run-config.schema.json', import.meta.url), 'utf8'),

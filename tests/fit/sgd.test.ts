@@ -5,8 +5,18 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { be } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
-import { DivergenceError } from '../../errors/index.js';
-import { cd, LayerwisePretrain, METRICS, ProgressMonitor, SGD } from '../../fit/index.js';
+import { ConfigError, DivergenceError } from '../../errors/index.js';
+import {
+  cd,
+  endEpoch,
+  History,
+  LayerwisePretrain,
+  METRICS,
+  ProgressMonitor,
+  ReconstructionError,
+  type RunHooks,
+  SGD,
+} from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
 import { BoltzmannMachine, loadModel } from '../../models/index.js';
 import { ADAM, GradientDescent } from '../../optimizers/index.js';
@@ -116,4 +126,78 @@ describeOnBackends('SGD', () => {
     const recon = deep.computeReconstructions(be.tensor(barsAndStripes().values.slice(0, 18), [2, 9])).getVisible();
     expect(be.shape(recon)).toEqual([2, 9]);
   });
+});
+
+/** Runs endEpoch over records with one metric `m`; returns the epochs saved to each directory and where it stopped. */
+async function watch(values: readonly number[], hooks: RunHooks<string>) {
+  const history = new History();
+  const saves: string[] = [];
+  let stoppedAt: number | undefined;
+  for (const [i, m] of values.entries()) {
+    const stop = await endEpoch(
+      history,
+      { epoch: i + 1, seconds: 1, m },
+      values.length,
+      hooks,
+      'model',
+      async (_, directory) => {
+        saves.push(`${directory}@${i + 1}`);
+      },
+    );
+    if (stop) {
+      stoppedAt = i + 1;
+      break;
+    }
+  }
+  return { saves, stoppedAt, converged: history.converged };
+}
+
+it('keepBest saves at each new best of its metric, in either direction; NaN is never a best', async () => {
+  expect((await watch([3, 2, 2.5, 1, Number.NaN], { keepBest: { metric: 'm', directory: 'best' } })).saves).toEqual([
+    'best@1',
+    'best@2',
+    'best@4',
+  ]);
+  expect((await watch([3, 2, 4, 1], { keepBest: { metric: 'm', mode: 'max', directory: 'best' } })).saves).toEqual([
+    'best@1',
+    'best@3',
+  ]);
+});
+
+it('stopping waits `patience` epochs without an improvement above `tolerance`, then saves the checkpoint and stops', async () => {
+  const checkpoint = { directory: 'run', every: 100 };
+  // Improvements of 0.5 then 0.05: with tolerance 0.1, epochs 3 and 4 bring none.
+  const slowing = [3, 2.5, 2.45, 2.44, 1];
+  expect(await watch(slowing, { checkpoint, stopping: { metric: 'm', tolerance: 0.1, patience: 2 } })).toEqual({
+    saves: ['run@4'],
+    stoppedAt: 4,
+    converged: true,
+  });
+  expect((await watch(slowing, { stopping: { metric: 'm', patience: 2 } })).stoppedAt).toBeUndefined();
+  expect((await watch([1, 2, 3], { stopping: { metric: 'm', mode: 'max' } })).stoppedAt).toBeUndefined();
+  await expect(watch([1], { stopping: { metric: 'n' } })).rejects.toThrow(ConfigError);
+  await expect(watch([1], { stopping: { metric: 'M' } })).rejects.toThrow(
+    /M: not a field of the epoch records; did you mean 'm'\?/,
+  );
+});
+
+it('SGD stops when its watched metric stops improving and keeps the best model', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'relief-stop-'));
+  const history = await new SGD(rbm(), data()).train(new GradientDescent({ stepsize: 1e-6 }), 20, {
+    monitor: new ProgressMonitor({ metrics: [new ReconstructionError()] }),
+    // A step of 1e-6 moves the error by far less than the tolerance.
+    stopping: { metric: 'ReconstructionError', tolerance: 0.1, patience: 2 },
+    keepBest: { metric: 'ReconstructionError', directory: join(directory, 'best') },
+    checkpoint: { directory: join(directory, 'run'), every: 100 },
+  });
+  expect(history.records.map((r) => r.epoch)).toEqual([1, 2, 3]);
+  expect(history.converged).toBe(true);
+  expect(((await loadModel(join(directory, 'run'))).metadata.history as unknown[]).length).toBe(3);
+  expect(((await loadModel(join(directory, 'best'))).metadata.history as unknown[]).length).toBeGreaterThanOrEqual(1);
+  await expect(
+    new SGD(rbm(), data()).train(new GradientDescent(), 1, {
+      checkpoint: { directory: join(directory, 'run') },
+      keepBest: { metric: 'ReconstructionError', directory: join(directory, 'run', 'best') },
+    }),
+  ).rejects.toThrow(/keepBest.directory: .* is inside checkpoint.directory .*; choose a directory beside it/);
 });

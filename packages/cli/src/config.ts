@@ -18,6 +18,7 @@ export {
   buildClassifierOptimizer,
   buildMethod,
   buildModel,
+  buildMonitor,
   buildOptimizer,
   parseRunConfig,
   type RunConfig,

@@ -159,14 +159,20 @@ describe('relief CLI', () => {
     expect(JSON.parse(evaluated.stdout).accuracy).toBeGreaterThan(0.6);
   });
 
-  it('trains centered from a config and evaluates the exact log-likelihood of a small model', async () => {
+  it('trains centered from a config with chosen metrics, keeps the best model and evaluates the exact log-likelihood', async () => {
     const { out } = await trainExample(
       centeredExample,
       (config) => {
         config.model.layers[1].units = 8;
+        config.train.metrics = ['ReconstructionError', 'PseudoLikelihood'];
+        config.train.keepBest = { metric: 'PseudoLikelihood', mode: 'max' };
+        config.data.trainFraction = 0.9;
       },
       ['--epochs', '2', '--limit', '500'],
     );
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(Object.keys(history[0])).toEqual(['epoch', 'seconds', 'ReconstructionError', 'PseudoLikelihood']);
+    expect(existsSync(join(`${out}.best`, 'model.json'))).toBe(true);
     const evaluated = await run(['evaluate', out, '--limit', '100', '--exact', '--ais', '300', '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const { ExactLogLikelihood, LogLikelihood, LogZError } = JSON.parse(evaluated.stdout);

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
-import { LayerwisePretrain, loadCheckpoint, ProgressMonitor, SGD, type TrainOptions } from 'relief/fit';
+import { LayerwisePretrain, loadCheckpoint, SGD, type TrainOptions } from 'relief/fit';
 import { initializeModel } from 'relief/models';
 import { parseJsonText } from 'relief/validation';
 import {
   buildMethod,
   buildModel,
+  buildMonitor,
   buildOptimizer,
   fitRunPreprocessing,
   loadRunData,
@@ -47,6 +48,9 @@ function readConfigFile(path: string): unknown {
   }
   return parseJsonText(text, path);
 }
+
+/** Where `train.keepBest` saves the best model: beside the run's output directory, `<out>.best` (each checkpoint replaces `<out>` whole). */
+export const BEST_SUFFIX = '.best';
 
 /**
  * `relief train`: trains the model a config describes, writing model, history and checkpoints
@@ -136,7 +140,9 @@ async function trainRun(
     mcsteps: config.train.mcsteps,
     betaStd: config.train.betaStd,
     ...(config.train.centering && { centering: config.train.centering }),
-    monitor: config.train.metrics ? new ProgressMonitor({ maxBatches: 5 }) : null,
+    monitor: buildMonitor(config),
+    ...(config.train.stopping && { stopping: config.train.stopping }),
+    ...(config.train.keepBest && { keepBest: { ...config.train.keepBest, directory: `${out}${BEST_SUFFIX}` } }),
     signal: controller.signal,
     // Every epoch's checkpoint holds the model, the history and where training stands.
     checkpoint: { directory: out, metadata: { config }, ...(preprocessing && { preprocessing }) },
