@@ -4,7 +4,7 @@ import { ConfigError, DivergenceError } from '../errors/index.js';
 import type { BoltzmannMachine, CenteringOptions } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { ConstantBeta, DrivenBeta, SequentialMC, type Updater } from '../samplers/index.js';
-import { checkOptions, type OptionKeys } from '../validation/index.js';
+import { checkOptions, didYouMean, type OptionKeys } from '../validation/index.js';
 import {
   type RunParts,
   type RunPosition,
@@ -111,6 +111,7 @@ export class SGD {
     const mcsteps = options.mcsteps ?? 1;
     const updater = options.updater ?? 'markovChain';
     const monitor = options.monitor === undefined ? new ProgressMonitor() : options.monitor;
+    this.checkWatched(options, monitor);
     const chains = options.negativePhaseBatchSize ?? data.batchSize;
     be.checkMemory(
       [
@@ -235,6 +236,22 @@ export class SGD {
     }
     restoreRun(parts, snapshot);
     setRandomStates(snapshot.random);
+  }
+
+  /** Refuses a stopping rule or save-best whose metric the monitor will not compute. */
+  private checkWatched(options: TrainOptions, monitor: ProgressMonitor | null): void {
+    for (const [field, goal] of [
+      ['stopping', options.stopping],
+      ['keepBest', options.keepBest],
+    ] as const) {
+      if (goal === undefined) continue;
+      const computed = this.data.size('validate') > 0 ? (monitor?.metrics.map((m) => m.name) ?? []) : [];
+      if (!computed.includes(goal.metric)) {
+        throw new ConfigError(
+          `SGD.train: ${field}.metric: '${goal.metric}' is not computed${didYouMean(goal.metric, computed)} (the monitor computes ${computed.join(', ') || 'nothing'}${this.data.size('validate') === 0 ? ': the data has no validation split' : ''})`,
+        );
+      }
+    }
   }
 
   /** One epoch of training batches, with one-hot targets for a fit method that uses labels. */

@@ -200,4 +200,7 @@ it('SGD stops when its watched metric stops improving and keeps the best model',
       keepBest: { metric: 'ReconstructionError', directory: join(directory, 'run', 'best') },
     }),
   ).rejects.toThrow(/keepBest.directory: .* is inside checkpoint.directory .*; choose a directory beside it/);
+  await expect(
+    new SGD(rbm(), data()).train(new GradientDescent(), 1, { monitor: null, stopping: { metric: 'HeatCapacity' } }),
+  ).rejects.toThrow("SGD.train: stopping.metric: 'HeatCapacity' is not computed (the monitor computes nothing)");
 });
