@@ -22,43 +22,15 @@ import {
   withDropout,
 } from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
-import { BoltzmannMachine, type Gradient, initializeModel } from '../../models/index.js';
+import { BoltzmannMachine, initializeModel } from '../../models/index.js';
 import { GradientDescent } from '../../optimizers/index.js';
 import { mnist } from '../../packages/data/src/index.js';
 import { l2 } from '../../penalties/index.js';
-import { SequentialMC } from '../../samplers/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
-import { expectAllClose, randomizeParams, values } from '../helpers/finite-differences.js';
+import { expectAllClose, values } from '../helpers/finite-differences.js';
+import { disposeGradient, meanFieldGradient, meanFieldPhases, randomRBM } from '../helpers/mean-field-gradients.js';
 
 const CLOSE = { absolute: 1e-5, relative: 1e-4 };
-
-/** A random RBM (visible, hidden) with parameters of scale 0.8. */
-function randomRBM(numVisible: number, numHidden: number): BoltzmannMachine {
-  const rbm = new BoltzmannMachine([new BernoulliLayer(numVisible), new BernoulliLayer(numHidden)]);
-  for (const owner of [...rbm.layers, rbm.connections[0]?.weights as never]) randomizeParams(owner, 0.8);
-  return rbm;
-}
-
-/** Deterministic (mean-field) positive and negative samplers, so two gradients can be compared exactly. */
-function meanFieldPhases(model: BoltzmannMachine): [SequentialMC, SequentialMC] {
-  return [
-    new SequentialMC(model, { mcsteps: 2, updater: 'meanFieldIteration', clamped: [0] }),
-    new SequentialMC(model, { mcsteps: 2, updater: 'meanFieldIteration' }),
-  ];
-}
-
-/** The gradient of `method` on `visible` with mean-field phases; the phases are freed. */
-function meanFieldGradient(model: BoltzmannMachine, visible: Tensor, method: FitMethod = cd): Gradient {
-  const [positive, negative] = meanFieldPhases(model);
-  const gradient = method(visible, model, positive, negative);
-  positive.dispose();
-  negative.dispose();
-  return gradient;
-}
-
-function disposeGradient(gradient: Gradient): void {
-  be.dispose([...gradient.layers, ...gradient.weights].flatMap((set) => Object.values(set)));
-}
 
 /** Rows of (rows, columns) values picked by column index. */
 function columnsOf(matrix: Float64Array, columns: number, keep: readonly number[]): number[] {

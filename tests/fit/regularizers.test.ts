@@ -9,31 +9,15 @@ import { buildMethod, parseRunConfig } from '../../config/index.js';
 import { UnsupportedError } from '../../errors/index.js';
 import { cd, type FitMethod, restrictGradient, SGD, sparsityTarget } from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
-import { BoltzmannMachine, type Gradient } from '../../models/index.js';
+import { BoltzmannMachine } from '../../models/index.js';
 import { GradientDescent } from '../../optimizers/index.js';
-import { SequentialMC } from '../../samplers/index.js';
 import { hybrid } from '../../supervised/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { barsAndStripes } from '../helpers/bars-and-stripes.js';
-import { expectAllClose, randomizeParams, values } from '../helpers/finite-differences.js';
+import { expectAllClose, values } from '../helpers/finite-differences.js';
+import { meanFieldGradient, randomRBM } from '../helpers/mean-field-gradients.js';
 
 const CLOSE = { absolute: 1e-5, relative: 1e-4 };
-
-function randomRBM(numVisible: number, numHidden: number): BoltzmannMachine {
-  const rbm = new BoltzmannMachine([new BernoulliLayer(numVisible), new BernoulliLayer(numHidden)]);
-  for (const owner of [...rbm.layers, rbm.connections[0]?.weights as never]) randomizeParams(owner, 0.8);
-  return rbm;
-}
-
-/** The gradient of `method` with deterministic (mean-field) phases. */
-function meanFieldGradient(model: BoltzmannMachine, visible: Tensor, method: FitMethod): Gradient {
-  const positive = new SequentialMC(model, { updater: 'meanFieldIteration', clamped: [0] });
-  const negative = new SequentialMC(model, { updater: 'meanFieldIteration' });
-  const gradient = method(visible, model, positive, negative);
-  positive.dispose();
-  negative.dispose();
-  return gradient;
-}
 
 /** The norm of each column (axis 0) or row (axis 1) of a (rows, columns) matrix. */
 function norms(matrix: Float64Array, columns: number, axis: 0 | 1): number[] {
