@@ -10,6 +10,7 @@ import { normalizeAxis, reducedShape } from './shapes.js';
 import type {
   AdamSettings,
   BackendPrimitives,
+  Convolution,
   MatmulOptions,
   RandomWords,
   Shape,
@@ -69,6 +70,19 @@ export abstract class Backend implements BackendPrimitives {
   abstract min(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
   abstract argMax(t: Tensor, axis: number): Tensor;
   abstract matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+  abstract conv2d(images: Tensor, filters: Tensor, convolution: Convolution): Tensor;
+  abstract conv2dTranspose(
+    maps: Tensor,
+    filters: Tensor,
+    imageSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor;
+  abstract conv2dFilterProducts(
+    images: Tensor,
+    maps: Tensor,
+    kernelSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor;
   abstract randomUniform(shape: Shape): Tensor;
   abstract randomNormal(shape: Shape): Tensor;
   abstract bernoulli(probabilities: Tensor): Tensor;

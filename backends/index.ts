@@ -42,6 +42,7 @@ export { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
 export type {
   AdamSettings,
   BackendPrimitives,
+  Convolution,
   MatmulOptions,
   RandomWords,
   Shape,

@@ -1,5 +1,5 @@
 import { formatShape, ShapeError } from '../errors/index.js';
-import type { MatmulOptions, Shape } from './types.js';
+import type { Convolution, MatmulOptions, Shape } from './types.js';
 
 /** Number of elements of a tensor of `shape`. */
 export function sizeOf(shape: Shape): number {
@@ -152,4 +152,116 @@ export function checkValues(values: ArrayLike<number>, shape: Shape): void {
       `tensor: ${values.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`,
     );
   }
+}
+
+/** Every size of a 2-D convolution (see `BackendPrimitives.conv2d`). */
+export interface ConvolutionDims extends Convolution {
+  readonly batch: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly numFilters: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+}
+
+/** The output size along one axis, or a ShapeError when the kernel does not fit. */
+function convolvedSize(size: number, kernel: number, { stride, padding }: Convolution, where: string): number {
+  if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(padding) || padding < 0) {
+    throw new ShapeError(
+      `${where}: expected an integer stride ≥ 1 and padding ≥ 0, got stride ${stride}, padding ${padding}`,
+    );
+  }
+  if (kernel > size + 2 * padding) {
+    throw new ShapeError(`${where}: a kernel of ${kernel} does not fit ${size} pixels with padding ${padding}`);
+  }
+  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+}
+
+/** Checks a rank-4 shape. */
+function checkRank4(shape: Shape, what: string, where: string): [number, number, number, number] {
+  if (shape.length !== 4) throw new ShapeError(`${where}: expected ${what} of rank 4, got ${formatShape(shape)}`);
+  return shape as [number, number, number, number];
+}
+
+/**
+ * The sizes of `conv2d(images, filters)`, or a ShapeError naming the operands.
+ * @param images - (batch, channels, height, width) @param filters - (numFilters, channels, kh, kw)
+ */
+export function convolutionDims(
+  images: Shape,
+  filters: Shape,
+  convolution: Convolution,
+  where: string,
+): ConvolutionDims {
+  const [batch, channels, height, width] = checkRank4(images, 'images (batch, channels, height, width)', where);
+  const [numFilters, filterChannels, kernelHeight, kernelWidth] = checkRank4(
+    filters,
+    'filters (numFilters, channels, height, width)',
+    where,
+  );
+  if (filterChannels !== channels) {
+    throw new ShapeError(
+      `${where}: images ${formatShape(images)} have ${channels} channels, filters ${formatShape(filters)} ${filterChannels}`,
+    );
+  }
+  return {
+    batch,
+    channels,
+    height,
+    width,
+    numFilters,
+    kernelHeight,
+    kernelWidth,
+    outHeight: convolvedSize(height, kernelHeight, convolution, where),
+    outWidth: convolvedSize(width, kernelWidth, convolution, where),
+    stride: convolution.stride,
+    padding: convolution.padding,
+  };
+}
+
+/** Checks that `maps` is what `conv2d` gives for these sizes. @param maps - (batch, numFilters, outHeight, outWidth) */
+export function checkConvolvedMaps(maps: Shape, dims: ConvolutionDims, where: string): void {
+  const expected = [dims.batch, dims.numFilters, dims.outHeight, dims.outWidth];
+  if (formatShape(maps) !== formatShape(expected)) {
+    throw new ShapeError(`${where}: expected maps of shape ${formatShape(expected)}, got ${formatShape(maps)}`);
+  }
+}
+
+/**
+ * The sizes of `conv2dTranspose(maps, filters, imageSize)`, or a ShapeError.
+ * @param maps - (batch, numFilters, outHeight, outWidth) @param filters - (numFilters, channels, kh, kw)
+ */
+export function transposedConvolutionDims(
+  maps: Shape,
+  filters: Shape,
+  [height, width]: readonly [number, number],
+  convolution: Convolution,
+  where: string,
+): ConvolutionDims {
+  const [batch] = checkRank4(maps, 'maps (batch, numFilters, height, width)', where);
+  const [, channels] = checkRank4(filters, 'filters (numFilters, channels, height, width)', where);
+  const dims = convolutionDims([batch, channels, height, width], filters, convolution, where);
+  checkConvolvedMaps(maps, dims, where);
+  return dims;
+}
+
+/**
+ * The sizes of `conv2dFilterProducts(images, maps, kernelSize)`, or a ShapeError.
+ * @param images - (batch, channels, height, width) @param maps - (batch, numFilters, outHeight, outWidth)
+ */
+export function filterProductDims(
+  images: Shape,
+  maps: Shape,
+  [kernelHeight, kernelWidth]: readonly [number, number],
+  convolution: Convolution,
+  where: string,
+): ConvolutionDims {
+  const [, channels] = checkRank4(images, 'images (batch, channels, height, width)', where);
+  const [, numFilters] = checkRank4(maps, 'maps (batch, numFilters, height, width)', where);
+  const dims = convolutionDims(images, [numFilters, channels, kernelHeight, kernelWidth], convolution, where);
+  checkConvolvedMaps(maps, dims, where);
+  return dims;
 }

@@ -30,6 +30,18 @@ export interface MatmulOptions {
   readonly transposeB?: boolean;
 }
 
+/**
+ * The geometry of a 2-D convolution: cross-correlation as in PyTorch's `conv2d`, with the same
+ * stride and zero padding on both image axes. Images are (batch, channels, height, width) and
+ * filters (numFilters, channels, kernelHeight, kernelWidth), row-major (NCHW).
+ */
+export interface Convolution {
+  /** Positions skipped between two outputs (≥ 1). */
+  readonly stride: number;
+  /** Zeros added on every side of each image (≥ 0). */
+  readonly padding: number;
+}
+
 /** Settings of one ADAM step (see `Backend.adamStep`). */
 export interface AdamSettings {
   /** Step size η. */
@@ -144,6 +156,37 @@ export interface BackendPrimitives {
    * with `transposeB` @returns (m, n)
    */
   matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+  /**
+   * Cross-correlation of images with filters: `out[b,f,y,x] = Σ_{c,i,j} filters[f,c,i,j] ·
+   * images[b,c, y·s+i−p, x·s+j−p]`, zero outside the image.
+   * @param images - (batch, channels, height, width) @param filters - (numFilters, channels, kh, kw)
+   * @returns (batch, numFilters, outHeight, outWidth), `out = ⌊(in + 2p − k)/s⌋ + 1`
+   */
+  conv2d(images: Tensor, filters: Tensor, convolution: Convolution): Tensor;
+  /**
+   * The transpose of {@link conv2d} in the images (PyTorch's `conv_transpose2d`): each map value
+   * adds itself times its filter onto the patch it was read from; what falls in the padding is dropped.
+   * @param maps - (batch, numFilters, outHeight, outWidth) @param filters - (numFilters, channels, kh, kw)
+   * @param imageSize - [height, width] of the images @returns (batch, channels, height, width)
+   */
+  conv2dTranspose(
+    maps: Tensor,
+    filters: Tensor,
+    imageSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor;
+  /**
+   * The derivative of `Σ maps ∘ conv2d(images, W)` in W: `out[f,c,i,j] = Σ_{b,y,x} maps[b,f,y,x] ·
+   * images[b,c, y·s+i−p, x·s+j−p]`. @param images - (batch, channels, height, width)
+   * @param maps - (batch, numFilters, outHeight, outWidth) @param kernelSize - [kh, kw]
+   * @returns (numFilters, channels, kh, kw)
+   */
+  conv2dFilterProducts(
+    images: Tensor,
+    maps: Tensor,
+    kernelSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor;
 
   // ----- random (seeded by setSeed) -----
   /** Restart the generator: every later random op is reproducible for the same seed. */

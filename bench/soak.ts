@@ -60,8 +60,8 @@ export async function soak(target: SoakTarget, epochs: number, samples: number):
       onEpoch: async (record) => {
         const loaded = await loadModel(join(directory, 'model'));
         const [saved, live] = await Promise.all([
-          be.read(loaded.model.connections[0]?.weights.matrix as never),
-          be.read(model.connections[0]?.weights.matrix as never),
+          be.read(loaded.model.connections[0]?.weights.parameter as never),
+          be.read(model.connections[0]?.weights.parameter as never),
         ]);
         loaded.model.dispose();
         const memory = process.memoryUsage();

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { checkDevice, registeredBackends } from '../backends/index.js';
 import { preprocessingStepSchema, TRANSFORMS } from '../batch/index.js';
-import { CONSTRAINT_TYPES, constraintFromType } from '../constraints/index.js';
+import { constraintConfigSchema, constraintFromConfig } from '../constraints/index.js';
 import { ConfigError } from '../errors/index.js';
 import {
   cd,
@@ -23,8 +23,14 @@ import {
   TAP,
   withDropout,
 } from '../fit/index.js';
-import { type Layer, layerConfigSchema, layerFromConfig } from '../layers/index.js';
-import { BoltzmannMachine, INITIALIZATION_METHODS, OFFSET_TYPES } from '../models/index.js';
+import {
+  ConvolutionalWeights,
+  convolutionGeometrySchema,
+  type Layer,
+  layerConfigSchema,
+  layerFromConfig,
+} from '../layers/index.js';
+import { BoltzmannMachine, INITIALIZATION_METHODS, OFFSET_TYPES, tieChannelBiases } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
 import { ACTIVATIONS, discriminative, generativeLabels, hybrid, labelRBM } from '../supervised/index.js';
@@ -64,8 +70,14 @@ export function runConfigSchema() {
       layers: z.array(layerConfigSchema()).min(2),
       penalties: z.record(z.string(), penaltyConfigSchema).default({}),
       /** Constraints by parameter key, e.g. `{ "connections.0.W": "nonNegative" }`. */
-      constraints: z.record(z.string(), z.enum(CONSTRAINT_TYPES)).default({}),
+      constraints: z.record(z.string(), constraintConfigSchema).default({}),
       init: z.enum(INITIALIZATION_METHODS).default('hinton'),
+      /**
+       * Convolutional weights between the two layers (Learnergy's ConvRBM; a `gaussian` first
+       * layer makes its GaussianConvRBM): the layers' units are channels·height·width and
+       * filters·outHeight·outWidth; `tiedBiases` keeps one bias per channel and filter (default true).
+       */
+      convolution: convolutionGeometrySchema.extend({ tiedBiases: z.boolean().default(true) }).optional(),
     }),
     /**
      * `'generative'` trains the model; `'classify'` pretrains it as a DBN, then fine-tunes a
@@ -155,6 +167,11 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
       );
     }
   }
+  if (config.model.convolution !== undefined && (config.model.layers.length !== 2 || config.task !== 'generative')) {
+    throw new ConfigError(
+      `${where}: model.convolution: expected a generative RBM (task 'generative', two layers), got task '${config.task}' with ${config.model.layers.length} layers`,
+    );
+  }
   const { dropout, sparsity, method } = config.train;
   if (dropout !== undefined && method !== 'cd' && method !== 'pcd') {
     throw new ConfigError(`${where}: train.dropout: expected train.method 'cd' or 'pcd', got '${method}'`);
@@ -202,11 +219,39 @@ export function buildModel(config: RunConfig, where = 'config', numClasses?: num
   if (labelled && numClasses === undefined) {
     throw new ConfigError(`${where}: train.method '${config.train.method}' needs the data's class count`);
   }
+  const { convolution } = config.model;
+  if (convolution) return convolutionalModel(config, where);
   BoltzmannMachine.checkMemory(labelled ? [...units, numClasses as number] : units);
   const layers = config.model.layers.map((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`));
   const model = labelled
     ? labelRBM(layers[0] as Layer, layers[1] as Layer, numClasses as number)
     : new BoltzmannMachine(layers);
+  attachParameterConfig(model, config, where);
+  return model;
+}
+
+/** The convolutional RBM of a config with `model.convolution`, its layers' sizes checked against the geometry. */
+function convolutionalModel(config: RunConfig, where: string): BoltzmannMachine {
+  const { tiedBiases, ...geometry } = config.model.convolution as NonNullable<RunConfig['model']['convolution']>;
+  const weights = new ConvolutionalWeights(geometry);
+  const expected = [weights.numLower, weights.numUpper];
+  config.model.layers.forEach((layer, i) => {
+    if (layer.units !== expected[i]) {
+      weights.dispose();
+      throw new ConfigError(
+        `${where}: model.layers[${i}].units: model.convolution (${weights.describe()}) needs ${expected[i]} units, got ${layer.units}`,
+      );
+    }
+  });
+  const layers = config.model.layers.map((layer, i) => layerFromConfig(layer, `${where}: model.layers[${i}]`));
+  const model = new BoltzmannMachine(layers, { weights: [weights] });
+  if (tiedBiases) tieChannelBiases(model);
+  attachParameterConfig(model, config, where);
+  return model;
+}
+
+/** Attaches the config's penalties and constraints by parameter key (disposing the model on a bad key). */
+function attachParameterConfig(model: BoltzmannMachine, config: RunConfig, where: string): void {
   const parameters = model.namedParameters();
   const owning = (key: string, field: string) => {
     const target = parameters.find((p) => p.key === key);
@@ -224,13 +269,12 @@ export function buildModel(config: RunConfig, where = 'config', numClasses?: num
   for (const [key, type] of Object.entries(config.model.constraints)) {
     const { owner, name } = owning(key, 'constraints');
     try {
-      owner.addConstraint({ [name]: constraintFromType(type) });
+      owner.addConstraint({ [name]: constraintFromConfig(type) });
     } catch (error) {
       model.dispose();
       throw error;
     }
   }
-  return model;
 }
 
 /** The progress monitor a config asks for (`train.metrics`), or null for none. */

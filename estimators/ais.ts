@@ -16,6 +16,7 @@
  */
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
+import type { Coupling } from '../layers/index.js';
 import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
 import { dataMoments, type VisibleData } from '../models/initialize.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
@@ -130,13 +131,13 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, where
   );
   const numVisible = visible.numUnits;
   const base = visible.annealingBase(options.data && (await dataMoments(options.data, numVisible)));
-  const weights = model.connections[0]?.weights.matrix as Tensor;
+  const weights = model.connections[0]?.weights as Coupling;
 
   /** ln p*_β(v) per chain. @param v - (chains, numVisible) @returns (chains) */
   const logUnnormalized = (v: Tensor, beta: number): Tensor =>
     be.tidy(() => {
       const energy = be.add(be.mul(base.energy(v), 1 - beta), be.mul(visible.energy(v), beta));
-      const field = be.mul(be.matmul(visible.rescale(v), weights), beta);
+      const field = be.mul(weights.fieldUp(visible.rescale(v)), beta);
       return be.sub(hidden.logPartition(field), energy);
     });
 
@@ -163,8 +164,8 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, where
       const [previous, beta] = [betas[k - 1] as number, betas[k] as number];
       const next = be.tidy(() => {
         const gain = be.sub(logUnnormalized(v, beta), logUnnormalized(v, previous));
-        const h = hidden.conditionalSample(be.mul(be.matmul(visible.rescale(v), weights), beta));
-        const downward = be.matmul(hidden.rescale(h), weights, { transposeB: true });
+        const h = hidden.conditionalSample(be.mul(weights.fieldUp(visible.rescale(v)), beta));
+        const downward = weights.fieldDown(hidden.rescale(h));
         return { v: visible.annealedSample(base, downward, beta), logWeights: be.add(logWeights, gain) };
       });
       be.dispose([v, logWeights]);

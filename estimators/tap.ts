@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
+import { Weights } from '../layers/index.js';
 import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
 import { State } from '../models/state.js';
 
@@ -25,8 +26,10 @@ function onsagerOn(model: BoltzmannMachine, index: number, means: readonly Tenso
     const below = model.connections[index - 1];
     const above = model.connections[index];
     const parts = [
-      ...(below ? [be.matmul(variance(index - 1), be.square(below.weights.matrix))] : []),
-      ...(above ? [be.matmul(variance(index + 1), be.square(above.weights.matrix), { transposeB: true })] : []),
+      ...(below ? [be.matmul(variance(index - 1), be.square((below.weights as Weights).matrix))] : []),
+      ...(above
+        ? [be.matmul(variance(index + 1), be.square((above.weights as Weights).matrix), { transposeB: true })]
+        : []),
     ];
     return parts.reduce((total, part) => be.add(total, part));
   });
@@ -63,7 +66,10 @@ export function tapGibbsFreeEnergy(model: BoltzmannMachine, magnetizations: Stat
     for (const { lower, upper, weights } of model.connections) {
       const rescaled = (i: number) => model.layer(i).rescale(means[i] as Tensor);
       const onsager = be.sum(
-        be.mul(be.matmul(variances[lower] as Tensor, be.square(weights.matrix)), variances[upper] as Tensor),
+        be.mul(
+          be.matmul(variances[lower] as Tensor, be.square((weights as Weights).matrix)),
+          variances[upper] as Tensor,
+        ),
         1,
       );
       total = be.sub(be.add(total, weights.energy(rescaled(lower), rescaled(upper))), be.mul(onsager, 0.5));
@@ -106,7 +112,9 @@ export function tapFreeEnergy(model: BoltzmannMachine, particles = 10, iteration
   return result;
 }
 
-/** Whether every layer of `model` has TAP terms (so the estimators above apply). */
+/** Whether every layer of `model` has TAP terms and every connection is dense (so the estimators above apply). */
 export function hasTapTerms(model: BoltzmannMachine): boolean {
-  return model.layers.every((layer) => layer.hasTapTerms);
+  return (
+    model.layers.every((layer) => layer.hasTapTerms) && model.connections.every((c) => c.weights instanceof Weights)
+  );
 }

@@ -89,13 +89,16 @@ export async function showResults(
   const picture = model.layer(0).picture(model.fieldOn(0, fantasy.units));
   const particles = { rows: 36, columns: 784, values: await be.read(picture.values) };
   savePng(join(options.out, 'fantasy.png'), imageGrid(particles, { range: picture.scale }));
-  const weights = model.connections[0]?.weights.matrix;
-  if (weights) {
-    const numHidden = Math.min(64, model.layer(1).numUnits);
-    const columns = be.slice(weights, [0, 0], [784, numHidden]);
+  const coupling = model.connections[0]?.weights;
+  if (coupling) {
+    // One column per hidden unit (dense) or filter (convolutional), each a square image.
+    const weights = be.tidy(() => coupling.featureWeights());
+    const [numInputs = 0, numFeatures = 0] = be.shape(weights);
+    const shown = Math.min(64, numFeatures);
+    const columns = be.slice(weights, [0, 0], [numInputs, shown]);
     savePng(
       join(options.out, 'weights.png'),
-      weightsGrid({ rows: 784, columns: numHidden, values: await be.read(columns) }),
+      weightsGrid({ rows: numInputs, columns: shown, values: await be.read(columns) }),
     );
   }
   await models.saveModel(model, join(options.out, 'model'));

@@ -64,7 +64,7 @@ export function dropConnect(method: FitMethod, rate: number): FitMethod {
   checkSampled(method, 'dropConnect');
   const wrapped: FitMethod = (visible, model, positivePhase, negativePhase, targets) =>
     be.tidy(() => {
-      const connections = model.connections.map(({ weights }) => weights);
+      const connections = model.connections.map((_, i) => model.denseWeights(i, 'dropConnect'));
       for (const w of connections) w.dropConnections(keepMask([w.numLower, w.numUpper], rate));
       try {
         return method(visible, model, positivePhase, negativePhase, targets);
@@ -84,15 +84,15 @@ export function withDropout(method: FitMethod, type: DropoutType, rate: number):
 
 /**
  * The weight-scaling inference rule (Srivastava et al. 2014; Wan et al. 2013's mean network):
- * multiplies every weight matrix by the keep probability 1 − `rate`, in place, so the trained
+ * multiplies every weight matrix (or filter bank) by the keep probability 1 − `rate`, in place, so the trained
  * model's fields are the thinned models' mean fields. Call it once, after training.
  */
 export function scaleWeightsForInference(model: BoltzmannMachine, rate: number): void {
   checkRate(rate, 'scaleWeightsForInference');
   for (const { weights } of model.connections) {
     weights.setParam(
-      'matrix',
-      be.tidy(() => be.mul(weights.matrix, 1 - rate)),
+      weights.parameterName,
+      be.tidy(() => be.mul(weights.parameter, 1 - rate)),
     );
   }
 }

@@ -8,7 +8,7 @@ import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { pseudoLogLikelihood } from '../estimators/pseudo-likelihood.js';
 import { hasTapTerms, tapFreeEnergy } from '../estimators/tap.js';
-import type { BoltzmannMachine, State } from '../models/index.js';
+import type { BoltzmannMachine, Connection, State } from '../models/index.js';
 
 /** What a metric looks at for one validation batch. */
 export interface Assessment {
@@ -317,14 +317,14 @@ export class HeatCapacity implements Metric {
   }
 }
 
-/** Weight sparsity p = 1/(nm) Σ_j (Σ_i w_ij²)² / Σ_i w_ij⁴ of the first weights (Tubiana & Monasson 2017). */
+/** Weight sparsity p = 1/(nm) Σ_j (Σ_i w_ij²)² / Σ_i w_ij⁴ of the first weights, one column j per hidden unit or filter (Tubiana & Monasson 2017). */
 export class WeightSparsity extends ModelMetric {
   readonly name = 'WeightSparsity';
   protected async measure(model: BoltzmannMachine): Promise<number> {
-    const weights = model.connections[0]?.weights.matrix as Tensor;
-    const [n = 1, m = 1] = be.shape(weights);
     return readAndDispose(
       be.tidy(() => {
+        const weights = (model.connections[0] as Connection).weights.featureWeights();
+        const [n = 1, m = 1] = be.shape(weights);
         const w2 = be.square(weights);
         return be.div(be.sum(be.div(be.square(be.sum(w2, 0)), be.sum(be.square(w2), 0))), n * m);
       }),
@@ -332,12 +332,16 @@ export class WeightSparsity extends ModelMetric {
   }
 }
 
-/** Mean squared weight per hidden unit, 1/m Σ_ij w_ij², of the first weights. */
+/** Mean squared weight per hidden unit (or filter), 1/m Σ_ij w_ij², of the first weights. */
 export class WeightSquare extends ModelMetric {
   readonly name = 'WeightSquare';
   protected async measure(model: BoltzmannMachine): Promise<number> {
-    const weights = model.connections[0]?.weights.matrix as Tensor;
-    return readAndDispose(be.tidy(() => be.div(be.sum(be.square(weights)), be.shape(weights)[1] as number)));
+    return readAndDispose(
+      be.tidy(() => {
+        const weights = (model.connections[0] as Connection).weights.featureWeights();
+        return be.div(be.sum(be.square(weights)), be.shape(weights)[1] as number);
+      }),
+    );
   }
 }
 

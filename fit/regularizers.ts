@@ -5,7 +5,7 @@
  */
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, UnsupportedError } from '../errors/index.js';
-import type { Gradient } from '../models/index.js';
+import type { Connection, Gradient } from '../models/index.js';
 import type { FitMethod } from './methods.js';
 
 /** Options of {@link sparsityTarget}. */
@@ -77,9 +77,15 @@ export function restrictGradient(method: FitMethod, { maxNorm, norm = 'columns' 
       };
       return {
         ...gradient,
-        weights: gradient.weights.map((set) =>
-          set.matrix === undefined ? set : { ...set, matrix: bounded(set.matrix) },
-        ),
+        weights: gradient.weights.map((set, i) => {
+          // A filter bank has no rows or columns: only its whole norm applies.
+          const { parameterName } =
+            norm === 'matrix'
+              ? (model.connections[i] as Connection).weights
+              : model.denseWeights(i, `restrictGradient (norm '${norm}')`);
+          const g = set[parameterName];
+          return g === undefined ? set : { ...set, [parameterName]: bounded(g) };
+        }),
       };
     });
   return carryFlags(wrapped, method);

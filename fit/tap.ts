@@ -10,6 +10,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import { hasTapTerms, tapMagnetizations } from '../estimators/tap.js';
+import type { Weights } from '../layers/index.js';
 import { type BoltzmannMachine, type Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 import { checkOptions } from '../validation/index.js';
@@ -26,6 +27,7 @@ export interface TAPOptions {
 }
 
 function checkTapTerms(model: BoltzmannMachine): void {
+  for (const i of model.connections.keys()) model.denseWeights(i, 'TAP');
   if (!hasTapTerms(model)) {
     const without = model.layers.filter((layer) => !layer.hasTapTerms).map((layer) => layer.describe());
     throw new UnsupportedError(`TAP: every layer needs second-order TAP terms; ${without.join(', ')} has none`);
@@ -64,7 +66,8 @@ export class TAP {
         layers: plain.layers,
         weights: model.connections.map(({ lower, upper, weights }, c) => {
           const variance = (i: number) => model.layer(i).tapVariance(means[i] as Tensor);
-          const onsager = be.mul(weights.matrix, be.meanOuter(variance(lower), variance(upper)));
+          const matrix = (weights as Weights).matrix;
+          const onsager = be.mul(matrix, be.meanOuter(variance(lower), variance(upper)));
           return { matrix: be.sub(plain.weights[c]?.matrix as Tensor, onsager) };
         }),
       };

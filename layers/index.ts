@@ -4,29 +4,39 @@
  */
 
 import * as z from 'zod';
-import { CONSTRAINT_TYPES, type ConstraintType, constraintFromType } from '../constraints/index.js';
+import { type ConstraintConfig, constraintConfigSchema, constraintFromConfig } from '../constraints/index.js';
 import { ConfigError } from '../errors/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
 import { didYouMean, parseWith } from '../validation/index.js';
+import { ConvolutionalWeights, convolutionGeometrySchema } from './convolutional-weights.js';
+import type { Coupling } from './coupling.js';
 import type { Layer } from './layer.js';
 import type { Parametrized } from './parameters.js';
 import { type LayerType, layerTypes, makeLayer } from './registry.js';
+import { Weights } from './weights.js';
 
 export { BernoulliLayer } from './bernoulli.js';
 export { ContinuousBernoulliLayer } from './continuous-bernoulli.js';
+export {
+  ConvolutionalWeights,
+  type ConvolutionalWeightsConfig,
+  type ConvolutionGeometry,
+  convolutionGeometrySchema,
+} from './convolutional-weights.js';
+export { Coupling, type CouplingDescription, INITIAL_WEIGHT_STD } from './coupling.js';
 export { GaussianLayer } from './gaussian.js';
 export { type InverseTemperature, Layer, type LayerConfig, MOMENT_SHRINKAGE, type PictureScale } from './layer.js';
 export { OneHotLayer } from './onehot.js';
-export { type ParameterTensors, Parametrized } from './parameters.js';
+export { type ParameterConfig, type ParameterTensors, Parametrized } from './parameters.js';
 export { QuadraticLayer } from './quadratic-layer.js';
 export { type LayerType, type LayerTypes, layerTypes, makeLayer, parseLayerType, registerLayer } from './registry.js';
 export { NReLULayer, ReLULayer } from './relu.js';
-export { INITIAL_WEIGHT_STD, Weights, type WeightsConfig } from './weights.js';
+export { Weights, type WeightsConfig } from './weights.js';
 
 const parameterFields = {
   fixedParams: z.array(z.string()).default([]),
   penalties: z.record(z.string(), penaltyConfigSchema).default({}),
-  constraints: z.record(z.string(), z.enum(CONSTRAINT_TYPES)).default({}),
+  constraints: z.record(z.string(), constraintConfigSchema).default({}),
 };
 
 /** The schema of a layer's description `{ type, units, fixedParams?, penalties?, constraints? }`, strict; types are those registered now. */
@@ -34,11 +44,23 @@ export function layerConfigSchema() {
   return z.strictObject({ type: z.enum(layerTypes()), units: z.int().min(1), ...parameterFields });
 }
 
-/** The schema of a connection's description in `model.json`: `{ shape, fixedParams?, penalties?, constraints? }`, strict. */
+/** The schema of a dense connection's description in `model.json`: `{ shape, fixedParams?, penalties?, constraints? }`, strict. */
 export const weightsConfigSchema = z.strictObject({
   shape: z.tuple([z.int().min(1), z.int().min(1)]),
   ...parameterFields,
 });
+
+/** The schema of a convolutional connection's description: `{ type: 'convolutional', image, filters, kernel, stride?, padding?, … }`. */
+export const convolutionalWeightsConfigSchema = convolutionGeometrySchema.extend({
+  type: z.literal('convolutional'),
+  ...parameterFields,
+});
+
+/** The schema of any connection's description in `model.json`: dense, or `type: 'convolutional'`. */
+export const couplingConfigSchema = z.union([weightsConfigSchema, convolutionalWeightsConfigSchema]);
+
+/** A connection's parsed description. */
+export type CouplingConfig = z.output<typeof couplingConfigSchema>;
 
 /** A new layer from an untrusted description `{ type, units, fixedParams?, penalties?, constraints? }`; `where` names it in errors. */
 export function layerFromConfig(config: unknown, where: string): Layer {
@@ -48,13 +70,49 @@ export function layerFromConfig(config: unknown, where: string): Layer {
   return layer;
 }
 
+/**
+ * New zero coupling from a parsed description, checked against the layers it joins.
+ * @param numLower - units of the lower layer @param numUpper - units of the upper layer
+ * @throws ConfigError when the description's sizes do not match the layers'
+ */
+export function couplingFromConfig(
+  config: CouplingConfig,
+  numLower: number,
+  numUpper: number,
+  where: string,
+): Coupling {
+  const { fixedParams, penalties, constraints } = config;
+  let coupling: Coupling;
+  if ('shape' in config) {
+    const [rows, columns] = config.shape;
+    if (rows !== numLower || columns !== numUpper) {
+      throw new ConfigError(
+        `${where}.shape: expected [${numLower}, ${numUpper}] from the layers, got [${rows}, ${columns}]`,
+      );
+    }
+    coupling = new Weights(numLower, numUpper, 'zeros');
+  } else {
+    const { image, filters, kernel, stride, padding } = config;
+    coupling = new ConvolutionalWeights({ image, filters, kernel, stride, padding }, 'zeros');
+    if (coupling.numLower !== numLower || coupling.numUpper !== numUpper) {
+      const found = coupling.describe();
+      coupling.dispose();
+      throw new ConfigError(
+        `${where}: the layers have ${numLower} and ${numUpper} units, but ${found} joins ${coupling.numLower} and ${coupling.numUpper}`,
+      );
+    }
+  }
+  applyParameterConfig(coupling, { fixedParams, penalties, constraints }, where);
+  return coupling;
+}
+
 /** Applies validated `fixedParams`, `penalties` and `constraints` to a layer or weights, checking the parameter names. */
 export function applyParameterConfig(
   target: Parametrized,
   fields: {
     readonly fixedParams: readonly string[];
     readonly penalties: Readonly<Record<string, unknown>>;
-    readonly constraints: Readonly<Record<string, ConstraintType>>;
+    readonly constraints: Readonly<Record<string, ConstraintConfig>>;
   },
   where: string,
 ): void {
@@ -73,6 +131,6 @@ export function applyParameterConfig(
   }
   for (const [name, type] of Object.entries(fields.constraints)) {
     check(name, 'constraints');
-    target.addConstraint({ [name]: constraintFromType(type) });
+    target.addConstraint({ [name]: constraintFromConfig(type) });
   }
 }

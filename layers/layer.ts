@@ -1,9 +1,7 @@
 import type { Tensor, TensorLike } from '../backends/index.js';
 import { be } from '../backends/index.js';
-import type { ConstraintType } from '../constraints/index.js';
 import { UnsupportedError } from '../errors/index.js';
-import { type PenaltyConfig, penaltyConfig } from '../penalties/index.js';
-import { type ParameterTensors, Parametrized } from './parameters.js';
+import { type ParameterConfig, type ParameterTensors, Parametrized } from './parameters.js';
 import type { LayerType } from './registry.js';
 
 /** How a picture maps values to grey: `'unit'` ([0, 1] is black to white) or `'tile'` (each image to its own range). */
@@ -13,12 +11,9 @@ export type PictureScale = 'unit' | 'tile';
 export type InverseTemperature = TensorLike;
 
 /** A layer's description, as saved in `model.json`. */
-export interface LayerConfig {
+export interface LayerConfig extends ParameterConfig {
   readonly type: LayerType;
   readonly units: number;
-  readonly fixedParams: readonly string[];
-  readonly penalties: Readonly<Record<string, PenaltyConfig>>;
-  readonly constraints: Readonly<Record<string, ConstraintType>>;
 }
 
 /** Shrinkage toward an uninformative value applied when initializing from data moments (as Paysage). */
@@ -190,9 +185,7 @@ export abstract class Layer extends Parametrized {
     return {
       type: this.type,
       units: this.numUnits,
-      fixedParams: this.fixedParams,
-      penalties: Object.fromEntries([...this.penalties].map(([name, p]) => [name, penaltyConfig(p)])),
-      constraints: Object.fromEntries([...this.constraints].map(([name, c]) => [name, c.type])),
+      ...this.parameterConfig(),
     };
   }
 }

@@ -1,10 +1,17 @@
 import { be, type Shape, type Tensor } from '../backends/index.js';
-import type { Constraint } from '../constraints/index.js';
+import type { Constraint, ConstraintConfig } from '../constraints/index.js';
 import { ConfigError, formatShape, ShapeError } from '../errors/index.js';
-import type { Penalty } from '../penalties/index.js';
+import { type Penalty, type PenaltyConfig, penaltyConfig } from '../penalties/index.js';
 
 /** Named parameter tensors, e.g. `{ loc: (numUnits) }` or `{ matrix: (nLower, nUpper) }`. */
 export type ParameterTensors = Readonly<Record<string, Tensor>>;
+
+/** The parameter fields of every layer's and connection's description in `model.json`. */
+export interface ParameterConfig {
+  readonly fixedParams: readonly string[];
+  readonly penalties: Readonly<Record<string, PenaltyConfig>>;
+  readonly constraints: Readonly<Record<string, ConstraintConfig>>;
+}
 
 /**
  * What owns trainable parameters (a layer, a weights matrix): named tensors of fixed
@@ -124,6 +131,15 @@ export abstract class Parametrized {
   dispose(): void {
     be.dispose([...this.values.values()]);
     this.values.clear();
+  }
+
+  /** The fixed parameters, penalties and constraints, as `model.json` saves them. */
+  protected parameterConfig(): ParameterConfig {
+    return {
+      fixedParams: this.fixedParams,
+      penalties: Object.fromEntries([...this.penalties].map(([name, p]) => [name, penaltyConfig(p)])),
+      constraints: Object.fromEntries([...this.constraints].map(([name, c]) => [name, c.config])),
+    };
   }
 
   /** A short description for error messages, e.g. `BernoulliLayer(784)`. */

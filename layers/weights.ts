@@ -1,25 +1,19 @@
 import { be, type Tensor } from '../backends/index.js';
-import type { ConstraintType } from '../constraints/index.js';
 import { ShapeError } from '../errors/index.js';
-import { type PenaltyConfig, penaltyConfig } from '../penalties/index.js';
-import { type ParameterTensors, Parametrized } from './parameters.js';
+import { Coupling, INITIAL_WEIGHT_STD } from './coupling.js';
+import type { ParameterConfig } from './parameters.js';
 
 /** A weights matrix's description, as saved in `model.json`. */
-export interface WeightsConfig {
+export interface WeightsConfig extends ParameterConfig {
   readonly shape: readonly [number, number];
-  readonly fixedParams: readonly string[];
-  readonly penalties: Readonly<Record<string, PenaltyConfig>>;
-  readonly constraints: Readonly<Record<string, ConstraintType>>;
 }
 
-/** Standard deviation of freshly made weights, N(0, 0.01²) as Hinton's guide suggests. */
-export const INITIAL_WEIGHT_STD = 0.01;
-
 /**
- * The coupling between two layers: parameter `matrix` W (numLower, numUpper) with energy
+ * Dense coupling between two layers: parameter `matrix` W (numLower, numUpper) with energy
  * `−r(lower)ᵀ W r(upper)` per sample.
  */
-export class Weights extends Parametrized {
+export class Weights extends Coupling {
+  readonly parameterName = 'matrix';
   private connectionMask: Tensor | undefined;
 
   /**
@@ -69,49 +63,10 @@ export class Weights extends Parametrized {
     return this.connectionMask === undefined ? this.matrix : be.mul(this.matrix, this.connectionMask);
   }
 
-  /** A derivative with respect to W, zero at dropped connections. */
-  private masked(derivative: Tensor): Tensor {
-    return this.connectionMask === undefined ? derivative : be.mul(derivative, this.connectionMask);
-  }
-
-  /** −r(lower)ᵀ W r(upper) per sample. @param lower - (batch, numLower) rescaled @param upper - (batch, numUpper) rescaled @returns (batch) */
-  energy(lower: Tensor, upper: Tensor): Tensor {
-    return be.tidy(() => be.neg(be.sum(be.mul(be.matmul(lower, this.coupling), upper), 1)));
-  }
-
-  /**
-   * Mean over the batch of ∂E/∂W = −r(lower) r(upper)ᵀ (or the weighted sum with `rowWeights`).
-   * @param lower - (batch, numLower) rescaled @param upper - (batch, numUpper) rescaled
-   * @param rowWeights - (batch), summing to 1 @returns matrix (numLower, numUpper)
-   */
-  derivatives(lower: Tensor, upper: Tensor, rowWeights?: Tensor): ParameterTensors {
-    return {
-      matrix: be.tidy(() => {
-        if (rowWeights === undefined) {
-          return this.masked(
-            be.mul(be.matmul(lower, upper, { transposeA: true }), -1 / (be.shape(lower)[0] as number)),
-          );
-        }
-        const weighted = be.mul(lower, be.reshape(rowWeights, [be.shape(rowWeights)[0] as number, 1]));
-        return this.masked(be.neg(be.matmul(weighted, upper, { transposeA: true })));
-      }),
-    };
-  }
-
-  /**
-   * `⟨∂E/∂W⟩_data − ⟨∂E/∂W⟩_model = −⟨r_l r_uᵀ⟩_data + ⟨r_l r_uᵀ⟩_model` as one matrix product
-   * of the stacked batches, the upper ones scaled (the two may differ in size; the lower ones
-   * stay as they are, so binary units keep a 0/1 factor the cpu backend multiplies sparsely).
-   * @param lowerData - (batchData, numLower) rescaled @param upperData - (batchData, numUpper) rescaled
-   * @param lowerModel - (batchModel, numLower) rescaled @param upperModel - (batchModel, numUpper) rescaled
-   * @returns (numLower, numUpper)
-   */
-  derivativeDifference(lowerData: Tensor, upperData: Tensor, lowerModel: Tensor, upperModel: Tensor): Tensor {
-    return be.tidy(() => {
-      const [dataRows, modelRows] = [be.shape(lowerData)[0] as number, be.shape(lowerModel)[0] as number];
-      const upper = be.concat([be.mul(upperData, -1 / dataRows), be.mul(upperModel, 1 / modelRows)], 0);
-      return this.masked(be.matmul(be.concat([lowerData, lowerModel], 0), upper, { transposeA: true }));
-    });
+  /** `r(lower)ᵀ r(upper)` summed over the batch, zero at dropped connections. @returns (numLower, numUpper) */
+  protected products(lower: Tensor, upper: Tensor): Tensor {
+    const products = be.matmul(lower, upper, { transposeA: true });
+    return this.connectionMask === undefined ? products : be.mul(products, this.connectionMask);
   }
 
   /** The field on the upper layer, r(lower) W. @param lower - (batch, numLower) rescaled @returns (batch, numUpper) */
@@ -124,13 +79,13 @@ export class Weights extends Parametrized {
     return be.matmul(upper, this.coupling, { transposeB: true });
   }
 
+  /** W itself. @returns (numLower, numUpper) */
+  featureWeights(): Tensor {
+    return this.matrix;
+  }
+
   /** The weights' description for `model.json`. */
   toConfig(): WeightsConfig {
-    return {
-      shape: [this.numLower, this.numUpper],
-      fixedParams: this.fixedParams,
-      penalties: Object.fromEntries([...this.penalties].map(([name, p]) => [name, penaltyConfig(p)])),
-      constraints: Object.fromEntries([...this.constraints].map(([name, c]) => [name, c.type])),
-    };
+    return { shape: [this.numLower, this.numUpper], ...this.parameterConfig() };
   }
 }

@@ -1,17 +1,17 @@
 import { be, type PlannedTensor, type Tensor } from '../backends/index.js';
-import { ConfigError, ShapeError } from '../errors/index.js';
+import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
 import type { InverseTemperature, Layer, ParameterTensors } from '../layers/index.js';
-import { Weights } from '../layers/index.js';
+import { type Coupling, Weights } from '../layers/index.js';
 import type { Parametrized } from '../layers/parameters.js';
 import { checkOptions } from '../validation/index.js';
 import { Centering, type CenteringOptions } from './centering.js';
 import { State } from './state.js';
 
-/** The weights between layer `lower` and layer `upper = lower + 1`. */
+/** The coupling (dense or convolutional weights) between layer `lower` and layer `upper = lower + 1`. */
 export interface Connection {
   readonly lower: number;
   readonly upper: number;
-  readonly weights: Weights;
+  readonly weights: Coupling;
 }
 
 /** Options of the iterations over layers. */
@@ -60,10 +60,10 @@ export class BoltzmannMachine {
 
   /**
    * @param layers - at least two layers, visible first
-   * @param options - `weights`: `'random'` (N(0, 0.01²), default), `'zeros'`, or existing
-   *   Weights objects to share (one per connection, e.g. one RBM of a deep model)
+   * @param options - `weights`: `'random'` (dense, N(0, 0.01²), default), `'zeros'`, or existing
+   *   couplings — `Weights` or `ConvolutionalWeights` — one per connection (e.g. to share one RBM's with a deep model)
    */
-  constructor(layers: readonly Layer[], options: { readonly weights?: 'random' | 'zeros' | readonly Weights[] } = {}) {
+  constructor(layers: readonly Layer[], options: { readonly weights?: 'random' | 'zeros' | readonly Coupling[] } = {}) {
     checkOptions(options, { weights: true }, 'BoltzmannMachine');
     if (layers.length < 2) {
       throw new ConfigError(`BoltzmannMachine: expected at least 2 layers, got ${layers.length}`);
@@ -77,7 +77,8 @@ export class BoltzmannMachine {
         typeof initial === 'string' ? new Weights(lower.numUnits, upperLayer.numUnits, initial) : initial[i];
       if (!weights || weights.numLower !== lower.numUnits || weights.numUpper !== upperLayer.numUnits) {
         throw new ShapeError(
-          `BoltzmannMachine: connection ${i} needs Weights(${lower.numUnits}, ${upperLayer.numUnits})`,
+          `BoltzmannMachine: connection ${i} needs weights joining ${lower.numUnits} and ${upperLayer.numUnits} units` +
+            (weights ? `; ${weights.describe()} joins ${weights.numLower} and ${weights.numUpper}` : ''),
         );
       }
       return { lower: i, upper: i + 1, weights };
@@ -125,6 +126,20 @@ export class BoltzmannMachine {
     return layer;
   }
 
+  /**
+   * The dense weights of connection `index`, for what is defined for them only.
+   * @param where - names the caller in errors @throws UnsupportedError when they are convolutional
+   */
+  denseWeights(index: number, where: string): Weights {
+    const weights = this.connections[index]?.weights;
+    if (!(weights instanceof Weights)) {
+      throw new UnsupportedError(
+        `${where}: needs dense weights; connection ${index} is ${weights?.describe() ?? 'missing'}`,
+      );
+    }
+    return weights;
+  }
+
   /** Every parameter with its saved name (`layers.0.loc`, `connections.0.W`, …). */
   namedParameters(): NamedParameter[] {
     const layerParams = this.layers.flatMap((layer, i) =>
@@ -133,7 +148,7 @@ export class BoltzmannMachine {
     const weightParams = this.connections.map((c, i) => ({
       key: `connections.${i}.W`,
       owner: c.weights as Parametrized,
-      name: 'matrix',
+      name: c.weights.parameterName,
     }));
     return [...layerParams, ...weightParams];
   }
@@ -345,6 +360,7 @@ export class BoltzmannMachine {
     this.centered = undefined;
     if (options === null) return;
     Centering.check(this.layers);
+    for (const i of this.connections.keys()) this.denseWeights(i, 'center');
     this.centered = new Centering(options);
   }
 
@@ -377,7 +393,8 @@ export class BoltzmannMachine {
       );
       // Each weight gradient is one product of both phases' units (see Weights.derivativeDifference).
       const weights = this.connections.map(({ lower, upper, weights: w }): ParameterTensors => {
-        if (!w.trainableParams.includes('matrix')) return {};
+        const name = w.parameterName;
+        if (!w.trainableParams.includes(name)) return {};
         const rescaled = (state: State, i: number) => this.layer(i).rescale(state.getLayer(i));
         const difference = w.derivativeDifference(
           rescaled(dataState, lower),
@@ -385,7 +402,7 @@ export class BoltzmannMachine {
           rescaled(modelState, lower),
           rescaled(modelState, upper),
         );
-        return { matrix: w.penalize('matrix', difference) };
+        return { [name]: w.penalize(name, difference) };
       });
       return { layers, weights };
     });

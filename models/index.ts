@@ -13,6 +13,7 @@ export {
   type UnitMasks,
 } from './boltzmann-machine.js';
 export { Centering, type CenteringOptions, OFFSET_TYPES, type OffsetType, type PhaseMeans } from './centering.js';
+export { type ConvolutionalRBMOptions, convolutionalRBM, tieChannelBiases } from './convolutional.js';
 export {
   dataMoments,
   INITIALIZATION_METHODS,
@@ -22,9 +23,9 @@ export {
   type VisibleData,
 } from './initialize.js';
 export {
-  chainParameterCount,
   checkParamsBytes,
   describedCounts,
+  describedParameterCount,
   describeModel,
   type LoadedModel,
   loadModel,

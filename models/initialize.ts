@@ -1,5 +1,6 @@
 import { be, type Tensor } from '../backends/index.js';
-import { ConfigError, DataError, ShapeError } from '../errors/index.js';
+import { ConfigError, DataError, ShapeError, UnsupportedError } from '../errors/index.js';
+import { ConvolutionalWeights } from '../layers/index.js';
 import type { BoltzmannMachine } from './boltzmann-machine.js';
 
 /**
@@ -106,6 +107,10 @@ export async function initializeModel(
   const moments = await dataMoments(data, visible.numUnits, method === 'pca');
   visible.initializeFromMoments(moments.mean, moments.variance);
   for (const [i, { weights }] of model.connections.entries()) {
+    if (weights instanceof ConvolutionalWeights) {
+      initializeFilters(weights, method, i);
+      continue;
+    }
     const { numLower, numUpper } = weights;
     const scale = method === 'hinton' ? 0.01 : Math.sqrt(2 / (numLower + numUpper));
     if (i === 0 && method === 'pca') {
@@ -120,6 +125,26 @@ export async function initializeModel(
     );
     if (typeof rowScale !== 'number') be.dispose(rowScale);
   }
+}
+
+/**
+ * Filters N(0, 0.01²) (`hinton`) or N(0, 2/(fan in + fan out)) with the fans of one filter
+ * tap, channels·kh·kw and numFilters·kh·kw (`glorotNormal`). `stddev` and `pca` are defined
+ * for dense weights only.
+ */
+function initializeFilters(weights: ConvolutionalWeights, method: InitializationMethod, index: number): void {
+  if (method === 'stddev' || method === 'pca') {
+    throw new UnsupportedError(
+      `initialize: method '${method}' needs dense weights; connection ${index} is ${weights.describe()}`,
+    );
+  }
+  const { channels, numFilters, kernelHeight, kernelWidth } = weights.dims;
+  const scale = method === 'hinton' ? 0.01 : Math.sqrt(2 / ((channels + numFilters) * kernelHeight * kernelWidth));
+  const shape = weights.paramShape('filters');
+  weights.setParam(
+    'filters',
+    be.tidy(() => be.mul(be.randomNormal(shape), scale)),
+  );
 }
 
 /** glorot · √n · (std_k / ‖std‖) · q_k for the top `k` principal directions q_k of the data. @returns (n, k) */

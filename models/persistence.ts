@@ -20,12 +20,13 @@ import {
 } from '../batch/index.js';
 import { ConfigError, DataError, DivergenceError, formatShape, ShapeError } from '../errors/index.js';
 import {
-  applyParameterConfig,
+  type CouplingDescription,
+  couplingConfigSchema,
+  couplingFromConfig,
+  type Layer,
   type LayerConfig,
   layerConfigSchema,
   layerFromConfig,
-  type WeightsConfig,
-  weightsConfigSchema,
 } from '../layers/index.js';
 import { checkJsonDepth, checkOptions, parseWith, show } from '../validation/index.js';
 import { BoltzmannMachine, type NamedParameter } from './boltzmann-machine.js';
@@ -45,7 +46,7 @@ export interface ModelDescription {
   readonly format: typeof MODEL_FORMAT;
   readonly formatVersion: number;
   readonly layers: readonly LayerConfig[];
-  readonly connections: readonly WeightsConfig[];
+  readonly connections: readonly CouplingDescription[];
   /** Free-form information (training history, data set, ...). */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** The preprocessing steps fitted on the training data, whose statistics are in {@link PREPROCESSING_FILE}. */
@@ -82,7 +83,7 @@ function modelDescriptionSchema() {
     format: z.literal(MODEL_FORMAT),
     formatVersion: z.number(),
     layers: z.array(layerConfigSchema()).min(2),
-    connections: z.array(weightsConfigSchema),
+    connections: z.array(couplingConfigSchema),
     metadata: z.record(z.string(), z.unknown()).default({}),
     preprocessing: z.array(preprocessingStepSchema).min(1).optional(),
   });
@@ -98,22 +99,20 @@ export function modelFromDescription(description: unknown, where: string): Boltz
   }
   const fields = parseWith(modelDescriptionSchema(), description, `${where}:`);
   const layers = fields.layers.map((config, i) => layerFromConfig(config, `${where}: layers[${i}]`));
-  const model = new BoltzmannMachine(layers, { weights: 'zeros' });
-  if (fields.connections.length !== model.connections.length) {
+  if (fields.connections.length !== layers.length - 1) {
     throw new ConfigError(
-      `${where}: connections: expected ${model.connections.length} entries (one per pair of layers), got ${fields.connections.length}`,
+      `${where}: connections: expected ${layers.length - 1} entries (one per pair of layers), got ${fields.connections.length}`,
     );
   }
-  fields.connections.forEach((entry, i) => {
-    const weights = (model.connections[i] as (typeof model.connections)[number]).weights;
-    const expected = [weights.numLower, weights.numUpper];
-    if (formatShape(entry.shape) !== formatShape(expected)) {
-      throw new ConfigError(
-        `${where}: connections[${i}].shape: expected ${formatShape(expected)} from the layers, got ${formatShape(entry.shape)}`,
-      );
-    }
-    applyParameterConfig(weights, entry, `${where}: connections[${i}]`);
-  });
+  const weights = fields.connections.map((entry, i) =>
+    couplingFromConfig(
+      entry,
+      (layers[i] as Layer).numUnits,
+      (layers[i + 1] as Layer).numUnits,
+      `${where}: connections[${i}]`,
+    ),
+  );
+  const model = new BoltzmannMachine(layers, { weights });
   return model;
 }
 
@@ -424,17 +423,38 @@ export function checkParamsBytes(neededValues: number, what: string, paramsLengt
   }
 }
 
-/** The fewest float32 values a chain of layers with these units holds: one per unit and one per weight. */
-export function chainParameterCount(units: readonly number[]): number {
-  return (
-    units.slice(1).reduce((sum, upper, i) => sum + upper * (units[i] as number), 0) + units.reduce((a, b) => a + b, 0)
-  );
+/**
+ * The fewest float32 values an unvalidated model description `{ layers, connections }` holds:
+ * one per unit, and per connection one per weight or, for convolutional ones, per filter tap;
+ * undefined when its layers' units are not all numbers. @returns the count and the units
+ */
+export function describedParameterCount(description: unknown): { count: number; units: number[] } | undefined {
+  const fields = description as { layers?: unknown; connections?: unknown } | null;
+  const units = describedCounts(fields?.layers, 'units');
+  if (!units) return undefined;
+  const connections: unknown[] = Array.isArray(fields?.connections) ? fields.connections : [];
+  const weights = units
+    .slice(1)
+    .map((upper, i) => describedFilterCount(connections[i]) ?? upper * (units[i] as number));
+  return { count: [...weights, ...units].reduce((a, b) => a + b, 0), units };
+}
+
+/** Filter taps of a described convolutional connection (0 where its sizes are not numbers), else undefined. */
+function describedFilterCount(entry: unknown): number | undefined {
+  const e = entry as { type?: unknown; filters?: unknown; image?: unknown; kernel?: unknown } | null;
+  if (e?.type !== 'convolutional') return undefined;
+  const kernel = typeof e.kernel === 'number' ? [e.kernel, e.kernel] : e.kernel;
+  const sizes = [e.filters, Array.isArray(e.image) ? e.image[0] : undefined, ...(Array.isArray(kernel) ? kernel : [])];
+  const valid = sizes.length === 4 && sizes.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0);
+  return valid ? (sizes as number[]).reduce((a, b) => a * b, 1) : 0;
 }
 
 /** Refuses a `model.json` whose layers need more parameters than the params file holds. */
 function checkDescribedSize(description: unknown, paramsLength: number, paths: SavedPaths): void {
-  const units = describedCounts((description as { layers?: unknown } | null)?.layers, 'units');
-  if (units) checkParamsBytes(chainParameterCount(units), `layers of ${units.join(', ')} units`, paramsLength, paths);
+  const described = describedParameterCount(description);
+  if (described) {
+    checkParamsBytes(described.count, `layers of ${described.units.join(', ')} units`, paramsLength, paths);
+  }
 }
 
 /**

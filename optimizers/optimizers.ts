@@ -62,8 +62,8 @@ export function gradientByKey(model: BoltzmannMachine, gradient: Gradient): Map<
   model.layers.forEach((_, i) => {
     for (const [name, g] of Object.entries(gradient.layers[i] ?? {})) out.set(`layers.${i}.${name}`, g);
   });
-  model.connections.forEach((_, i) => {
-    const g = gradient.weights[i]?.matrix;
+  model.connections.forEach(({ weights }, i) => {
+    const g = gradient.weights[i]?.[weights.parameterName];
     if (g) out.set(`connections.${i}.W`, g);
   });
   return out;

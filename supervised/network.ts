@@ -85,7 +85,7 @@ export class FeedForwardNetwork implements Classifier {
     const hidden = rbms.map((rbm, i) => {
       if (rbm.numLayers !== 2)
         throw new ConfigError(`fromStack: model ${i} has ${rbm.numLayers} layers, expected an RBM (2)`);
-      const { weights } = rbm.connections[0] as BoltzmannMachine['connections'][number];
+      const weights = rbm.denseWeights(0, `fromStack: model ${i}`);
       return new DenseLayer(weights.numLower, weights.numUpper, {
         matrix: weights.matrix,
         bias: rbm.layer(1).param('loc'),

@@ -10,9 +10,9 @@ import { ConfigError } from '../errors/index.js';
 import { applyParameterConfig, weightsConfigSchema } from '../layers/index.js';
 import {
   type BoltzmannMachine,
-  chainParameterCount,
   checkParamsBytes,
   describedCounts,
+  describedParameterCount,
   describeModel,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
@@ -139,10 +139,11 @@ export async function loadDeepBeliefNetwork(
   const { description, paths, paramsBytes } = await readDescription(directory, DBN_FORMAT);
   const rbmDescriptions = (description as { rbms?: unknown }).rbms;
   if (Array.isArray(rbmDescriptions)) {
-    const needed = rbmDescriptions.map((rbm) => describedCounts((rbm as { layers?: unknown } | null)?.layers, 'units'));
-    if (needed.every((units) => units !== undefined)) {
-      const total = needed.reduce((sum, units) => sum + chainParameterCount(units as number[]), 0);
-      checkParamsBytes(total, `RBMs of ${needed.map((u) => u?.join('-')).join(', ')} units`, paramsBytes.length, paths);
+    const needed = rbmDescriptions.map(describedParameterCount);
+    if (needed.every((described) => described !== undefined)) {
+      const total = needed.reduce((sum, described) => sum + (described?.count ?? 0), 0);
+      const units = needed.map((described) => described?.units.join('-')).join(', ');
+      checkParamsBytes(total, `RBMs of ${units} units`, paramsBytes.length, paths);
     }
   }
   const fields = parseWith(dbnSchema(), description, `${paths.modelPath}:`);

@@ -63,7 +63,7 @@ describeOnBackends('constraints', () => {
       monitor: null,
       onBatch: () => {
         steps += 1;
-        const W = be.readSync(rbm.connections[0]?.weights.matrix as Tensor);
+        const W = be.readSync(rbm.connections[0]?.weights.parameter as Tensor);
         const norms = columnNorms(Float64Array.from(W), 6);
         expect(Math.max(...norms) - Math.min(...norms)).toBeLessThan(1e-4 * Math.max(...norms));
         expect(Math.max(...be.readSync(rbm.layer(1).param('loc')))).toBeLessThanOrEqual(0);
@@ -89,7 +89,7 @@ it('constraints travel in model.json and run configs; a misnamed or misshapen on
     { type: 'bernoulli', units: 4 },
   ];
   const built = buildModel(parseRunConfig({ model: { layers, constraints: { 'connections.0.W': 'nonNegative' } } }));
-  expect(Math.min(...(await be.read(built.connections[0]?.weights.matrix as Tensor)))).toBeGreaterThanOrEqual(0);
+  expect(Math.min(...(await be.read(built.connections[0]?.weights.parameter as Tensor)))).toBeGreaterThanOrEqual(0);
   built.dispose();
   expect(() =>
     buildModel(parseRunConfig({ model: { layers, constraints: { 'connections.0.w': 'diagonal' } } })),

@@ -21,6 +21,7 @@ describe('examples', () => {
     expect(examples.sort()).toEqual([
       'bernoulli-rbm.ts',
       'continuous-bernoulli-rbm.ts',
+      'conv-rbm.ts',
       'dbn-classifier.ts',
       'deep-boltzmann-machine.ts',
       'discriminative-rbm.ts',

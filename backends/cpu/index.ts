@@ -11,16 +11,20 @@ import {
   checkShape,
   checkValues,
   concatShape,
+  convolutionDims,
+  filterProductDims,
   matmulDims,
   normalizeAxis,
   reducedShape,
   sizeOf,
   sliceSize,
   stridesOf,
+  transposedConvolutionDims,
 } from '../shapes.js';
-import type { AdamSettings, MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
+import type { AdamSettings, Convolution, MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
 import { type BinaryOperation, type FlatLoops, LOOPS } from './elementwise.js';
 import { matmulFloat32 } from './matmul.js';
+import { addPatchRows, patchRows, swapInnerAxes } from './patches.js';
 import { WasmGemm } from './wasm-gemm.js';
 
 /** A cpu tensor: a contiguous row-major ndarray view over a Float32Array (offset 0). */
@@ -493,11 +497,70 @@ export class CpuBackend extends Backend {
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     const [x, y] = [unwrap(a), unwrap(b)];
     const { m, k, n } = matmulDims(x.shape, y.shape, options);
+    return wrap(this.multiply(x.data, y.data, m, k, n, options), [m, n]);
+  }
+
+  /** `op(a)·op(b)` of row-major arrays: the WebAssembly kernel where the product fits it, else JavaScript. */
+  private multiply(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: MatmulOptions = {}) {
     const [transposeA, transposeB] = [options.transposeA ?? false, options.transposeB ?? false];
-    const product = this.kernel?.fitsProduct(m, k, n)
-      ? this.kernel.matmul(x.data, y.data, m, k, n, transposeA, transposeB, this.sparseProducts)
-      : matmulFloat32(x.data, y.data, m, k, n, transposeA, transposeB);
-    return wrap(product, [m, n]);
+    return this.kernel?.fitsProduct(m, k, n)
+      ? this.kernel.matmul(a, b, m, k, n, transposeA, transposeB, this.sparseProducts)
+      : matmulFloat32(a, b, m, k, n, transposeA, transposeB);
+  }
+
+  // Convolutions are im2col + one GEMM: patch rows (batch·positions, channels·kh·kw) times the filters.
+
+  conv2d(images: Tensor, filters: Tensor, convolution: Convolution): Tensor {
+    const [x, w] = [unwrap(images), unwrap(filters)];
+    const d = convolutionDims(x.shape, w.shape, convolution, 'conv2d');
+    const positions = d.outHeight * d.outWidth;
+    const patch = d.channels * d.kernelHeight * d.kernelWidth;
+    const rows = this.multiply(patchRows(x.data, d), w.data, d.batch * positions, patch, d.numFilters, {
+      transposeB: true,
+    });
+    return wrap(swapInnerAxes(rows, d.batch, positions, d.numFilters), [
+      d.batch,
+      d.numFilters,
+      d.outHeight,
+      d.outWidth,
+    ]);
+  }
+
+  conv2dTranspose(
+    maps: Tensor,
+    filters: Tensor,
+    imageSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor {
+    const [y, w] = [unwrap(maps), unwrap(filters)];
+    const d = transposedConvolutionDims(y.shape, w.shape, imageSize, convolution, 'conv2dTranspose');
+    const positions = d.outHeight * d.outWidth;
+    const mapRows = swapInnerAxes(y.data, d.batch, d.numFilters, positions);
+    const patches = this.multiply(
+      mapRows,
+      w.data,
+      d.batch * positions,
+      d.numFilters,
+      d.channels * d.kernelHeight * d.kernelWidth,
+    );
+    return wrap(addPatchRows(patches, d), [d.batch, d.channels, d.height, d.width]);
+  }
+
+  conv2dFilterProducts(
+    images: Tensor,
+    maps: Tensor,
+    kernelSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor {
+    const [x, y] = [unwrap(images), unwrap(maps)];
+    const d = filterProductDims(x.shape, y.shape, kernelSize, convolution, 'conv2dFilterProducts');
+    const positions = d.outHeight * d.outWidth;
+    const patch = d.channels * d.kernelHeight * d.kernelWidth;
+    const mapRows = swapInnerAxes(y.data, d.batch, d.numFilters, positions);
+    const products = this.multiply(mapRows, patchRows(x.data, d), d.numFilters, d.batch * positions, patch, {
+      transposeA: true,
+    });
+    return wrap(products, [d.numFilters, d.channels, d.kernelHeight, d.kernelWidth]);
   }
 
   // ----- random -----

@@ -3,25 +3,58 @@ import { Backend } from '../backend.js';
 import { registerBackend } from '../registry.js';
 import {
   broadcastShapes,
+  type ConvolutionDims,
   checkGatherIndices,
   checkNonEmptyReduction,
   checkReshape,
   checkShape,
   checkValues,
   concatShape,
+  convolutionDims,
+  filterProductDims,
   matmulDims,
   normalizeAxis,
   reducedShape,
   sizeOf,
   sliceSize,
   stridesOf,
+  transposedConvolutionDims,
 } from '../shapes.js';
-import type { MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
+import type { Convolution, MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
 
 /** A float64 tensor: row-major values and a shape. */
 interface Array64 {
   readonly data: Float64Array;
   readonly shape: readonly number[];
+}
+
+/**
+ * Visits every tap of a convolution inside the image: output element `map` of (batch,
+ * numFilters, outHeight, outWidth), the `pixel` of (batch, channels, height, width) it reads and
+ * the filter element `tap` of (numFilters, channels, kh, kw) that weighs it.
+ */
+function eachTap(d: ConvolutionDims, visit: (map: number, pixel: number, tap: number) => void): void {
+  for (let b = 0; b < d.batch; b++) {
+    for (let f = 0; f < d.numFilters; f++) {
+      for (let y = 0; y < d.outHeight; y++) {
+        for (let x = 0; x < d.outWidth; x++) {
+          const map = ((b * d.numFilters + f) * d.outHeight + y) * d.outWidth + x;
+          for (let c = 0; c < d.channels; c++) {
+            for (let i = 0; i < d.kernelHeight; i++) {
+              const row = y * d.stride + i - d.padding;
+              if (row < 0 || row >= d.height) continue;
+              for (let j = 0; j < d.kernelWidth; j++) {
+                const column = x * d.stride + j - d.padding;
+                if (column < 0 || column >= d.width) continue;
+                const pixel = ((b * d.channels + c) * d.height + row) * d.width + column;
+                visit(map, pixel, ((f * d.channels + c) * d.kernelHeight + i) * d.kernelWidth + j);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 function unwrap(t: Tensor): Array64 {
@@ -335,6 +368,48 @@ export class Float64Backend extends Backend {
       }
     }
     return this.make(out, [m, n]);
+  }
+
+  // Convolutions by their definition, one multiply-add per tap (the oracle for im2col and tfjs).
+
+  conv2d(images: Tensor, filters: Tensor, convolution: Convolution): Tensor {
+    const [x, w] = [this.get(images), this.get(filters)];
+    const d = convolutionDims(x.shape, w.shape, convolution, 'conv2d');
+    const out = new Float64Array(d.batch * d.numFilters * d.outHeight * d.outWidth);
+    eachTap(d, (map, pixel, tap) => {
+      out[map] = (out[map] as number) + (x.data[pixel] as number) * (w.data[tap] as number);
+    });
+    return this.make(out, [d.batch, d.numFilters, d.outHeight, d.outWidth]);
+  }
+
+  conv2dTranspose(
+    maps: Tensor,
+    filters: Tensor,
+    imageSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor {
+    const [y, w] = [this.get(maps), this.get(filters)];
+    const d = transposedConvolutionDims(y.shape, w.shape, imageSize, convolution, 'conv2dTranspose');
+    const out = new Float64Array(d.batch * d.channels * d.height * d.width);
+    eachTap(d, (map, pixel, tap) => {
+      out[pixel] = (out[pixel] as number) + (y.data[map] as number) * (w.data[tap] as number);
+    });
+    return this.make(out, [d.batch, d.channels, d.height, d.width]);
+  }
+
+  conv2dFilterProducts(
+    images: Tensor,
+    maps: Tensor,
+    kernelSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor {
+    const [x, y] = [this.get(images), this.get(maps)];
+    const d = filterProductDims(x.shape, y.shape, kernelSize, convolution, 'conv2dFilterProducts');
+    const out = new Float64Array(d.numFilters * d.channels * d.kernelHeight * d.kernelWidth);
+    eachTap(d, (map, pixel, tap) => {
+      out[tap] = (out[tap] as number) + (y.data[map] as number) * (x.data[pixel] as number);
+    });
+    return this.make(out, [d.numFilters, d.channels, d.kernelHeight, d.kernelWidth]);
   }
 
   // ----- random -----

@@ -5,19 +5,24 @@ import type { MemoryLimits } from '../memory.js';
 import { registerBackend } from '../registry.js';
 import {
   broadcastShapes,
+  type ConvolutionDims,
   checkGatherIndices,
   checkNonEmptyReduction,
   checkReshape,
   checkShape,
   checkValues,
   concatShape,
+  convolutionDims,
+  filterProductDims,
   matmulDims,
   normalizeAxis,
   reducedShape,
   sizeOf,
   sliceSize,
+  transposedConvolutionDims,
 } from '../shapes.js';
 import {
+  type Convolution,
   type MatmulOptions,
   type Shape,
   type Tensor,
@@ -41,6 +46,57 @@ function wrap(t: tf.Tensor): Tensor {
 
 function unwrap(t: Tensor): tf.Tensor {
   return t as unknown as tf.Tensor;
+}
+
+/** (numFilters, channels, kh, kw) → (kh, kw, channels, numFilters), tfjs's filter layout. */
+function filtersLast(t: tf.Tensor): tf.Tensor4D {
+  return tf.transpose(t, [2, 3, 1, 0]) as tf.Tensor4D;
+}
+
+/** (batch, height, width, channels) → (batch, channels, height, width). */
+function channelsFirst(t: tf.Tensor): tf.Tensor4D {
+  return tf.transpose(t, [0, 3, 1, 2]) as tf.Tensor4D;
+}
+
+/** (batch, channels, height, width) → (batch, height, width, channels). */
+function channelsLast(t: tf.Tensor): tf.Tensor4D {
+  return tf.transpose(t, [0, 2, 3, 1]) as tf.Tensor4D;
+}
+
+/**
+ * The padding as tfjs's explicit per-side form (NHWC): tfjs sizes the output of a numeric
+ * padding from the kernel's height alone, which is wrong for kernels that are not square.
+ */
+function explicitPadding({
+  padding,
+}: Convolution): [[number, number], [number, number], [number, number], [number, number]] {
+  return [
+    [0, 0],
+    [padding, padding],
+    [padding, padding],
+    [0, 0],
+  ];
+}
+
+/**
+ * `conv2dFilterProducts` as one convolution, for devices without tfjs's filter-gradient kernel:
+ * the images' channels become the batch and their batch the channels, and the maps, dilated
+ * by the stride, are the filters. @param images - (batch, channels, height, width)
+ * @param maps - (batch, numFilters, outHeight, outWidth) @returns (kh, kw, channels, numFilters)
+ */
+function filterProductsByDilation(images: tf.Tensor, maps: tf.Tensor, d: ConvolutionDims): tf.Tensor4D {
+  const products = tf.conv2d(
+    tf.transpose(images, [1, 2, 3, 0]) as tf.Tensor4D,
+    tf.transpose(maps, [2, 3, 0, 1]) as tf.Tensor4D,
+    1,
+    explicitPadding(d),
+    'NHWC',
+    d.stride,
+  );
+  return tf.transpose(
+    tf.slice(products, [0, 0, 0, 0], [d.channels, d.kernelHeight, d.kernelWidth, d.numFilters]),
+    [1, 2, 0, 3],
+  ) as tf.Tensor4D;
 }
 
 function operand(x: TensorLike): tf.Tensor | number {
@@ -259,6 +315,82 @@ export class TfjsBackend extends Backend {
     const [x, y] = [unwrap(a), unwrap(b)];
     matmulDims(x.shape, y.shape, options);
     return wrap(tf.matMul(x, y, options.transposeA ?? false, options.transposeB ?? false));
+  }
+
+  // tfjs convolves channels-last (NHWC) images with (kh, kw, channels, numFilters) filters.
+
+  conv2d(images: Tensor, filters: Tensor, convolution: Convolution): Tensor {
+    const [x, w] = [unwrap(images), unwrap(filters)];
+    convolutionDims(x.shape, w.shape, convolution, 'conv2d');
+    return wrap(
+      tf.tidy(() =>
+        channelsFirst(
+          tf.conv2d(
+            channelsLast(x),
+            filtersLast(w),
+            convolution.stride,
+            explicitPadding(convolution),
+            'NHWC',
+            1,
+            'floor',
+          ),
+        ),
+      ),
+    );
+  }
+
+  conv2dTranspose(
+    maps: Tensor,
+    filters: Tensor,
+    imageSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor {
+    const [y, w] = [unwrap(maps), unwrap(filters)];
+    const d = transposedConvolutionDims(y.shape, w.shape, imageSize, convolution, 'conv2dTranspose');
+    return wrap(
+      tf.tidy(() =>
+        channelsFirst(
+          tf.conv2dTranspose(
+            channelsLast(y),
+            filtersLast(w),
+            [d.batch, d.height, d.width, d.channels],
+            convolution.stride,
+            explicitPadding(convolution),
+            'floor',
+          ),
+        ),
+      ),
+    );
+  }
+
+  conv2dFilterProducts(
+    images: Tensor,
+    maps: Tensor,
+    kernelSize: readonly [number, number],
+    convolution: Convolution,
+  ): Tensor {
+    const [x, y] = [unwrap(images), unwrap(maps)];
+    const d = filterProductDims(x.shape, y.shape, kernelSize, convolution, 'conv2dFilterProducts');
+    return wrap(
+      tf.tidy(() => {
+        const filterShape = [d.kernelHeight, d.kernelWidth, d.channels, d.numFilters];
+        // tfjs-wasm has no kernel for the filter gradient: there it is a dilated convolution.
+        const products = tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend())
+          ? (tf.engine().runKernel(
+              tf.Conv2DBackpropFilter,
+              { x: channelsLast(x), dy: channelsLast(y) } as unknown as tf.NamedTensorMap,
+              {
+                strides: convolution.stride,
+                pad: explicitPadding(convolution),
+                dataFormat: 'NHWC',
+                dimRoundingMode: 'floor',
+                filterShape,
+              } as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor4D)
+          : filterProductsByDilation(x, y, d);
+        return tf.transpose(products, [3, 2, 0, 1]);
+      }),
+    );
   }
 
   // ----- random -----

@@ -51,7 +51,7 @@ function draw(canvas: HTMLCanvasElement, picture: RgbCanvas): void {
 /** Filters, fantasy particles (p(v | h) after 100 Gibbs sweeps from random states) and the learning curve. */
 async function show(model: models.BoltzmannMachine): Promise<void> {
   const { be } = backends;
-  const weights = await be.read(model.connections[0]?.weights.matrix as backends.Tensor);
+  const weights = await be.read(model.denseWeights(0, 'show').matrix);
   draw(element('filters'), weightsGridCanvas({ rows: PIXELS, columns: hidden, values: weights }, { zoom: 2 }));
   const state = samplers.SequentialMC.generateFantasyState(model, 36, 100);
   const means = be.tidy(() => model.layer(0).conditionalMean(model.fieldOn(0, state.units)));

@@ -316,6 +316,125 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
       });
     });
 
+    describe('convolutions', () => {
+      /** A random geometry whose kernel fits the padded image. */
+      const geometryArb = fc
+        .record({
+          batch: fc.integer({ min: 1, max: 3 }),
+          channels: fc.integer({ min: 1, max: 3 }),
+          numFilters: fc.integer({ min: 1, max: 3 }),
+          height: fc.integer({ min: 1, max: 7 }),
+          width: fc.integer({ min: 1, max: 7 }),
+          stride: fc.integer({ min: 1, max: 3 }),
+          padding: fc.integer({ min: 0, max: 2 }),
+          kernelFraction: fc.tuple(
+            fc.double({ min: 0, max: 1, noNaN: true }),
+            fc.double({ min: 0, max: 1, noNaN: true }),
+          ),
+          binary: fc.boolean(),
+          seed: fc.integer(),
+        })
+        .map((g) => {
+          const kernel = (size: number, fraction: number) => 1 + Math.floor(fraction * (size + 2 * g.padding - 1));
+          const [kh, kw] = [kernel(g.height, g.kernelFraction[0]), kernel(g.width, g.kernelFraction[1])];
+          const out = (size: number, k: number) => Math.floor((size + 2 * g.padding - k) / g.stride) + 1;
+          const imageShape = [g.batch, g.channels, g.height, g.width];
+          const mapShape = [g.batch, g.numFilters, out(g.height, kh), out(g.width, kw)];
+          const draw = (seed: number, shape: readonly number[]) => {
+            const values = randomValues(seed, sizeOf(shape), [-1, 1]);
+            // Binary operands take the cpu backend's sparse products.
+            return g.binary ? values.map((v) => (v > 0.2 ? 1 : 0)) : values;
+          };
+          return {
+            ...g,
+            kernel: [kh, kw] as [number, number],
+            imageShape,
+            mapShape,
+            filterShape: [g.numFilters, g.channels, kh, kw],
+            images: draw(g.seed, imageShape),
+            maps: draw(g.seed + 1, mapShape),
+            filters: randomValues(g.seed + 2, g.numFilters * g.channels * kh * kw, [-1, 1]),
+          };
+        });
+
+      it('conv2d, its transpose and its filter products against the definition, on random geometry', () =>
+        property(geometryArb, async (g) => {
+          const convolution = { stride: g.stride, padding: g.padding };
+          const tolerance = options.tolerance * (1 + Math.sqrt(g.channels * g.kernel[0] * g.kernel[1] * g.batch));
+          await agrees(
+            (x) => x.conv2d(x.tensor(g.images, g.imageShape), x.tensor(g.filters, g.filterShape), convolution),
+            tolerance,
+          );
+          await agrees(
+            (x) =>
+              x.conv2dTranspose(
+                x.tensor(g.maps, g.mapShape),
+                x.tensor(g.filters, g.filterShape),
+                [g.height, g.width],
+                convolution,
+              ),
+            tolerance,
+          );
+          await agrees(
+            (x) =>
+              x.conv2dFilterProducts(
+                x.tensor(g.images, g.imageShape),
+                x.tensor(g.maps, g.mapShape),
+                g.kernel,
+                convolution,
+              ),
+            tolerance,
+          );
+        }));
+
+      it('the three are one bilinear form: ⟨conv2d(x, W), y⟩ = ⟨x, conv2dᵀ(y, W)⟩ = ⟨W, products(x, y)⟩', () =>
+        property(geometryArb, async (g) => {
+          const convolution = { stride: g.stride, padding: g.padding };
+          const [x, y, w] = [make(g.images, g.imageShape), make(g.maps, g.mapShape), make(g.filters, g.filterShape)];
+          const inner = async (a: Tensor, b: Tensor) => (await be.read(be.sum(be.mul(a, b))))[0] as number;
+          const viaMaps = await inner(be.conv2d(x, w, convolution), y);
+          const viaImages = await inner(x, be.conv2dTranspose(y, w, [g.height, g.width], convolution));
+          const viaFilters = await inner(w, be.conv2dFilterProducts(x, y, g.kernel, convolution));
+          const scale = 1e-4 * (1 + Math.abs(viaMaps)) * (1 + Math.sqrt(sizeOf(g.mapShape)));
+          expect(Math.abs(viaImages - viaMaps)).toBeLessThanOrEqual(scale);
+          expect(Math.abs(viaFilters - viaMaps)).toBeLessThanOrEqual(scale);
+        }));
+
+      it('a hand-worked case: a 2×2 box filter over 1…9, stride 1, and over the zero-padded image, stride 2', async () => {
+        const image = make([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+        const box = make([1, 1, 1, 1], [1, 1, 2, 2]);
+        expect(Array.from(await be.read(be.conv2d(image, box, { stride: 1, padding: 0 })))).toEqual([12, 16, 24, 28]);
+        expect(Array.from(await be.read(be.conv2d(image, box, { stride: 2, padding: 1 })))).toEqual([1, 5, 11, 28]);
+        expect(
+          Array.from(
+            await be.read(be.conv2dTranspose(make([1, 0, 0, 2], [1, 1, 2, 2]), box, [3, 3], { stride: 1, padding: 0 })),
+          ),
+        ).toEqual([1, 1, 0, 1, 3, 2, 0, 2, 2]);
+      });
+
+      it('refuses operands that do not fit, naming the shapes', () => {
+        const convolution = { stride: 1, padding: 0 };
+        expect(() => be.conv2d(be.zeros([1, 2, 4, 4]), be.zeros([3, 1, 2, 2]), convolution)).toThrow(
+          /conv2d: images \[1, 2, 4, 4\] have 2 channels, filters \[3, 1, 2, 2\] 1/,
+        );
+        expect(() => be.conv2d(be.zeros([1, 1, 4, 4]), be.zeros([1, 1, 5, 2]), convolution)).toThrow(
+          /a kernel of 5 does not fit 4 pixels with padding 0/,
+        );
+        expect(() => be.conv2d(be.zeros([16]), be.zeros([1, 1, 2, 2]), convolution)).toThrow(
+          /expected images .* of rank 4/,
+        );
+        expect(() => be.conv2d(be.zeros([1, 1, 4, 4]), be.zeros([1, 1, 2, 2]), { stride: 0, padding: 0 })).toThrow(
+          ShapeError,
+        );
+        expect(() => be.conv2dTranspose(be.zeros([1, 1, 2, 2]), be.zeros([1, 1, 2, 2]), [4, 4], convolution)).toThrow(
+          /conv2dTranspose: expected maps of shape \[1, 1, 3, 3\], got \[1, 1, 2, 2\]/,
+        );
+        expect(() =>
+          be.conv2dFilterProducts(be.zeros([1, 1, 4, 4]), be.zeros([2, 1, 3, 3]), [2, 2], convolution),
+        ).toThrow(ShapeError);
+      });
+    });
+
     describe('optimizer steps', () => {
       it('adamStep matches the ADAM formulas, with and without previous moments', async () => {
         const [p, g, m, v] = [

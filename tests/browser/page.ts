@@ -23,7 +23,7 @@ async function train(name: 'cpu' | 'tfjs', options: backends.UseOptions) {
     backend: `${be.name}/${be.device}`,
     before,
     after,
-    weights: Array.from(await be.read(rbm.connections[0]?.weights.matrix as never)),
+    weights: Array.from(await be.read(rbm.denseWeights(0, 'page').matrix)),
   };
 }
 

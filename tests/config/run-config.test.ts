@@ -119,6 +119,34 @@ describe('run configs are strict', () => {
     model.dispose();
   });
 
+  it('model.convolution makes a convolutional RBM with tied biases, its layers sized by the geometry', () => {
+    const convolution = { image: [1, 28, 28], filters: 4, kernel: 7, stride: 3 };
+    const layers = [
+      { type: 'gaussian', units: 784 },
+      { type: 'bernoulli', units: 4 * 8 * 8 },
+    ];
+    const config = parseRunConfig({ model: { layers, convolution } });
+    expect(config.model.convolution).toEqual({ ...convolution, padding: 0, tiedBiases: true });
+    const model = buildModel(config);
+    expect(model.connections[0]?.weights.describe()).toBe(
+      'ConvolutionalWeights(1×28×28 → 4×8×8, kernel 7×7, stride 3, padding 0)',
+    );
+    expect(model.layer(0).constraints.get('logVar')?.config).toEqual({ type: 'tiedChannels', channels: 1 });
+    expect(model.layer(1).constraints.get('loc')?.config).toEqual({ type: 'tiedChannels', channels: 4 });
+    model.dispose();
+    const wrongUnits = parseRunConfig({
+      model: { layers: [layers[0], { type: 'bernoulli', units: 200 }], convolution },
+    });
+    expect(() => buildModel(wrongUnits)).toThrow(
+      /model.layers\[1\].units: model.convolution \(ConvolutionalWeights\(1×28×28 → 4×8×8.*\) needs 256 units, got 200/,
+    );
+    const deep = { layers: [...layers, { type: 'bernoulli', units: 10 }], convolution };
+    expect(() => parseRunConfig({ model: deep })).toThrow(/model.convolution: expected a generative RBM/);
+    expect(() => parseRunConfig({ model: { layers, convolution: { ...convolution, kernel: 0 } } })).toThrow(
+      /model.convolution.kernel/,
+    );
+  });
+
   it('train.dropout wraps cd or pcd in the dropout family, and is refused with other methods', async () => {
     const config = parseRunConfig({ model: example.model, train: { method: 'cd', dropout: { rate: 0.9 } } });
     expect(config.train.dropout).toEqual({ type: 'dropout', rate: 0.9 });

@@ -34,7 +34,7 @@ async function hostModel(model: BoltzmannMachine): Promise<HostModel> {
     sizes: model.layers.map((l) => l.numUnits),
     loc: await Promise.all(model.layers.map((l) => read(l.param('loc')))),
     logVar: await Promise.all(model.layers.map((l) => (l.type === 'gaussian' ? read(l.param('logVar')) : undefined))),
-    weights: await Promise.all(model.connections.map((c) => read(c.weights.matrix))),
+    weights: await Promise.all(model.connections.map((c) => read(c.weights.parameter))),
   };
 }
 
@@ -266,7 +266,7 @@ describeOnBackends('exact enumeration', () => {
     model.layer(0).setFixedParams(['loc']);
     const penalized = model.gradient(dataState, modelState);
     expect(Object.keys(penalized.layers[0] ?? {})).toEqual([]);
-    const W = await values(be.sign(model.connections[0]?.weights.matrix as Tensor));
+    const W = await values(be.sign(model.connections[0]?.weights.parameter as Tensor));
     const diffW = await values(be.sub(penalized.weights[0]?.matrix as Tensor, plain.weights[0]?.matrix as Tensor));
     expectAllClose(
       diffW,

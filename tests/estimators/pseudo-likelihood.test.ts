@@ -46,7 +46,7 @@ describeOnBackends('pseudo-likelihood', () => {
     const p = unnormalizedMarginals(
       await values(be.clone(rbm.layer(0).param('loc'))),
       await values(be.clone(rbm.layer(1).param('loc'))),
-      await values(be.clone(rbm.connections[0]?.weights.matrix as never)),
+      await values(be.clone(rbm.connections[0]?.weights.parameter as never)),
     );
     const codes = [0, 5, 19, 31];
     const expected = codes.map((code) =>

@@ -44,7 +44,7 @@ describeOnBackends('dropout', () => {
     const full = randomRBM(6, 5);
     const kept = [0, 2, 3];
     const small = new BoltzmannMachine([new BernoulliLayer(6), new BernoulliLayer(3)]);
-    const W = await values(be.clone(full.connections[0]?.weights.matrix as Tensor));
+    const W = await values(be.clone(full.connections[0]?.weights.parameter as Tensor));
     small.connections[0]?.weights.setParam('matrix', be.tensor(columnsOf(W, 5, kept), [6, 3]));
     small.layer(0).setParam('loc', be.clone(full.layer(0).param('loc')));
     const hiddenLoc = await values(be.clone(full.layer(1).param('loc')));
@@ -81,7 +81,7 @@ describeOnBackends('dropout', () => {
     setSeed(4);
     const rbm = randomRBM(6, 5);
     const penalty = l2(0.1);
-    const weights = rbm.connections[0]?.weights;
+    const weights = rbm.denseWeights(0, 'test');
     weights?.addPenalty({ matrix: penalty });
     const thinned = randomRBM(6, 5);
     const mask = be.bernoulli(be.fill([6, 5], 0.6));
@@ -180,10 +180,10 @@ describeOnBackends('dropout', () => {
 
   it('the weight-scaling rule multiplies every weight by the keep probability', async () => {
     const rbm = randomRBM(4, 3);
-    const before = await values(be.clone(rbm.connections[0]?.weights.matrix as Tensor));
+    const before = await values(be.clone(rbm.connections[0]?.weights.parameter as Tensor));
     scaleWeightsForInference(rbm, 0.25);
     expectAllClose(
-      await values(be.clone(rbm.connections[0]?.weights.matrix as Tensor)),
+      await values(be.clone(rbm.connections[0]?.weights.parameter as Tensor)),
       before.map((w) => 0.75 * w),
       CLOSE,
     );
@@ -198,7 +198,7 @@ it('the dropout family refuses rates outside [0, 1), TAP and label methods, and 
   const tap = new TAP();
   expect(() => energyDropout(tap.method)).toThrow(UnsupportedError);
   tap.dispose();
-  expect(() => rbm.connections[0]?.weights.dropConnections(be.zeros([3, 4]))).toThrow(
+  expect(() => rbm.denseWeights(0, 'test').dropConnections(be.zeros([3, 4]))).toThrow(
     /expected a mask of shape \[4, 3\], got \[3, 4\]/,
   );
   const mask = be.ones([2, 2]);

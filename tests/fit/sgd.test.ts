@@ -44,8 +44,8 @@ describeOnBackends('SGD', () => {
       for (const name of Object.keys(METRICS)) expect(Number.isFinite(record[name]), name).toBe(true);
     }
     const { model: saved, metadata } = await loadModel(directory);
-    expect(Array.from(await be.read(saved.connections[0]?.weights.matrix as never))).toEqual(
-      Array.from(await be.read(model.connections[0]?.weights.matrix as never)),
+    expect(Array.from(await be.read(saved.connections[0]?.weights.parameter as never))).toEqual(
+      Array.from(await be.read(model.connections[0]?.weights.parameter as never)),
     );
     expect((metadata.history as unknown[]).length).toBe(3);
     expect(history.toCSV().split('\n')[0]).toBe(['epoch', 'seconds', ...Object.keys(METRICS)].join(','));
@@ -84,7 +84,7 @@ describeOnBackends('SGD', () => {
       }),
     ).rejects.toThrow(DivergenceError);
     const { model: kept } = await loadModel(directory);
-    expect((await be.read(kept.connections[0]?.weights.matrix as never)).every(Number.isFinite)).toBe(true);
+    expect((await be.read(kept.connections[0]?.weights.parameter as never)).every(Number.isFinite)).toBe(true);
   });
 
   it('keeps the tensor count flat across epochs of SGD and of layerwise pretraining', async () => {
@@ -116,12 +116,12 @@ describeOnBackends('SGD', () => {
 
   it('pretrains each RBM of a deep model on the means of the layer below, then the whole model', async () => {
     const deep = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(6), new BernoulliLayer(4)]);
-    const before = await Promise.all(deep.connections.map((c) => be.read(c.weights.matrix)));
+    const before = await Promise.all(deep.connections.map((c) => be.read(c.weights.parameter)));
     const { stages } = await new LayerwisePretrain(deep, data()).train(new ADAM({ stepsize: 0.02 }), 2, {
       monitor: null,
     });
     expect(stages.map((s) => s.records.length)).toEqual([2, 2, 2]);
-    const after = await Promise.all(deep.connections.map((c) => be.read(c.weights.matrix)));
+    const after = await Promise.all(deep.connections.map((c) => be.read(c.weights.parameter)));
     for (const [i, w] of after.entries()) expect(Array.from(w)).not.toEqual(Array.from(before[i] as Float32Array));
     const recon = deep.computeReconstructions(be.tensor(barsAndStripes().values.slice(0, 18), [2, 9])).getVisible();
     expect(be.shape(recon)).toEqual([2, 9]);

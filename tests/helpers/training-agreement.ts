@@ -24,7 +24,7 @@ async function trainedWeights(name: string, options: UseOptions): Promise<{ weig
       counts.push(be.numTensors());
     },
   });
-  return { weights: await be.read(rbm.connections[0]?.weights.matrix as never), counts };
+  return { weights: await be.read(rbm.connections[0]?.weights.parameter as never), counts };
 }
 
 /**

@@ -29,7 +29,7 @@ describeOnBackends('initialize', () => {
       return Math.log(p / (1 - p));
     });
     expectAllClose(await values(model.layer(0).param('loc')), expected, { absolute: 1e-4 });
-    expect(std(await be.read(model.connections[0]?.weights.matrix as Tensor))).toBeCloseTo(0.01, 2);
+    expect(std(await be.read(model.connections[0]?.weights.parameter as Tensor))).toBeCloseTo(0.01, 2);
     expectAllClose(await values(model.layer(1).param('loc')), new Array(30).fill(0), { absolute: 0 });
   });
 
@@ -38,15 +38,18 @@ describeOnBackends('initialize', () => {
     const scales = Array.from({ length: 40 }, (_, j) => (j < 20 ? 0.5 : 3));
     const data = be.tidy(() => be.mul(be.randomNormal([2000, 40]), be.tensor(scales)));
     await initializeModel(model, data, 'glorotNormal');
-    expect(std(await be.read(model.connections[0]?.weights.matrix as Tensor)) / Math.sqrt(2 / 100)).toBeCloseTo(1, 1);
-    expect(std(await be.read(model.connections[1]?.weights.matrix as Tensor)) / Math.sqrt(2 / 80)).toBeCloseTo(1, 1);
+    expect(std(await be.read(model.connections[0]?.weights.parameter as Tensor)) / Math.sqrt(2 / 100)).toBeCloseTo(
+      1,
+      1,
+    );
+    expect(std(await be.read(model.connections[1]?.weights.parameter as Tensor)) / Math.sqrt(2 / 80)).toBeCloseTo(1, 1);
     const variance = await values(be.variance(data, 0));
     const expectedLogVar = Array.from(variance, (v) => Math.log((1 - MOMENT_SHRINKAGE) * v + MOMENT_SHRINKAGE));
     expectAllClose(await values(model.layer(0).param('logVar')), expectedLogVar, { absolute: 1e-4 });
     expectAllClose(await values(model.layer(0).param('loc')), await values(be.mean(data, 0)), { absolute: 1e-4 });
 
     await initializeModel(model, data, 'stddev');
-    const weights = await be.read(model.connections[0]?.weights.matrix as Tensor);
+    const weights = await be.read(model.connections[0]?.weights.parameter as Tensor);
     const narrow = std(weights.subarray(0, 20 * 60));
     const wide = std(weights.subarray(20 * 60));
     expect(wide / narrow).toBeCloseTo(6, 0);
@@ -80,7 +83,7 @@ describeOnBackends('initialize', () => {
     }
     const model = new BoltzmannMachine([new GaussianLayer(n), new BernoulliLayer(3)]);
     await initializeModel(model, be.tensor(dataValues, [rows, n]), 'pca');
-    const w = await be.read(model.connections[0]?.weights.matrix as Tensor);
+    const w = await be.read(model.connections[0]?.weights.parameter as Tensor);
     const column = (c: number) => Array.from({ length: n }, (_, i) => w[i * 3 + c] as number);
     const norms = [0, 1, 2].map((c) => Math.sqrt(column(c).reduce((a, x) => a + x * x, 0)));
     [0, 1, 2].forEach((c) => {

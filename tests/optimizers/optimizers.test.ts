@@ -48,7 +48,7 @@ async function weightSequence(optimizer: Optimizer, gradients: number[]): Promis
   for (const g of gradients) {
     const gradient: Gradient = { layers: [{}, {}], weights: [{ matrix: be.tensor([g], [1, 1]) }] };
     optimizer.update(model, gradient);
-    out.push((await be.read(model.connections[0]?.weights.matrix as never))[0] as number);
+    out.push((await be.read(model.connections[0]?.weights.parameter as never))[0] as number);
   }
   return out;
 }

@@ -49,7 +49,7 @@ describeOnBackends('deep belief network', () => {
     const x = visible();
     const rbm = dbn.rbms[0] as BoltzmannMachine;
     const pre = await values(
-      be.add(be.matmul(x, rbm.connections[0]?.weights.matrix as never), rbm.layer(1).param('loc')),
+      be.add(be.matmul(x, rbm.connections[0]?.weights.parameter as never), rbm.layer(1).param('loc')),
     );
     const expected = new Float64Array(pre.length);
     for (let r = 0; r < 4; r++) {
@@ -69,11 +69,11 @@ describeOnBackends('deep belief network', () => {
 
   it('pretrains each RBM on the up-pass of the one below, and samples top-down', async () => {
     const dbn = randomDbn();
-    const before = await values(be.clone(dbn.rbms[1]?.connections[0]?.weights.matrix as never));
+    const before = await values(be.clone(dbn.rbms[1]?.connections[0]?.weights.parameter as never));
     const data = new InMemoryBatch(barsAndStripes(3), { batchSize: 7, seed: 1 });
     const histories = await dbn.pretrain(data, new ADAM({ stepsize: 0.05 }), [2, 1], { monitor: null });
     expect(histories.map((h) => h.records.length)).toEqual([2, 1]);
-    const after = await values(be.clone(dbn.rbms[1]?.connections[0]?.weights.matrix as never));
+    const after = await values(be.clone(dbn.rbms[1]?.connections[0]?.weights.parameter as never));
     expect(after.some((v, i) => v !== before[i])).toBe(true);
     const samples = await values(dbn.sample(5, { gibbsSteps: 3 }));
     expect(samples.length).toBe(45);

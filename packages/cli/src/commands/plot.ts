@@ -33,16 +33,20 @@ export async function writeWeights(
   directory: string,
   preprocessing?: Preprocessing,
 ): Promise<string[]> {
-  const weights = model.connections[0]?.weights.matrix;
-  const numHidden = Math.min(MAX_FILTERS, model.layer(1).numUnits);
-  if (!weights) return [];
-  const numVisible = model.layer(0).numUnits;
+  const coupling = model.connections[0]?.weights;
+  if (!coupling) return [];
+  // One column per hidden unit (dense) or filter (convolutional: its patch is the image).
+  const weights = be.tidy(() => coupling.featureWeights());
+  const [numVisible = 0, numFeatures = 0] = be.shape(weights);
+  const numHidden = Math.min(MAX_FILTERS, numFeatures);
   const columns = await be.read(be.tidy(() => be.slice(weights, [0, 0], [numVisible, numHidden])));
+  if (weights !== coupling.parameter) be.dispose(weights);
   const filters = new Float32Array(columns.length);
   columns.forEach((v, i) => {
     filters[(i % numHidden) * numVisible + Math.floor(i / numHidden)] = v;
   });
-  const images = await imageFilters({ rows: numHidden, columns: numVisible, values: filters }, preprocessing);
+  const imagePreprocessing = numVisible === model.layer(0).numUnits ? preprocessing : undefined;
+  const images = await imageFilters({ rows: numHidden, columns: numVisible, values: filters }, imagePreprocessing);
   if (!Number.isInteger(Math.sqrt(images.columns))) return [];
   const values = new Float32Array(images.values.length);
   images.values.forEach((v, i) => {

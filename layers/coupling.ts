@@ -1,0 +1,88 @@
+import { be, type Tensor } from '../backends/index.js';
+import type { ConvolutionalWeightsConfig } from './convolutional-weights.js';
+import { type ParameterTensors, Parametrized } from './parameters.js';
+import type { WeightsConfig } from './weights.js';
+
+/** A connection's description in `model.json`: dense weights or convolutional filters. */
+export type CouplingDescription = WeightsConfig | ConvolutionalWeightsConfig;
+
+/** Standard deviation of freshly made weights, N(0, 0.01²) as Hinton's guide suggests. */
+export const INITIAL_WEIGHT_STD = 0.01;
+
+/**
+ * What couples two layers: one parameter θ (saved as `connections.<i>.W`) that defines a linear
+ * map `L_θ` from the lower layer's units to the upper layer's, with energy `−r(upper)ᵀ L_θ r(lower)`
+ * per sample. Dense weights (`L = Wᵀ`) and convolutional filters are the two kinds; everything
+ * a model computes goes through the fields (L and Lᵀ) and the products ∂(r_uᵀ L r_l)/∂θ.
+ */
+export abstract class Coupling extends Parametrized {
+  /** Units of the lower layer. */
+  abstract readonly numLower: number;
+  /** Units of the upper layer. */
+  abstract readonly numUpper: number;
+  /** The name of the coupling parameter (`'matrix'` or `'filters'`). */
+  abstract readonly parameterName: string;
+
+  /** The field on the upper layer, `L r(lower)`. @param lower - (batch, numLower) rescaled @returns (batch, numUpper) */
+  abstract fieldUp(lower: Tensor): Tensor;
+
+  /** The field on the lower layer, `Lᵀ r(upper)`. @param upper - (batch, numUpper) rescaled @returns (batch, numLower) */
+  abstract fieldDown(upper: Tensor): Tensor;
+
+  /**
+   * `Σ_b ∂(r_u,bᵀ L r_l,b)/∂θ` over the batch, in the parameter's shape.
+   * @param lower - (batch, numLower) rescaled @param upper - (batch, numUpper) rescaled
+   */
+  protected abstract products(lower: Tensor, upper: Tensor): Tensor;
+
+  /**
+   * The weights that feed each upper feature, one column per feature: the matrix W
+   * (numLower, numUpper) for dense weights, (channels·kh·kw, numFilters) for filters. Make it
+   * inside a `tidy`: it may be a new tensor.
+   */
+  abstract featureWeights(): Tensor;
+
+  /** The description for `model.json`. */
+  abstract toConfig(): CouplingDescription;
+
+  /** The coupling parameter θ. */
+  get parameter(): Tensor {
+    return this.param(this.parameterName);
+  }
+
+  /** `−r(upper)ᵀ L r(lower)` per sample. @param lower - (batch, numLower) rescaled @param upper - (batch, numUpper) rescaled @returns (batch) */
+  energy(lower: Tensor, upper: Tensor): Tensor {
+    return be.tidy(() => be.neg(be.sum(be.mul(this.fieldUp(lower), upper), 1)));
+  }
+
+  /**
+   * Mean over the batch of ∂E/∂θ (or the weighted sum with `rowWeights`).
+   * @param lower - (batch, numLower) rescaled @param upper - (batch, numUpper) rescaled
+   * @param rowWeights - (batch), summing to 1 @returns the parameter's gradient by name
+   */
+  derivatives(lower: Tensor, upper: Tensor, rowWeights?: Tensor): ParameterTensors {
+    return {
+      [this.parameterName]: be.tidy(() => {
+        if (rowWeights === undefined) return be.mul(this.products(lower, upper), -1 / (be.shape(lower)[0] as number));
+        const weighted = be.mul(lower, be.reshape(rowWeights, [be.shape(rowWeights)[0] as number, 1]));
+        return be.neg(this.products(weighted, upper));
+      }),
+    };
+  }
+
+  /**
+   * `⟨∂E/∂θ⟩_data − ⟨∂E/∂θ⟩_model` as one product of the stacked batches, the upper ones
+   * scaled (the two may differ in size; the lower ones stay as they are, so binary units keep
+   * a 0/1 factor the cpu backend multiplies sparsely).
+   * @param lowerData - (batchData, numLower) rescaled @param upperData - (batchData, numUpper) rescaled
+   * @param lowerModel - (batchModel, numLower) rescaled @param upperModel - (batchModel, numUpper) rescaled
+   * @returns the parameter's shape
+   */
+  derivativeDifference(lowerData: Tensor, upperData: Tensor, lowerModel: Tensor, upperModel: Tensor): Tensor {
+    return be.tidy(() => {
+      const [dataRows, modelRows] = [be.shape(lowerData)[0] as number, be.shape(lowerModel)[0] as number];
+      const upper = be.concat([be.mul(upperData, -1 / dataRows), be.mul(upperModel, 1 / modelRows)], 0);
+      return this.products(be.concat([lowerData, lowerModel], 0), upper);
+    });
+  }
+}
