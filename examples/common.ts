@@ -92,10 +92,12 @@ export async function showResults(
   const coupling = model.connections[0]?.weights;
   if (coupling) {
     // One column per hidden unit (dense) or filter (convolutional), each a square image.
-    const weights = be.tidy(() => coupling.featureWeights());
-    const [numInputs = 0, numFeatures = 0] = be.shape(weights);
-    const shown = Math.min(64, numFeatures);
-    const columns = be.slice(weights, [0, 0], [numInputs, shown]);
+    const columns = be.tidy(() => {
+      const weights = coupling.featureWeights();
+      const [numInputs = 0, numFeatures = 0] = be.shape(weights);
+      return be.slice(weights, [0, 0], [numInputs, Math.min(64, numFeatures)]);
+    });
+    const [numInputs = 0, shown = 0] = be.shape(columns);
     savePng(
       join(options.out, 'weights.png'),
       weightsGrid({ rows: numInputs, columns: shown, values: await be.read(columns) }),

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { be, type Convolution, type Tensor } from '../backends/index.js';
 import { type ConvolutionDims, convolutionDims } from '../backends/shapes.js';
+import { UnsupportedError } from '../errors/index.js';
 import { parseWith } from '../validation/index.js';
 import { Coupling, INITIAL_WEIGHT_STD } from './coupling.js';
 import type { ParameterConfig } from './parameters.js';
@@ -81,6 +82,13 @@ export class ConvolutionalWeights extends Coupling {
     return (
       `ConvolutionalWeights(${d.channels}×${d.height}×${d.width} → ${d.numFilters}×${d.outHeight}×${d.outWidth}, ` +
       `kernel ${d.kernelHeight}×${d.kernelWidth}, stride ${d.stride}, padding ${d.padding})`
+    );
+  }
+
+  /** Convolutional weights have no dense matrix. @throws UnsupportedError naming what to read instead */
+  get matrix(): Tensor {
+    throw new UnsupportedError(
+      `${this.describe()} has filters, not a dense matrix: read .filters (numFilters, channels, kh, kw) or .featureWeights()`,
     );
   }
 

@@ -45,6 +45,12 @@ export abstract class Coupling extends Parametrized {
   /** The description for `model.json`. */
   abstract toConfig(): CouplingDescription;
 
+  /**
+   * The dense matrix W (numLower, numUpper), as scripts read `connections[i].weights.matrix`.
+   * @throws UnsupportedError for convolutional weights (read `filters` or `featureWeights()`)
+   */
+  abstract get matrix(): Tensor;
+
   /** The coupling parameter θ. */
   get parameter(): Tensor {
     return this.param(this.parameterName);

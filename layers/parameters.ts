@@ -105,6 +105,11 @@ export abstract class Parametrized {
     }
   }
 
+  /** Moves every constrained parameter into its allowed set (after setting parameters outside the optimizer). */
+  applyConstraints(): void {
+    for (const name of this.constraints.keys()) this.setParam(name, this.constrain(name, this.param(name)));
+  }
+
   /** `value` moved into the allowed set of parameter `name` (itself when it has no constraint). */
   constrain(name: string, value: Tensor): Tensor {
     const constraint = this.constraints.get(name);

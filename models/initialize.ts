@@ -125,6 +125,8 @@ export async function initializeModel(
     );
     if (typeof rowScale !== 'number') be.dispose(rowScale);
   }
+  // Initial values respect the constraints (tied biases, non-negative weights, …) before any step.
+  for (const owner of [visible, ...model.connections.map((c) => c.weights)]) owner.applyConstraints();
 }
 
 /**

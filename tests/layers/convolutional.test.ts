@@ -227,6 +227,8 @@ describeOnBackends('convolutional weights', () => {
     const model = convolutionalRBM({ image: [1, 6, 6], filters: 2, kernel: 3 });
     const data = be.bernoulli(be.fill([40, 36], 0.3));
     await initializeModel(model, data);
+    const initialBias = await values(be.clone(model.layer(0).param('loc')));
+    expect(new Set(initialBias).size).toBe(1);
     const before = await values(be.clone(model.connections[0]?.weights.parameter as Tensor));
     const rows = { rows: 40, columns: 36, values: await be.read(data) };
     const sgd = new SGD(model, inMemoryBatch(rows, { batchSize: 10, seed: 1 }));
@@ -322,6 +324,7 @@ describeOnBackends('convolutional weights', () => {
     expect(() => new ConvolutionalWeights({ image: [1, 4, 4], filters: 2, kernel: 2, strides: 2 } as never)).toThrow(
       /strides.*stride/,
     );
+    expect(() => model.connections[0]?.weights.matrix).toThrow(/has filters, not a dense matrix: read .filters/);
     expect(() => new BernoulliLayer(10).addConstraint({ loc: tiedChannels(3) })).toThrow(
       /expected a vector of 3 equal blocks, got shape \[10\]/,
     );
