@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { be, type Convolution, type Tensor } from '../backends/index.js';
+import { be, type Tensor } from '../backends/index.js';
 import { type ConvolutionDims, convolutionDims } from '../backends/shapes.js';
 import { UnsupportedError } from '../errors/index.js';
 import { parseWith } from '../validation/index.js';
@@ -46,9 +46,8 @@ export class ConvolutionalWeights extends Coupling {
   readonly parameterName = 'filters';
   readonly numLower: number;
   readonly numUpper: number;
-  /** Every size of the convolution, for a batch of 1. */
+  /** Every size of the convolution (stride and padding included), for a batch of 1. */
   readonly dims: ConvolutionDims;
-  private readonly convolution: Convolution;
 
   /**
    * @param geometry - image [channels, height, width], filters, kernel, stride (1), padding (0)
@@ -66,7 +65,6 @@ export class ConvolutionalWeights extends Coupling {
     const dims = convolutionDims([1, ...image], filterShape, { stride, padding }, 'ConvolutionalWeights');
     super({ filters: filterShape });
     this.dims = dims;
-    this.convolution = { stride, padding };
     this.numLower = image[0] * image[1] * image[2];
     this.numUpper = filters * dims.outHeight * dims.outWidth;
     this.setParam(
@@ -105,9 +103,7 @@ export class ConvolutionalWeights extends Coupling {
   /** conv2d(v, W), flattened. @param lower - (batch, channels·height·width) rescaled @returns (batch, numFilters·outHeight·outWidth) */
   fieldUp(lower: Tensor): Tensor {
     const batch = be.shape(lower)[0] as number;
-    return be.tidy(() =>
-      be.reshape(be.conv2d(this.images(lower), this.filters, this.convolution), [batch, this.numUpper]),
-    );
+    return be.tidy(() => be.reshape(be.conv2d(this.images(lower), this.filters, this.dims), [batch, this.numUpper]));
   }
 
   /** conv2dᵀ(h, W), flattened. @param upper - (batch, numFilters·outHeight·outWidth) rescaled @returns (batch, channels·height·width) */
@@ -115,7 +111,7 @@ export class ConvolutionalWeights extends Coupling {
     const batch = be.shape(upper)[0] as number;
     const { height, width } = this.dims;
     return be.tidy(() =>
-      be.reshape(be.conv2dTranspose(this.maps(upper), this.filters, [height, width], this.convolution), [
+      be.reshape(be.conv2dTranspose(this.maps(upper), this.filters, [height, width], this.dims), [
         batch,
         this.numLower,
       ]),
@@ -126,7 +122,7 @@ export class ConvolutionalWeights extends Coupling {
   protected products(lower: Tensor, upper: Tensor): Tensor {
     const { kernelHeight, kernelWidth } = this.dims;
     return be.tidy(() =>
-      be.conv2dFilterProducts(this.images(lower), this.maps(upper), [kernelHeight, kernelWidth], this.convolution),
+      be.conv2dFilterProducts(this.images(lower), this.maps(upper), [kernelHeight, kernelWidth], this.dims),
     );
   }
 

@@ -36,11 +36,14 @@ export async function writeWeights(
   const coupling = model.connections[0]?.weights;
   if (!coupling) return [];
   // One column per hidden unit (dense) or filter (convolutional: its patch is the image).
-  const weights = be.tidy(() => coupling.featureWeights());
-  const [numVisible = 0, numFeatures = 0] = be.shape(weights);
-  const numHidden = Math.min(MAX_FILTERS, numFeatures);
-  const columns = await be.read(be.tidy(() => be.slice(weights, [0, 0], [numVisible, numHidden])));
-  if (weights !== coupling.parameter) be.dispose(weights);
+  const first = be.tidy(() => {
+    const weights = coupling.featureWeights();
+    const [rows = 0, features = 0] = be.shape(weights);
+    return be.slice(weights, [0, 0], [rows, Math.min(MAX_FILTERS, features)]);
+  });
+  const [numVisible = 0, numHidden = 0] = be.shape(first);
+  const columns = await be.read(first);
+  be.dispose(first);
   const filters = new Float32Array(columns.length);
   columns.forEach((v, i) => {
     filters[(i % numHidden) * numVisible + Math.floor(i / numHidden)] = v;
