@@ -1,7 +1,7 @@
 /**
  * Minibatches for training (in-memory, with a seeded train/validate split and per-epoch
  * shuffles), the transforms applied to data rows, and preprocessing fitted on training data
- * (standardize, PCA and ZCA whitening, …) that is saved with a model.
+ * (standardize, PCA and ZCA whitening, …) that is saved with a model; random image patches.
  * @packageDocumentation
  */
 export {
@@ -15,6 +15,7 @@ export {
   type Split,
 } from './in-memory.js';
 export { MappedBatches } from './mapped.js';
+export { type PatchOptions, randomPatches } from './patches.js';
 export {
   Preprocessing,
   type PreprocessingStep,

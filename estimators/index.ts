@@ -30,4 +30,12 @@ export {
   MAX_ENUMERATED_ROWS,
 } from './exact.js';
 export { type PseudoLikelihoodOptions, pseudoLogLikelihood } from './pseudo-likelihood.js';
-export { hasTapTerms, tapFreeEnergy, tapGibbsFreeEnergy, tapMagnetizations } from './tap.js';
+export {
+  hasTapTerms,
+  Magnetizations,
+  tapBreakdown,
+  tapFreeEnergy,
+  tapGibbsFreeEnergy,
+  tapGradient,
+  tapMagnetizations,
+} from './tap.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DatasetName, inMemoryBatch, loadLabelledDataset, mnist } from '@relief/data';
 import { confusionMatrixPng, imageGrid, savePng, weightsGrid } from '@relief/plot';
-import { backends, type fit, models, type optimizers, samplers, supervised } from 'relief';
+import { backends, type batch, type fit, models, type optimizers, samplers, supervised } from 'relief';
 
 /** Options every example accepts. */
 export interface ExampleOptions {
@@ -66,28 +66,39 @@ export function logEpoch(record: fit.EpochRecord): void {
   console.log(`epoch ${record.epoch}: ${metrics}`);
 }
 
-/** Writes reconstructions of test images, fantasy particles and the first weights as PNGs, and saves the model. */
+/**
+ * Writes reconstructions of test images (32 MNIST test images, or `test`), fantasy particles
+ * and the first weights as PNGs, and saves the model (with its `preprocessing`, if any).
+ */
 export async function showResults(
   model: models.BoltzmannMachine,
   options: ExampleOptions,
-  { binarize = true } = {},
+  {
+    binarize = true,
+    test,
+    preprocessing,
+  }: { binarize?: boolean; test?: batch.HostMatrix; preprocessing?: batch.Preprocessing } = {},
 ): Promise<void> {
   const { be } = backends;
-  const test = await mnist({ split: 'test', binarize, scale: true, limit: 32 });
-  const visible = be.tensor(test.values, [test.rows, test.columns]);
+  const images = test ?? (await mnist({ split: 'test', binarize, scale: true, limit: 32 }));
+  const size = images.columns;
+  const visible = be.tensor(images.values, [images.rows, size]);
   const reconstructions = await be.read(model.computeReconstructions(visible, { method: 'mean' }).getVisible());
-  const pairs = new Float32Array(test.values.length * 2);
-  for (let r = 0; r < test.rows; r++) {
-    pairs.set(test.values.subarray(r * 784, (r + 1) * 784), 2 * r * 784);
-    pairs.set(reconstructions.subarray(r * 784, (r + 1) * 784), (2 * r + 1) * 784);
+  const pairs = new Float32Array(images.values.length * 2);
+  for (let r = 0; r < images.rows; r++) {
+    pairs.set(images.values.subarray(r * size, (r + 1) * size), 2 * r * size);
+    pairs.set(reconstructions.subarray(r * size, (r + 1) * size), (2 * r + 1) * size);
   }
   savePng(
     join(options.out, 'reconstructions.png'),
-    imageGrid({ rows: 2 * test.rows, columns: 784, values: pairs }, { tilesPerRow: 8 }),
+    imageGrid(
+      { rows: 2 * images.rows, columns: size, values: pairs },
+      { tilesPerRow: 8, ...(test && { range: 'tile' }) },
+    ),
   );
   const fantasy = samplers.SequentialMC.generateFantasyState(model, 36, 100, { betaStd: 0.6 });
   const picture = model.layer(0).picture(model.fieldOn(0, fantasy.units));
-  const particles = { rows: 36, columns: 784, values: await be.read(picture.values) };
+  const particles = { rows: 36, columns: size, values: await be.read(picture.values) };
   savePng(join(options.out, 'fantasy.png'), imageGrid(particles, { range: picture.scale }));
   const coupling = model.connections[0]?.weights;
   if (coupling) {
@@ -103,7 +114,7 @@ export async function showResults(
       weightsGrid({ rows: numInputs, columns: shown, values: await be.read(columns) }),
     );
   }
-  await models.saveModel(model, join(options.out, 'model'));
+  await models.saveModel(model, join(options.out, 'model'), preprocessing ? { preprocessing } : {});
   console.log(`wrote ${options.out}/reconstructions.png, fantasy.png, weights.png and model/`);
 }
 

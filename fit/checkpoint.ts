@@ -140,7 +140,7 @@ export function restoreRun(parts: RunParts, snapshot: TrainingSnapshot): void {
   if (methodTensors) {
     if (!parts.method.persistent) throw differs('has persistent tensors of a fit method (TAP) this run does not use');
     const rows = methodTensors[0] ? (be.shape(methodTensors[0])[0] as number) : 0;
-    checkShapes(methodTensors, layerShapes(rows), "the fit method's persistent tensors");
+    checkShapes(methodTensors, parts.method.persistent.shapes(model, rows), "the fit method's persistent tensors");
   }
 
   optimizer.restore(snapshot.optimizer);

@@ -17,6 +17,8 @@ export interface PersistentTensors {
   current(): readonly Tensor[] | undefined;
   /** Continues from these tensors (e.g. read from a checkpoint), taking them over. */
   restore(tensors: readonly Tensor[]): void;
+  /** The shapes {@link restore} takes for `model` with `rows` rows (particles) each. */
+  shapes(model: BoltzmannMachine, rows: number): number[][];
 }
 
 /**

@@ -1,17 +1,15 @@
 /**
  * Sampling-free training from the second-order TAP free energy (Gabrié, Tramel & Krzakala
  * 2015; Tramel et al. 2018): the negative phase is ∂Γ/∂θ at persistent magnetizations that
- * the fixed-point iteration of `estimators/tap` moves each minibatch. At a stationary point
- * ∂(−ln Z)/∂θ ≈ ∂Γ/∂θ (envelope theorem): each layer's own derivatives at its magnetizations,
- * and for each weight matrix −r(m_l) r(m_u)ᵀ − W ⊙ var(m_l) var(m_u)ᵀ (the Onsager term).
- * Works for every model whose layers carry TAP terms (Bernoulli units today), of any depth.
+ * the fixed-point iteration of `estimators/tap` moves each minibatch; at a stationary point
+ * ∂(−ln Z)/∂θ ≈ ∂Γ/∂θ (envelope theorem, `tapGradient`). Works for every model whose layers
+ * carry TAP terms (Bernoulli and Gaussian units), of any depth, dense or convolutional.
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
 import { UnsupportedError } from '../errors/index.js';
-import { hasTapTerms, tapMagnetizations } from '../estimators/tap.js';
-import type { Weights } from '../layers/index.js';
-import { type BoltzmannMachine, type Gradient, State } from '../models/index.js';
+import { hasTapTerms, Magnetizations, tapGradient, tapMagnetizations } from '../estimators/tap.js';
+import type { BoltzmannMachine, Gradient } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 import { checkOptions } from '../validation/index.js';
 import { type FitMethod, positiveState } from './methods.js';
@@ -27,7 +25,6 @@ export interface TAPOptions {
 }
 
 function checkTapTerms(model: BoltzmannMachine): void {
-  for (const i of model.connections.keys()) model.denseWeights(i, 'TAP');
   if (!hasTapTerms(model)) {
     const without = model.layers.filter((layer) => !layer.hasTapTerms).map((layer) => layer.describe());
     throw new UnsupportedError(`TAP: every layer needs second-order TAP terms; ${without.join(', ')} has none`);
@@ -43,7 +40,7 @@ export class TAP {
   readonly particles: number;
   readonly iterations: number;
   readonly damping: number;
-  private magnetizations: State | undefined;
+  private magnetizations: Magnetizations | undefined;
 
   constructor(options: TAPOptions = {}) {
     checkOptions(options, { particles: true, iterations: true, damping: true }, 'TAP');
@@ -57,26 +54,15 @@ export class TAP {
     checkTapTerms(model);
     const next = tapMagnetizations(model, this.magnetizations ?? this.particles, this.iterations, this.damping);
     this.magnetizations?.dispose();
-    for (const units of next.units) be.keep(units);
+    for (const tensor of next.tensors()) be.keep(tensor);
     this.magnetizations = next;
-    const means = next.units;
-    return be.tidy((): Gradient => {
-      const plain = model.derivatives(next);
-      return {
-        layers: plain.layers,
-        weights: model.connections.map(({ lower, upper, weights }, c) => {
-          const variance = (i: number) => model.layer(i).tapVariance(means[i] as Tensor);
-          const matrix = (weights as Weights).matrix;
-          const onsager = be.mul(matrix, be.meanOuter(variance(lower), variance(upper)));
-          return { matrix: be.sub(plain.weights[c]?.matrix as Tensor, onsager) };
-        }),
-      };
-    });
+    return tapGradient(model, next);
   }
 
   /**
    * The fit method: data derivatives (hidden at their means) minus the TAP derivatives. Its
-   * `persistent` tensors are the magnetizations, which checkpoints carry.
+   * `persistent` tensors are the magnetizations (each layer's means, then variances), which
+   * checkpoints carry.
    */
   readonly method: FitMethod = Object.assign(
     (visible: Tensor, model: BoltzmannMachine, positivePhase: SequentialMC): Gradient => {
@@ -90,10 +76,14 @@ export class TAP {
     },
     {
       persistent: {
-        current: () => this.magnetizations?.units,
+        current: () => this.magnetizations?.tensors(),
         restore: (tensors: readonly Tensor[]) => {
           this.dispose();
-          this.magnetizations = new State(tensors.map((t) => be.keep(t)));
+          this.magnetizations = Magnetizations.fromTensors(tensors.map((t) => be.keep(t)));
+        },
+        shapes: (model: BoltzmannMachine, rows: number) => {
+          const perLayer = model.layers.map((layer) => [rows, layer.numUnits]);
+          return [...perLayer, ...perLayer];
         },
       },
     },

@@ -1,11 +1,28 @@
 import { be, type Tensor } from '../backends/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import { BiasLayer } from './bias-layer.js';
-import { biasedField, type InverseTemperature, linearEnergy, MOMENT_SHRINKAGE, sumXLogX } from './layer.js';
+import {
+  biasedField,
+  damped,
+  type InverseTemperature,
+  linearEnergy,
+  type Magnetization,
+  MOMENT_SHRINKAGE,
+  sumXLogX,
+} from './layer.js';
+import type { ParameterTensors } from './parameters.js';
 import { registerLayer } from './registry.js';
 
 /** Most units a layer may have for {@link Layer.enumerateStates} (2²⁰ states). */
 const MAX_ENUMERATED_UNITS = 20;
+
+/** TAP magnetizations can approach 0 and 1 but are kept this far inside, so the entropies stay finite. */
+const TAP_CLIP = 1e-6;
+
+/** A Bernoulli magnetization: the means and their variances m − m². */
+function magnetizationAt(mean: Tensor): Magnetization {
+  return { mean, variance: be.sub(mean, be.square(mean)) };
+}
 
 /**
  * Binary units x ∈ {0, 1} with bias `loc` (a): `H(x) = −aᵀx`, `p(x=1 | φ) = σ(β(a + φ))`.
@@ -51,14 +68,33 @@ export class BernoulliLayer extends BiasLayer {
     return be.tensor(values, [count, n]);
   }
 
-  /** m − m², the variance of a unit that is on with probability m. */
-  override tapVariance(mean: Tensor): Tensor {
-    return be.sub(mean, be.square(mean));
+  /** Means uniform in [0.1, 0.9]. */
+  override tapStart(particles: number): Magnetization {
+    return be.tidy(() => magnetizationAt(be.add(be.mul(be.randomUniform([particles, this.numUnits]), 0.8), 0.1)));
   }
 
-  /** m = σ(a + φ + (½ − m)·c): ∂/∂m of m ln m + (1−m) ln(1−m) − am − φm − ½c(m − m²) set to 0. */
-  override tapUpdate(field: Tensor, onsager: Tensor, mean: Tensor): Tensor {
-    return be.tidy(() => be.sigmoid(be.add(be.add(field, this.param('loc')), be.mul(be.sub(0.5, mean), onsager))));
+  /** m* = σ(a + φ + (½ − m)·c): ∂/∂m of m ln m + (1−m) ln(1−m) − am − φm − ½c(m − m²) set to 0. */
+  override tapUpdate(field: Tensor, onsager: Tensor, current: Magnetization, damping: number): Magnetization {
+    return be.tidy(() => {
+      const stationary = be.sigmoid(
+        be.add(be.add(field, this.param('loc')), be.mul(be.sub(0.5, current.mean), onsager)),
+      );
+      return magnetizationAt(be.clip(damped(current.mean, stationary, damping), TAP_CLIP, 1 - TAP_CLIP));
+    });
+  }
+
+  override tapFreeEnergy(magnetization: Magnetization): Tensor {
+    return this.meanFieldFreeEnergy(magnetization.mean);
+  }
+
+  /** r(x) = x. */
+  override tapRescaledVariance(variance: Tensor): Tensor {
+    return variance;
+  }
+
+  /** −m for the bias (r(x) = x owes nothing to it). */
+  override tapDerivatives(magnetization: Magnetization): ParameterTensors {
+    return this.derivatives(magnetization.mean, undefined);
   }
 
   initializeFromMoments(mean: Float64Array): void {

@@ -100,21 +100,18 @@ export class ConvolutionalWeights extends Coupling {
     return [this.dims.numFilters, this.dims.outHeight, this.dims.outWidth];
   }
 
-  /** conv2d(v, W), flattened. @param lower - (batch, channels·height·width) rescaled @returns (batch, numFilters·outHeight·outWidth) */
-  fieldUp(lower: Tensor): Tensor {
+  /** conv2d(x, θ), flattened. @param lower - (batch, channels·height·width) @returns (batch, numFilters·outHeight·outWidth) */
+  protected mapUp(theta: Tensor, lower: Tensor): Tensor {
     const batch = be.shape(lower)[0] as number;
-    return be.tidy(() => be.reshape(be.conv2d(this.images(lower), this.filters, this.dims), [batch, this.numUpper]));
+    return be.tidy(() => be.reshape(be.conv2d(this.images(lower), theta, this.dims), [batch, this.numUpper]));
   }
 
-  /** conv2dᵀ(h, W), flattened. @param upper - (batch, numFilters·outHeight·outWidth) rescaled @returns (batch, channels·height·width) */
-  fieldDown(upper: Tensor): Tensor {
+  /** conv2dᵀ(y, θ), flattened. @param upper - (batch, numFilters·outHeight·outWidth) @returns (batch, channels·height·width) */
+  protected mapDown(theta: Tensor, upper: Tensor): Tensor {
     const batch = be.shape(upper)[0] as number;
     const { height, width } = this.dims;
     return be.tidy(() =>
-      be.reshape(be.conv2dTranspose(this.maps(upper), this.filters, [height, width], this.dims), [
-        batch,
-        this.numLower,
-      ]),
+      be.reshape(be.conv2dTranspose(this.maps(upper), theta, [height, width], this.dims), [batch, this.numLower]),
     );
   }
 

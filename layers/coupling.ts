@@ -23,11 +23,53 @@ export abstract class Coupling extends Parametrized {
   /** The name of the coupling parameter (`'matrix'` or `'filters'`). */
   abstract readonly parameterName: string;
 
+  /** `L_θ x` for a parameter value θ (the coupling's own, or its square). @param lower - (batch, numLower) @returns (batch, numUpper) */
+  protected abstract mapUp(theta: Tensor, lower: Tensor): Tensor;
+
+  /** `L_θᵀ y` for a parameter value θ. @param upper - (batch, numUpper) @returns (batch, numLower) */
+  protected abstract mapDown(theta: Tensor, upper: Tensor): Tensor;
+
+  /** The parameter value the fields use: θ (DropConnect masks it). */
+  protected get coupling(): Tensor {
+    return this.parameter;
+  }
+
   /** The field on the upper layer, `L r(lower)`. @param lower - (batch, numLower) rescaled @returns (batch, numUpper) */
-  abstract fieldUp(lower: Tensor): Tensor;
+  fieldUp(lower: Tensor): Tensor {
+    return this.mapUp(this.coupling, lower);
+  }
 
   /** The field on the lower layer, `Lᵀ r(upper)`. @param upper - (batch, numUpper) rescaled @returns (batch, numLower) */
-  abstract fieldDown(upper: Tensor): Tensor;
+  fieldDown(upper: Tensor): Tensor {
+    return this.mapDown(this.coupling, upper);
+  }
+
+  /**
+   * The TAP Onsager coefficients on the upper layer, `L_θ² Var r(lower)` (Σ_l W²_lu v_l for dense
+   * weights; the convolution with squared filters). @param lowerVariance - (batch, numLower) @returns (batch, numUpper)
+   */
+  onsagerUp(lowerVariance: Tensor): Tensor {
+    return be.tidy(() => this.mapUp(be.square(this.coupling), lowerVariance));
+  }
+
+  /** The TAP Onsager coefficients on the lower layer, `L_θ²ᵀ Var r(upper)`. @param upperVariance - (batch, numUpper) @returns (batch, numLower) */
+  onsagerDown(upperVariance: Tensor): Tensor {
+    return be.tidy(() => this.mapDown(be.square(this.coupling), upperVariance));
+  }
+
+  /**
+   * The Onsager term's share of ∂Γ/∂θ averaged over the batch, `−θ ∘ ⟨∂(v_uᵀ L v_l)/∂θ⟩`
+   * (−W ∘ mean v_l v_uᵀ for dense weights). @param lowerVariance - (batch, numLower) Var r
+   * @param upperVariance - (batch, numUpper) Var r @returns the parameter's shape
+   */
+  onsagerDerivatives(lowerVariance: Tensor, upperVariance: Tensor): Tensor {
+    return be.tidy(() =>
+      be.mul(
+        this.products(lowerVariance, upperVariance),
+        be.mul(this.parameter, -1 / (be.shape(lowerVariance)[0] as number)),
+      ),
+    );
+  }
 
   /**
    * `Σ_b ∂(r_u,bᵀ L r_l,b)/∂θ` over the batch, in the parameter's shape.

@@ -25,7 +25,14 @@ export {
 } from './convolutional-weights.js';
 export { Coupling, type CouplingDescription, INITIAL_WEIGHT_STD } from './coupling.js';
 export { GaussianLayer } from './gaussian.js';
-export { type InverseTemperature, Layer, type LayerConfig, MOMENT_SHRINKAGE, type PictureScale } from './layer.js';
+export {
+  type InverseTemperature,
+  Layer,
+  type LayerConfig,
+  type Magnetization,
+  MOMENT_SHRINKAGE,
+  type PictureScale,
+} from './layer.js';
 export { OneHotLayer } from './onehot.js';
 export { type ParameterConfig, type ParameterTensors, Parametrized } from './parameters.js';
 export { QuadraticLayer } from './quadratic-layer.js';

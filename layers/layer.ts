@@ -16,6 +16,16 @@ export interface LayerConfig extends ParameterConfig {
   readonly units: number;
 }
 
+/**
+ * A layer's TAP magnetization: the mean and the variance of each unit under the factorized
+ * distribution q that the TAP free energy is a function of. Each (particles, numUnits). (A type,
+ * not an interface, so `be.tidy` may return it.)
+ */
+export type Magnetization = {
+  readonly mean: Tensor;
+  readonly variance: Tensor;
+};
+
 /** Shrinkage toward an uninformative value applied when initializing from data moments (as Paysage). */
 export const MOMENT_SHRINKAGE = 0.01;
 
@@ -32,7 +42,7 @@ export abstract class Layer extends Parametrized {
   abstract readonly type: LayerType;
   /** Whether {@link Layer.derivatives} uses the field (only when r(x) depends on the parameters). */
   readonly derivativesUseField: boolean = false;
-  /** Whether the layer implements {@link Layer.tapVariance} and {@link Layer.tapUpdate}. */
+  /** Whether the layer implements the second-order TAP terms ({@link Layer.tapUpdate} and its siblings). */
   readonly hasTapTerms: boolean = false;
   /** Whether the units take finitely many values (so states can be enumerated). */
   abstract readonly discrete: boolean;
@@ -134,22 +144,53 @@ export abstract class Layer extends Parametrized {
   // ----- second-order TAP (extended mean-field) terms; a layer without them throws -----
 
   /**
-   * The variance of each unit under the factorized distribution with these means (the
-   * quantity the Onsager term couples). @param mean - (particles, numUnits) @returns (particles, numUnits)
+   * Starting magnetizations for the fixed-point iteration, random and inside the support.
+   * @returns each (particles, numUnits), owned by the caller
    */
-  tapVariance(_mean: Tensor): Tensor {
+  tapStart(_particles: number): Magnetization {
     throw this.unsupported('second-order TAP terms');
   }
 
   /**
-   * The magnetizations that make the TAP free energy stationary given the others: for the
-   * layer's units with mean-field `field` φ and Onsager coefficients `onsager` c = Σ_j W²_ij var_j,
-   * the solution of ∂/∂m [layer free energy − φ·m − ½ c·var(m)] = 0 at the current `mean`.
-   * @param field - (particles, numUnits) @param onsager - (particles, numUnits) @param mean - (particles, numUnits)
-   * @returns (particles, numUnits)
+   * One damped fixed-point update: the magnetization that makes the TAP free energy stationary
+   * given the others (the units' field φ and Onsager coefficients c = Σ_j W²_ij Var r(x_j)),
+   * mixed with the current one, m ← (1−λ) m + λ m*. @param field - (particles, numUnits)
+   * @param onsager - (particles, numUnits) @param damping - λ in (0, 1]
+   * @returns each (particles, numUnits), owned by the caller
    */
-  tapUpdate(_field: Tensor, _onsager: Tensor, _mean: Tensor): Tensor {
+  tapUpdate(_field: Tensor, _onsager: Tensor, _current: Magnetization, _damping: number): Magnetization {
     throw this.unsupported('second-order TAP terms');
+  }
+
+  /** E_q[H(x)] − S(q) for the factorized q with this magnetization. @returns (particles) */
+  tapFreeEnergy(_magnetization: Magnetization): Tensor {
+    throw this.unsupported('second-order TAP terms');
+  }
+
+  /**
+   * Var r(x) under q, from Var x (the quantity the Onsager term couples).
+   * @param variance - (particles, numUnits) @returns (particles, numUnits)
+   */
+  tapRescaledVariance(_variance: Tensor): Tensor {
+    throw this.unsupported('second-order TAP terms');
+  }
+
+  /**
+   * ∂Γ/∂θ for this layer's parameters at fixed magnetization, averaged over the particles:
+   * E_q[∂H/∂θ] plus what the coupling and Onsager terms owe to θ through r(x).
+   * @param field - (particles, numUnits) @param onsager - (particles, numUnits) @returns each (numUnits)
+   */
+  tapDerivatives(_magnetization: Magnetization, _field: Tensor, _onsager: Tensor): ParameterTensors {
+    throw this.unsupported('second-order TAP terms');
+  }
+
+  /**
+   * The largest Onsager coefficient relative to what the layer's TAP free energy tolerates
+   * (c/σ² for Gaussian units): at 1 or more Γ has no minimum and the expansion has broken
+   * down. Undefined for layers that tolerate any coupling. @param onsager - (particles, numUnits) @returns a scalar
+   */
+  tapOnsagerRatio(_onsager: Tensor): Tensor | undefined {
+    return undefined;
   }
 
   // ----- annealed importance sampling -----
@@ -225,4 +266,9 @@ export function sumXLogX(p: Tensor): Tensor {
  */
 export function blend(mask: Tensor, ifTrue: Tensor, ifFalse: Tensor): Tensor {
   return be.tidy(() => be.add(be.mul(mask, ifTrue), be.mul(be.sub(1, mask), ifFalse)));
+}
+
+/** The damped update `(1−λ) current + λ fresh`. @param damping - λ @returns the shape of `current` */
+export function damped(current: Tensor, fresh: Tensor, damping: number): Tensor {
+  return be.tidy(() => be.add(be.mul(current, 1 - damping), be.mul(fresh, damping)));
 }

@@ -59,7 +59,7 @@ export class Weights extends Coupling {
   }
 
   /** The coupling in use: W, or W ∘ mask while connections are dropped. */
-  private get coupling(): Tensor {
+  protected override get coupling(): Tensor {
     return this.connectionMask === undefined ? this.matrix : be.mul(this.matrix, this.connectionMask);
   }
 
@@ -69,14 +69,14 @@ export class Weights extends Coupling {
     return this.connectionMask === undefined ? products : be.mul(products, this.connectionMask);
   }
 
-  /** The field on the upper layer, r(lower) W. @param lower - (batch, numLower) rescaled @returns (batch, numUpper) */
-  fieldUp(lower: Tensor): Tensor {
-    return be.matmul(lower, this.coupling);
+  /** x θ. @param lower - (batch, numLower) @returns (batch, numUpper) */
+  protected mapUp(theta: Tensor, lower: Tensor): Tensor {
+    return be.matmul(lower, theta);
   }
 
-  /** The field on the lower layer, r(upper) Wᵀ. @param upper - (batch, numUpper) rescaled @returns (batch, numLower) */
-  fieldDown(upper: Tensor): Tensor {
-    return be.matmul(upper, this.coupling, { transposeB: true });
+  /** y θᵀ. @param upper - (batch, numUpper) @returns (batch, numLower) */
+  protected mapDown(theta: Tensor, upper: Tensor): Tensor {
+    return be.matmul(upper, theta, { transposeB: true });
   }
 
   /** W itself. @returns (numLower, numUpper) */

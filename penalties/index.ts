@@ -7,11 +7,12 @@
 
 import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
-import { ConfigError } from '../errors/index.js';
+import { ConfigError, formatShape, ShapeError } from '../errors/index.js';
 import { parseWith } from '../validation/index.js';
+import { inverseAndLogDet } from './gauss-jordan.js';
 
 /** The kinds of penalty, as saved in `model.json`. */
-export type PenaltyType = 'l1' | 'l2' | 'log' | 'expL2' | 'l1AdaptiveDecay' | 'logNorm' | 'l2Norm';
+export type PenaltyType = 'l1' | 'l2' | 'log' | 'expL2' | 'l1AdaptiveDecay' | 'logNorm' | 'l2Norm' | 'logDet';
 
 /** A penalty's description, as saved in `model.json`. */
 export interface PenaltyConfig {
@@ -137,6 +138,43 @@ export function l2Norm(coefficient: number, target = 1): Penalty {
   };
 }
 
+/** WᵀW of a weight matrix with at least as many rows as columns. @param x - (rows, columns) @returns (columns, columns) */
+function gram(x: Tensor): Tensor {
+  const [rows = 0, columns = 1] = be.shape(x);
+  if (be.shape(x).length !== 2 || rows < columns) {
+    throw new ShapeError(
+      `logDet penalty: expected a matrix with at least as many rows as columns (WᵀW is singular otherwise), got ${formatShape(be.shape(x))}`,
+    );
+  }
+  return be.matmul(x, x, { transposeA: true });
+}
+
+/**
+ * `−c · ln det(WᵀW)`, which keeps the columns of a weight matrix linearly independent
+ * (Paysage's `logdet_penalty`), gradient `−2c · W (WᵀW)⁻¹`. Costs a Gauss–Jordan elimination
+ * of (columns, columns) per call. @param x - (rows, columns), rows ≥ columns
+ */
+export function logDet(coefficient: number): Penalty {
+  checkCoefficient(coefficient, 'logDet');
+  const eliminate = (x: Tensor) => inverseAndLogDet(gram(x));
+  return {
+    type: 'logDet',
+    coefficient,
+    value: (x) =>
+      be.tidy(() => {
+        const { inverse, logDet } = eliminate(x);
+        be.dispose(inverse);
+        return be.mul(logDet, -coefficient);
+      }),
+    gradient: (x) =>
+      be.tidy(() => {
+        const { inverse, logDet } = eliminate(x);
+        be.dispose(logDet);
+        return be.mul(be.matmul(x, inverse), -2 * coefficient);
+      }),
+  };
+}
+
 /** Alias of {@link l2}. */
 export const ridge = l2;
 /** Alias of {@link l1}. */
@@ -150,6 +188,7 @@ const FACTORIES: Record<PenaltyType, (coefficient: number, target?: number) => P
   l1AdaptiveDecay,
   logNorm,
   l2Norm,
+  logDet,
 };
 
 /** The schema of a penalty's description `{ type, coefficient, target? }`, strict (`target` only for `l2Norm`). */

@@ -33,6 +33,7 @@ describe('examples', () => {
       'rbm-classifier.ts',
       'relu-rbm.ts',
       'tap-rbm.ts',
+      'whitened-patches.ts',
     ]);
   });
 

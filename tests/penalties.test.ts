@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
 import { be } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
+import { symmetricEigenvalues } from '../fit/metrics.js';
+import { inverseAndLogDet } from '../penalties/gauss-jordan.js';
 import {
   expL2,
   l1,
@@ -8,6 +10,7 @@ import {
   l2,
   l2Norm,
   lasso,
+  logDet,
   logNorm,
   logPenalty,
   penaltyConfig,
@@ -54,11 +57,13 @@ describeOnBackends('penalties', () => {
       [-1.5, 0.25, 1],
     ];
     const norm = (c: number[]) => Math.sqrt(c.reduce((a, v) => a + v * v, 0));
+    const dot = (columns[0] as number[]).reduce((a, v, i) => a + v * ((columns[1] as number[])[i] as number), 0);
     const expected: [ReturnType<typeof expL2>, number][] = [
       [expL2(0.3), 0.15 * w.reduce((a, v) => a + Math.exp(2 * v), 0)],
       [l1AdaptiveDecay(0.3), 0.15 * columns.reduce((a, c) => a + c.reduce((b, v) => b + Math.abs(v), 0) ** 2, 0)],
       [logNorm(0.3), -0.15 * columns.reduce((a, c) => a + Math.log(norm(c) ** 2), 0)],
       [l2Norm(0.3, 1.2), 0.15 * columns.reduce((a, c) => a + (norm(c) - 1.2) ** 2, 0)],
+      [logDet(0.3), -0.3 * Math.log(norm(columns[0] as number[]) ** 2 * norm(columns[1] as number[]) ** 2 - dot ** 2)],
     ];
     for (const [penalty, value] of expected) {
       expect(await scalar(penalty.value(be.tensor(w, [3, 2]))), penalty.type).toBeCloseTo(value, 5);
@@ -89,10 +94,28 @@ describeOnBackends('penalties', () => {
     );
   });
 
+  it('Gauss–Jordan gives the inverse and log-determinant of a positive definite matrix; logDet refuses wide matrices', async () => {
+    const m = 12;
+    const w = be.randomNormal([30, m]);
+    const gram = be.matmul(w, w, { transposeA: true });
+    const { inverse, logDet: logDeterminant } = inverseAndLogDet(gram);
+    const identity = Float64Array.from({ length: m * m }, (_, i) => (i % (m + 1) === 0 ? 1 : 0));
+    expectAllClose(await values(be.matmul(gram, inverse)), identity, { absolute: 1e-4, relative: 0 });
+    const eigenvalues = symmetricEigenvalues(Float64Array.from(await be.read(gram)), m);
+    const expected = Array.from(eigenvalues).reduce((a, lambda) => a + Math.log(lambda), 0);
+    expect(await scalar(logDeterminant)).toBeCloseTo(expected, 3);
+    be.dispose([w, gram, inverse]);
+    const wide = be.randomNormal([2, 3]);
+    expect(() => logDet(0.1).gradient(wide)).toThrow(
+      'logDet penalty: expected a matrix with at least as many rows as columns (WᵀW is singular otherwise), got [2, 3]',
+    );
+    be.dispose(wide);
+  });
+
   it('configs round-trip and bad ones name the field', () => {
     expect(penaltyFromConfig({ type: 'l1', coefficient: 0.01 }, 'p').coefficient).toBe(0.01);
     expect(() => penaltyFromConfig({ type: 'l3', coefficient: 1 }, 'model.penalties.W')).toThrow(
-      `model.penalties.W.type: expected one of 'l1', 'l2', 'log', 'expL2', 'l1AdaptiveDecay', 'logNorm', 'l2Norm', got "l3"`,
+      `model.penalties.W.type: expected one of 'l1', 'l2', 'log', 'expL2', 'l1AdaptiveDecay', 'logNorm', 'l2Norm', 'logDet', got "l3"`,
     );
     expect(() => penaltyFromConfig({ type: 'constructor', coefficient: 1 }, 'p')).toThrow(ConfigError);
     expect(() => penaltyFromConfig({ type: 'l2' }, 'p')).toThrow('p.coefficient: required: expected a number');

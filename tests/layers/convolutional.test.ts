@@ -22,6 +22,9 @@ import {
   loadModel,
   modelFromDescription,
   saveModel,
+  tapGibbsFreeEnergy,
+  tapGradient,
+  tapMagnetizations,
 } from '../../namespaces/models.js';
 import { ADAM, GradientDescent } from '../../optimizers/index.js';
 import { Constant } from '../../schedules/index.js';
@@ -34,7 +37,7 @@ import {
 import { describeOnBackends } from '../helpers/backends.js';
 import { exactDistribution, rowKeys, totalVariation, totalVariationBound } from '../helpers/distributions.js';
 import { expectAllClose, finiteDifferences, randomizeParams, scalar, values } from '../helpers/finite-differences.js';
-import { meanFieldGradient } from '../helpers/mean-field-gradients.js';
+import { disposeGradient, meanFieldGradient } from '../helpers/mean-field-gradients.js';
 
 /** Every (filter tap, image pixel, map unit) of a geometry, from the definition of cross-correlation. */
 function taps(weights: ConvolutionalWeights): { tap: number; pixel: number; unit: number }[] {
@@ -223,6 +226,34 @@ describeOnBackends('convolutional weights', () => {
     twin.dispose();
   });
 
+  it('TAP: one sweep, Γ and ∂Γ/∂θ are the dense twin’s (Onsager terms through squared filters)', async () => {
+    const model = randomConvRBM({ image: [1, 4, 3], filters: 2, kernel: 2 }, 0.5);
+    const twin = await denseTwin(model);
+    const start = tapMagnetizations(model, 3, 5);
+    const [swept, twinSwept] = [tapMagnetizations(model, start, 1), tapMagnetizations(twin, start, 1)];
+    const tolerance = { absolute: 1e-5, relative: 1e-4 };
+    for (const [i, m] of swept.tensors().entries())
+      expectAllClose(await values(be.clone(m)), await values(be.clone(twinSwept.tensors()[i] as Tensor)), tolerance);
+    expectAllClose(
+      await values(tapGibbsFreeEnergy(model, start)),
+      await values(tapGibbsFreeEnergy(twin, start)),
+      tolerance,
+    );
+    const [gradient, twinGradient] = [tapGradient(model, start), tapGradient(twin, start)];
+    expectAllClose(
+      await values(be.clone(gradient.weights[0]?.filters as Tensor)),
+      folded(await values(be.clone(twinGradient.weights[0]?.matrix as Tensor)), model.connections[0]?.weights as never),
+      tolerance,
+    );
+    const tap = new TAP({ particles: 3, iterations: 5 });
+    const visible = be.bernoulli(be.fill([4, 12], 0.4));
+    disposeGradient(meanFieldGradient(model, visible, tap.method));
+    tap.dispose();
+    be.dispose(visible);
+    for (const owned of [start, swept, twinSwept, model, twin]) owned.dispose();
+    for (const g of [gradient, twinGradient]) disposeGradient(g);
+  });
+
   it('tied biases stay one per channel and filter through training; weights learn', async () => {
     const model = convolutionalRBM({ image: [1, 6, 6], filters: 2, kernel: 3 });
     const data = be.bernoulli(be.fill([40, 36], 0.3));
@@ -316,8 +347,6 @@ describeOnBackends('convolutional weights', () => {
     expect(() => meanFieldGradient(model, visible, dropConnect(cd, 0.5))).toThrow(
       /dropConnect: needs dense weights; connection 0 is ConvolutionalWeights\(1×4×4 → 2×3×3/,
     );
-    const tap = new TAP();
-    expect(() => meanFieldGradient(model, visible, tap.method)).toThrow(/TAP: needs dense weights/);
     await expect(initializeModel(model, visible, 'pca')).rejects.toThrow(/method 'pca' needs dense weights/);
     expect(() => new ConvolutionalWeights({ image: [1, 4, 4], filters: 2, kernel: 5 })).toThrow(ShapeError);
     expect(() => new ConvolutionalWeights({ image: [1, 4, 4], filters: 0, kernel: 2 })).toThrow(ConfigError);

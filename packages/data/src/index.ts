@@ -4,7 +4,7 @@
  * In-memory batches and transforms live in `relief/batch` and are re-exported here.
  * @packageDocumentation
  */
-export { InMemoryBatch, inMemoryBatch, splitLabelColumn } from 'relief/batch';
+export { InMemoryBatch, inMemoryBatch, randomPatches, splitLabelColumn } from 'relief/batch';
 export { type CsvOptions, parseCsv, readCsv } from './csv.js';
 export {
   cacheDirectory,
