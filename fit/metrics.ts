@@ -7,7 +7,13 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { pseudoLogLikelihood } from '../estimators/pseudo-likelihood.js';
-import { hasTapTerms, tapBreakdown, tapGibbsFreeEnergy, tapMagnetizations } from '../estimators/tap.js';
+import {
+  hasTapTerms,
+  TAP_FREE_ENERGY_ITERATIONS,
+  tapBreakdown,
+  tapGibbsFreeEnergy,
+  tapMagnetizations,
+} from '../estimators/tap.js';
 import type { BoltzmannMachine, Connection, State } from '../models/index.js';
 
 /** What a metric looks at for one validation batch. */
@@ -357,7 +363,7 @@ export class TAPFreeEnergy extends ModelMetric {
   }
   protected async measure(model: BoltzmannMachine): Promise<number> {
     if (!hasTapTerms(model)) return Number.NaN;
-    const magnetizations = tapMagnetizations(model, this.particles, 200);
+    const magnetizations = tapMagnetizations(model, this.particles, TAP_FREE_ENERGY_ITERATIONS);
     try {
       if (await tapBreakdown(model, magnetizations)) return Number.NaN;
       return await readAndDispose(be.tidy(() => be.min(tapGibbsFreeEnergy(model, magnetizations))));
