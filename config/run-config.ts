@@ -16,6 +16,7 @@ import {
   METRIC_NAMES,
   metricsByName,
   ProgressMonitor,
+  PT,
   pcd,
   RESTRICTION_NORMS,
   restrictGradient,
@@ -86,7 +87,9 @@ export function runConfigSchema() {
     task: z.enum(['generative', 'classify']).default('generative'),
     train: z
       .strictObject({
-        method: z.enum(['cd', 'pcd', 'tap', ...LABEL_METHODS]).default('pcd'),
+        method: z.enum(['cd', 'pcd', 'tap', 'pt', ...LABEL_METHODS]).default('pcd'),
+        /** The temperature ladder of `method: 'pt'` (parallel tempering), inverse temperatures from 1 down. */
+        tempering: z.strictObject({ betas: z.array(z.number().gt(0).max(1)).min(2) }).optional(),
         /** The generative weight α of `method: 'hybrid'` (Larochelle & Bengio's best MNIST model: 0.01). */
         alpha: z.number().min(0).default(0.01),
         mcsteps: z.int().min(1).default(1),
@@ -187,6 +190,9 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
         `${where}: train.${field}: metrics are measured on the validation split; set data.trainFraction below 1`,
       );
     }
+  }
+  if (config.train.tempering !== undefined && method !== 'pt') {
+    throw new ConfigError(`${where}: train.tempering: expected train.method 'pt', got '${method}'`);
   }
   if (sparsity !== undefined && usesLabelRBM(config)) {
     throw new ConfigError(`${where}: train.sparsity: expected an unlabelled train.method, got '${method}'`);
@@ -294,7 +300,7 @@ export function buildClassifierOptimizer(config: RunConfig): Optimizer {
   return optimizerFromConfig(config.classify.optimizer, 'classify.optimizer');
 }
 
-/** The fit method a config names (a fresh TAP for 'tap'), wrapped in its dropout, sparsity target and gradient restriction. */
+/** The fit method a config names (a fresh TAP for 'tap', PT for 'pt'), wrapped in its dropout, sparsity target and gradient restriction. */
 export function buildMethod(config: RunConfig): FitMethod {
   const { dropout, sparsity, restrictGradient: restriction } = config.train;
   let method = namedMethod(config);
@@ -309,6 +315,7 @@ function namedMethod(config: RunConfig): FitMethod {
     cd: () => cd,
     pcd: () => pcd,
     tap: () => new TAP().method,
+    pt: () => new PT({ ...config.train.tempering, mcsteps: config.train.mcsteps }).method,
     discriminative: () => discriminative,
     hybrid: () => hybrid(config.train.alpha),
     'generative-labels': () => generativeLabels(),

@@ -1,22 +1,25 @@
 /**
- * Annealed importance sampling (Neal 2001; Salakhutdinov & Murray 2008) of the partition
- * function of an RBM whose visible layer has an annealing path (`Layer.annealedSample`:
- * Bernoulli and OneHot units), and the log-likelihood estimate it gives.
+ * Annealed importance sampling (Neal 2001; Salakhutdinov & Murray 2008; Salakhutdinov & Hinton
+ * 2009 for DBMs) of the partition function of any chain-structured model Relief trains: RBMs
+ * with any unit types (Gaussian and ReLU visible layers too) and deep Boltzmann machines, and
+ * the log-likelihood estimate it gives (a lower bound for DBMs).
  *
- * The chains anneal from a base model A — the visible layer's `annealingBase`, independent
- * units with the data's moments (uniform without data), and the target's hidden layer
- * uncoupled — to the
- * target B through p_β(v, h) ∝ exp(−(1−β)H_A(v) − βH_B(v) − H_h(h) + β r(v)ᵀW r(h)), the
- * hidden layer's own energy kept whole so that Gaussian hidden units stay normalizable.
- * Summing out h, ln p*_β(v) = −(1−β)H_A(v) − βH_B(v) + ln Z_h(β·r(v)W); each step adds
- * ln p*_{β_k}(v) − ln p*_{β_{k−1}}(v) to the chain's log-weight, then moves v by one Gibbs
- * sweep that leaves p_{β_k} invariant. ln Z_B = ln Z_A + ln mean(w). Reverse AIS runs the same
- * path backwards from data rows.
+ * The layers of one parity are summed out analytically given their neighbours; the chains
+ * sample the others. When the visible layer has an annealing path (`Layer.annealable`:
+ * Bernoulli, OneHot and continuous-Bernoulli units) the odd layers are summed out and the
+ * visible layer anneals from a base layer A — independent units with the data's moments,
+ * uniform without data — to itself; otherwise the even layers (the visible one among them) are
+ * summed out. Every other layer keeps its own energy whole, so Gaussian units stay normalizable,
+ * and every coupling is scaled by β:
+ * ln p*_β(x_s) = −(1−β)H_A(v) − βH_0(v) − Σ_{sampled i>0} H_i(x_i) + Σ_{summed j} ln Z_j(β φ_j(x_s)).
+ * Each step adds ln p*_{β_k} − ln p*_{β_{k−1}} to the chain's log-weight, then one Gibbs sweep
+ * (summed layers given the sampled ones, then back) leaves p_{β_k} invariant.
+ * ln Z_B = ln Z_A + ln mean(w), where ln Z_A is the sum of the uncoupled layers' ln Z. Reverse
+ * AIS runs the same path backwards from data rows.
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
-import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
-import type { Coupling } from '../layers/index.js';
+import { ConfigError, ShapeError } from '../errors/index.js';
 import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
 import { dataMoments, type VisibleData } from '../models/initialize.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
@@ -65,7 +68,7 @@ export function annealingSchedule(steps: number): Float64Array {
 
 const AIS_OPTION_KEYS: OptionKeys<AISOptions> = { chains: true, steps: true, data: true };
 
-/** Estimates ln Z of an RBM by AIS. @throws UnsupportedError when the visible layer has no annealing path */
+/** Estimates ln Z of an RBM or a DBM by AIS. */
 export async function annealedImportanceSampling(
   model: BoltzmannMachine,
   options: AISOptions = {},
@@ -74,7 +77,7 @@ export async function annealedImportanceSampling(
   const path = await annealingPath(model, options, 'AIS');
   const betas = annealingSchedule(options.steps ?? 10000);
   const chains = options.chains ?? 100;
-  const { logWeights, peak, mean, error } = await path.anneal(path.base.randomState(chains), betas);
+  const { logWeights, peak, mean, error } = await path.anneal(path.baseStates(chains), betas);
   return {
     logZ: path.logZBase + peak + Math.log(mean),
     logZError: error,
@@ -90,8 +93,8 @@ export async function annealedImportanceSampling(
  * model samples that is unbiased for Z_A/Z_B, so ln Ẑ_B overestimates ln Z_B in expectation (a
  * conservative log-likelihood, where AIS gives an optimistic one); from data rows it approximates
  * that, and agreement with AIS is the check.
- * @param data - (rows, numVisible); the chains start at `chains` rows spread evenly over it,
- *   which also set the base model's biases
+ * @param data - (rows, numVisible); the chains start at `chains` rows spread evenly over it
+ *   (hidden layers drawn given them), which also set the base model's biases
  */
 export async function reverseAnnealedImportanceSampling(
   model: BoltzmannMachine,
@@ -109,90 +112,130 @@ export async function reverseAnnealedImportanceSampling(
   const path = await annealingPath(model, { ...options, data }, 'reverse AIS');
   const betas = annealingSchedule(options.steps ?? 10000).reverse();
   const chains = options.chains ?? 100;
-  const start = be.gather(
+  const picked = be.gather(
     data,
     Array.from({ length: chains }, (_, i) => Math.floor((i * rows) / chains)),
   );
-  const { peak, mean, error } = await path.anneal(start, betas);
+  const { peak, mean, error } = await path.anneal(path.dataStates(picked), betas);
   return { logZ: path.logZBase - peak - Math.log(mean), logZError: error, chains, steps: betas.length - 1 };
 }
 
-/** The annealing path of an RBM from its base model A to itself, and ln Z_A. */
+/** Gibbs sweeps with the visible layer clamped that draw a DBM's hidden layers for reverse AIS. */
+const REVERSE_AIS_POSTERIOR_SWEEPS = 20;
+
+/** The annealing path of a model from its base model A to itself, and ln Z_A. */
 async function annealingPath(model: BoltzmannMachine, options: AISOptions, where: string) {
-  if (model.numLayers !== 2) {
-    throw new UnsupportedError(`${where}: implemented for RBMs (2 layers); got ${model.numLayers} layers`);
-  }
-  const [visible, hidden] = [model.layer(0), model.layer(1)];
   const chains = options.chains ?? 100;
   be.checkMemory(
     [...model.stateTensors(chains, `${chains} AIS chains`), ...model.stateTensors(chains, 'their fields')],
     where,
     'use fewer chains, or a backend with more memory',
   );
-  const numVisible = visible.numUnits;
-  const base = visible.annealingBase(options.data && (await dataMoments(options.data, numVisible)));
-  const weights = model.connections[0]?.weights as Coupling;
+  const visible = model.layer(0);
+  const summedParity = visible.annealable ? 1 : 0;
+  const indices = model.layers.map((_, i) => i);
+  const summed = indices.filter((i) => i % 2 === summedParity);
+  const sampled = indices.filter((i) => i % 2 !== summedParity);
+  const base = visible.annealable
+    ? visible.annealingBase(options.data && (await dataMoments(options.data, visible.numUnits)))
+    : undefined;
 
-  /** ln p*_β(v) per chain. @param v - (chains, numVisible) @returns (chains) */
-  const logUnnormalized = (v: Tensor, beta: number): Tensor =>
+  /** Every layer's units, the summed ones left out. @param units - the sampled layers', in `sampled` order */
+  const spread = (units: readonly Tensor[]): (Tensor | undefined)[] => indices.map((i) => units[sampled.indexOf(i)]);
+  /** β times the field on layer i. */
+  const annealedField = (i: number, all: readonly (Tensor | undefined)[], beta: number): Tensor =>
+    be.mul(model.fieldOn(i, all), beta);
+
+  /** ln p*_β of the sampled units, less the terms that do not depend on β. @returns (chains) */
+  const logUnnormalized = (units: readonly Tensor[], beta: number): Tensor =>
     be.tidy(() => {
-      const energy = be.add(be.mul(base.energy(v), 1 - beta), be.mul(visible.energy(v), beta));
-      const field = be.mul(weights.fieldUp(visible.rescale(v)), beta);
-      return be.sub(hidden.logPartition(field), energy);
+      const all = spread(units);
+      const v = all[0];
+      let total =
+        base && v ? be.neg(be.add(be.mul(base.energy(v), 1 - beta), be.mul(visible.energy(v), beta))) : undefined;
+      for (const j of summed) {
+        const logPartition = model.layer(j).logPartition(annealedField(j, all, beta));
+        total = total ? be.add(total, logPartition) : logPartition;
+      }
+      return total as Tensor;
     });
 
-  // ln Z_A: the base layer on its own times the uncoupled hidden layer.
+  // ln Z_A: the uncoupled layers, the visible one replaced by its base when it anneals.
   const logZBaseTensor = be.tidy(() =>
-    be.add(
-      be.sum(base.logPartition(be.zeros([1, numVisible]))),
-      be.sum(hidden.logPartition(be.zeros([1, hidden.numUnits]))),
-    ),
+    model.layers
+      .map((layer, i) => be.sum((i === 0 && base ? base : layer).logPartition(be.zeros([1, layer.numUnits]))))
+      .reduce((a, b) => be.add(a, b)),
   );
   const logZBase = await be.readScalar(logZBaseTensor);
   be.dispose(logZBaseTensor);
 
+  /** Draws of the sampled layers from the base model. @returns in `sampled` order, (chains, numUnits_i) each */
+  const baseStates = (count: number): Tensor[] =>
+    sampled.map((i) => (i === 0 && base ? base : model.layer(i)).randomState(count));
+
+  /**
+   * Draws of the sampled layers with the visible layer at `rows` and the hidden layers from its
+   * posterior (exact for an RBM, by clamped Gibbs sweeps for a DBM). It takes over `rows`.
+   * @param rows - (count, numVisible)
+   */
+  const dataStates = (rows: Tensor): Tensor[] => {
+    const upward = model.stateFromVisible(rows);
+    const sweeps = model.numLayers === 2 ? 1 : REVERSE_AIS_POSTERIOR_SWEEPS;
+    const posterior = model.markovChain(sweeps, upward, { clamped: [0] });
+    const units = sampled.map((i) => posterior.getLayer(i));
+    for (const t of new Set([...upward.units, ...posterior.units])) if (!units.includes(t)) be.dispose(t);
+    return units;
+  };
+
   /**
    * Runs chains from `start` (which it takes over) through `betas`: at each step the log-weight
-   * gains ln p*_{β_k}(v) − ln p*_{β_{k−1}}(v), then one Gibbs sweep (h | v, v | h) leaves p_{β_k}
-   * invariant. It frees the base model, so a path anneals once.
+   * gains ln p*_{β_k} − ln p*_{β_{k−1}}, then one Gibbs sweep (the summed layers given the
+   * sampled ones, then the sampled ones) leaves p_{β_k} invariant. It frees the base model, so
+   * a path anneals once.
    * @returns the log-weights and mean(w) as peak + ln mean, with its delta-method error
    */
-  const anneal = async (start: Tensor, betas: Float64Array) => {
-    let v = be.keep(start);
-    let logWeights = be.keep(be.zeros([be.shape(start)[0] as number]));
+  const anneal = async (start: Tensor[], betas: Float64Array) => {
+    let units = start;
+    let logWeights = be.keep(be.zeros([be.shape(start[0] as Tensor)[0] as number]));
     for (let k = 1; k < betas.length; k++) {
       const [previous, beta] = [betas[k - 1] as number, betas[k] as number];
       const next = be.tidy(() => {
-        const gain = be.sub(logUnnormalized(v, beta), logUnnormalized(v, previous));
-        const h = hidden.conditionalSample(be.mul(weights.fieldUp(visible.rescale(v)), beta));
-        const downward = weights.fieldDown(hidden.rescale(h));
-        return { v: visible.annealedSample(base, downward, beta), logWeights: be.add(logWeights, gain) };
+        const gain = be.sub(logUnnormalized(units, beta), logUnnormalized(units, previous));
+        const all = spread(units);
+        for (const j of summed) all[j] = model.layer(j).conditionalSample(annealedField(j, all, beta));
+        const moved = sampled.map((i) =>
+          i === 0 && base
+            ? visible.annealedSample(base, model.fieldOn(0, all), beta)
+            : model.layer(i).conditionalSample(annealedField(i, all, beta)),
+        );
+        return { units: moved, logWeights: be.add(logWeights, gain) };
       });
-      be.dispose([v, logWeights]);
-      v = be.keep(next.v);
+      be.dispose([...units, logWeights]);
+      units = next.units.map((t) => be.keep(t));
       logWeights = be.keep(next.logWeights);
     }
     const w = Float64Array.from(await be.read(logWeights));
-    be.dispose([v, logWeights]);
-    base.dispose();
+    be.dispose([...units, logWeights]);
+    base?.dispose();
     const peak = Math.max(...w);
     const ratios = w.map((x) => Math.exp(x - peak));
     const mean = ratios.reduce((a, r) => a + r, 0) / w.length;
     const variance = ratios.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, w.length - 1);
     return { logWeights: w, peak, mean, error: Math.sqrt(variance / w.length) / mean };
   };
-  return { base, logZBase, anneal };
+  return { logZBase, baseStates, dataStates, anneal };
 }
 
 /** A log-likelihood estimate with the ln Z it rests on. */
 export interface LogLikelihoodEstimate extends LogPartitionEstimate {
-  /** Mean over the data of ln p(v) = −F(v) − ln Ẑ. */
+  /** Mean over the data of ln p(v) = −F(v) − ln Ẑ (with F_MF ≥ F for DBMs: a lower bound). */
   readonly logLikelihood: number;
 }
 
 /**
- * The mean log-likelihood of `data` under an RBM: exact free energies and an estimate of ln Z
- * (base model fitted to the data), as in Paysage/Learnergy/PyDeep evaluations: by AIS
+ * The mean log-likelihood of `data` under an RBM, from exact free energies, or its lower bound
+ * under a DBM, −F_MF(v) − ln Ẑ with mean-field posteriors (Salakhutdinov & Hinton 2009), with an
+ * estimate of ln Z (base model fitted to the data), as in Paysage/Learnergy/PyDeep evaluations: by AIS
  * (`method: 'ais'`, default; optimistic) or reverse AIS from `data` (`'reverse-ais'`; pessimistic).
  * @param data - (samples, numVisible)
  */

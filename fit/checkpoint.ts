@@ -138,7 +138,8 @@ export function restoreRun(parts: RunParts, snapshot: TrainingSnapshot): void {
   }
   const methodTensors = snapshot.method;
   if (methodTensors) {
-    if (!parts.method.persistent) throw differs('has persistent tensors of a fit method (TAP) this run does not use');
+    if (!parts.method.persistent)
+      throw differs('has persistent tensors of a fit method (TAP, PT) this run does not use');
     const rows = methodTensors[0] ? (be.shape(methodTensors[0])[0] as number) : 0;
     checkShapes(methodTensors, parts.method.persistent.shapes(model, rows), "the fit method's persistent tensors");
   }

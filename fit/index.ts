@@ -1,6 +1,6 @@
 /**
  * Training: SGD over minibatches, greedy layerwise pretraining of deep models, the gradient
- * estimators (cd, pcd, tap) and the dropout family wrapping them, metrics and the progress monitor.
+ * estimators (cd, pcd, tap, parallel tempering) and the dropout family wrapping them, metrics and the progress monitor.
  * @packageDocumentation
  */
 export {
@@ -83,3 +83,4 @@ export {
 } from './regularizers.js';
 export { SGD, SGD as StochasticGradientDescent, type SGDStage, type TrainOptions } from './sgd.js';
 export { TAP, type TAPOptions } from './tap.js';
+export { PT, type PTOptions } from './tempering.js';

@@ -25,6 +25,8 @@ export interface PersistentTensors {
  * A gradient estimator. @param visible - (batch, numVisible)
  * @param targets - (batch, numClasses) one-hot labels, given to methods marked `usesLabels`
  *   (SGD then needs a labelled batch source)
+ * `epochReport`, where present, gives figures SGD adds to each epoch's record (e.g. parallel
+ * tempering's swap rates) and starts the next epoch's count.
  */
 export type FitMethod = ((
   visible: Tensor,
@@ -32,7 +34,11 @@ export type FitMethod = ((
   positivePhase: SequentialMC,
   negativePhase: SequentialMC,
   targets?: Tensor,
-) => Gradient) & { readonly usesLabels?: boolean; readonly persistent?: PersistentTensors };
+) => Gradient) & {
+  readonly usesLabels?: boolean;
+  readonly persistent?: PersistentTensors;
+  readonly epochReport?: () => Promise<Record<string, number>>;
+};
 
 /** The gradient from two states the fit method owns, which it frees. */
 function gradientFrom(model: BoltzmannMachine, dataState: State, modelState: State): Gradient {

@@ -195,9 +195,11 @@ export class SGD {
             `training diverged in epoch ${epoch}: ${problem}${options.checkpoint ? `; the checkpoint in ${options.checkpoint.directory} is kept` : ''}`,
           );
         }
+        const report = (await method.epochReport?.()) ?? {};
         const metrics = monitor ? await monitor.evaluate(model, data) : {};
         if (!stopped) position = this.position(epoch, history);
-        if (await endEpoch(history, { epoch, seconds, ...metrics }, epochs, options, this.stage.saves, save)) break;
+        const record = { epoch, seconds, ...report, ...metrics };
+        if (await endEpoch(history, record, epochs, options, this.stage.saves, save)) break;
       }
       if (first > epochs && options.checkpoint) {
         // Nothing left to train: the checkpoint still holds the model and where it stands.

@@ -10,6 +10,7 @@ import type { ParameterTensors } from './parameters.js';
 export abstract class BiasLayer extends Layer {
   readonly discrete: boolean = true;
   override readonly centerable = true;
+  override readonly annealable = true;
 
   /** @param numUnits - number of units */
   constructor(numUnits: number) {

@@ -51,6 +51,11 @@ export abstract class Layer extends Parametrized {
    * shifting its units by an offset only moves its neighbours' biases.
    */
   readonly centerable: boolean = false;
+  /**
+   * Whether {@link Layer.annealedSample} moves the units between an {@link Layer.annealingBase}
+   * fitted to data and the layer itself (so AIS can sample this layer as the visible one).
+   */
+  readonly annealable: boolean = false;
 
   /** @param numUnits - number of units @param paramNames - names of the (numUnits) parameters */
   protected constructor(

@@ -1,4 +1,4 @@
-import { be, hostRandom, type Tensor } from '../backends/index.js';
+import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { type BoltzmannMachine, State } from '../models/index.js';
 import { checkOptions } from '../validation/index.js';
@@ -12,6 +12,8 @@ export interface ParallelTemperingOptions {
   readonly mcsteps?: number;
   /** How chains move at each temperature (default `markovChain`). */
   readonly updater?: Updater;
+  /** Replicas to start from, (betas·chains, numUnits) per layer, taken over (default: random states). */
+  readonly state?: readonly Tensor[];
 }
 
 /**
@@ -20,7 +22,8 @@ export interface ParallelTemperingOptions {
  * temperatures try to exchange their states, accepted with probability
  * min(1, exp((β_t − β_{t+1})(E_t − E_{t+1}))), which keeps every tempered distribution
  * invariant while letting the hot chains carry the cold ones across energy barriers.
- * Rows are grouped by temperature: rows t·chains … (t+1)·chains − 1 run at β_t.
+ * Rows are grouped by temperature: rows t·chains … (t+1)·chains − 1 run at β_t. Exchanges are
+ * decided and made on the device, so updates are synchronous, as every sampler's.
  */
 export class ParallelTempering {
   readonly betas: readonly number[];
@@ -28,16 +31,16 @@ export class ParallelTempering {
   readonly updater: Updater;
   private current: State;
   private readonly betaColumn: Tensor;
-  private readonly attempts: number[];
-  private readonly accepted: number[];
-  private round = 0;
+  /** Exchange attempts per neighbouring pair since the last reset, and the accepted ones (on the device). */
+  private attempts: number[];
+  private accepted: Tensor[];
 
   constructor(
     readonly model: BoltzmannMachine,
     readonly chains: number,
     options: ParallelTemperingOptions = {},
   ) {
-    checkOptions(options, { betas: true, mcsteps: true, updater: true }, 'ParallelTempering');
+    checkOptions(options, { betas: true, mcsteps: true, updater: true, state: true }, 'ParallelTempering');
     const betas = options.betas ?? [1, 0.8, 0.6, 0.4, 0.2];
     if (betas[0] !== 1 || betas.some((b, i) => !(b > 0) || (i > 0 && b >= (betas[i - 1] as number)))) {
       throw new ConfigError(
@@ -49,7 +52,7 @@ export class ParallelTempering {
     this.betas = betas;
     this.mcsteps = options.mcsteps ?? 1;
     this.updater = options.updater ?? 'markovChain';
-    this.current = model.randomState(chains * betas.length);
+    this.current = options.state ? new State(options.state) : model.randomState(chains * betas.length);
     for (const units of this.current.units) be.keep(units);
     this.betaColumn = be.keep(
       be.tensor(
@@ -58,7 +61,7 @@ export class ParallelTempering {
       ),
     );
     this.attempts = betas.slice(1).map(() => 0);
-    this.accepted = betas.slice(1).map(() => 0);
+    this.accepted = betas.slice(1).map(() => be.keep(be.zeros([])));
   }
 
   /** The units of every replica, grouped by temperature. */
@@ -66,20 +69,27 @@ export class ParallelTempering {
     return this.current;
   }
 
-  /** Fraction of accepted exchanges between β_t and β_{t+1}, for each t. */
-  get acceptanceRates(): number[] {
-    return this.accepted.map((a, t) => (this.attempts[t] ? a / (this.attempts[t] as number) : 0));
+  /** Fraction of accepted exchanges between β_t and β_{t+1} since the last reset, for each t (0 before any attempt). */
+  async acceptanceRates(): Promise<number[]> {
+    const accepted = await Promise.all(this.accepted.map((count) => be.readScalar(count)));
+    return accepted.map((a, t) => (this.attempts[t] ? a / (this.attempts[t] as number) : 0));
+  }
+
+  /** Starts counting exchanges afresh (e.g. each epoch). */
+  resetAcceptance(): void {
+    be.dispose(this.accepted);
+    this.accepted = this.betas.slice(1).map(() => be.keep(be.zeros([])));
+    this.attempts = this.betas.slice(1).map(() => 0);
   }
 
   /**
    * `rounds` rounds of `mcsteps` sweeps at every temperature followed by exchange attempts
-   * between neighbours (even pairs on even rounds, odd pairs on odd rounds).
+   * between every pair of neighbours.
    */
-  async updateState(rounds = 1): Promise<void> {
+  updateState(rounds = 1): void {
     for (let r = 0; r < rounds; r++) {
       this.replace(this.model[this.updater](this.mcsteps, this.current, { beta: this.betaColumn }));
-      await this.exchange();
-      this.round += 1;
+      this.exchange();
     }
   }
 
@@ -92,28 +102,42 @@ export class ParallelTempering {
   /** Frees the replicas. */
   dispose(): void {
     this.current.dispose();
-    be.dispose(this.betaColumn);
+    be.dispose([this.betaColumn, ...this.accepted]);
   }
 
-  private async exchange(): Promise<void> {
-    const energy = this.model.jointEnergy(this.current);
-    const energies = await be.read(energy);
-    be.dispose(energy);
-    const random = hostRandom();
-    const order = Array.from({ length: this.chains * this.betas.length }, (_, i) => i);
-    for (let t = this.round % 2; t + 1 < this.betas.length; t += 2) {
-      const gap = (this.betas[t] as number) - (this.betas[t + 1] as number);
-      for (let c = 0; c < this.chains; c++) {
-        const [cold, hot] = [t * this.chains + c, (t + 1) * this.chains + c];
-        const logAcceptance = gap * ((energies[cold] as number) - (energies[hot] as number));
-        this.attempts[t] = (this.attempts[t] as number) + 1;
-        if (logAcceptance >= 0 || Math.log(1 - random.nextFloat()) < logAcceptance) {
-          [order[cold], order[hot]] = [order[hot] as number, order[cold] as number];
-          this.accepted[t] = (this.accepted[t] as number) + 1;
+  /**
+   * One round of exchange attempts between every neighbouring pair in turn (β₀↔β₁, then β₁↔β₂, …;
+   * each keeps the tempered distributions invariant, so their composition does), each accepted
+   * with probability min(1, exp((β_t − β_{t+1})(E_t − E_{t+1}))). Energies move with their states.
+   */
+  private exchange(): void {
+    const chains = this.chains;
+    const pairs = this.betas.slice(1).map((_, t) => t);
+    const next = be.tidy(() => {
+      const block = (t: Tensor, index: number) =>
+        be.slice(t, [index * chains, ...be.shape(t).slice(1).map(() => 0)], [chains, ...be.shape(t).slice(1)]);
+      const energy = be.reshape(this.model.jointEnergy(this.current), [chains * this.betas.length, 1]);
+      const energies = this.betas.map((_, t) => block(energy, t));
+      const layers = this.current.units.map((units) => this.betas.map((_, t) => block(units, t)));
+      const counts = pairs.map((t) => {
+        const gap = (this.betas[t] as number) - (this.betas[t + 1] as number);
+        const logAcceptance = be.mul(be.sub(energies[t] as Tensor, energies[t + 1] as Tensor), gap);
+        const accept = be.less(be.log(be.randomUniform([chains, 1])), logAcceptance);
+        for (const blocks of [energies, ...layers]) {
+          const [cold, hot] = [blocks[t] as Tensor, blocks[t + 1] as Tensor];
+          blocks[t] = be.add(be.mul(cold, be.sub(1, accept)), be.mul(hot, accept));
+          blocks[t + 1] = be.add(be.mul(hot, be.sub(1, accept)), be.mul(cold, accept));
         }
-      }
+        return be.add(this.accepted[t] as Tensor, be.sum(accept));
+      });
+      return { units: layers.map((blocks) => be.concat(blocks, 0)), counts };
+    });
+    for (const t of pairs) {
+      be.dispose(this.accepted[t] as Tensor);
+      this.accepted[t] = be.keep(next.counts[t] as Tensor);
+      this.attempts[t] = (this.attempts[t] as number) + chains;
     }
-    this.replace(new State(this.current.units.map((units) => be.gather(units, order))));
+    this.replace(new State(next.units));
   }
 
   private replace(next: State): void {

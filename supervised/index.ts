@@ -6,6 +6,11 @@
  */
 export { type Classifier, predict } from './classifier.js';
 export { type DbnSampleOptions, DeepBeliefNetwork, type ResidualOptions } from './dbn.js';
+export {
+  type DbnLikelihoodOptions,
+  type DbnLogLikelihoodEstimate,
+  estimateDbnLogLikelihood,
+} from './dbn-likelihood.js';
 export { ACTIVATIONS, type Activation, DenseLayer } from './dense.js';
 export { accuracy, type ClassificationReport, confusionMatrix, evaluateClassifier } from './evaluation.js';
 export { FineTune, type FineTuneOptions } from './fine-tune.js';

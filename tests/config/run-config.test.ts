@@ -171,6 +171,34 @@ describe('run configs are strict', () => {
     );
   });
 
+  it("method 'pt' builds parallel tempering over the configured ladder, which reports its swap rates", async () => {
+    const config = parseRunConfig({
+      model: example.model,
+      train: { method: 'pt', mcsteps: 2, tempering: { betas: [1, 0.5] } },
+    });
+    const method = buildMethod(config);
+    const rbm = new BoltzmannMachine([new BernoulliLayer(4), new BernoulliLayer(3)]);
+    const visible = backends.be.bernoulli(backends.be.fill([5, 4], 0.5));
+    const [positive, negative] = [new SequentialMC(rbm, { clamped: [0] }), new SequentialMC(rbm)];
+    const gradient = method(visible, rbm, positive, negative);
+    expect(Object.keys((await method.epochReport?.()) ?? {})).toEqual(['swap 1↔0.5']);
+    expect(method.persistent?.current()?.map((t) => backends.be.shape(t))).toEqual([
+      [10, 4],
+      [10, 3],
+    ]);
+    backends.be.dispose([
+      visible,
+      ...gradient.layers.flatMap(Object.values),
+      ...gradient.weights.flatMap(Object.values),
+    ]);
+    positive.dispose();
+    negative.dispose();
+    rbm.dispose();
+    expect(() => parseRunConfig({ model: example.model, train: { tempering: { betas: [1, 0.5] } } })).toThrow(
+      "config: train.tempering: expected train.method 'pt', got 'pcd'",
+    );
+  });
+
   it('a watched metric (stopping, keepBest) must be one the monitor computes', () => {
     const train = { metrics: ['ReconstructionError'], stopping: { metric: 'PseudoLikelihood', mode: 'max' } };
     expect(() => parseRunConfig({ model: example.model, train })).toThrow(

@@ -16,6 +16,7 @@ import {
   LayerwisePretrain,
   loadCheckpoint,
   ProgressMonitor,
+  PT,
   SGD,
   TAP,
   TRAINING_FILE,
@@ -183,6 +184,18 @@ describeOnBackends('resuming training', (label) => {
         options: () => ({ method: new TAP({ particles: 7, iterations: 5 }).method, monitor: null }),
       },
       [[1, 4]],
+    );
+  });
+
+  bitIdentical("parallel tempering's replicas travel in the checkpoint", async () => {
+    await expectResumedEqualsUninterrupted(
+      {
+        units: [9, 4],
+        epochs: 3,
+        optimizer: () => new ADAM({ stepsize: 0.02 }),
+        options: () => ({ method: new PT({ betas: [1, 0.6, 0.3] }).method, monitor: null }),
+      },
+      [[2, 0]],
     );
   });
 

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
 import { UnsupportedError } from '../../errors/index.js';
-import { cd, type FitMethod, pcd, SGD, TAP } from '../../fit/index.js';
+import { cd, type FitMethod, PT, pcd, SGD, TAP } from '../../fit/index.js';
 import { BernoulliLayer, ReLULayer } from '../../layers/index.js';
 import {
   BoltzmannMachine,
@@ -47,14 +47,23 @@ describeOnBackends('training', () => {
   ];
   /** Trains a 9-16 RBM on bars and stripes; returns the exact mean log-likelihood before and after. */
   async function trainOnBarsAndStripes(method: FitMethod, mcsteps: number, stepsize: number, epochs: number) {
+    const { before, after } = await trainAndRecord(method, mcsteps, stepsize, epochs);
+    return { before, after };
+  }
+  /** {@link trainOnBarsAndStripes} with the training history. */
+  async function trainAndRecord(method: FitMethod, mcsteps: number, stepsize: number, epochs: number) {
     const data = barsAndStripes(20);
     const all = be.tensor(data.values, [data.rows, 9]);
     const rbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(16)]);
     await initializeModel(rbm, all, 'hinton');
     const before = await meanLogLikelihood(rbm, all);
     const batches = new InMemoryBatch(data, { batchSize: 20, trainFraction: 1, seed: 1 });
-    await new SGD(rbm, batches).train(new ADAM({ stepsize }), epochs, { method, mcsteps, monitor: null });
-    return { before, after: await meanLogLikelihood(rbm, all) };
+    const history = await new SGD(rbm, batches).train(new ADAM({ stepsize }), epochs, {
+      method,
+      mcsteps,
+      monitor: null,
+    });
+    return { before, after: await meanLogLikelihood(rbm, all), history };
   }
 
   for (const [name, method, mcsteps, stepsize, epochs] of cases) {
@@ -64,6 +73,23 @@ describeOnBackends('training', () => {
       expect(after).toBeGreaterThan(BARS_AND_STRIPES_OPTIMUM - 1);
     });
   }
+
+  it('parallel tempering raises the exact log-likelihood on bars and stripes to within 1 nat of the optimum, reporting swap rates each epoch', async () => {
+    const pt = new PT({ betas: [1, 0.75, 0.5, 0.25], mcsteps: 5 });
+    const { before, after, history } = await trainAndRecord(pt.method, 1, 0.005, 200);
+    pt.dispose();
+    expect(before).toBeLessThan(-6);
+    expect(after).toBeGreaterThan(BARS_AND_STRIPES_OPTIMUM - 1);
+    const last = history.records.at(-1) ?? {};
+    expect(Object.keys(last)).toEqual(['epoch', 'seconds', 'swap 1↔0.75', 'swap 0.75↔0.5', 'swap 0.5↔0.25']);
+    for (const rate of Object.values(last).slice(2)) {
+      expect(rate).toBeGreaterThan(0);
+      expect(rate).toBeLessThanOrEqual(1);
+    }
+    expect(() => new PT({ betas: [0.9, 0.5] })).toThrow(
+      /PT: betas: expected a decreasing list starting at 1, got \[0.9, 0.5\]/,
+    );
+  });
 
   it('TAP raises the exact log-likelihood on bars and stripes by over 1 nat, to within 2.5 nats of the optimum', async () => {
     // Bars and stripes is strongly multimodal, the hard case for mean-field methods: TAP gets

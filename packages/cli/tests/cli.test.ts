@@ -180,6 +180,27 @@ describe('relief CLI', () => {
     expect(Math.abs(LogLikelihood - ExactLogLikelihood)).toBeLessThan(3 * LogZError + 0.05);
   });
 
+  it('evaluates the log-likelihood bound of a DBM by AIS and reverse AIS', async () => {
+    const { out } = await trainExample(
+      example,
+      (config) => {
+        config.model.layers = [
+          { type: 'bernoulli', units: 784 },
+          { type: 'bernoulli', units: 20 },
+          { type: 'bernoulli', units: 10 },
+        ];
+        config.model.penalties = {};
+      },
+      ['--epochs', '1', '--limit', '300'],
+    );
+    const evaluated = await run(['evaluate', out, '--limit', '100', '--ais', '300', '--reverse-ais', '300', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const { MeanFreeEnergy, LogZ, LogLikelihood, ReverseLogZ, ReverseLogLikelihood } = JSON.parse(evaluated.stdout);
+    expect(LogLikelihood).toBeCloseTo(-MeanFreeEnergy - LogZ, 6);
+    expect(ReverseLogLikelihood).toBeCloseTo(-MeanFreeEnergy - ReverseLogZ, 6);
+    expect(Math.abs(LogZ - ReverseLogZ)).toBeLessThan(5);
+  });
+
   it('fits PCA whitening on the training split, saves it with the model and applies it when evaluating', async () => {
     const { out } = await trainExample(
       example,
@@ -198,9 +219,11 @@ describe('relief CLI', () => {
     expect(preprocessing?.steps).toEqual([{ type: 'pca', components: 40, whiten: true, epsilon: 1e-5 }]);
     expect(preprocessing?.inputColumns).toBe(784);
     model.dispose();
-    const evaluated = await run(['evaluate', out, '--limit', '100', '--json']);
+    const evaluated = await run(['evaluate', out, '--limit', '100', '--exact', '--ais', '1000', '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
-    expect(Number.isFinite(JSON.parse(evaluated.stdout).MeanFreeEnergy)).toBe(true);
+    const { ExactLogLikelihood, LogLikelihood, LogZError } = JSON.parse(evaluated.stdout);
+    expect(Number.isFinite(ExactLogLikelihood)).toBe(true);
+    expect(Math.abs(LogLikelihood - ExactLogLikelihood)).toBeLessThan(3 * LogZError + 0.05);
     const reconstructed = await run(['reconstruct', out, '--out', join(out, '..', 'recon.png'), '--n', '4', '--json']);
     expect(reconstructed.code, reconstructed.stderr).toBe(0);
   });

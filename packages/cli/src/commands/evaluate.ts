@@ -27,7 +27,7 @@ export interface EvaluateOptions {
  * `relief evaluate`: every metric of a saved model on a split of its data set, plus the mean
  * marginal free energy (exact for RBMs, the mean-field bound for deeper models), and with
  * `exact` the exact log-likelihood, with `ais` (and `reverseAis`) the AIS (and reverse AIS) estimates of ln Z and of the mean
- * log-likelihood (RBMs with discrete visible units).
+ * log-likelihood (of any RBM; for a DBM, its mean-field lower bound).
  */
 export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number | string>> {
   const config = await openRunConfig(directory);
