@@ -114,8 +114,8 @@ export class ParallelTempering {
     const chains = this.chains;
     const pairs = this.betas.slice(1).map((_, t) => t);
     const next = be.tidy(() => {
-      const block = (t: Tensor, index: number) =>
-        be.slice(t, [index * chains, ...be.shape(t).slice(1).map(() => 0)], [chains, ...be.shape(t).slice(1)]);
+      /** Rows of temperature `index`. @param t - (betas·chains, columns) */
+      const block = (t: Tensor, index: number) => be.slice(t, [index * chains, 0], [chains, be.shape(t)[1] as number]);
       const energy = be.reshape(this.model.jointEnergy(this.current), [chains * this.betas.length, 1]);
       const energies = this.betas.map((_, t) => block(energy, t));
       const layers = this.current.units.map((units) => this.betas.map((_, t) => block(units, t)));
