@@ -195,7 +195,7 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, where
    * @returns the log-weights and mean(w) as peak + ln mean, with its delta-method error
    */
   const anneal = async (start: Tensor[], betas: Float64Array) => {
-    let units = start;
+    let units = start.map((t) => be.keep(t));
     let logWeights = be.keep(be.zeros([be.shape(start[0] as Tensor)[0] as number]));
     for (let k = 1; k < betas.length; k++) {
       const [previous, beta] = [betas[k - 1] as number, betas[k] as number];

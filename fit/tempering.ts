@@ -32,7 +32,8 @@ export interface PTOptions {
  * The parallel-tempering gradient estimator: `new PT({ betas }).method` where a fit method is
  * expected. Its replicas (one ladder per negative chain, as many chains as the first
  * minibatch's rows) persist across minibatches and checkpoints; each epoch's record gets the
- * exchange acceptance rate of every neighbouring pair of temperatures (`swap 1↔0.8`, …).
+ * exchange acceptance rate of every neighbouring pair of temperatures (`swap 1↔0.8`, …; an
+ * epoch resumed from a checkpoint counts the exchanges since the resume).
  * {@link PT.dispose} frees the replicas.
  */
 export class PT {
@@ -97,8 +98,10 @@ export class PT {
     this.restored = undefined;
   }
 
+  /** The replicas of `model`, made at its first minibatch (a new model, e.g. the next pretraining stage, gets new ones). */
   private samplerFor(model: BoltzmannMachine, rows: number): ParallelTempering {
-    if (this.sampler) return this.sampler;
+    if (this.sampler?.model === model) return this.sampler;
+    this.sampler?.dispose();
     const restored = this.restored;
     const chains = restored ? (be.shape(restored[0] as Tensor)[0] as number) / this.betas.length : rows;
     this.sampler = new ParallelTempering(model, chains, {

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
 import { UnsupportedError } from '../../errors/index.js';
-import { cd, type FitMethod, PT, pcd, SGD, TAP } from '../../fit/index.js';
+import { cd, type FitMethod, LayerwisePretrain, PT, pcd, SGD, TAP } from '../../fit/index.js';
 import { BernoulliLayer, ReLULayer } from '../../layers/index.js';
 import {
   BoltzmannMachine,
@@ -89,6 +89,20 @@ describeOnBackends('training', () => {
     expect(() => new PT({ betas: [0.9, 0.5] })).toThrow(
       /PT: betas: expected a decreasing list starting at 1, got \[0.9, 0.5\]/,
     );
+    // One PT through layerwise pretraining: each stage's model gets its own replicas.
+    const data = barsAndStripes(20);
+    const dbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(5), new BernoulliLayer(3)]);
+    const staged = new PT({ betas: [1, 0.5] });
+    const batches = new InMemoryBatch(data, { batchSize: 10, trainFraction: 1 });
+    const { stages } = await new LayerwisePretrain(dbm, batches).train(new ADAM({ stepsize: 0.01 }), 1, {
+      method: staged.method,
+      monitor: null,
+    });
+    expect(stages.map((stage) => Object.keys(stage.records[0] ?? {}))).toEqual(
+      stages.map(() => ['epoch', 'seconds', 'swap 1↔0.5']),
+    );
+    staged.dispose();
+    dbm.dispose();
   });
 
   it('TAP raises the exact log-likelihood on bars and stripes by over 1 nat, to within 2.5 nats of the optimum', async () => {
