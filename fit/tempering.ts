@@ -7,7 +7,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { type BoltzmannMachine, type Gradient, State } from '../models/index.js';
-import { ParallelTempering, type SequentialMC } from '../samplers/index.js';
+import { ParallelTempering, type SequentialMC, temperatureLadder } from '../samplers/index.js';
 import { checkOptions } from '../validation/index.js';
 import { type FitMethod, positiveState } from './methods.js';
 
@@ -45,14 +45,11 @@ export class PT {
 
   constructor(options: PTOptions = {}) {
     checkOptions(options, { betas: true, mcsteps: true }, 'PT');
-    this.betas = options.betas ?? [1, 0.8, 0.6, 0.4, 0.2];
+    // The ladder is checked now, not at the first minibatch.
+    this.betas = temperatureLadder(options.betas, 'PT: betas');
     this.mcsteps = options.mcsteps ?? 1;
     if (!Number.isInteger(this.mcsteps) || this.mcsteps < 1) {
       throw new ConfigError(`PT: mcsteps: expected a positive integer, got ${this.mcsteps}`);
-    }
-    // The ladder is checked now, not at the first minibatch.
-    if (this.betas[0] !== 1 || this.betas.some((b, i) => !(b > 0) || (i > 0 && b >= (this.betas[i - 1] as number)))) {
-      throw new ConfigError(`PT: betas: expected a decreasing list starting at 1, got [${this.betas.join(', ')}]`);
     }
   }
 

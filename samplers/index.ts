@@ -12,5 +12,5 @@ export {
   type DrivenBetaState,
 } from './beta.js';
 export { gamma, logGamma, normal, poisson } from './distributions.js';
-export { ParallelTempering, type ParallelTemperingOptions } from './parallel-tempering.js';
+export { ParallelTempering, type ParallelTemperingOptions, temperatureLadder } from './parallel-tempering.js';
 export { type FantasyOptions, SequentialMC, type SequentialMCOptions, type Updater } from './sequential-mc.js';

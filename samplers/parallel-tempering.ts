@@ -4,6 +4,19 @@ import { type BoltzmannMachine, State } from '../models/index.js';
 import { checkOptions } from '../validation/index.js';
 import type { Updater } from './sequential-mc.js';
 
+/**
+ * A ladder of inverse temperatures, checked: decreasing from 1, all positive (default 5 from 1
+ * to 0.2 evenly). @param field - where the ladder came from, for the error
+ * @throws ConfigError naming `field`
+ */
+export function temperatureLadder(betas: readonly number[] | undefined, field: string): readonly number[] {
+  const ladder = betas ?? [1, 0.8, 0.6, 0.4, 0.2];
+  if (ladder[0] !== 1 || ladder.some((b, i) => !(b > 0) || (i > 0 && b >= (ladder[i - 1] as number)))) {
+    throw new ConfigError(`${field}: expected a decreasing list starting at 1, got [${ladder.join(', ')}]`);
+  }
+  return ladder;
+}
+
 /** Options of {@link ParallelTempering}. */
 export interface ParallelTemperingOptions {
   /** Inverse temperatures from 1 (the model) down, e.g. [1, 0.8, 0.6] (default: 5 from 1 to 0.2 evenly). */
@@ -41,12 +54,7 @@ export class ParallelTempering {
     options: ParallelTemperingOptions = {},
   ) {
     checkOptions(options, { betas: true, mcsteps: true, updater: true, state: true }, 'ParallelTempering');
-    const betas = options.betas ?? [1, 0.8, 0.6, 0.4, 0.2];
-    if (betas[0] !== 1 || betas.some((b, i) => !(b > 0) || (i > 0 && b >= (betas[i - 1] as number)))) {
-      throw new ConfigError(
-        `ParallelTempering.betas: expected a decreasing list starting at 1, got [${betas.join(', ')}]`,
-      );
-    }
+    const betas = temperatureLadder(options.betas, 'ParallelTempering.betas');
     if (!Number.isInteger(chains) || chains < 1)
       throw new ConfigError(`ParallelTempering: chains: expected a positive integer, got ${chains}`);
     this.betas = betas;

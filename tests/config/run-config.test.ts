@@ -6,9 +6,9 @@ import { InMemoryBatch } from '../../batch/index.js';
 import { buildMethod, buildModel, parseRunConfig, runConfigJsonSchema } from '../../config/index.js';
 import { ConfigError } from '../../errors/index.js';
 import { annealedImportanceSampling } from '../../estimators/index.js';
-import { LayerwisePretrain, ProgressMonitor, SGD, TAP } from '../../fit/index.js';
+import { type FitMethod, LayerwisePretrain, ProgressMonitor, SGD, TAP } from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
-import { BoltzmannMachine } from '../../models/index.js';
+import { BoltzmannMachine, type Gradient } from '../../models/index.js';
 import { ADAM, GradientDescent } from '../../optimizers/index.js';
 import { loadDataset, parseCsv } from '../../packages/data/src/index.js';
 import { imageGrid } from '../../packages/plot/src/index.js';
@@ -49,6 +49,28 @@ function printed(path: readonly (string | number)[]): string {
     .map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`))
     .join('')
     .replace(/^\./, '');
+}
+
+/**
+ * Runs `method` once on a 4-`hidden` Bernoulli RBM for `visible` (which it frees) and returns what
+ * `inspect` reads from the gradient, freeing the gradient, the model and its samplers.
+ * @param visible - (batch, 4)
+ */
+async function oneGradient<T>(
+  method: FitMethod,
+  hidden: number,
+  visible: backends.Tensor,
+  inspect: (gradient: Gradient) => Promise<T>,
+): Promise<T> {
+  const rbm = new BoltzmannMachine([new BernoulliLayer(4), new BernoulliLayer(hidden)]);
+  const [positive, negative] = [new SequentialMC(rbm, { clamped: [0] }), new SequentialMC(rbm)];
+  const gradient = method(visible, rbm, positive, negative);
+  const result = await inspect(gradient);
+  backends.be.dispose([visible, ...gradient.layers.flatMap(Object.values), ...gradient.weights.flatMap(Object.values)]);
+  positive.dispose();
+  negative.dispose();
+  rbm.dispose();
+  return result;
 }
 
 describe('run configs are strict', () => {
@@ -150,22 +172,12 @@ describe('run configs are strict', () => {
   it('train.dropout wraps cd or pcd in the dropout family, and is refused with other methods', async () => {
     const config = parseRunConfig({ model: example.model, train: { method: 'cd', dropout: { rate: 0.9 } } });
     expect(config.train.dropout).toEqual({ type: 'dropout', rate: 0.9 });
-    const rbm = new BoltzmannMachine([new BernoulliLayer(4), new BernoulliLayer(200)]);
-    const visible = backends.be.tensor([1, 0, 1, 1], [1, 4]);
-    const [positive, negative] = [new SequentialMC(rbm, { clamped: [0] }), new SequentialMC(rbm)];
-    const gradient = buildMethod(config)(visible, rbm, positive, negative);
-    const W = await backends.be.read(gradient.weights[0]?.matrix as backends.Tensor);
+    const W = await oneGradient(buildMethod(config), 200, backends.be.tensor([1, 0, 1, 1], [1, 4]), (gradient) =>
+      backends.be.read(gradient.weights[0]?.matrix as backends.Tensor),
+    );
     // One training case: a dropped unit's weight column is zero; 90% are dropped.
     const dropped = Array.from({ length: 200 }, (_, j) => [0, 1, 2, 3].every((i) => W[i * 200 + j] === 0));
     expect(dropped.filter(Boolean).length).toBeGreaterThan(160);
-    backends.be.dispose([
-      visible,
-      ...gradient.layers.flatMap(Object.values),
-      ...gradient.weights.flatMap(Object.values),
-    ]);
-    positive.dispose();
-    negative.dispose();
-    rbm.dispose();
     expect(() => parseRunConfig({ model: example.model, train: { method: 'tap', dropout: {} } })).toThrow(
       "config: train.dropout: expected train.method 'cd' or 'pcd', got 'tap'",
     );
@@ -177,23 +189,12 @@ describe('run configs are strict', () => {
       train: { method: 'pt', mcsteps: 2, tempering: { betas: [1, 0.5] } },
     });
     const method = buildMethod(config);
-    const rbm = new BoltzmannMachine([new BernoulliLayer(4), new BernoulliLayer(3)]);
-    const visible = backends.be.bernoulli(backends.be.fill([5, 4], 0.5));
-    const [positive, negative] = [new SequentialMC(rbm, { clamped: [0] }), new SequentialMC(rbm)];
-    const gradient = method(visible, rbm, positive, negative);
+    await oneGradient(method, 3, backends.be.bernoulli(backends.be.fill([5, 4], 0.5)), async () => undefined);
     expect(Object.keys((await method.epochReport?.()) ?? {})).toEqual(['swap 1↔0.5']);
     expect(method.persistent?.current()?.map((t) => backends.be.shape(t))).toEqual([
       [10, 4],
       [10, 3],
     ]);
-    backends.be.dispose([
-      visible,
-      ...gradient.layers.flatMap(Object.values),
-      ...gradient.weights.flatMap(Object.values),
-    ]);
-    positive.dispose();
-    negative.dispose();
-    rbm.dispose();
     expect(() => parseRunConfig({ model: example.model, train: { tempering: { betas: [1, 0.5] } } })).toThrow(
       "config: train.tempering: expected train.method 'pt', got 'pcd'",
     );

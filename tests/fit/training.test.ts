@@ -45,13 +45,8 @@ describeOnBackends('training', () => {
     ['CD-5', cd, 5, 0.01, 100],
     ['PCD-5', pcd, 5, 0.005, 200],
   ];
-  /** Trains a 9-16 RBM on bars and stripes; returns the exact mean log-likelihood before and after. */
+  /** Trains a 9-16 RBM on bars and stripes; returns the exact mean log-likelihood before and after, and the history. */
   async function trainOnBarsAndStripes(method: FitMethod, mcsteps: number, stepsize: number, epochs: number) {
-    const { before, after } = await trainAndRecord(method, mcsteps, stepsize, epochs);
-    return { before, after };
-  }
-  /** {@link trainOnBarsAndStripes} with the training history. */
-  async function trainAndRecord(method: FitMethod, mcsteps: number, stepsize: number, epochs: number) {
     const data = barsAndStripes(20);
     const all = be.tensor(data.values, [data.rows, 9]);
     const rbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(16)]);
@@ -76,7 +71,7 @@ describeOnBackends('training', () => {
 
   it('parallel tempering raises the exact log-likelihood on bars and stripes to within 1 nat of the optimum, reporting swap rates each epoch', async () => {
     const pt = new PT({ betas: [1, 0.75, 0.5, 0.25], mcsteps: 5 });
-    const { before, after, history } = await trainAndRecord(pt.method, 1, 0.005, 200);
+    const { before, after, history } = await trainOnBarsAndStripes(pt.method, 1, 0.005, 200);
     pt.dispose();
     expect(before).toBeLessThan(-6);
     expect(after).toBeGreaterThan(BARS_AND_STRIPES_OPTIMUM - 1);
