@@ -15,6 +15,7 @@ import {
   type FitMethod,
   METRIC_NAMES,
   metricsByName,
+  PRETRAINING_SCALINGS,
   ProgressMonitor,
   PT,
   pcd,
@@ -101,6 +102,19 @@ export function runConfigSchema() {
         centering: z
           .strictObject({ rate: z.number().gt(0).max(1).default(0.01), offsets: z.enum(OFFSET_TYPES).default('data') })
           .optional(),
+        /**
+         * Layerwise pretraining of a deep model (`train.epochs` per RBM, then `finalEpochs` of
+         * the whole model, default `train.epochs`): how the RBMs join it (Salakhutdinov &
+         * Hinton's doubled and halved weights, or plain stacking) and Paysage's per-stage
+         * initialization of each RBM on its own data.
+         */
+        pretraining: z
+          .strictObject({
+            scaling: z.enum(PRETRAINING_SCALINGS).default('salakhutdinov-hinton'),
+            init: z.enum(INITIALIZATION_METHODS).optional(),
+            finalEpochs: z.int().min(0).optional(),
+          })
+          .prefault({}),
         /** The progress monitor's metrics on the validation split: all default ones (true), none, or these by name. */
         metrics: z.union([z.boolean(), z.array(z.enum(METRIC_NAMES)).min(1)]).default(true),
         /** Stops early when `metric` has not improved by more than `tolerance` for `patience` epochs. */

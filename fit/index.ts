@@ -25,7 +25,13 @@ export {
   scaleWeightsForInference,
   withDropout,
 } from './dropout.js';
-export { LayerwisePretrain, type PretrainHistory } from './layerwise.js';
+export {
+  LayerwisePretrain,
+  PRETRAINING_SCALINGS,
+  type PretrainHistory,
+  type PretrainingScaling,
+  type PretrainOptions,
+} from './layerwise.js';
 export {
   cd,
   contrastiveDivergence,

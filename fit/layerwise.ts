@@ -1,7 +1,8 @@
 import { be, type Tensor } from '../backends/index.js';
 import { type BatchSource, MappedBatches } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
-import { BoltzmannMachine } from '../models/index.js';
+import { type Layer, makeLayer } from '../layers/index.js';
+import { BoltzmannMachine, type InitializationMethod, initializeModel } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { checkOptions } from '../validation/index.js';
 import { History } from './monitor.js';
@@ -25,10 +26,39 @@ export interface PretrainHistory {
 }
 
 /**
- * Greedy layerwise pretraining of a deep model (Hinton & Salakhutdinov): each pair of
+ * How the RBMs of a deep model's pretraining are joined into it:
+ * - `'salakhutdinov-hinton'` (Salakhutdinov & Hinton 2009; Hinton & Salakhutdinov 2012): the
+ *   bottom RBM counts the visible layer twice in its hidden units' input, the top RBM its
+ *   upper layer twice in its lower units' input, and the weights of the RBMs between are
+ *   halved when the model is put together, so no layer of the deep model counts the evidence
+ *   from below (or above) twice;
+ * - `'none'`: each RBM is an ordinary RBM and its weights go into the deep model as they are.
+ */
+export const PRETRAINING_SCALINGS = ['salakhutdinov-hinton', 'none'] as const;
+/** One of {@link PRETRAINING_SCALINGS}. */
+export type PretrainingScaling = (typeof PRETRAINING_SCALINGS)[number];
+
+/** The options of {@link LayerwisePretrain.train}: those of SGD plus the stages' own. */
+export interface PretrainOptions extends TrainOptions {
+  /** Epochs of the whole model after the RBMs (default: the RBMs' epochs). */
+  readonly finalEpochs?: number;
+  /** How the RBMs join the deep model (default `'salakhutdinov-hinton'`). */
+  readonly scaling?: PretrainingScaling;
+  /**
+   * Paysage's per-stage initialization: each RBM is initialized by this method on its own
+   * data when its stage begins (the bottom one whole; an upper one's weights, its lower
+   * layer keeping what the stage below trained). Default: the model's parameters as given.
+   */
+  readonly init?: InitializationMethod;
+}
+
+/**
+ * Greedy layerwise pretraining of a deep model (Salakhutdinov & Hinton 2009): each pair of
  * consecutive layers is trained as an RBM in turn (sharing the deep model's layers and
  * weights), the upper ones on the conditional means of the layer below; then the deep model
- * is trained as a whole for `finalEpochs`.
+ * is trained as a whole for `finalEpochs`. An upper RBM's lower layer is a fixed copy of the
+ * deep model's layer, with the parameters the stage below trained (as in Paysage), so the
+ * data a stage sees does not move with what it trains.
  */
 export class LayerwisePretrain {
   constructor(
@@ -40,42 +70,95 @@ export class LayerwisePretrain {
    * Runs every stage (mutates the model). The optimizer is reset before each stage. Every
    * stage's checkpoints save the whole model and the stage, so `resume` (a snapshot from
    * `loadCheckpoint`) continues at the stage and minibatch where the run stopped.
-   * @param epochs - epochs per RBM @param options - as for SGD, plus `finalEpochs` (default `epochs`)
+   * @param epochs - epochs per RBM
    */
-  async train(
-    optimizer: Optimizer,
-    epochs: number,
-    options: TrainOptions & { readonly finalEpochs?: number } = {},
-  ): Promise<PretrainHistory> {
-    checkOptions(options, { ...TRAIN_OPTION_KEYS, finalEpochs: true }, 'LayerwisePretrain.train');
+  async train(optimizer: Optimizer, epochs: number, options: PretrainOptions = {}): Promise<PretrainHistory> {
+    checkOptions(
+      options,
+      { ...TRAIN_OPTION_KEYS, finalEpochs: true, scaling: true, init: true },
+      'LayerwisePretrain.train',
+    );
     const { model } = this;
     if (model.numLayers < 2) throw new ConfigError('LayerwisePretrain: the model needs at least 2 layers');
-    const { finalEpochs, resume, ...stageOptions } = options;
+    const { finalEpochs, resume, scaling = 'salakhutdinov-hinton', init, ...stageOptions } = options;
+    if (!PRETRAINING_SCALINGS.includes(scaling)) {
+      throw new ConfigError(
+        `LayerwisePretrain.train: scaling: expected one of ${PRETRAINING_SCALINGS.map((s) => `'${s}'`).join(', ')}, got '${scaling}'`,
+      );
+    }
     const stages = (resume?.stages ?? []).map((records) => new History(records));
     const pairs = model.connections.map((connection, i) => ({
-      rbm: new BoltzmannMachine([model.layer(i), model.layer(i + 1)], { weights: [connection.weights] }),
+      rbm: () =>
+        new BoltzmannMachine([i === 0 ? model.layer(0) : fixedCopy(model.layer(i)), model.layer(i + 1)], {
+          weights: [connection.weights],
+        }),
       data: i === 0 ? this.data : new MappedBatches(this.data, model.layer(i).numUnits, (v) => upward(model, i, v)),
       epochs,
     }));
     const plan =
-      model.numLayers > 2 ? [...pairs, { rbm: model, data: this.data, epochs: finalEpochs ?? epochs }] : pairs;
+      model.numLayers > 2 ? [...pairs, { rbm: () => model, data: this.data, epochs: finalEpochs ?? epochs }] : pairs;
     if (resume && (resume.stage >= plan.length || resume.stages.length !== resume.stage)) {
       throw new ConfigError(
         `LayerwisePretrain: resume: the snapshot is of stage ${resume.stage} with ${resume.stages.length} earlier histories; this model has ${plan.length} stages`,
       );
     }
-    for (const [index, { rbm, data, epochs: stageEpochs }] of plan.entries()) {
-      if (index < stages.length) continue;
-      optimizer.reset();
-      const sgd = new SGD(rbm, data, { saves: model, index, before: [...stages] });
-      stages.push(
-        await sgd.train(optimizer, stageEpochs, {
-          ...stageOptions,
-          resume: resume?.stage === index ? resume : undefined,
-        }),
-      );
-      if (stages.at(-1)?.aborted) break;
+    const scaled = scaling === 'salakhutdinov-hinton' && model.numLayers > 2;
+    try {
+      for (const [index, stage] of plan.entries()) {
+        if (index < stages.length) continue;
+        const resuming = resume?.stage === index;
+        const joint = index === pairs.length;
+        if (scaled) joinScaled(model, joint, resuming);
+        const rbm = stage.rbm();
+        try {
+          if (init && !joint && !resuming) {
+            await initializeModel(rbm, stage.data.batches('train'), init, { visible: index === 0 });
+          }
+          optimizer.reset();
+          const sgd = new SGD(rbm, stage.data, { saves: model, index, before: [...stages] });
+          stages.push(
+            await sgd.train(optimizer, stage.epochs, { ...stageOptions, resume: resuming ? resume : undefined }),
+          );
+        } finally {
+          if (index > 0 && !joint) rbm.layer(0).dispose();
+        }
+        if (stages.at(-1)?.aborted) break;
+      }
+    } finally {
+      for (const { weights } of model.connections) weights.scaleFields(1, 1);
     }
     return { stages };
+  }
+}
+
+/** A copy of `layer` with every parameter fixed: an upper RBM's lower layer, which the stage below trained. */
+function fixedCopy(layer: Layer): Layer {
+  const copy = makeLayer(layer.type, layer.numUnits);
+  for (const name of layer.paramNames) copy.setParam(name, be.clone(layer.param(name)));
+  copy.setFixedParams(copy.paramNames);
+  return copy;
+}
+
+/**
+ * Salakhutdinov & Hinton's scaling of a deep model's couplings. During the RBM stages the
+ * bottom coupling doubles its upward field and the top one its downward field (the upward
+ * passes that make the upper stages' data use the doubled bottom field, as the bottom RBM's
+ * posterior does). For the joint stage the fields are plain again and, unless the stage
+ * resumes from a checkpoint (whose weights already are), the middle couplings' weights are halved.
+ */
+function joinScaled(model: BoltzmannMachine, joint: boolean, resuming: boolean): void {
+  const last = model.connections.length - 1;
+  for (const [i, { weights }] of model.connections.entries()) {
+    if (!joint) {
+      weights.scaleFields(i === 0 ? 2 : 1, i === last ? 2 : 1);
+      continue;
+    }
+    weights.scaleFields(1, 1);
+    if (!resuming && i > 0 && i < last) {
+      weights.setParam(
+        weights.parameterName,
+        be.tidy(() => be.mul(weights.parameter, 0.5)),
+      );
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { be, type Tensor } from '../backends/index.js';
+import { ConfigError } from '../errors/index.js';
 import type { ConvolutionalWeightsConfig } from './convolutional-weights.js';
 import { type ParameterTensors, Parametrized } from './parameters.js';
 import type { WeightsConfig } from './weights.js';
@@ -29,6 +30,25 @@ export abstract class Coupling extends Parametrized {
   /** `L_θᵀ y` for a parameter value θ. @param upper - (batch, numUpper) @returns (batch, numLower) */
   protected abstract mapDown(theta: Tensor, upper: Tensor): Tensor;
 
+  private scales = { up: 1, down: 1 };
+
+  /**
+   * Salakhutdinov & Hinton's modified RBMs (the stages of DBM pretraining): until set back to
+   * 1 and 1, the field on the upper layer is multiplied by `up` and the field on the lower
+   * layer by `down`, as if the other layer were counted that many times. Energies use the
+   * scaled upward field; the derivatives stay the products ∂(r_uᵀ L r_l)/∂θ, as in their
+   * updates, and TAP's Onsager terms are not scaled.
+   * @throws ConfigError when a scale is not a positive finite number
+   */
+  scaleFields(up: number, down: number): void {
+    for (const [name, scale] of Object.entries({ up, down })) {
+      if (!(Number.isFinite(scale) && scale > 0)) {
+        throw new ConfigError(`${this.describe()}.scaleFields: ${name}: expected a positive number, got ${scale}`);
+      }
+    }
+    this.scales = { up, down };
+  }
+
   /** The parameter value the fields use: θ (DropConnect masks it). */
   protected get coupling(): Tensor {
     return this.parameter;
@@ -36,12 +56,14 @@ export abstract class Coupling extends Parametrized {
 
   /** The field on the upper layer, `L r(lower)`. @param lower - (batch, numLower) rescaled @returns (batch, numUpper) */
   fieldUp(lower: Tensor): Tensor {
-    return this.mapUp(this.coupling, lower);
+    const field = this.mapUp(this.coupling, lower);
+    return this.scales.up === 1 ? field : be.mul(field, this.scales.up);
   }
 
   /** The field on the lower layer, `Lᵀ r(upper)`. @param upper - (batch, numUpper) rescaled @returns (batch, numLower) */
   fieldDown(upper: Tensor): Tensor {
-    return this.mapDown(this.coupling, upper);
+    const field = this.mapDown(this.coupling, upper);
+    return this.scales.down === 1 ? field : be.mul(field, this.scales.down);
   }
 
   /**

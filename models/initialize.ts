@@ -1,6 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, DataError, ShapeError, UnsupportedError } from '../errors/index.js';
 import { ConvolutionalWeights } from '../layers/index.js';
+import { checkOptions } from '../validation/index.js';
 import type { BoltzmannMachine } from './boltzmann-machine.js';
 
 /**
@@ -92,12 +93,17 @@ export async function dataMoments(
  * - `stddev`: as glorotNormal, with the first weights' rows scaled by the visible standard deviations.
  * - `pca`: the first weights are the top principal directions of the data, each scaled by
  *   its standard deviation (normalized) and the Glorot factor; needs numVisible ≥ numHidden.
+ *
+ * With `visible: false` the visible layer keeps its parameters (the data still sets the
+ * moments that `stddev` and `pca` read): layerwise pretraining initializes an upper stage so.
  */
 export async function initializeModel(
   model: BoltzmannMachine,
   data: VisibleData,
   method: InitializationMethod = 'hinton',
+  options: { readonly visible?: boolean } = {},
 ): Promise<void> {
+  checkOptions(options, { visible: true }, 'initializeModel');
   if (!INITIALIZATION_METHODS.includes(method)) {
     throw new ConfigError(
       `initialize: method: expected one of ${INITIALIZATION_METHODS.map((m) => `'${m}'`).join(', ')}, got '${method}'`,
@@ -105,7 +111,7 @@ export async function initializeModel(
   }
   const visible = model.layer(0);
   const moments = await dataMoments(data, visible.numUnits, method === 'pca');
-  visible.initializeFromMoments(moments.mean, moments.variance);
+  if (options.visible !== false) visible.initializeFromMoments(moments.mean, moments.variance);
   for (const [i, { weights }] of model.connections.entries()) {
     if (weights instanceof ConvolutionalWeights) {
       initializeFilters(weights, method, i);

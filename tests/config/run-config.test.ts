@@ -183,6 +183,18 @@ describe('run configs are strict', () => {
     );
   });
 
+  it("train.pretraining defaults to Salakhutdinov & Hinton's scaling and checks its fields", () => {
+    expect(parseRunConfig({ model: example.model }).train.pretraining).toEqual({ scaling: 'salakhutdinov-hinton' });
+    const given = { scaling: 'none', init: 'pca', finalEpochs: 30 };
+    expect(parseRunConfig({ model: example.model, train: { pretraining: given } }).train.pretraining).toEqual(given);
+    expect(() => parseRunConfig({ model: example.model, train: { pretraining: { scaling: 'halved' } } })).toThrow(
+      /train.pretraining.scaling/,
+    );
+    expect(() => parseRunConfig({ model: example.model, train: { pretraining: { finalEpochs: -1 } } })).toThrow(
+      /train.pretraining.finalEpochs/,
+    );
+  });
+
   it("method 'pt' builds parallel tempering over the configured ladder, which reports its swap rates", async () => {
     const config = parseRunConfig({
       model: example.model,

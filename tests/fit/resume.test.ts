@@ -15,6 +15,7 @@ import {
   History,
   LayerwisePretrain,
   loadCheckpoint,
+  type PretrainOptions,
   ProgressMonitor,
   PT,
   SGD,
@@ -34,7 +35,7 @@ interface RunSetup {
   readonly units: readonly number[];
   readonly epochs: number;
   readonly optimizer: () => Optimizer;
-  readonly options: () => TrainOptions;
+  readonly options: () => PretrainOptions;
 }
 
 const data = () => new InMemoryBatch(barsAndStripes(10), { batchSize: 20, trainFraction: 0.8, seed: 3 });
@@ -159,18 +160,22 @@ describeOnBackends('resuming training', (label) => {
   );
 
   bitIdentical('layerwise pretraining of a DBM resumes in the stage and minibatch where it stopped', async () => {
+    // Four layers: the middle RBM's weights are halved once, whether the joint stage starts
+    // in a run resumed in the last RBM or resumes in the middle of itself.
     await expectResumedEqualsUninterrupted(
       {
-        units: [9, 5, 3],
+        units: [9, 5, 4, 3],
         epochs: 2,
         optimizer: () => new Momentum({ stepsize: 0.02 }),
-        options: () => ({ monitor: null }),
+        options: () => ({ monitor: null, init: 'glorotNormal' }),
       },
       [
         [1, 3],
         [101, 0],
         [102, 4],
-        [202, 2],
+        [202, 3],
+        [301, 2],
+        [301, 0],
       ],
     );
   });

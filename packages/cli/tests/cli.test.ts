@@ -180,7 +180,7 @@ describe('relief CLI', () => {
     expect(Math.abs(LogLikelihood - ExactLogLikelihood)).toBeLessThan(3 * LogZError + 0.05);
   });
 
-  it('evaluates the log-likelihood bound of a DBM by AIS and reverse AIS', async () => {
+  it('pretrains a DBM as configured and evaluates its log-likelihood bound by AIS and reverse AIS', async () => {
     const { out } = await trainExample(
       example,
       (config) => {
@@ -190,9 +190,12 @@ describe('relief CLI', () => {
           { type: 'bernoulli', units: 10 },
         ];
         config.model.penalties = {};
+        config.train.pretraining = { init: 'glorotNormal', finalEpochs: 2 };
       },
       ['--epochs', '1', '--limit', '300'],
     );
+    // The history is the joint stage's: finalEpochs records.
+    expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).length).toBe(2);
     const evaluated = await run(['evaluate', out, '--limit', '100', '--ais', '300', '--reverse-ais', '300', '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const { MeanFreeEnergy, LogZ, LogLikelihood, ReverseLogZ, ReverseLogLikelihood } = JSON.parse(evaluated.stdout);

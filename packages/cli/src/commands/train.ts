@@ -154,9 +154,12 @@ async function trainRun(
   try {
     const history =
       model.numLayers > 2
-        ? (await new LayerwisePretrain(model, batches).train(optimizer, config.train.epochs, trainOptions)).stages.at(
-            -1,
-          )
+        ? (
+            await new LayerwisePretrain(model, batches).train(optimizer, config.train.epochs, {
+              ...trainOptions,
+              ...config.train.pretraining,
+            })
+          ).stages.at(-1)
         : await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
     await writeRunFiles(out, config, history);
     return { interrupted: history?.aborted ?? false };
