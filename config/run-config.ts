@@ -35,6 +35,7 @@ import {
 import { BoltzmannMachine, INITIALIZATION_METHODS, OFFSET_TYPES, tieChannelBiases } from '../models/index.js';
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
+import { UPDATERS } from '../samplers/index.js';
 import { ACTIVATIONS, discriminative, generativeLabels, hybrid, labelRBM } from '../supervised/index.js';
 import { didYouMean, parseJsonText, parseWith } from '../validation/index.js';
 
@@ -101,6 +102,16 @@ export function runConfigSchema() {
         /** Centered training (Melchior et al. 2016): offsets follow each layer's means at this rate. */
         centering: z
           .strictObject({ rate: z.number().gt(0).max(1).default(0.01), offsets: z.enum(OFFSET_TYPES).default('data') })
+          .optional(),
+        /**
+         * How the positive phase of a deep model moves its hidden layers (default: as the
+         * negative phase, `mcsteps` Gibbs sweeps); Salakhutdinov & Hinton: 10 mean-field sweeps.
+         */
+        positivePhase: z
+          .strictObject({
+            updater: z.enum(UPDATERS).default('meanFieldIteration'),
+            mcsteps: z.int().min(1).default(10),
+          })
           .optional(),
         /**
          * Layerwise pretraining of a deep model (`train.epochs` per RBM, then `finalEpochs` of

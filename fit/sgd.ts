@@ -25,6 +25,12 @@ export interface TrainOptions extends RunHooks<BoltzmannMachine> {
   /** How chains move (default `markovChain`). */
   readonly updater?: Updater;
   /**
+   * How the positive phase of a deep model moves its hidden layers, the data clamped (default:
+   * `updater` and `mcsteps`, as the negative phase). Salakhutdinov & Hinton's variational DBM
+   * learning takes mean-field posteriors: `{ updater: 'meanFieldIteration', mcsteps: 10 }`.
+   */
+  readonly positivePhase?: { readonly updater?: Updater; readonly mcsteps?: number };
+  /**
    * Standard deviation of the negative phase's driven inverse temperature (default 0: plain
    * β = 1; Paysage defaults to 0.6). Applies after `burnIn` epochs.
    */
@@ -67,6 +73,7 @@ export const TRAIN_OPTION_KEYS: OptionKeys<TrainOptions> = {
   method: true,
   mcsteps: true,
   updater: true,
+  positivePhase: true,
   betaStd: true,
   betaMomentum: true,
   burnIn: true,
@@ -104,6 +111,8 @@ export class SGD {
     if (!Number.isInteger(epochs) || epochs < 0)
       throw new ConfigError(`train: epochs: expected a non-negative integer, got ${epochs}`);
     checkOptions(options, TRAIN_OPTION_KEYS, 'SGD.train');
+    if (options.positivePhase)
+      checkOptions(options.positivePhase, { updater: true, mcsteps: true }, 'SGD.train: positivePhase');
     checkRunHooks(options, 'SGD.train');
     const { model, data } = this;
     const method = options.method ?? pcd;
@@ -127,7 +136,11 @@ export class SGD {
       'use a smaller batchSize (or negativePhaseBatchSize), fewer units, or a backend with more memory',
     );
     if (options.centering) model.center(options.centering);
-    const positivePhase = new SequentialMC(model, { mcsteps, updater, clamped: [0] });
+    const positivePhase = new SequentialMC(model, {
+      mcsteps: options.positivePhase?.mcsteps ?? mcsteps,
+      updater: options.positivePhase?.updater ?? updater,
+      clamped: [0],
+    });
     const negativePhase = SequentialMC.fromModel(model, chains, {
       mcsteps,
       updater,

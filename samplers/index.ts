@@ -13,4 +13,10 @@ export {
 } from './beta.js';
 export { gamma, logGamma, normal, poisson } from './distributions.js';
 export { ParallelTempering, type ParallelTemperingOptions, temperatureLadder } from './parallel-tempering.js';
-export { type FantasyOptions, SequentialMC, type SequentialMCOptions, type Updater } from './sequential-mc.js';
+export {
+  type FantasyOptions,
+  SequentialMC,
+  type SequentialMCOptions,
+  UPDATERS,
+  type Updater,
+} from './sequential-mc.js';

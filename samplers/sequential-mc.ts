@@ -6,7 +6,9 @@ import { checkOptions } from '../validation/index.js';
 import { type BetaSampler, ConstantBeta, DrivenBeta } from './beta.js';
 
 /** How a sampler moves its chains: Gibbs sampling, mean-field or deterministic (mode) updates. */
-export type Updater = 'markovChain' | 'meanFieldIteration' | 'deterministicIteration';
+export const UPDATERS = ['markovChain', 'meanFieldIteration', 'deterministicIteration'] as const;
+/** One of {@link UPDATERS}. */
+export type Updater = (typeof UPDATERS)[number];
 
 /** Options of {@link SequentialMC}. */
 export interface SequentialMCOptions {
@@ -55,6 +57,11 @@ export class SequentialMC {
     }
     this.clamped = options.clamped ?? [];
     this.updater = options.updater ?? 'markovChain';
+    if (!UPDATERS.includes(this.updater)) {
+      throw new ConfigError(
+        `SequentialMC.updater: expected one of ${UPDATERS.map((u) => `'${u}'`).join(', ')}, got ${JSON.stringify(this.updater)}`,
+      );
+    }
     this.beta = options.beta ?? new ConstantBeta();
   }
 

@@ -183,7 +183,7 @@ describe('run configs are strict', () => {
     );
   });
 
-  it("train.pretraining defaults to Salakhutdinov & Hinton's scaling and checks its fields", () => {
+  it("train.pretraining defaults to Salakhutdinov & Hinton's scaling; it and train.positivePhase check their fields", () => {
     expect(parseRunConfig({ model: example.model }).train.pretraining).toEqual({ scaling: 'salakhutdinov-hinton' });
     const given = { scaling: 'none', init: 'pca', finalEpochs: 30 };
     expect(parseRunConfig({ model: example.model, train: { pretraining: given } }).train.pretraining).toEqual(given);
@@ -192,6 +192,15 @@ describe('run configs are strict', () => {
     );
     expect(() => parseRunConfig({ model: example.model, train: { pretraining: { finalEpochs: -1 } } })).toThrow(
       /train.pretraining.finalEpochs/,
+    );
+    // Salakhutdinov & Hinton's positive phase by default once asked for; absent, as the negative phase.
+    expect(parseRunConfig({ model: example.model }).train.positivePhase).toBeUndefined();
+    expect(parseRunConfig({ model: example.model, train: { positivePhase: {} } }).train.positivePhase).toEqual({
+      updater: 'meanFieldIteration',
+      mcsteps: 10,
+    });
+    expect(() => parseRunConfig({ model: example.model, train: { positivePhase: { updater: 'gibbs' } } })).toThrow(
+      /train.positivePhase.updater/,
     );
   });
 

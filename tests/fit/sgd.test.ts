@@ -9,14 +9,17 @@ import { ConfigError, DivergenceError } from '../../errors/index.js';
 import {
   cd,
   endEpoch,
+  type FitMethod,
   History,
   LayerwisePretrain,
   METRICS,
   ProgressMonitor,
+  pcd,
   ReconstructionError,
   type RunHooks,
   SGD,
 } from '../../fit/index.js';
+import { positiveState } from '../../fit/methods.js';
 import { BernoulliLayer } from '../../layers/index.js';
 import { BoltzmannMachine, loadModel } from '../../models/index.js';
 import { ADAM, GradientDescent } from '../../optimizers/index.js';
@@ -27,6 +30,41 @@ const data = () => new InMemoryBatch(barsAndStripes(10), { batchSize: 20, trainF
 const rbm = () => new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(8)]);
 
 describeOnBackends('SGD', () => {
+  it("a deep model's positive phase moves as `positivePhase` says, the negative phase as `updater`", async () => {
+    const dbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(6), new BernoulliLayer(4)]);
+    const seen: { updaters: string[]; gap: number }[] = [];
+    const spy: FitMethod = (visible, model, positivePhase, negativePhase) => {
+      const positive = positiveState(visible, model, positivePhase);
+      const start = model.stateFromVisible(visible);
+      const fixedPoint = model.meanFieldIteration(7, start, { clamped: [0] });
+      const gap = be.tidy(() => be.max(be.abs(be.sub(positive.getLayer(1), fixedPoint.getLayer(1)))));
+      seen.push({ updaters: [positivePhase.updater, negativePhase.updater], gap: be.readSync(gap)[0] as number });
+      positive.dispose();
+      // Layer 0 of both is the batch itself.
+      be.dispose([gap, ...[start, fixedPoint].flatMap((state) => state.units.slice(1))]);
+      return pcd(visible, model, positivePhase, negativePhase);
+    };
+    await new SGD(dbm, data()).train(new ADAM(), 1, {
+      method: spy,
+      monitor: null,
+      positivePhase: { updater: 'meanFieldIteration', mcsteps: 7 },
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    for (const { updaters, gap } of seen) {
+      expect(updaters).toEqual(['meanFieldIteration', 'markovChain']);
+      expect(gap).toBeLessThan(1e-6);
+    }
+    await expect(
+      new SGD(dbm, data()).train(new ADAM(), 1, { positivePhase: { updater: 'gibbs' as never } }),
+    ).rejects.toThrow(
+      "SequentialMC.updater: expected one of 'markovChain', 'meanFieldIteration', 'deterministicIteration', got \"gibbs\"",
+    );
+    await expect(new SGD(dbm, data()).train(new ADAM(), 1, { positivePhase: { steps: 3 } as never })).rejects.toThrow(
+      /SGD.train: positivePhase/,
+    );
+    dbm.dispose();
+  });
+
   it('records every metric per epoch, writes checkpoints, calls onEpoch', async () => {
     const model = rbm();
     const directory = join(mkdtempSync(join(tmpdir(), 'relief-sgd-')), 'run');

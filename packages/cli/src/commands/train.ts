@@ -139,6 +139,7 @@ async function trainRun(
     method: buildMethod(config),
     mcsteps: config.train.mcsteps,
     betaStd: config.train.betaStd,
+    ...(config.train.positivePhase && { positivePhase: config.train.positivePhase }),
     ...(config.train.centering && { centering: config.train.centering }),
     monitor: buildMonitor(config),
     ...(config.train.stopping && { stopping: config.train.stopping }),
