@@ -1,7 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { type BatchSource, MappedBatches } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
-import { type Layer, makeLayer } from '../layers/index.js';
+import type { Layer } from '../layers/index.js';
 import { BoltzmannMachine, type InitializationMethod, initializeModel } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { checkOptions } from '../validation/index.js';
@@ -133,7 +133,7 @@ export class LayerwisePretrain {
 
 /** A copy of `layer` with every parameter fixed: an upper RBM's lower layer, which the stage below trained. */
 function fixedCopy(layer: Layer): Layer {
-  const copy = makeLayer(layer.type, layer.numUnits);
+  const copy = layer.sameKind();
   for (const name of layer.paramNames) copy.setParam(name, be.clone(layer.param(name)));
   copy.setFixedParams(copy.paramNames);
   return copy;

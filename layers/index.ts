@@ -36,7 +36,15 @@ export {
 export { OneHotLayer } from './onehot.js';
 export { type ParameterConfig, type ParameterTensors, Parametrized } from './parameters.js';
 export { QuadraticLayer } from './quadratic-layer.js';
-export { type LayerType, type LayerTypes, layerTypes, makeLayer, parseLayerType, registerLayer } from './registry.js';
+export {
+  type LayerOptions,
+  type LayerType,
+  type LayerTypes,
+  layerTypes,
+  makeLayer,
+  parseLayerType,
+  registerLayer,
+} from './registry.js';
 export { NReLULayer, ReLULayer } from './relu.js';
 export { Weights, type WeightsConfig } from './weights.js';
 
@@ -48,7 +56,13 @@ const parameterFields = {
 
 /** The schema of a layer's description `{ type, units, fixedParams?, penalties?, constraints? }`, strict; types are those registered now. */
 export function layerConfigSchema() {
-  return z.strictObject({ type: z.enum(layerTypes()), units: z.int().min(1), ...parameterFields });
+  return z.strictObject({
+    type: z.enum(layerTypes()),
+    units: z.int().min(1),
+    /** OneHot layers: units per categorical variable (softmax groups). */
+    groupSize: z.int().min(1).optional(),
+    ...parameterFields,
+  });
 }
 
 /** The schema of a dense connection's description in `model.json`: `{ shape, fixedParams?, penalties?, constraints? }`, strict. */
@@ -71,8 +85,8 @@ export type CouplingConfig = z.output<typeof couplingConfigSchema>;
 
 /** A new layer from an untrusted description `{ type, units, fixedParams?, penalties?, constraints? }`; `where` names it in errors. */
 export function layerFromConfig(config: unknown, where: string): Layer {
-  const { type, units, ...parameters } = parseWith(layerConfigSchema(), config, where);
-  const layer = makeLayer(type as LayerType, units);
+  const { type, units, groupSize, ...parameters } = parseWith(layerConfigSchema(), config, where);
+  const layer = makeLayer(type as LayerType, units, { groupSize }, where);
   applyParameterConfig(layer, parameters, where);
   return layer;
 }

@@ -2,7 +2,7 @@ import type { Tensor, TensorLike } from '../backends/index.js';
 import { be } from '../backends/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import { type ParameterConfig, type ParameterTensors, Parametrized } from './parameters.js';
-import type { LayerType } from './registry.js';
+import { type LayerOptions, type LayerType, makeLayer } from './registry.js';
 
 /** How a picture maps values to grey: `'unit'` ([0, 1] is black to white) or `'tile'` (each image to its own range). */
 export type PictureScale = 'unit' | 'tile';
@@ -11,7 +11,7 @@ export type PictureScale = 'unit' | 'tile';
 export type InverseTemperature = TensorLike;
 
 /** A layer's description, as saved in `model.json`. */
-export interface LayerConfig extends ParameterConfig {
+export interface LayerConfig extends ParameterConfig, LayerOptions {
   readonly type: LayerType;
   readonly units: number;
 }
@@ -206,7 +206,7 @@ export abstract class Layer extends Parametrized {
    * caller owns (and disposes) it. @param moments - mean and variance, each (numUnits)
    */
   annealingBase(moments?: { readonly mean: Float64Array; readonly variance: Float64Array }): Layer {
-    const base = new (this.constructor as new (numUnits: number) => Layer)(this.numUnits);
+    const base = this.sameKind();
     if (moments) base.initializeFromMoments(moments.mean, moments.variance);
     return base;
   }
@@ -226,11 +226,22 @@ export abstract class Layer extends Parametrized {
     return new UnsupportedError(`${this.describe()} lacks ${what}`);
   }
 
+  /** What makes this layer besides its type and size (none but a grouped OneHot layer's `groupSize`). */
+  protected layerOptions(): LayerOptions {
+    return {};
+  }
+
+  /** A new layer of the same type, size and options, with fresh parameters. */
+  sameKind(): Layer {
+    return makeLayer(this.type, this.numUnits, this.layerOptions());
+  }
+
   /** The layer's description for `model.json`. */
   toConfig(): LayerConfig {
     return {
       type: this.type,
       units: this.numUnits,
+      ...this.layerOptions(),
       ...this.parameterConfig(),
     };
   }

@@ -16,14 +16,29 @@ export interface LayerTypes {}
 /** The name of a registered layer type, as saved in `model.json` (`'bernoulli'`, `'gaussian'`, …). */
 export type LayerType = keyof LayerTypes & string;
 
-const constructors = new Map<string, new (numUnits: number) => Layer>();
+/** What makes a layer besides its type and size, saved beside them in `model.json`. */
+export interface LayerOptions {
+  /** OneHot layers: units per categorical variable (softmax groups; default all the units). */
+  readonly groupSize?: number;
+}
 
-/** Makes a layer type loadable by name from `model.json` and run configs. */
+interface Registration {
+  readonly make: new (numUnits: number, options: LayerOptions) => Layer;
+  readonly options: readonly (keyof LayerOptions)[];
+}
+
+const constructors = new Map<string, Registration>();
+
+/**
+ * Makes a layer type loadable by name from `model.json` and run configs.
+ * @param options - the {@link LayerOptions} its constructor takes (others are refused)
+ */
 export function registerLayer<T extends LayerType>(
   type: T,
-  make: new (numUnits: number) => LayerTypes[T] & Layer,
+  make: new (numUnits: number, options: LayerOptions) => LayerTypes[T] & Layer,
+  options: readonly (keyof LayerOptions)[] = [],
 ): void {
-  constructors.set(type, make);
+  constructors.set(type, { make, options });
 }
 
 /** The registered layer types, in registration order. */
@@ -40,8 +55,16 @@ export function parseLayerType(type: unknown, where: string): LayerType {
   throw new ConfigError(`${where}: expected one of ${known}, got ${JSON.stringify(type)}`);
 }
 
-/** A new layer of a registered type with `numUnits` units. */
-export function makeLayer(type: LayerType, numUnits: number): Layer {
-  const make = constructors.get(parseLayerType(type, 'makeLayer: type')) as new (numUnits: number) => Layer;
-  return new make(numUnits);
+/**
+ * A new layer of a registered type with `numUnits` units.
+ * @param where - names the description in errors @throws ConfigError for an option the type does not take
+ */
+export function makeLayer(type: LayerType, numUnits: number, options: LayerOptions = {}, where = 'makeLayer'): Layer {
+  const { make, options: taken } = constructors.get(parseLayerType(type, `${where}: type`)) as Registration;
+  for (const [name, value] of Object.entries(options)) {
+    if (value !== undefined && !taken.includes(name as keyof LayerOptions)) {
+      throw new ConfigError(`${where}: ${name}: a '${type}' layer takes no ${name}`);
+    }
+  }
+  return new make(numUnits, options);
 }

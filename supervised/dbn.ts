@@ -2,7 +2,7 @@ import { be, type Tensor } from '../backends/index.js';
 import { type BatchSource, MappedBatches } from '../batch/index.js';
 import { ConfigError, ShapeError } from '../errors/index.js';
 import { type History, SGD, type TrainOptions } from '../fit/index.js';
-import { type Layer, makeLayer } from '../layers/index.js';
+import type { Layer } from '../layers/index.js';
 import { BoltzmannMachine, type NamedParameter } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { SequentialMC } from '../samplers/index.js';
@@ -81,7 +81,7 @@ export class DeepBeliefNetwork {
     if (layers.length < 2) throw new ConfigError(`DeepBeliefNetwork: expected at least 2 layers, got ${layers.length}`);
     const rbms = layers.slice(1).map((hidden, i) => {
       const below = layers[i] as Layer;
-      return new BoltzmannMachine([i === 0 ? below : makeLayer(below.type, below.numUnits), hidden]);
+      return new BoltzmannMachine([i === 0 ? below : below.sameKind(), hidden]);
     });
     return new DeepBeliefNetwork(rbms, options);
   }

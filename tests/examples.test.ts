@@ -27,6 +27,7 @@ describe('examples', () => {
       'discriminative-rbm.ts',
       'dropout-rbm.ts',
       'gaussian-rbm.ts',
+      'grey-levels-rbm.ts',
       'hopfield.ts',
       'l1-rbm.ts',
       'onehot-rbm.ts',

@@ -193,3 +193,19 @@ describeOnBackends('annealed importance sampling', () => {
     expect(() => annealingSchedule(2)).toThrow(/AIS steps: expected an integer ≥ 3, got 2/);
   });
 });
+
+describeOnBackends('annealed importance sampling of softmax groups', () => {
+  it('ln Z of RBMs with softmax groups of 3, hidden (summed out) and visible (annealed), is within three standard errors of the exact value', async () => {
+    const visibleGroups = new BoltzmannMachine([new OneHotLayer(6, { groupSize: 3 }), new BernoulliLayer(5)]);
+    for (const owner of [...visibleGroups.layers, visibleGroups.connections[0]?.weights as never]) {
+      randomizeParams(owner, 1);
+    }
+    for (const model of [makeModel(new OneHotLayer(6, { groupSize: 3 }), 1), visibleGroups]) {
+      const exact = await scalar(exactLogPartition(model));
+      const estimate = await annealedImportanceSampling(model, { chains: 200, steps: 1000 });
+      expect(estimate.logZError).toBeLessThan(0.05);
+      expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
+      model.dispose();
+    }
+  });
+});

@@ -27,6 +27,7 @@ const makers: [string, () => Layer][] = [
   ['BernoulliLayer', () => new BernoulliLayer(UNITS)],
   ['GaussianLayer', () => new GaussianLayer(UNITS)],
   ['OneHotLayer', () => new OneHotLayer(UNITS)],
+  ['OneHotLayer in groups of 2', () => new OneHotLayer(UNITS, { groupSize: 2 })],
   ['ReLULayer', () => new ReLULayer(UNITS)],
   ['NReLULayer', () => new NReLULayer(UNITS)],
   ['ContinuousBernoulliLayer', () => new ContinuousBernoulliLayer(UNITS)],
@@ -98,7 +99,7 @@ describeOnBackends('layers', () => {
     expectAllClose(await values(weighted), expected, { absolute: 1e-5 }, 'weighted');
   });
 
-  for (const [name, make] of makers.filter(([n]) => n === 'BernoulliLayer' || n === 'OneHotLayer')) {
+  for (const [name, make] of makers.filter(([n]) => n === 'BernoulliLayer' || n.startsWith('OneHotLayer'))) {
     it(`${name}: log partition and conditional mean equal sums over enumerated states`, async () => {
       const layer = make();
       randomizeParams(layer);
@@ -154,6 +155,22 @@ describeOnBackends('layers', () => {
     const field = be.tensor([2, -1, 0.5, 3, -2, 1], [2, 3]);
     expect(Array.from(await be.read(new BernoulliLayer(3).conditionalMode(field)))).toEqual([1, 0, 1, 1, 0, 1]);
     expect(Array.from(await be.read(new OneHotLayer(3).conditionalMode(field)))).toEqual([1, 0, 0, 1, 0, 0]);
+  });
+
+  it('softmax groups: a OneHot layer of groups is described, made and copied with its groupSize', () => {
+    const grouped = layerFromConfig({ type: 'onehot', units: 6, groupSize: 3 }, 'layers[0]');
+    expect(grouped).toBeInstanceOf(OneHotLayer);
+    expect([(grouped as OneHotLayer).groupSize, (grouped as OneHotLayer).numGroups]).toEqual([3, 2]);
+    expect(grouped.describe()).toBe('OneHotLayer(6 in groups of 3)');
+    expect(grouped.toConfig()).toMatchObject({ type: 'onehot', units: 6, groupSize: 3 });
+    expect((grouped.sameKind() as OneHotLayer).groupSize).toBe(3);
+    expect(new OneHotLayer(6).toConfig()).not.toHaveProperty('groupSize');
+    expect(() => layerFromConfig({ type: 'onehot', units: 6, groupSize: 4 }, 'layers[0]')).toThrow(
+      'OneHotLayer(6): groupSize: expected a divisor of 6, got 4',
+    );
+    expect(() => layerFromConfig({ type: 'bernoulli', units: 6, groupSize: 3 }, 'layers[1]')).toThrow(
+      "layers[1]: groupSize: a 'bernoulli' layer takes no groupSize",
+    );
   });
 
   it('fixed parameters, penalties and configs are checked by name', () => {

@@ -50,6 +50,11 @@ describeOnBackends('Gibbs sampling', () => {
     ['a Bernoulli RBM (4×3)', () => makeModel([new BernoulliLayer(4), new BernoulliLayer(3)]), 2 ** 7],
     ['a Bernoulli–OneHot RBM (4×3)', () => makeModel([new BernoulliLayer(4), new OneHotLayer(3)]), 2 ** 4 * 3],
     [
+      'an RBM of two softmax groups of 3 over Bernoulli units (6×3)',
+      () => makeModel([new OneHotLayer(6, { groupSize: 3 }), new BernoulliLayer(3)]),
+      3 ** 2 * 2 ** 3,
+    ],
+    [
       'a 3-layer Bernoulli DBM (3×3×2)',
       () => makeModel([new BernoulliLayer(3), new BernoulliLayer(3), new BernoulliLayer(2)]),
       2 ** 8,

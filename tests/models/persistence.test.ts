@@ -67,6 +67,18 @@ describeOnBackends('save and load', () => {
     ]);
   });
 
+  it('a OneHot layer of softmax groups loads with its groups', async () => {
+    const model = new BoltzmannMachine([new OneHotLayer(6, { groupSize: 3 }), new BernoulliLayer(2)]);
+    const directory = temporaryDirectory();
+    await saveModel(model, directory);
+    const loaded = (await loadModel(directory)).model;
+    expect(loaded.layer(0).toConfig()).toEqual(model.layer(0).toConfig());
+    expect(loaded.layer(0).toConfig()).toMatchObject({ groupSize: 3 });
+    const field = be.zeros([1, 6]);
+    for (const p of await be.read(loaded.layer(0).conditionalMean(field))) expect(p).toBeCloseTo(1 / 3, 6);
+    be.dispose(field);
+  });
+
   it('saves fitted preprocessing beside the model and restores it at load', async () => {
     const model = makeModel();
     const rows = { rows: 50, columns: 5, values: await be.read(be.randomNormal([50, 5])) };
