@@ -4,7 +4,7 @@ import { ConfigError } from '../errors/index.js';
 import type { Layer } from '../layers/index.js';
 import { BoltzmannMachine, type InitializationMethod, initializeModel } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
-import { checkOptions } from '../validation/index.js';
+import { checkChoice, checkOptions } from '../validation/index.js';
 import { History } from './monitor.js';
 import { SGD, TRAIN_OPTION_KEYS, type TrainOptions } from './sgd.js';
 
@@ -80,12 +80,8 @@ export class LayerwisePretrain {
     );
     const { model } = this;
     if (model.numLayers < 2) throw new ConfigError('LayerwisePretrain: the model needs at least 2 layers');
-    const { finalEpochs, resume, scaling = 'salakhutdinov-hinton', init, ...stageOptions } = options;
-    if (!PRETRAINING_SCALINGS.includes(scaling)) {
-      throw new ConfigError(
-        `LayerwisePretrain.train: scaling: expected one of ${PRETRAINING_SCALINGS.map((s) => `'${s}'`).join(', ')}, got '${scaling}'`,
-      );
-    }
+    const { finalEpochs, resume, scaling: requested = 'salakhutdinov-hinton', init, ...stageOptions } = options;
+    const scaling = checkChoice(requested, PRETRAINING_SCALINGS, 'LayerwisePretrain.train: scaling');
     const stages = (resume?.stages ?? []).map((records) => new History(records));
     const pairs = model.connections.map((connection, i) => ({
       rbm: () =>

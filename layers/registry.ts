@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js';
+import { checkChoice } from '../validation/index.js';
 import type { Layer } from './layer.js';
 
 /**
@@ -48,11 +49,7 @@ export function layerTypes(): LayerType[] {
 
 /** Checks an untrusted layer type name. @throws ConfigError naming the registered types; `where` names the field */
 export function parseLayerType(type: unknown, where: string): LayerType {
-  if (typeof type === 'string' && constructors.has(type)) return type as LayerType;
-  const known = layerTypes()
-    .map((t) => `'${t}'`)
-    .join(', ');
-  throw new ConfigError(`${where}: expected one of ${known}, got ${JSON.stringify(type)}`);
+  return checkChoice(type, layerTypes(), where);
 }
 
 /**

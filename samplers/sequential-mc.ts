@@ -2,7 +2,7 @@ import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { type BoltzmannMachine, dropUnits, State, type UnitMasks } from '../models/index.js';
 import type { Schedule } from '../schedules/index.js';
-import { checkOptions } from '../validation/index.js';
+import { checkChoice, checkOptions } from '../validation/index.js';
 import { type BetaSampler, ConstantBeta, DrivenBeta } from './beta.js';
 
 /** How a sampler moves its chains: Gibbs sampling, mean-field or deterministic (mode) updates. */
@@ -56,12 +56,7 @@ export class SequentialMC {
       throw new ConfigError(`SequentialMC.mcsteps: expected a non-negative integer, got ${this.mcsteps}`);
     }
     this.clamped = options.clamped ?? [];
-    this.updater = options.updater ?? 'markovChain';
-    if (!UPDATERS.includes(this.updater)) {
-      throw new ConfigError(
-        `SequentialMC.updater: expected one of ${UPDATERS.map((u) => `'${u}'`).join(', ')}, got ${JSON.stringify(this.updater)}`,
-      );
-    }
+    this.updater = checkChoice(options.updater ?? 'markovChain', UPDATERS, 'SequentialMC.updater');
     this.beta = options.beta ?? new ConstantBeta();
   }
 

@@ -1,6 +1,6 @@
 import { be, type Tensor } from '../backends/index.js';
-import { ConfigError } from '../errors/index.js';
 import { Parametrized } from '../layers/index.js';
+import { checkChoice } from '../validation/index.js';
 
 /** What a hidden layer of a feed-forward network applies to its pre-activations. */
 export type Activation = 'sigmoid' | 'relu';
@@ -68,8 +68,5 @@ export function activationSlope(activation: Activation, z: Tensor, a: Tensor): T
 
 /** Checks an activation name. @throws ConfigError naming the allowed ones */
 export function checkActivation(activation: unknown, where: string): Activation {
-  if (ACTIVATIONS.includes(activation as Activation)) return activation as Activation;
-  throw new ConfigError(
-    `${where}: expected one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(activation)}`,
-  );
+  return checkChoice(activation, ACTIVATIONS, where);
 }

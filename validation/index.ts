@@ -5,8 +5,10 @@
  */
 
 export {
+  checkChoice,
   checkJsonDepth,
   checkOptions,
+  choiceMessage,
   fieldPath,
   MAX_JSON_DEPTH,
   type OptionKeys,

@@ -65,6 +65,17 @@ function quoted(values: readonly unknown[]): string {
   return values.map((v) => (typeof v === 'string' ? `'${v}'` : show(v))).join(', ');
 }
 
+/** `expected one of 'a', 'b', got "x"` (and a suggestion for a near miss): a value outside a list of choices. */
+export function choiceMessage(choices: readonly unknown[], value: unknown): string {
+  return `expected one of ${quoted(choices)}, got ${show(value)}${didYouMean(value, choices.map(String))}`;
+}
+
+/** `value`, when it is one of `choices`. @throws ConfigError `where: ` and the {@link choiceMessage} */
+export function checkChoice<T>(value: unknown, choices: readonly T[], where: string): T {
+  if (choices.includes(value as T)) return value as T;
+  throw new ConfigError(`${where}: ${choiceMessage(choices, value)}`);
+}
+
 /** The message of one issue, computed while zod still has the schema (`inst`) at hand. */
 function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
@@ -79,7 +90,7 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'too_big':
       return sizeMessage(issue, false);
     case 'invalid_value':
-      return `expected one of ${quoted(issue.values)}, got ${show(issue.input)}${didYouMean(issue.input, issue.values.map(String))}`;
+      return choiceMessage(issue.values, issue.input);
     case 'unrecognized_keys': {
       const schema = issue.inst as z.ZodObject | undefined;
       const shape = (schema?.shape ?? {}) as Record<string, z.ZodType>;
@@ -95,7 +106,7 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
       const input = issue.input as Record<string, unknown> | undefined;
       const found = (issue as { discriminator?: string }).discriminator;
       const value = input && found ? input[found] : issue.input;
-      return `expected one of ${quoted(options)}, got ${show(value)}${didYouMean(value, options.map(String))}`;
+      return choiceMessage(options, value);
     }
     case 'custom':
       return issue.message;

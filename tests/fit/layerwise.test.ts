@@ -173,7 +173,7 @@ describe('layerwise pretraining as Salakhutdinov & Hinton', () => {
     expect(rbmScales).toEqual([[[1, 1]]]);
     await expect(
       new LayerwisePretrain(dbm, batches()).train(new ADAM(), 1, { scaling: 'doubled' as PretrainingScaling }),
-    ).rejects.toThrow(/scaling: expected one of 'salakhutdinov-hinton', 'none', got 'doubled'/);
+    ).rejects.toThrow(/scaling: expected one of 'salakhutdinov-hinton', 'none', got "doubled"/);
     for (const model of [dbm, rbm]) model.dispose();
   });
 
