@@ -18,6 +18,7 @@ export {
   annealingSchedule,
   estimateLogLikelihood,
   type LogLikelihoodEstimate,
+  type LogLikelihoodOptions,
   type LogPartitionEstimate,
   reverseAnnealedImportanceSampling,
 } from './ais.js';
@@ -29,6 +30,7 @@ export {
   exactLogPartition,
   MAX_ENUMERATED_ROWS,
 } from './exact.js';
+export { type ImportanceWeightedOptions, importanceWeightedFreeEnergy } from './importance-weighted.js';
 export { type PseudoLikelihoodOptions, pseudoLogLikelihood } from './pseudo-likelihood.js';
 export {
   hasTapTerms,

@@ -198,8 +198,10 @@ describe('relief CLI', () => {
     expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).length).toBe(2);
     const evaluated = await run(['evaluate', out, '--limit', '100', '--ais', '300', '--reverse-ais', '300', '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
-    const { MeanFreeEnergy, LogZ, LogLikelihood, ReverseLogZ, ReverseLogLikelihood } = JSON.parse(evaluated.stdout);
+    const { MeanFreeEnergy, LogZ, LogLikelihood, ReverseLogZ, ReverseLogLikelihood, ImportanceWeightedLogLikelihood } =
+      JSON.parse(evaluated.stdout);
     expect(LogLikelihood).toBeCloseTo(-MeanFreeEnergy - LogZ, 6);
+    expect(ImportanceWeightedLogLikelihood).toBeGreaterThan(LogLikelihood);
     expect(ReverseLogLikelihood).toBeCloseTo(-MeanFreeEnergy - ReverseLogZ, 6);
     expect(Math.abs(LogZ - ReverseLogZ)).toBeLessThan(5);
   });

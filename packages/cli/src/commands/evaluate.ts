@@ -27,7 +27,8 @@ export interface EvaluateOptions {
  * `relief evaluate`: every metric of a saved model on a split of its data set, plus the mean
  * marginal free energy (exact for RBMs, the mean-field bound for deeper models), and with
  * `exact` the exact log-likelihood, with `ais` (and `reverseAis`) the AIS (and reverse AIS) estimates of ln Z and of the mean
- * log-likelihood (of any RBM; for a DBM, its mean-field lower bound).
+ * log-likelihood (of any RBM; for a DBM, its mean-field lower bound, and the tighter importance-weighted
+ * bound with 10 draws per row as `ImportanceWeightedLogLikelihood`).
  */
 export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number | string>> {
   const config = await openRunConfig(directory);
@@ -63,6 +64,9 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
       [`${prefix}LogZ`]: estimate.logZ,
       [`${prefix}LogZError`]: estimate.logZError,
       [`${prefix}LogLikelihood`]: estimate.logLikelihood,
+      ...(estimate.importanceWeighted !== undefined && {
+        [`${prefix}ImportanceWeightedLogLikelihood`]: estimate.importanceWeighted,
+      }),
     });
   }
   be.dispose([all, freeEnergy]);
