@@ -36,32 +36,41 @@ export function importanceWeightedFreeEnergy(
     throw new ConfigError(`importanceWeightedFreeEnergy: samples: expected an integer ≥ 1, got ${samples}`);
   }
   if (model.numLayers === 2) return model.marginalFreeEnergy(visible);
-  return be.tidy(() => {
+  const drawn = model.layers.map((_, i) => i).filter((i) => i % 2 === 1);
+  const summed = model.layers.map((_, i) => i).filter((i) => i > 0 && i % 2 === 0);
+  const fields = be.tidy(() => {
     const posterior = model.meanFieldIteration(meanFieldSteps, model.stateFromVisible(visible), { clamped: [0] });
-    const drawn = model.layers.map((_, i) => i).filter((i) => i % 2 === 1);
-    const summed = model.layers.map((_, i) => i).filter((i) => i > 0 && i % 2 === 0);
-    const fields = drawn.map((i) => model.fieldOn(i, posterior.units));
-    const visibleTerm = be.neg(model.layer(0).energy(visible));
-    let total: Tensor | undefined;
-    for (let k = 0; k < samples; k++) {
+    return drawn.map((i) => model.fieldOn(i, posterior.units));
+  });
+  const visibleTerm = be.tidy(() => be.neg(model.layer(0).energy(visible)));
+  /** ln p*(v, h) − ln q(h | v) of one draw: ln q(h) = r(h)·φ − E(h) − ln Z(φ), so each drawn layer's own energy cancels. */
+  const logWeight = (): Tensor =>
+    be.tidy(() => {
       const units: (Tensor | undefined)[] = model.layers.map(() => undefined);
       units[0] = visible;
       drawn.forEach((i, d) => {
         units[i] = model.layer(i).conditionalSample(fields[d] as Tensor);
       });
-      // ln p*(v, h) − ln q(h | v): ln q(h) = r(h)·φ − E(h) − ln Z(φ), so each drawn layer's own energy cancels.
-      let logWeight = be.add(visibleTerm, be.sum(be.mul(model.layer(0).rescale(visible), model.fieldOn(0, units)), 1));
+      let total = be.add(visibleTerm, be.sum(be.mul(model.layer(0).rescale(visible), model.fieldOn(0, units)), 1));
       drawn.forEach((i, d) => {
-        const field = fields[d] as Tensor;
         const layer = model.layer(i);
-        logWeight = be.add(
-          logWeight,
+        const field = fields[d] as Tensor;
+        total = be.add(
+          total,
           be.sub(layer.logPartition(field), be.sum(be.mul(layer.rescale(units[i] as Tensor), field), 1)),
         );
       });
-      for (const j of summed) logWeight = be.add(logWeight, model.layer(j).logPartition(model.fieldOn(j, units)));
-      total = total ? be.logaddexp(total, logWeight) : logWeight;
-    }
-    return be.neg(be.sub(total as Tensor, Math.log(samples)));
-  });
+      for (const j of summed) total = be.add(total, model.layer(j).logPartition(model.fieldOn(j, units)));
+      return total;
+    });
+  let logSum = logWeight();
+  for (let k = 1; k < samples; k++) {
+    const draw = logWeight();
+    const next = be.logaddexp(logSum, draw);
+    be.dispose([logSum, draw]);
+    logSum = next;
+  }
+  const freeEnergy = be.tidy(() => be.neg(be.sub(logSum, Math.log(samples))));
+  be.dispose([...fields, visibleTerm, logSum]);
+  return freeEnergy;
 }

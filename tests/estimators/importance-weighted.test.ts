@@ -46,7 +46,9 @@ describeOnBackends('importance-weighted free energy', () => {
       const model = deepModel(layers(), 1.2);
       const data =
         model.layer(0) instanceof GaussianLayer ? be.randomNormal([8, 4]) : binaryRows(8, model.layer(0).numUnits);
+      const live = be.numTensors();
       const weighted = await values(importanceWeightedFreeEnergy(model, data, { samples: 3000 }));
+      expect(be.numTensors()).toBe(live);
       const exact = await values(exactFreeEnergy(model, data));
       weighted.forEach((f, i) => {
         expect(Math.abs(f - (exact[i] as number))).toBeLessThan(0.03);
