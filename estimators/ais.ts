@@ -5,11 +5,13 @@
  * the log-likelihood estimate it gives (a lower bound for DBMs).
  *
  * The layers of one parity are summed out analytically given their neighbours; the chains
- * sample the others. When the visible layer has an annealing path (`Layer.annealable`:
- * Bernoulli, OneHot and continuous-Bernoulli units) the odd layers are summed out and the
- * visible layer anneals from a base layer A — independent units with the data's moments,
- * uniform without data — to itself; otherwise the even layers (the visible one among them) are
- * summed out. Every other layer keeps its own energy whole, so Gaussian units stay normalizable,
+ * sample the others. On the `'visible'` path (Salakhutdinov & Murray's; it needs a visible
+ * layer with an annealing path, `Layer.annealable`: Bernoulli, OneHot and continuous-Bernoulli
+ * units) the odd layers are summed out and the visible layer anneals from a base layer A —
+ * independent units with the data's moments, uniform without data — to itself; on the
+ * `'hidden'` path the even layers (the visible one among them) are summed out and the chains
+ * sample the odd ones. Each path's ln Ẑ underestimates ln Z in expectation, by an amount that
+ * depends on the model: by default both run and the larger is kept. Every other layer keeps its own energy whole, so Gaussian units stay normalizable,
  * and every coupling is scaled by β:
  * ln p*_β(x_s) = −(1−β)H_A(v) − βH_0(v) − Σ_{sampled i>0} H_i(x_i) + Σ_{summed j} ln Z_j(β φ_j(x_s)).
  * Each step adds ln p*_{β_k} − ln p*_{β_{k−1}} to the chain's log-weight, then one Gibbs sweep
@@ -19,10 +21,10 @@
  * @packageDocumentation
  */
 import { be, type Tensor } from '../backends/index.js';
-import { ConfigError, ShapeError } from '../errors/index.js';
+import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
 import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
 import { dataMoments, type VisibleData } from '../models/initialize.js';
-import { checkOptions, type OptionKeys } from '../validation/index.js';
+import { checkChoice, checkOptions, type OptionKeys } from '../validation/index.js';
 import { importanceWeightedFreeEnergy } from './importance-weighted.js';
 
 /** Options of {@link annealedImportanceSampling}. */
@@ -31,9 +33,23 @@ export interface AISOptions {
   readonly chains?: number;
   /** Intermediate distributions (default 10,000). */
   readonly steps?: number;
-  /** Data whose visible means set the base model's biases (default: uniform base model). */
+  /** Data whose visible means set the base model's biases on the visible path (default: uniform base model). */
   readonly data?: VisibleData;
+  /**
+   * Which layers the chains sample (default `'both'`): `'visible'`, the visible layer and its
+   * parity; `'hidden'`, the first hidden layer and its parity, the visible layer summed out
+   * (the only path when the visible layer cannot anneal); `'both'`, each in turn, keeping the
+   * tighter estimate.
+   */
+  readonly path?: AnnealingPathChoice;
 }
+
+/** The choices of {@link AISOptions.path}. */
+export const ANNEALING_PATHS = ['both', 'visible', 'hidden'] as const;
+/** One of {@link ANNEALING_PATHS}. */
+export type AnnealingPathChoice = (typeof ANNEALING_PATHS)[number];
+/** A path the chains take: which parity of layers they sample. */
+export type AnnealingPath = Exclude<AnnealingPathChoice, 'both'>;
 
 /** An AIS estimate of ln Z. */
 export interface LogPartitionEstimate {
@@ -41,9 +57,13 @@ export interface LogPartitionEstimate {
   readonly logZ: number;
   /** One standard error of ln Ẑ (delta method over the chains' weights). */
   readonly logZError: number;
-  /** Chains and intermediate distributions used. */
+  /** Chains and intermediate distributions used (on each path). */
   readonly chains: number;
   readonly steps: number;
+  /** The path that gave `logZ`. */
+  readonly path: AnnealingPath;
+  /** ln Ẑ on each path that ran. */
+  readonly logZByPath: Readonly<Partial<Record<AnnealingPath, number>>>;
 }
 
 /**
@@ -67,24 +87,65 @@ export function annealingSchedule(steps: number): Float64Array {
   return Float64Array.from(betas);
 }
 
-const AIS_OPTION_KEYS: OptionKeys<AISOptions> = { chains: true, steps: true, data: true };
+const AIS_OPTION_KEYS: OptionKeys<AISOptions> = { chains: true, steps: true, data: true, path: true };
 
-/** Estimates ln Z of an RBM or a DBM by AIS. */
+/**
+ * The paths `choice` names for `model`.
+ * @throws ConfigError for an unknown choice; UnsupportedError for `'visible'` when the visible layer cannot anneal
+ */
+function pathsFor(model: BoltzmannMachine, choice: AnnealingPathChoice | undefined, where: string): AnnealingPath[] {
+  const checked = checkChoice(choice ?? 'both', ANNEALING_PATHS, `${where}: path`);
+  const visible = model.layer(0);
+  if (visible.annealable) return checked === 'both' ? ['visible', 'hidden'] : [checked];
+  if (checked === 'visible') {
+    throw new UnsupportedError(
+      `${where}: path 'visible' needs a visible layer with an annealing path; ${visible.describe()} is summed out, so use 'hidden'`,
+    );
+  }
+  return ['hidden'];
+}
+
+/**
+ * Of estimates on several paths, the one `better` prefers, with every path's ln Ẑ.
+ * @param estimates - one per path, in the order of `paths`
+ */
+function pick(
+  paths: readonly AnnealingPath[],
+  estimates: readonly Omit<LogPartitionEstimate, 'path' | 'logZByPath'>[],
+  better: (a: number, b: number) => boolean,
+): LogPartitionEstimate {
+  let best = 0;
+  estimates.forEach((estimate, i) => {
+    if (better(estimate.logZ, (estimates[best] as LogPartitionEstimate).logZ)) best = i;
+  });
+  const logZByPath = Object.fromEntries(paths.map((path, i) => [path, estimates[i]?.logZ]));
+  return { ...(estimates[best] as LogPartitionEstimate), path: paths[best] as AnnealingPath, logZByPath };
+}
+
+/**
+ * Estimates ln Z of an RBM or a DBM by AIS: on each path `options.path` names, and, since each
+ * underestimates ln Z in expectation, the larger ln Ẑ with its error.
+ */
 export async function annealedImportanceSampling(
   model: BoltzmannMachine,
   options: AISOptions = {},
 ): Promise<LogPartitionEstimate> {
   checkOptions(options, AIS_OPTION_KEYS, 'annealedImportanceSampling');
-  const path = await annealingPath(model, options, 'AIS');
+  const paths = pathsFor(model, options.path, 'annealedImportanceSampling');
   const betas = annealingSchedule(options.steps ?? 10000);
   const chains = options.chains ?? 100;
-  const { logWeights, peak, mean, error } = await path.anneal(path.baseStates(chains), betas);
-  return {
-    logZ: path.logZBase + peak + Math.log(mean),
-    logZError: error,
-    chains: logWeights.length,
-    steps: betas.length - 1,
-  };
+  const estimates = [];
+  for (const chosen of paths) {
+    const path = await annealingPath(model, options, chosen, 'AIS');
+    const { logWeights, peak, mean, error } = await path.anneal(path.baseStates(chains), betas);
+    estimates.push({
+      logZ: path.logZBase + peak + Math.log(mean),
+      logZError: error,
+      chains: logWeights.length,
+      steps: betas.length - 1,
+    });
+  }
+  return pick(paths, estimates, (a, b) => a > b);
 }
 
 /**
@@ -93,7 +154,7 @@ export async function annealedImportanceSampling(
  * the base model, so the mean weight estimates Z_A/Z_B and ln Ẑ_B = ln Z_A − ln mean(w). From exact
  * model samples that is unbiased for Z_A/Z_B, so ln Ẑ_B overestimates ln Z_B in expectation (a
  * conservative log-likelihood, where AIS gives an optimistic one); from data rows it approximates
- * that, and agreement with AIS is the check.
+ * that, and agreement with AIS is the check. With `path: 'both'` (the default) it keeps the smaller ln Ẑ.
  * @param data - (rows, numVisible); the chains start at `chains` rows spread evenly over it
  *   (hidden layers drawn given them), which also set the base model's biases
  */
@@ -102,7 +163,7 @@ export async function reverseAnnealedImportanceSampling(
   data: Tensor,
   options: Omit<AISOptions, 'data'> = {},
 ): Promise<LogPartitionEstimate> {
-  checkOptions(options, { chains: true, steps: true }, 'reverseAnnealedImportanceSampling');
+  checkOptions(options, { chains: true, steps: true, path: true }, 'reverseAnnealedImportanceSampling');
   const [rows, columns] = be.shape(data);
   const numVisible = model.layer(0).numUnits;
   if (be.shape(data).length !== 2 || columns !== numVisible || !rows) {
@@ -110,22 +171,24 @@ export async function reverseAnnealedImportanceSampling(
       `reverseAnnealedImportanceSampling: expected data (rows ≥ 1, ${numVisible}), got [${be.shape(data).join(', ')}]`,
     );
   }
-  const path = await annealingPath(model, { ...options, data }, 'reverse AIS');
+  const paths = pathsFor(model, options.path, 'reverseAnnealedImportanceSampling');
   const betas = annealingSchedule(options.steps ?? 10000).reverse();
   const chains = options.chains ?? 100;
-  const picked = be.gather(
-    data,
-    Array.from({ length: chains }, (_, i) => Math.floor((i * rows) / chains)),
-  );
-  const { peak, mean, error } = await path.anneal(path.dataStates(picked), betas);
-  return { logZ: path.logZBase - peak - Math.log(mean), logZError: error, chains, steps: betas.length - 1 };
+  const starts = Array.from({ length: chains }, (_, i) => Math.floor((i * rows) / chains));
+  const estimates = [];
+  for (const chosen of paths) {
+    const path = await annealingPath(model, { ...options, data }, chosen, 'reverse AIS');
+    const { peak, mean, error } = await path.anneal(path.dataStates(be.gather(data, starts)), betas);
+    estimates.push({ logZ: path.logZBase - peak - Math.log(mean), logZError: error, chains, steps: betas.length - 1 });
+  }
+  return pick(paths, estimates, (a, b) => a < b);
 }
 
 /** Gibbs sweeps with the visible layer clamped that draw a DBM's hidden layers for reverse AIS. */
 const REVERSE_AIS_POSTERIOR_SWEEPS = 20;
 
 /** The annealing path of a model from its base model A to itself, and ln Z_A. */
-async function annealingPath(model: BoltzmannMachine, options: AISOptions, where: string) {
+async function annealingPath(model: BoltzmannMachine, options: AISOptions, chosen: AnnealingPath, where: string) {
   const chains = options.chains ?? 100;
   be.checkMemory(
     [...model.stateTensors(chains, `${chains} AIS chains`), ...model.stateTensors(chains, 'their fields')],
@@ -133,13 +196,14 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, where
     'use fewer chains, or a backend with more memory',
   );
   const visible = model.layer(0);
-  const summedParity = visible.annealable ? 1 : 0;
+  const summedParity = chosen === 'visible' ? 1 : 0;
   const indices = model.layers.map((_, i) => i);
   const summed = indices.filter((i) => i % 2 === summedParity);
   const sampled = indices.filter((i) => i % 2 !== summedParity);
-  const base = visible.annealable
-    ? visible.annealingBase(options.data && (await dataMoments(options.data, visible.numUnits)))
-    : undefined;
+  const base =
+    chosen === 'visible'
+      ? visible.annealingBase(options.data && (await dataMoments(options.data, visible.numUnits)))
+      : undefined;
 
   /** Every layer's units, the summed ones left out. @param units - the sampled layers', in `sampled` order */
   const spread = (units: readonly Tensor[]): (Tensor | undefined)[] => indices.map((i) => units[sampled.indexOf(i)]);
@@ -258,7 +322,11 @@ export async function estimateLogLikelihood(
   data: Tensor,
   options: LogLikelihoodOptions = {},
 ): Promise<LogLikelihoodEstimate> {
-  checkOptions(options, { chains: true, steps: true, method: true, samples: true }, 'estimateLogLikelihood');
+  checkOptions(
+    options,
+    { chains: true, steps: true, method: true, samples: true, path: true },
+    'estimateLogLikelihood',
+  );
   const { method = 'ais', samples, ...aisOptions } = options;
   if (method !== 'ais' && method !== 'reverse-ais') {
     throw new ConfigError(`estimateLogLikelihood: method: expected 'ais' or 'reverse-ais', got '${method}'`);

@@ -14,6 +14,9 @@
  */
 export {
   type AISOptions,
+  ANNEALING_PATHS,
+  type AnnealingPath,
+  type AnnealingPathChoice,
   annealedImportanceSampling,
   annealingSchedule,
   estimateLogLikelihood,

@@ -165,7 +165,8 @@ describeOnBackends('annealed importance sampling', () => {
     const model = makeModel(new BernoulliLayer(6), 1);
     const data = be.bernoulli(be.fill([100, 10], 0.3));
     const exact = await scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
-    const options = { chains: 100, steps: 300 };
+    // The visible path, whose base is fitted to the data the reverse chains start from.
+    const options = { chains: 100, steps: 300, path: 'visible' } as const;
     const forward = await estimateLogLikelihood(model, data, { method: 'ais', ...options });
     const reverse = await estimateLogLikelihood(model, data, { method: 'reverse-ais', ...options });
     expect(reverse.logLikelihood).toBeLessThan(exact + 3 * reverse.logZError);
@@ -207,5 +208,52 @@ describeOnBackends('annealed importance sampling of softmax groups', () => {
       expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
       model.dispose();
     }
+  });
+});
+
+describeOnBackends('annealing paths', () => {
+  const cases: [string, () => Layer[]][] = [
+    ['RBM 10-6', () => [new BernoulliLayer(10), new BernoulliLayer(6)]],
+    ['DBM 8-5-4', () => [new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)]],
+    ['OneHot-visible RBM', () => [new OneHotLayer(6, { groupSize: 3 }), new ReLULayer(4)]],
+  ];
+  for (const [name, layers] of cases) {
+    it(`${name}: the visible and the hidden path each land within three standard errors of the exact ln Z`, async () => {
+      const model = deepModel(layers(), 1);
+      const exact = await scalar(exactLogPartition(model));
+      for (const path of ['visible', 'hidden'] as const) {
+        const estimate = await annealedImportanceSampling(model, { chains: 200, steps: 1000, path });
+        expect(estimate.path).toBe(path);
+        expect(Object.keys(estimate.logZByPath)).toEqual([path]);
+        expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.02);
+      }
+      model.dispose();
+    });
+  }
+
+  it('both paths: AIS keeps the larger ln Ẑ and reverse AIS the smaller, each reporting both', async () => {
+    const model = deepModel([new BernoulliLayer(10), new BernoulliLayer(6)], 1.5);
+    const data = be.bernoulli(be.fill([100, 10], 0.3));
+    const forward = await annealedImportanceSampling(model, { chains: 20, steps: 30 });
+    const reverse = await reverseAnnealedImportanceSampling(model, data, { chains: 20, steps: 30 });
+    const { visible, hidden } = forward.logZByPath;
+    expect(forward.logZ).toBe(Math.max(visible as number, hidden as number));
+    expect(forward.path).toBe((visible as number) > (hidden as number) ? 'visible' : 'hidden');
+    expect(reverse.logZ).toBe(Math.min(reverse.logZByPath.visible as number, reverse.logZByPath.hidden as number));
+    be.dispose(data);
+    model.dispose();
+  });
+
+  it('refuses the visible path of a visible layer that cannot anneal, and an unknown path', async () => {
+    const model = deepModel([new GaussianLayer(4), new BernoulliLayer(3)], 0.5);
+    const estimate = await annealedImportanceSampling(model, { chains: 10, steps: 10 });
+    expect([estimate.path, Object.keys(estimate.logZByPath)]).toEqual(['hidden', ['hidden']]);
+    await expect(annealedImportanceSampling(model, { path: 'visible' })).rejects.toThrow(
+      /path 'visible' needs a visible layer with an annealing path; GaussianLayer\(4\) is summed out, so use 'hidden'/,
+    );
+    await expect(annealedImportanceSampling(model, { path: 'hiden' as never })).rejects.toThrow(
+      /path: expected one of 'both', 'visible', 'hidden', got "hiden"; did you mean 'hidden'\?/,
+    );
+    model.dispose();
   });
 });

@@ -4,9 +4,10 @@
  * interrupted (Ctrl-C; the model is saved first).
  */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeBackends } from 'relief/backends';
 import { BackendUnavailableError, ConfigError, DataError, DivergenceError } from 'relief/errors';
+import { ANNEALING_PATHS } from 'relief/models';
 import { evaluate } from './commands/evaluate.js';
 import { denoise, reconstruct, sample } from './commands/pictures.js';
 import { plotRun } from './commands/plot.js';
@@ -61,6 +62,11 @@ program
   .option('--out <dir>', 'output directory (with --resume: the run directory)')
   .option('--resume <dir>', "continue this run's checkpoint with its own config, data and seed")
   .option('--epochs <n>', 'override train.epochs (with --resume: the total, to extend a run)', integer)
+  .option(
+    '--final-epochs <n>',
+    "override train.pretraining.finalEpochs, a deep model's joint stage (with --resume: its total, to extend it)",
+    integer,
+  )
   .option('--backend <name>', `override backend (${describeBackends().names})`)
   .option('--device <name>', `the backend's device (${describeBackends().devices})`)
   .option('--seed <n>', 'override seed', integer)
@@ -93,6 +99,14 @@ program
     '--reverse-ais <steps>',
     'also by reverse AIS from the data (pessimistic; with --ais the two bracket the truth)',
     integer,
+  )
+  .addOption(
+    new Option(
+      '--ais-path <path>',
+      'which layers the (reverse) AIS chains sample: the visible parity, the hidden one, or both, keeping the tighter estimate',
+    )
+      .choices(ANNEALING_PATHS)
+      .default('both'),
   )
   .option('--confusion <file>', "a classifier's confusion matrix PNG (default <dir>/confusion.png)")
   .option('--json', 'print JSON')

@@ -192,10 +192,10 @@ describe('relief CLI', () => {
         config.model.penalties = {};
         config.train.pretraining = { init: 'glorotNormal', finalEpochs: 2 };
       },
-      ['--epochs', '1', '--limit', '300'],
+      ['--epochs', '1', '--limit', '300', '--final-epochs', '3'],
     );
-    // The history is the joint stage's: finalEpochs records.
-    expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).length).toBe(2);
+    // The history is the joint stage's: finalEpochs records, as --final-epochs overrides it.
+    expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).length).toBe(3);
     const evaluated = await run(['evaluate', out, '--limit', '100', '--ais', '300', '--reverse-ais', '300', '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const { MeanFreeEnergy, LogZ, LogLikelihood, ReverseLogZ, ReverseLogLikelihood, ImportanceWeightedLogLikelihood } =

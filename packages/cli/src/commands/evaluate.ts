@@ -3,7 +3,7 @@ import { confusionMatrixPng, savePng } from '@relief/plot';
 import { be } from 'relief/backends';
 import { InMemoryBatch } from 'relief/batch';
 import { ProgressMonitor } from 'relief/fit';
-import { estimateLogLikelihood, exactLogLikelihood, loadModel } from 'relief/models';
+import { type AnnealingPathChoice, estimateLogLikelihood, exactLogLikelihood, loadModel } from 'relief/models';
 import { evaluateClassifier, labelClassifier, loadClassifier } from 'relief/supervised';
 import { loadRunData, loadRunLabelledData, type RunConfig, usesLabelRBM } from '../config.js';
 import { openRunConfig } from '../run-setup.js';
@@ -17,6 +17,8 @@ export interface EvaluateOptions {
   readonly ais?: number;
   /** Also by reverse AIS from the data (a pessimistic estimate), with this many. */
   readonly reverseAis?: number;
+  /** Which layers the AIS chains sample (default `'both'`, keeping the tighter estimate). */
+  readonly aisPath?: AnnealingPathChoice;
   /** Also the exact mean log-likelihood (by enumeration; small models only). */
   readonly exact?: boolean;
   /** Where a classifier's confusion matrix PNG goes (default `<dir>/confusion.png`). */
@@ -26,7 +28,8 @@ export interface EvaluateOptions {
 /**
  * `relief evaluate`: every metric of a saved model on a split of its data set, plus the mean
  * marginal free energy (exact for RBMs, the mean-field bound for deeper models), and with
- * `exact` the exact log-likelihood, with `ais` (and `reverseAis`) the AIS (and reverse AIS) estimates of ln Z and of the mean
+ * `exact` the exact log-likelihood, with `ais` (and `reverseAis`) the AIS (and reverse AIS) estimates of ln Z (the tighter
+ * of the paths `aisPath` names, each path's ln Ẑ beside it) and of the mean
  * log-likelihood (of any RBM; for a DBM, its mean-field lower bound, and the tighter importance-weighted
  * bound with 10 draws per row as `ImportanceWeightedLogLikelihood`).
  */
@@ -59,9 +62,15 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
     ['reverse-ais', options.reverseAis, 'Reverse'],
   ] as const) {
     if (steps === undefined) continue;
-    const estimate = await estimateLogLikelihood(model, all, { method, steps, chains: 100 });
+    const estimate = await estimateLogLikelihood(model, all, { method, steps, chains: 100, path: options.aisPath });
     Object.assign(result, {
       [`${prefix}LogZ`]: estimate.logZ,
+      ...Object.fromEntries(
+        Object.entries(estimate.logZByPath).map(([path, logZ]) => [
+          `${prefix}LogZ${path === 'visible' ? 'Visible' : 'Hidden'}Path`,
+          logZ,
+        ]),
+      ),
       [`${prefix}LogZError`]: estimate.logZError,
       [`${prefix}LogLikelihood`]: estimate.logLikelihood,
       ...(estimate.importanceWeighted !== undefined && {

@@ -28,6 +28,8 @@ export interface TrainCommandOptions {
   /** A run directory whose checkpoint to continue, with its own config, data and seed. */
   readonly resume?: string;
   readonly epochs?: number;
+  /** Epochs of a deep model's joint stage after pretraining (`train.pretraining.finalEpochs`; with `resume`: the total). */
+  readonly finalEpochs?: number;
   readonly backend?: string;
   readonly device?: string;
   readonly seed?: number;
@@ -56,7 +58,7 @@ export const BEST_SUFFIX = '.best';
  * `relief train`: trains the model a config describes, writing model, history and checkpoints
  * to `--out`, then its pictures (metrics, weights, fantasy particles, reconstructions). With
  * `--resume` it continues a run stopped by Ctrl-C, a crash or `kill -9` from its last
- * checkpoint, as if it had never stopped (`--epochs` may extend it).
+ * checkpoint, as if it had never stopped (`--epochs`, or `--final-epochs` for a deep model's joint stage, may extend it).
  */
 export async function train(options: TrainCommandOptions): Promise<{ interrupted: boolean; out: string }> {
   const { config, out, source } = await runConfig(options);
@@ -75,8 +77,7 @@ async function runConfig(options: TrainCommandOptions): Promise<{ config: RunCon
       );
     }
     const saved = await openRunConfig(options.resume, { backend: options.backend, device: options.device });
-    const config =
-      options.epochs === undefined ? saved : { ...saved, train: { ...saved.train, epochs: options.epochs } };
+    const config = { ...saved, train: withEpochs(saved.train, options) };
     return { config, out: options.out ?? options.resume, source: `${options.resume}/model.json` };
   }
   if (options.config === undefined || options.out === undefined) {
@@ -88,12 +89,22 @@ async function runConfig(options: TrainCommandOptions): Promise<{ config: RunCon
     ...(options.backend !== undefined && { backend: options.backend }),
     ...(options.device !== undefined && { device: options.device }),
     ...(options.seed !== undefined && { seed: options.seed }),
-    train: { ...(raw.train as object), ...(options.epochs !== undefined && { epochs: options.epochs }) },
+    train: withEpochs(raw.train as object, options),
     data: { ...(raw.data as object), ...(options.limit !== undefined && { limit: options.limit }) },
   };
   const config = parseRunConfig(overridden, options.config);
   await startBackend(config);
   return { config, out: options.out, source: options.config };
+}
+
+/** A config's `train` section with the `--epochs` and `--final-epochs` overrides. */
+function withEpochs<T extends object>(section: T, options: TrainCommandOptions): T {
+  const { pretraining } = section as { pretraining?: object };
+  return {
+    ...section,
+    ...(options.epochs !== undefined && { epochs: options.epochs }),
+    ...(options.finalEpochs !== undefined && { pretraining: { ...pretraining, finalEpochs: options.finalEpochs } }),
+  };
 }
 
 async function trainRun(
