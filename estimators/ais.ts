@@ -11,8 +11,8 @@
  * independent units with the data's moments, uniform without data — to itself; on the
  * `'hidden'` path the even layers (the visible one among them) are summed out and the chains
  * sample the odd ones. Each path's ln Ẑ underestimates ln Z in expectation, by an amount that
- * depends on the model: by default both run and the larger is kept. Every other layer keeps its own energy whole, so Gaussian units stay normalizable,
- * and every coupling is scaled by β:
+ * depends on the model: by default both run and the larger is kept. Every other layer keeps
+ * its own energy whole, so Gaussian units stay normalizable, and every coupling is scaled by β:
  * ln p*_β(x_s) = −(1−β)H_A(v) − βH_0(v) − Σ_{sampled i>0} H_i(x_i) + Σ_{summed j} ln Z_j(β φ_j(x_s)).
  * Each step adds ln p*_{β_k} − ln p*_{β_{k−1}} to the chain's log-weight, then one Gibbs sweep
  * (summed layers given the sampled ones, then back) leaves p_{β_k} invariant.

@@ -43,7 +43,10 @@ export function importanceWeightedFreeEnergy(
     return drawn.map((i) => model.fieldOn(i, posterior.units));
   });
   const visibleTerm = be.tidy(() => be.neg(model.layer(0).energy(visible)));
-  /** ln p*(v, h) − ln q(h | v) of one draw: ln q(h) = r(h)·φ − E(h) − ln Z(φ), so each drawn layer's own energy cancels. */
+  /**
+   * ln p*(v, h) − ln q(h | v) of one draw; ln q(h) = r(h)·φ − E(h) − ln Z(φ), so each drawn
+   * layer's own energy cancels. @returns (batch)
+   */
   const logWeight = (): Tensor =>
     be.tidy(() => {
       const units: (Tensor | undefined)[] = model.layers.map(() => undefined);

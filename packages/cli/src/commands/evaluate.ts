@@ -28,10 +28,10 @@ export interface EvaluateOptions {
 /**
  * `relief evaluate`: every metric of a saved model on a split of its data set, plus the mean
  * marginal free energy (exact for RBMs, the mean-field bound for deeper models), and with
- * `exact` the exact log-likelihood, with `ais` (and `reverseAis`) the AIS (and reverse AIS) estimates of ln Z (the tighter
- * of the paths `aisPath` names, each path's ln Ẑ beside it) and of the mean
- * log-likelihood (of any RBM; for a DBM, its mean-field lower bound, and the tighter importance-weighted
- * bound with 10 draws per row as `ImportanceWeightedLogLikelihood`).
+ * `exact` the exact log-likelihood, with `ais` (and `reverseAis`) the AIS (and reverse AIS)
+ * estimates of ln Z (the tighter of the paths `aisPath` names, each path's ln Ẑ beside it) and
+ * of the mean log-likelihood (of any RBM; for a DBM, its mean-field lower bound, and the tighter
+ * importance-weighted bound with 10 draws per row as `ImportanceWeightedLogLikelihood`).
  */
 export async function evaluate(directory: string, options: EvaluateOptions): Promise<Record<string, number | string>> {
   const config = await openRunConfig(directory);

@@ -58,7 +58,8 @@ export const BEST_SUFFIX = '.best';
  * `relief train`: trains the model a config describes, writing model, history and checkpoints
  * to `--out`, then its pictures (metrics, weights, fantasy particles, reconstructions). With
  * `--resume` it continues a run stopped by Ctrl-C, a crash or `kill -9` from its last
- * checkpoint, as if it had never stopped (`--epochs`, or `--final-epochs` for a deep model's joint stage, may extend it).
+ * checkpoint, as if it had never stopped (`--epochs`, or `--final-epochs` for a deep model's
+ * joint stage, may extend it).
  */
 export async function train(options: TrainCommandOptions): Promise<{ interrupted: boolean; out: string }> {
   const { config, out, source } = await runConfig(options);
