@@ -8,9 +8,10 @@
  * sample the others. On the `'visible'` path (Salakhutdinov & Murray's; it needs a visible
  * layer with an annealing path, `Layer.annealable`: Bernoulli, OneHot and continuous-Bernoulli
  * units) the odd layers are summed out and the visible layer anneals from a base layer A —
- * independent units with the data's moments, uniform without data — to itself; on the
- * `'hidden'` path the even layers (the visible one among them) are summed out and the chains
- * sample the odd ones. Each path's ln Ẑ underestimates ln Z in expectation, by an amount that
+ * independent units with the data's moments, uniform without data — to itself. On the
+ * `'hidden'` path the even layers (the visible one among them) are summed out, the chains
+ * sample the odd ones, and the first hidden layer, when it can anneal, does so from a base
+ * with the moments of its conditional means given the data (uniform without data). Each path's ln Ẑ underestimates ln Z in expectation, by an amount that
  * depends on the model: by default both run and the larger is kept. Every other layer keeps
  * its own energy whole, so Gaussian units stay normalizable, and every coupling is scaled by β:
  * ln p*_β(x_s) = −(1−β)H_A(v) − βH_0(v) − Σ_{sampled i>0} H_i(x_i) + Σ_{summed j} ln Z_j(β φ_j(x_s)).
@@ -23,7 +24,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
 import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
-import { dataMoments, type VisibleData } from '../models/initialize.js';
+import { batchesOf, dataMoments, type VisibleData } from '../models/initialize.js';
 import { checkChoice, checkOptions, type OptionKeys } from '../validation/index.js';
 import { importanceWeightedFreeEnergy } from './importance-weighted.js';
 
@@ -184,6 +185,16 @@ export async function reverseAnnealedImportanceSampling(
   return pick(paths, estimates, (a, b) => a < b);
 }
 
+/** The first hidden layer's conditional means given each batch of `data` (one upward pass): data for its base. */
+async function* firstHiddenMeans(model: BoltzmannMachine, data: VisibleData): AsyncGenerator<Tensor> {
+  for await (const rows of batchesOf(data)) {
+    yield be.tidy(() => {
+      const upward = model.stateFromVisible(rows);
+      return be.clone(upward.getLayer(1));
+    });
+  }
+}
+
 /** Gibbs sweeps with the visible layer clamped that draw a DBM's hidden layers for reverse AIS. */
 const REVERSE_AIS_POSTERIOR_SWEEPS = 20;
 
@@ -195,15 +206,16 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
     where,
     'use fewer chains, or a backend with more memory',
   );
-  const visible = model.layer(0);
-  const summedParity = chosen === 'visible' ? 1 : 0;
+  // The sampled layer that anneals from a base model A (when it can); the others keep their own energies.
+  const anchor = chosen === 'visible' ? 0 : 1;
+  const anchorLayer = model.layer(anchor);
   const indices = model.layers.map((_, i) => i);
-  const summed = indices.filter((i) => i % 2 === summedParity);
-  const sampled = indices.filter((i) => i % 2 !== summedParity);
-  const base =
-    chosen === 'visible'
-      ? visible.annealingBase(options.data && (await dataMoments(options.data, visible.numUnits)))
-      : undefined;
+  const summed = indices.filter((i) => i % 2 !== anchor);
+  const sampled = indices.filter((i) => i % 2 === anchor);
+  const anchorData = options.data && (anchor === 0 ? options.data : firstHiddenMeans(model, options.data));
+  const base = anchorLayer.annealable
+    ? anchorLayer.annealingBase(anchorData && (await dataMoments(anchorData, anchorLayer.numUnits)))
+    : undefined;
 
   /** Every layer's units, the summed ones left out. @param units - the sampled layers', in `sampled` order */
   const spread = (units: readonly Tensor[]): (Tensor | undefined)[] => indices.map((i) => units[sampled.indexOf(i)]);
@@ -215,9 +227,9 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
   const logUnnormalized = (units: readonly Tensor[], beta: number): Tensor =>
     be.tidy(() => {
       const all = spread(units);
-      const v = all[0];
+      const x = all[anchor];
       let total =
-        base && v ? be.neg(be.add(be.mul(base.energy(v), 1 - beta), be.mul(visible.energy(v), beta))) : undefined;
+        base && x ? be.neg(be.add(be.mul(base.energy(x), 1 - beta), be.mul(anchorLayer.energy(x), beta))) : undefined;
       for (const j of summed) {
         const logPartition = model.layer(j).logPartition(annealedField(j, all, beta));
         total = total ? be.add(total, logPartition) : logPartition;
@@ -225,10 +237,10 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
       return total as Tensor;
     });
 
-  // ln Z_A: the uncoupled layers, the visible one replaced by its base when it anneals.
+  // ln Z_A: the uncoupled layers, the anchor replaced by its base when it anneals.
   const logZBaseTensor = be.tidy(() =>
     model.layers
-      .map((layer, i) => be.sum((i === 0 && base ? base : layer).logPartition(be.zeros([1, layer.numUnits]))))
+      .map((layer, i) => be.sum((i === anchor && base ? base : layer).logPartition(be.zeros([1, layer.numUnits]))))
       .reduce((a, b) => be.add(a, b)),
   );
   const logZBase = await be.readScalar(logZBaseTensor);
@@ -236,7 +248,7 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
 
   /** Draws of the sampled layers from the base model. @returns in `sampled` order, (chains, numUnits_i) each */
   const baseStates = (count: number): Tensor[] =>
-    sampled.map((i) => (i === 0 && base ? base : model.layer(i)).randomState(count));
+    sampled.map((i) => (i === anchor && base ? base : model.layer(i)).randomState(count));
 
   /**
    * Draws of the sampled layers with the visible layer at `rows` and the hidden layers from its
@@ -269,8 +281,8 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
         const all = spread(units);
         for (const j of summed) all[j] = model.layer(j).conditionalSample(annealedField(j, all, beta));
         const moved = sampled.map((i) =>
-          i === 0 && base
-            ? visible.annealedSample(base, model.fieldOn(0, all), beta)
+          i === anchor && base
+            ? anchorLayer.annealedSample(base, model.fieldOn(anchor, all), beta)
             : model.layer(i).conditionalSample(annealedField(i, all, beta)),
         );
         return { units: moved, logWeights: be.add(logWeights, gain) };

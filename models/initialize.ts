@@ -25,7 +25,8 @@ interface DataMoments {
   readonly secondMoment?: Float64Array;
 }
 
-async function* batchesOf(data: VisibleData): AsyncGenerator<Tensor> {
+/** The batches of `data`, each (batch, numUnits); those an async source yields are freed after each step. */
+export async function* batchesOf(data: VisibleData): AsyncGenerator<Tensor> {
   if (typeof (data as AsyncIterable<Tensor>)[Symbol.asyncIterator] === 'function') {
     for await (const batch of data as AsyncIterable<Tensor>) {
       yield batch;
