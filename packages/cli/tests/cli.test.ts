@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPng } from '@relief/plot';
-import { use } from 'relief/backends';
+import { be, use } from 'relief/backends';
 import { loadModel } from 'relief/models';
 import { loadClassifier, loadDeepBeliefNetwork } from 'relief/supervised';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkpointChains } from '../src/commands/pictures.js';
 import { relief } from './relief-process.js';
 
 const example = fileURLToPath(new URL('../../../examples/mnist-rbm.json', import.meta.url));
@@ -202,6 +203,13 @@ describe('relief CLI', () => {
       JSON.parse(evaluated.stdout);
     expect(LogLikelihood).toBeCloseTo(-MeanFreeEnergy - LogZ, 6);
     expect(ImportanceWeightedLogLikelihood).toBeGreaterThan(LogLikelihood);
+    // fantasy.png continues the joint stage's persistent chains, which the last checkpoint holds.
+    const { model } = await loadModel(out);
+    const chains = await checkpointChains(out, model);
+    expect(chains?.units.map((units) => be.shape(units)[1])).toEqual([784, 20, 10]);
+    expect(await checkpointChains(mkdtempSync(join(tmpdir(), 'relief-no-checkpoint-')), model)).toBeUndefined();
+    chains?.dispose();
+    model.dispose();
     expect(ReverseLogLikelihood).toBeCloseTo(-MeanFreeEnergy - ReverseLogZ, 6);
     expect(Math.abs(LogZ - ReverseLogZ)).toBeLessThan(5);
   });

@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type GridOptions, imageGrid } from '@relief/plot';
 import { be, type Tensor } from 'relief/backends';
 import type { HostMatrix, Preprocessing } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
-import type { BoltzmannMachine } from 'relief/models';
+import { TRAINING_TENSORS_FILE } from 'relief/fit';
+import { type BoltzmannMachine, decodeSafetensors, State } from 'relief/models';
 import { SequentialMC } from 'relief/samplers';
 import { loadRunData, type RunConfig } from '../config.js';
 import { openRun } from '../run-setup.js';
@@ -51,15 +54,50 @@ export interface FantasyOptions {
   readonly betaStd: number;
   /** Output file: PNG, or `.json` for the raw values. */
   readonly out: string;
+  /** Chains to continue (at β = 1) instead of random states, which it takes over: e.g. {@link checkpointChains}. */
+  readonly start?: State;
 }
 
-/** Writes a grid of fantasy particles of `model`: `n` random states after `steps` Gibbs sweeps. */
+/**
+ * Writes a grid of fantasy particles of `model`: `n` chains after `steps` Gibbs sweeps, from
+ * random states or from `options.start` (its first `n` chains).
+ */
 export async function writeFantasy(model: BoltzmannMachine, options: FantasyOptions, preprocessing?: Preprocessing) {
-  const state = SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
+  const state = options.start
+    ? continueChains(model, options.start, options.steps)
+    : SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
   const picture = model.layer(0).picture(model.fieldOn(0, state.units));
-  const particles = await asImages(await host(picture.values), preprocessing);
-  writeImages(options.out, particles, { range: preprocessing ? 'tile' : picture.scale });
-  return { out: options.out, particles: options.n };
+  const all = await host(picture.values);
+  const rows = Math.min(options.n, all.rows);
+  const shown = { rows, columns: all.columns, values: all.values.subarray(0, rows * all.columns) };
+  writeImages(options.out, await asImages(shown, preprocessing), { range: preprocessing ? 'tile' : picture.scale });
+  return { out: options.out, particles: rows };
+}
+
+/** `start` (taken over) after `steps` Gibbs sweeps at β = 1. */
+function continueChains(model: BoltzmannMachine, start: State, steps: number): State {
+  const sampler = new SequentialMC(model);
+  sampler.setState(start);
+  sampler.updateState(steps);
+  return sampler.release();
+}
+
+/**
+ * The persistent chains of a run's last training checkpoint: a State the caller owns, one
+ * (chains, numUnits) tensor per layer of `model`; undefined when the run has no checkpoint or
+ * its chains are of another model (a run stopped while pretraining an RBM of it).
+ */
+export async function checkpointChains(directory: string, model: BoltzmannMachine): Promise<State | undefined> {
+  const path = join(directory, TRAINING_TENSORS_FILE);
+  const bytes = await readFile(path).catch(() => undefined);
+  if (!bytes) return undefined;
+  const { tensors } = decodeSafetensors(bytes, path);
+  const chains = model.layers.map((layer, i) => {
+    const found = tensors.get(`chains/${i}`);
+    return found?.shape.length === 2 && found.shape[1] === layer.numUnits ? found : undefined;
+  });
+  if (chains.some((found) => !found) || tensors.has(`chains/${model.numLayers}`)) return undefined;
+  return new State(chains.map((found) => be.tensor(found?.data ?? [], [...(found?.shape ?? [])])));
 }
 
 /** Rows the model sees mapped back to images by the inverse of its `preprocessing`, when it has one. */

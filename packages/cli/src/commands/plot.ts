@@ -7,7 +7,7 @@ import { DataError } from 'relief/errors';
 import { type BoltzmannMachine, loadModel } from 'relief/models';
 import type { RunConfig } from '../config.js';
 import { openRunConfig } from '../run-setup.js';
-import { writeFantasy, writeReconstructions } from './pictures.js';
+import { checkpointChains, writeFantasy, writeReconstructions } from './pictures.js';
 
 /** The most hidden units drawn in `weights.png`. */
 const MAX_FILTERS = 100;
@@ -90,7 +90,10 @@ export async function plotRun(directory: string): Promise<{ directory: string; w
 async function writeModelPictures(directory: string, config: RunConfig): Promise<string[]> {
   const { model, preprocessing } = await loadModel(directory);
   const wrote = await writeWeights(model, directory, preprocessing);
-  await writeFantasy(model, { n: 64, steps: 100, betaStd: 0, out: join(directory, 'fantasy.png') }, preprocessing);
+  // The run's persistent chains, where its checkpoint holds them: chains from noise can all fall into one mode of a deep model.
+  const start = await checkpointChains(directory, model);
+  const fantasy = { n: 64, steps: 100, betaStd: 0, out: join(directory, 'fantasy.png'), ...(start && { start }) };
+  await writeFantasy(model, fantasy, preprocessing);
   await writeReconstructions(model, config, { n: 32, out: join(directory, 'reconstructions.png') }, preprocessing);
   return [...wrote, 'fantasy.png', 'reconstructions.png'];
 }
