@@ -20,21 +20,13 @@ import {
   reverseAnnealedImportanceSampling,
 } from '../../namespaces/models.js';
 import { describeOnBackends } from '../helpers/backends.js';
-import { randomizeParams, scalar } from '../helpers/finite-differences.js';
+import { randomizedModel, randomizeParams, scalar } from '../helpers/finite-differences.js';
 
 function makeModel(hidden: Layer, weightScale: number): BoltzmannMachine {
   const model = new BoltzmannMachine([new BernoulliLayer(10), hidden]);
   randomizeParams(model.layer(0), 0.5);
   if (hidden.fixedParams.length === 0) randomizeParams(hidden, 0.5);
   randomizeParams(model.connections[0]?.weights as never, weightScale);
-  return model;
-}
-
-/** A model over `layers` with every parameter random (weights at `weightScale`). */
-function deepModel(layers: Layer[], weightScale: number): BoltzmannMachine {
-  const model = new BoltzmannMachine(layers);
-  for (const layer of model.layers) randomizeParams(layer, 0.5);
-  for (const { weights } of model.connections) randomizeParams(weights as never, weightScale);
   return model;
 }
 
@@ -90,17 +82,21 @@ describeOnBackends('annealed importance sampling', () => {
     ],
     [
       'a Gaussian–Bernoulli RBM with learned variances (the Gaussian layer summed out)',
-      () => deepModel([new GaussianLayer(6), new BernoulliLayer(5)], 0.6),
+      () => randomizedModel([new GaussianLayer(6), new BernoulliLayer(5)], 0.6),
     ],
-    ['a ReLU-visible RBM', () => deepModel([new ReLULayer(5), new BernoulliLayer(6)], 0.6)],
-    ['a three-layer DBM', () => deepModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1)],
+    ['a ReLU-visible RBM', () => randomizedModel([new ReLULayer(5), new BernoulliLayer(6)], 0.6)],
+    [
+      'a three-layer DBM',
+      () => randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1),
+    ],
     [
       'a four-layer DBM with a OneHot top',
-      () => deepModel([new BernoulliLayer(6), new BernoulliLayer(4), new BernoulliLayer(5), new OneHotLayer(3)], 1),
+      () =>
+        randomizedModel([new BernoulliLayer(6), new BernoulliLayer(4), new BernoulliLayer(5), new OneHotLayer(3)], 1),
     ],
     [
       'a Gaussian-visible DBM (visible and top layers summed out)',
-      () => deepModel([new GaussianLayer(5), new BernoulliLayer(6), new BernoulliLayer(3)], 0.5),
+      () => randomizedModel([new GaussianLayer(5), new BernoulliLayer(6), new BernoulliLayer(3)], 0.5),
     ],
   ];
   for (const [name, make] of cases) {
@@ -125,7 +121,7 @@ describeOnBackends('annealed importance sampling', () => {
   });
 
   it('reverse AIS of a DBM from exact samples of its visible layer is within three standard errors of the exact ln Z', async () => {
-    const model = deepModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1);
+    const model = randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1);
     const exact = await scalar(exactLogPartition(model));
     const samples = await exactVisibleSamples(model, 300);
     const estimate = await reverseAnnealedImportanceSampling(model, samples, { chains: 300, steps: 1000 });
@@ -136,7 +132,7 @@ describeOnBackends('annealed importance sampling', () => {
   });
 
   it('the log-likelihood of a DBM is a lower bound: below the exact value by the mean-field gap', async () => {
-    const model = deepModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1);
+    const model = randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1);
     const data = await exactVisibleSamples(model, 200);
     const exact = await scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
     const meanField = await scalar(be.tidy(() => be.mean(model.marginalFreeEnergy(data))));
@@ -150,7 +146,7 @@ describeOnBackends('annealed importance sampling', () => {
   });
 
   it('estimates the log-likelihood of real-valued data under a Gaussian–Bernoulli RBM', async () => {
-    const model = deepModel([new GaussianLayer(6), new BernoulliLayer(5)], 0.6);
+    const model = randomizedModel([new GaussianLayer(6), new BernoulliLayer(5)], 0.6);
     const data = be.randomNormal([100, 6]);
     const exact = await scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
     for (const method of ['ais', 'reverse-ais'] as const) {
@@ -219,7 +215,7 @@ describeOnBackends('annealing paths', () => {
   ];
   for (const [name, layers] of cases) {
     it(`${name}: the visible and the hidden path each land within three standard errors of the exact ln Z, with and without data for their bases`, async () => {
-      const model = deepModel(layers(), 1);
+      const model = randomizedModel(layers(), 1);
       const exact = await scalar(exactLogPartition(model));
       const data = model.layer(0).randomState(50);
       for (const path of ['visible', 'hidden'] as const) {
@@ -236,7 +232,7 @@ describeOnBackends('annealing paths', () => {
   }
 
   it('both paths: AIS keeps the larger ln Ẑ and reverse AIS the smaller, each reporting both', async () => {
-    const model = deepModel([new BernoulliLayer(10), new BernoulliLayer(6)], 1.5);
+    const model = randomizedModel([new BernoulliLayer(10), new BernoulliLayer(6)], 1.5);
     const data = be.bernoulli(be.fill([100, 10], 0.3));
     const forward = await annealedImportanceSampling(model, { chains: 20, steps: 30 });
     const reverse = await reverseAnnealedImportanceSampling(model, data, { chains: 20, steps: 30 });
@@ -249,7 +245,7 @@ describeOnBackends('annealing paths', () => {
   });
 
   it('refuses the visible path of a visible layer that cannot anneal, and an unknown path', async () => {
-    const model = deepModel([new GaussianLayer(4), new BernoulliLayer(3)], 0.5);
+    const model = randomizedModel([new GaussianLayer(4), new BernoulliLayer(3)], 0.5);
     const estimate = await annealedImportanceSampling(model, { chains: 10, steps: 10 });
     expect([estimate.path, Object.keys(estimate.logZByPath)]).toEqual(['hidden', ['hidden']]);
     await expect(annealedImportanceSampling(model, { path: 'visible' })).rejects.toThrow(

@@ -1,31 +1,25 @@
 /** The importance-weighted free energy of deep models against exact enumeration and the mean-field bound. */
 import { expect, it } from 'vitest';
-import { be } from '../../backends/index.js';
+import { be, type Tensor } from '../../backends/index.js';
 import { BernoulliLayer, GaussianLayer, type Layer, OneHotLayer } from '../../layers/index.js';
 import {
-  BoltzmannMachine,
   estimateLogLikelihood,
   exactFreeEnergy,
   exactLogLikelihood,
   importanceWeightedFreeEnergy,
 } from '../../namespaces/models.js';
 import { describeOnBackends } from '../helpers/backends.js';
-import { randomizeParams, scalar, values } from '../helpers/finite-differences.js';
+import { randomizedModel, scalar, values } from '../helpers/finite-differences.js';
 
-/** A model over `layers` with every parameter random (weights at `weightScale`). */
-function deepModel(layers: Layer[], weightScale: number): BoltzmannMachine {
-  const model = new BoltzmannMachine(layers);
-  for (const layer of model.layers) randomizeParams(layer, 0.5);
-  for (const { weights } of model.connections) randomizeParams(weights as never, weightScale);
-  return model;
-}
+/** The mean of the (batch) tensor `make` returns. */
+const meanOf = (make: () => Tensor) => scalar(be.tidy(() => be.mean(make())));
 
 /** (rows, numVisible) binary rows with P(1) = 0.4. */
 const binaryRows = (rows: number, columns: number) => be.bernoulli(be.fill([rows, columns], 0.4));
 
 describeOnBackends('importance-weighted free energy', () => {
   it('is the exact free energy of an RBM', async () => {
-    const model = deepModel([new BernoulliLayer(6), new BernoulliLayer(4)], 1);
+    const model = randomizedModel([new BernoulliLayer(6), new BernoulliLayer(4)], 1);
     const data = binaryRows(10, 6);
     const weighted = await values(importanceWeightedFreeEnergy(model, data, { samples: 3 }));
     const exact = await values(exactFreeEnergy(model, data));
@@ -43,7 +37,7 @@ describeOnBackends('importance-weighted free energy', () => {
   ];
   for (const [name, layers] of deepCases) {
     it(`${name}: with many draws it reaches the exact free energy of every row`, async () => {
-      const model = deepModel(layers(), 1.2);
+      const model = randomizedModel(layers(), 1.2);
       const data =
         model.layer(0) instanceof GaussianLayer ? be.randomNormal([8, 4]) : binaryRows(8, model.layer(0).numUnits);
       const live = be.numTensors();
@@ -59,12 +53,12 @@ describeOnBackends('importance-weighted free energy', () => {
   }
 
   it('lies between the exact and the mean-field free energy in expectation, and tightens with more draws', async () => {
-    const model = deepModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1.5);
+    const model = randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1.5);
     const data = binaryRows(400, 8);
-    const exact = await scalar(be.tidy(() => be.mean(exactFreeEnergy(model, data))));
-    const meanField = await scalar(be.tidy(() => be.mean(model.marginalFreeEnergy(data))));
-    const one = await scalar(be.tidy(() => be.mean(importanceWeightedFreeEnergy(model, data, { samples: 1 }))));
-    const ten = await scalar(be.tidy(() => be.mean(importanceWeightedFreeEnergy(model, data, { samples: 10 }))));
+    const exact = await meanOf(() => exactFreeEnergy(model, data));
+    const meanField = await meanOf(() => model.marginalFreeEnergy(data));
+    const one = await meanOf(() => importanceWeightedFreeEnergy(model, data, { samples: 1 }));
+    const ten = await meanOf(() => importanceWeightedFreeEnergy(model, data, { samples: 10 }));
     expect(meanField - exact).toBeGreaterThan(0.05);
     expect(one).toBeLessThan(meanField);
     expect(ten).toBeLessThan(one);
@@ -74,14 +68,14 @@ describeOnBackends('importance-weighted free energy', () => {
   });
 
   it('estimateLogLikelihood reports the importance-weighted bound of a DBM beside the mean-field one', async () => {
-    const model = deepModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1.5);
+    const model = randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1.5);
     const data = binaryRows(200, 8);
-    const exact = await scalar(be.tidy(() => be.mean(exactLogLikelihood(model, data))));
+    const exact = await meanOf(() => exactLogLikelihood(model, data));
     const estimate = await estimateLogLikelihood(model, data, { chains: 200, steps: 1000, samples: 20 });
     const slack = 3 * estimate.logZError + 0.02;
     expect(estimate.importanceWeighted).toBeGreaterThan(estimate.logLikelihood);
     expect(estimate.importanceWeighted).toBeLessThan(exact + slack);
-    const rbm = deepModel([new BernoulliLayer(8), new BernoulliLayer(5)], 1);
+    const rbm = randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5)], 1);
     expect((await estimateLogLikelihood(rbm, data, { steps: 10 })).importanceWeighted).toBeUndefined();
     expect(() => importanceWeightedFreeEnergy(model, data, { samples: 0 })).toThrow(
       /samples: expected an integer ≥ 1, got 0/,

@@ -25,16 +25,13 @@ import {
 import { GradientDescent } from '../../optimizers/index.js';
 import { Constant } from '../../schedules/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
-import { expectAllClose, finiteDifferences, randomizeParams, scalar, values } from '../helpers/finite-differences.js';
+import { expectAllClose, finiteDifferences, randomizedModel, scalar, values } from '../helpers/finite-differences.js';
 import { disposeGradient, meanFieldGradient } from '../helpers/mean-field-gradients.js';
 
 /** A model with a Gaussian visible layer and Bernoulli layers above it, random parameters, couplings of scale `scale`. */
 function gaussianModel(units: readonly number[], scale: number): BoltzmannMachine {
   const [visible = 1, ...hidden] = units;
-  const model = new BoltzmannMachine([new GaussianLayer(visible), ...hidden.map((n) => new BernoulliLayer(n))]);
-  for (const layer of model.layers) randomizeParams(layer, 0.5);
-  for (const { weights } of model.connections) randomizeParams(weights, scale);
-  return model;
+  return randomizedModel([new GaussianLayer(visible), ...hidden.map((n) => new BernoulliLayer(n))], scale);
 }
 
 /** Host copies of each layer's means and variances. */

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
-import type { Parametrized } from '../../layers/index.js';
+import type { Layer, Parametrized } from '../../layers/index.js';
+import { BoltzmannMachine } from '../../models/index.js';
 
 /** Reads a one-element tensor and frees it. */
 export async function scalar(t: Tensor): Promise<number> {
@@ -69,4 +70,12 @@ export function randomizeParams(owner: Parametrized, scale = 0.5, shift = 0): vo
       be.tidy(() => be.add(be.mul(be.randomNormal(owner.paramShape(name)), scale), shift)),
     );
   }
+}
+
+/** A model over `layers` with every layer parameter random (scale 0.5) and the couplings at `weightScale`. */
+export function randomizedModel(layers: Layer[], weightScale: number): BoltzmannMachine {
+  const model = new BoltzmannMachine(layers);
+  for (const layer of model.layers) randomizeParams(layer, 0.5);
+  for (const { weights } of model.connections) randomizeParams(weights, weightScale);
+  return model;
 }

@@ -92,12 +92,12 @@ export async function checkpointChains(directory: string, model: BoltzmannMachin
   const bytes = await readFile(path).catch(() => undefined);
   if (!bytes) return undefined;
   const { tensors } = decodeSafetensors(bytes, path);
-  const chains = model.layers.map((layer, i) => {
+  const chains = model.layers.flatMap((layer, i) => {
     const found = tensors.get(`chains/${i}`);
-    return found?.shape.length === 2 && found.shape[1] === layer.numUnits ? found : undefined;
+    return found?.shape.length === 2 && found.shape[1] === layer.numUnits ? [found] : [];
   });
-  if (chains.some((found) => !found) || tensors.has(`chains/${model.numLayers}`)) return undefined;
-  return new State(chains.map((found) => be.tensor(found?.data ?? [], [...(found?.shape ?? [])])));
+  if (chains.length !== model.numLayers || tensors.has(`chains/${model.numLayers}`)) return undefined;
+  return new State(chains.map(({ data, shape }) => be.tensor(data, [...shape])));
 }
 
 /** Rows the model sees mapped back to images by the inverse of its `preprocessing`, when it has one. */
