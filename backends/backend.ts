@@ -29,8 +29,6 @@ export abstract class Backend implements BackendPrimitives {
   abstract readonly name: string;
   abstract readonly device: string;
   abstract readonly canReadSync: boolean;
-  /** Whether {@link numTensors} counts live tensors (false where the garbage collector frees them). */
-  readonly tracksTensors: boolean = true;
   /** The generator behind every random op (all of them draw on the host, so every device gives one stream). */
   protected readonly random: SeededRandom;
 
@@ -91,6 +89,7 @@ export abstract class Backend implements BackendPrimitives {
   abstract keep<T extends Tensor>(t: T): T;
   abstract dispose(ts: Tensor | readonly Tensor[]): void;
   abstract numTensors(): number;
+  abstract numBytes(): number;
 
   // ----- random state -----
 

@@ -210,6 +210,8 @@ export interface BackendPrimitives {
   keep<T extends Tensor>(t: T): T;
   /** Frees tensors now. */
   dispose(ts: Tensor | readonly Tensor[]): void;
-  /** Live tensors the backend tracks (always 0 on cpu, where the garbage collector frees them). */
+  /** Tensors made and not yet freed (by `dispose` or a `tidy`). */
   numTensors(): number;
+  /** Bytes of those tensors' data. */
+  numBytes(): number;
 }

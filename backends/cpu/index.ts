@@ -3,6 +3,7 @@ import ops from 'ndarray-ops';
 import { formatShape, ShapeError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
 import { registerBackend } from '../registry.js';
+import { TensorScopes } from '../scopes.js';
 import {
   broadcastShapes,
   checkGatherIndices,
@@ -33,10 +34,6 @@ type Array32 = NdArray<Float32Array>;
 /** Writes `out = op(a, b)` for two same-shaped (possibly stride-0 broadcast) views. */
 type BinaryKernel = (out: Array32, a: Array32, b: Array32) => void;
 
-function wrap(data: Float32Array, shape: Shape): Tensor {
-  return ndarray(data, [...shape]) as unknown as Tensor;
-}
-
 function unwrap(t: Tensor): Array32 {
   return t as unknown as Array32;
 }
@@ -51,14 +48,6 @@ function broadcastView(x: Array32, shape: Shape): Array32 {
     return strides[sourceAxis] as number;
   });
   return ndarray(x.data, [...shape], viewStrides, 0);
-}
-
-/** Unary elementwise maths over contiguous data. */
-function mapValues(t: Tensor, fn: (source: Float32Array, out: Float32Array) => void): Tensor {
-  const x = unwrap(t);
-  const out = new Float32Array(x.data.length);
-  fn(x.data, out);
-  return wrap(out, x.shape);
 }
 
 /** Reshapes a contiguous tensor to (outer, length, inner) around `axis` for reductions. */
@@ -83,8 +72,10 @@ export interface CpuBackendOptions {
   readonly sparseProducts?: boolean;
 }
 
-/** Tensors of at least this many elements go to the WebAssembly kernel (below, the copies cost more than they save). */
+/** Tensors of at least this many elements go to the WebAssembly kernel (below, the calls cost more than they save). */
 const KERNEL_MINIMUM = 4096;
+/** Tensors of at least this many elements live in the kernel's memory; smaller ones in the JavaScript heap. */
+const RESIDENT_MINIMUM = 1024;
 
 /** One WebAssembly kernel per thread count, shared by every cpu backend (each owns a worker). */
 const wasmKernels = new Map<number, WasmGemm | undefined>();
@@ -121,20 +112,29 @@ function flatBinary(loops: FlatLoops, x: Array32, y: Array32, shape: number[], o
 }
 
 /**
- * The cpu backend: tensors are ndarray views over Float32Array; broadcasting elementwise
- * maths runs through ndarray-ops' compiled strided loops, everything else through tight
- * loops over the contiguous data. Matrix products use the WebAssembly SIMD kernel on two
- * threads (`wasm-gemm.ts`), or a packed, register-blocked JavaScript kernel where
- * WebAssembly threads are unavailable. The garbage collector frees tensors, so `tidy` and
- * `dispose` have nothing to do.
+ * The cpu backend: tensors are ndarray views over Float32Array — blocks of the WebAssembly
+ * kernel's memory (`kernel-memory.ts`) for all but small tensors, so that the kernel works
+ * on them in place. Broadcasting elementwise maths runs through ndarray-ops' compiled strided
+ * loops, everything else through tight loops over the contiguous data or the kernel. Matrix
+ * products use the WebAssembly SIMD kernel on two threads (`wasm-gemm.ts`), or a packed,
+ * register-blocked JavaScript kernel where WebAssembly threads are unavailable. Tensors are
+ * tracked as tfjs tracks them: `tidy` and `dispose` free their blocks, and a block whose
+ * tensors were never disposed is freed once the garbage collector takes them.
  */
 export class CpuBackend extends Backend {
   readonly name = 'cpu' as const;
   readonly device = 'ndarray';
   readonly canReadSync = true;
-  override readonly tracksTensors = false;
   private readonly kernel: WasmGemm | undefined;
   private readonly sparseProducts: boolean;
+  /** Tensors made and not yet disposed, their count and bytes. */
+  private readonly live = new WeakSet<Array32>();
+  private liveCount = 0;
+  private liveBytes = 0;
+  private readonly scopes = new TensorScopes<Array32>(
+    (value): value is Array32 => this.live.has(value as Array32),
+    (t) => this.free(t),
+  );
 
   /** @param seed - seed of the random generator (random by default) */
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32), options: CpuBackendOptions = {}) {
@@ -149,16 +149,76 @@ export class CpuBackend extends Backend {
     return this.kernel.threaded ? 'wasm-simd ×2' : 'wasm-simd ×1';
   }
 
+  // ----- tensors and their memory -----
+
+  /**
+   * Room for a new tensor of `count` floats (contents undefined): inside a `tidy`, a block of
+   * kernel memory when it is big enough and fits; else a heap array, which the garbage
+   * collector frees even if the tensor is never disposed (scripts and notebooks seldom
+   * dispose what they make at top level).
+   */
+  private allocate(count: number): Float32Array {
+    const resident = count >= RESIDENT_MINIMUM && this.scopes.active;
+    return (resident && this.kernel?.blocks.allocate(count)) || new Float32Array(count);
+  }
+
+  /** A tracked tensor over `fresh` data (from {@link allocate}, the kernel or the heap), which it owns. */
+  private make(fresh: Float32Array, shape: Shape): Tensor {
+    return this.track(this.scopes.active ? fresh : this.onHeap(fresh), shape);
+  }
+
+  /** A tracked tensor sharing the data of `x` (its block is freed with the last of them). */
+  private share(x: Array32, shape: Shape): Tensor {
+    this.kernel?.blocks.retain(x.data);
+    return this.track(x.data, shape);
+  }
+
+  /** `data` itself, or a heap copy of it when it is a kernel block (which is then freed). */
+  private onHeap(data: Float32Array): Float32Array {
+    if (!this.kernel?.blocks.owns(data)) return data;
+    const copy = new Float32Array(data.length);
+    copy.set(data);
+    this.kernel.blocks.release(data);
+    return copy;
+  }
+
+  private track(data: Float32Array, shape: Shape): Tensor {
+    const t = ndarray(data, [...shape]);
+    this.live.add(t);
+    this.liveCount += 1;
+    this.liveBytes += 4 * data.length;
+    this.scopes.add(t);
+    return t as unknown as Tensor;
+  }
+
+  /** Unary elementwise maths over contiguous data. */
+  private map(t: Tensor, fn: (source: Float32Array, out: Float32Array) => void): Tensor {
+    const x = unwrap(t);
+    const out = this.allocate(x.data.length);
+    fn(x.data, out);
+    return this.make(out, x.shape);
+  }
+
+  /** Forgets a live tensor and lets go of its data. */
+  private free(t: Array32): void {
+    if (!this.live.delete(t)) return;
+    this.liveCount -= 1;
+    this.liveBytes -= 4 * t.data.length;
+    this.kernel?.blocks.release(t.data);
+  }
+
   // ----- creation and readback -----
 
   tensor(values: ArrayLike<number>, shape: Shape = [values.length]): Tensor {
     checkValues(values, shape);
-    return wrap(Float32Array.from(values), shape);
+    const data = this.allocate(values.length);
+    data.set(values);
+    return this.make(data, shape);
   }
 
   fill(shape: Shape, value: number): Tensor {
     checkShape(shape, 'fill');
-    return wrap(new Float32Array(sizeOf(shape)).fill(value), shape);
+    return this.make(this.allocate(sizeOf(shape)).fill(value), shape);
   }
 
   read(t: Tensor): Promise<Float32Array> {
@@ -178,16 +238,16 @@ export class CpuBackend extends Backend {
   reshape(t: Tensor, shape: Shape): Tensor {
     const x = unwrap(t);
     checkReshape(x.shape, shape);
-    return wrap(x.data, shape);
+    return this.share(x, shape);
   }
 
   slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
     const x = unwrap(t);
     const resolved = sliceSize(x.shape, begin, size);
     const view = x.lo(...begin).hi(...resolved);
-    const out = ndarray(new Float32Array(sizeOf(resolved)), resolved);
-    if (out.size > 0) ops.assign(out, view);
-    return out as unknown as Tensor;
+    const out = this.allocate(sizeOf(resolved));
+    if (out.length > 0) ops.assign(ndarray(out, resolved), view);
+    return this.make(out, resolved);
   }
 
   concat(ts: readonly Tensor[], axis: number): Tensor {
@@ -199,15 +259,16 @@ export class CpuBackend extends Backend {
     const resolved = normalizeAxis(axis, shape.length, 'concat');
     if (shape.slice(0, resolved).every((d) => d === 1)) {
       // Along the outermost axis that is not 1, the parts' data lie one after another.
-      const data = new Float32Array(sizeOf(shape));
+      const data = this.allocate(sizeOf(shape));
       let offset = 0;
       for (const part of parts) {
         data.set(part.data.subarray(0, part.size), offset);
         offset += part.size;
       }
-      return wrap(data, shape);
+      return this.make(data, shape);
     }
-    const out = ndarray(new Float32Array(sizeOf(shape)), shape);
+    const data = this.allocate(sizeOf(shape));
+    const out = ndarray(data, shape);
     let start = 0;
     for (const part of parts) {
       const length = part.shape[resolved] as number;
@@ -217,71 +278,70 @@ export class CpuBackend extends Backend {
       }
       start += length;
     }
-    return out as unknown as Tensor;
+    return this.make(data, shape);
   }
 
   gather(t: Tensor, indices: ArrayLike<number>): Tensor {
     const x = unwrap(t);
     checkGatherIndices(indices, x.shape);
     const rowSize = sizeOf(x.shape.slice(1));
-    const out = new Float32Array(indices.length * rowSize);
+    const out = this.allocate(indices.length * rowSize);
     for (let i = 0; i < indices.length; i++) {
       const start = (indices[i] as number) * rowSize;
       out.set(x.data.subarray(start, start + rowSize), i * rowSize);
     }
-    return wrap(out, [indices.length, ...x.shape.slice(1)]);
+    return this.make(out, [indices.length, ...x.shape.slice(1)]);
   }
 
   // ----- elementwise unary -----
 
   neg(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = -(x[i] as number);
     });
   }
 
   abs(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i] as number);
     });
   }
 
   exp(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i] as number);
     });
   }
 
   log(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i] as number);
     });
   }
 
   log1p(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = Math.log1p(x[i] as number);
     });
   }
 
   sqrt(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i] as number);
     });
   }
 
   square(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = (x[i] as number) * (x[i] as number);
     });
   }
 
   sigmoid(t: Tensor): Tensor {
     const x = unwrap(t);
-    if (this.kernel && x.size >= KERNEL_MINIMUM && this.kernel.fitsScratch(8 * x.size)) {
-      return wrap(this.kernel.sigmoid(x.data), x.shape);
-    }
-    return mapValues(t, (x, out) => {
+    const resident = x.size >= KERNEL_MINIMUM ? this.kernel?.sigmoid(x.data) : undefined;
+    if (resident) return this.make(resident, x.shape);
+    return this.map(t, (x, out) => {
       // In float64 e^−v overflows only to +Infinity, and 1/(1 + Infinity) is the correct 0.
       for (let i = 0; i < x.length; i++) out[i] = 1 / (1 + Math.exp(-(x[i] as number)));
     });
@@ -289,7 +349,7 @@ export class CpuBackend extends Backend {
 
   /** Numerically stable softplus in one pass (overrides the composite for speed). */
   override softplus(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) {
         const v = x[i] as number;
         out[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
@@ -314,29 +374,25 @@ export class CpuBackend extends Backend {
     ) {
       return super.adamStep(param, gradient, mean, meanSquare, settings);
     }
-    if (this.kernel?.fitsScratch(16 * p.size)) {
-      const next = this.kernel.adamStep(
-        p.data,
-        g.data,
-        mean && unwrap(mean).data,
-        meanSquare && unwrap(meanSquare).data,
-        settings,
-      );
+    const next = this.kernel?.adamStep(
+      p.data,
+      g.data,
+      mean && unwrap(mean).data,
+      meanSquare && unwrap(meanSquare).data,
+      settings,
+    );
+    if (next) {
       return {
-        param: wrap(next.param, p.shape),
-        mean: wrap(next.mean, p.shape),
-        meanSquare: wrap(next.meanSquare, p.shape),
+        param: this.make(next.param, p.shape),
+        mean: this.make(next.mean, p.shape),
+        meanSquare: this.make(next.meanSquare, p.shape),
       };
     }
     const count = p.size;
     // Missing moments are zeros: use zero arrays so the loop has no branch.
     const oldMean = mean ? unwrap(mean).data : new Float32Array(count);
     const oldSquare = meanSquare ? unwrap(meanSquare).data : new Float32Array(count);
-    const [nextParam, nextMean, nextSquare] = [
-      new Float32Array(count),
-      new Float32Array(count),
-      new Float32Array(count),
-    ];
+    const [nextParam, nextMean, nextSquare] = [this.allocate(count), this.allocate(count), this.allocate(count)];
     const stepSize = rate / (1 - b1 ** step);
     const squareCorrection = 1 / (1 - b2 ** step);
     const [values, gradients] = [p.data, g.data];
@@ -348,12 +404,16 @@ export class CpuBackend extends Backend {
       nextSquare[i] = v;
       nextParam[i] = (values[i] as number) - (stepSize * m) / (Math.sqrt(v * squareCorrection) + epsilon);
     }
-    return { param: wrap(nextParam, p.shape), mean: wrap(nextMean, p.shape), meanSquare: wrap(nextSquare, p.shape) };
+    return {
+      param: this.make(nextParam, p.shape),
+      mean: this.make(nextMean, p.shape),
+      meanSquare: this.make(nextSquare, p.shape),
+    };
   }
 
   /** −1, 0 or 1 in one pass (overrides the composite for speed). */
   override sign(t: Tensor): Tensor {
-    return mapValues(t, (x, out) => {
+    return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = Math.sign(x[i] as number);
     });
   }
@@ -365,11 +425,11 @@ export class CpuBackend extends Backend {
     const y = this.asArray(b);
     const shape = broadcastShapes(x.shape, y.shape, operation);
     const count = sizeOf(shape);
-    const data = new Float32Array(count);
+    const data = this.allocate(count);
     if (count > 0 && !flatBinary(LOOPS[operation], x, y, shape, data)) {
       kernel(ndarray(data, shape), broadcastView(x, shape), broadcastView(y, shape));
     }
-    return wrap(data, shape);
+    return this.make(data, shape);
   }
 
   private asArray(x: TensorLike): Array32 {
@@ -419,13 +479,13 @@ export class CpuBackend extends Backend {
     if (axis === undefined) {
       let total = 0;
       for (let i = 0; i < x.data.length; i++) total += x.data[i] as number;
-      return wrap(new Float32Array([total]), reducedShape(x.shape, undefined, keepDims));
+      return this.make(Float32Array.of(total), reducedShape(x.shape, undefined, keepDims));
     }
     const resolved = normalizeAxis(axis, x.dimension, 'sum');
     const { outer, length, inner } = aroundAxis(x.shape, resolved);
-    if (this.kernel && outer === 1 && x.size >= KERNEL_MINIMUM && this.kernel.fitsScratch(4 * (x.size + inner))) {
-      return wrap(this.kernel.sumColumns(x.data, length, inner), reducedShape(x.shape, resolved, keepDims));
-    }
+    const columnSums =
+      outer === 1 && x.size >= KERNEL_MINIMUM ? this.kernel?.sumColumns(x.data, length, inner) : undefined;
+    if (columnSums) return this.make(columnSums, reducedShape(x.shape, resolved, keepDims));
     const totals = new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let l = 0; l < length; l++) {
@@ -435,7 +495,7 @@ export class CpuBackend extends Backend {
           totals[target + i] = (totals[target + i] as number) + (x.data[source + i] as number);
       }
     }
-    return wrap(Float32Array.from(totals), reducedShape(x.shape, resolved, keepDims));
+    return this.make(Float32Array.from(totals), reducedShape(x.shape, resolved, keepDims));
   }
 
   max(t: Tensor, axis?: number, keepDims = false): Tensor {
@@ -453,7 +513,7 @@ export class CpuBackend extends Backend {
     checkNonEmptyReduction(x.shape, resolved, where);
     const { outer, length, inner } =
       resolved === undefined ? { outer: 1, length: x.size, inner: 1 } : aroundAxis(x.shape, resolved);
-    const out = new Float32Array(outer * inner).fill(isMax ? -Infinity : Infinity);
+    const out = this.allocate(outer * inner).fill(isMax ? -Infinity : Infinity);
     for (let o = 0; o < outer; o++) {
       for (let l = 0; l < length; l++) {
         const source = (o * length + l) * inner;
@@ -466,7 +526,7 @@ export class CpuBackend extends Backend {
         }
       }
     }
-    return wrap(out, reducedShape(x.shape, resolved, keepDims));
+    return this.make(out, reducedShape(x.shape, resolved, keepDims));
   }
 
   argMax(t: Tensor, axis: number): Tensor {
@@ -474,7 +534,7 @@ export class CpuBackend extends Backend {
     const resolved = normalizeAxis(axis, x.dimension, 'argMax');
     checkNonEmptyReduction(x.shape, resolved, 'argMax');
     const { outer, length, inner } = aroundAxis(x.shape, resolved);
-    const out = new Float32Array(outer * inner);
+    const out = this.allocate(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         let best = -Infinity;
@@ -489,7 +549,7 @@ export class CpuBackend extends Backend {
         out[o * inner + i] = bestIndex;
       }
     }
-    return wrap(out, reducedShape(x.shape, resolved, false));
+    return this.make(out, reducedShape(x.shape, resolved, false));
   }
 
   // ----- linear algebra -----
@@ -497,15 +557,16 @@ export class CpuBackend extends Backend {
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     const [x, y] = [unwrap(a), unwrap(b)];
     const { m, k, n } = matmulDims(x.shape, y.shape, options);
-    return wrap(this.multiply(x.data, y.data, m, k, n, options), [m, n]);
+    return this.make(this.multiply(x.data, y.data, m, k, n, options), [m, n]);
   }
 
   /** `op(a)·op(b)` of row-major arrays: the WebAssembly kernel where the product fits it, else JavaScript. */
   private multiply(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: MatmulOptions = {}) {
     const [transposeA, transposeB] = [options.transposeA ?? false, options.transposeB ?? false];
-    return this.kernel?.fitsProduct(m, k, n)
-      ? this.kernel.matmul(a, b, m, k, n, transposeA, transposeB, this.sparseProducts)
-      : matmulFloat32(a, b, m, k, n, transposeA, transposeB);
+    return (
+      this.kernel?.matmul(a, b, m, k, n, transposeA, transposeB, this.sparseProducts) ??
+      matmulFloat32(a, b, m, k, n, transposeA, transposeB)
+    );
   }
 
   // Convolutions are im2col + one GEMM: patch rows (batch·positions, channels·kh·kw) times the filters.
@@ -518,12 +579,9 @@ export class CpuBackend extends Backend {
     const rows = this.multiply(patchRows(x.data, d), w.data, d.batch * positions, patch, d.numFilters, {
       transposeB: true,
     });
-    return wrap(swapInnerAxes(rows, d.batch, positions, d.numFilters), [
-      d.batch,
-      d.numFilters,
-      d.outHeight,
-      d.outWidth,
-    ]);
+    const maps = swapInnerAxes(rows, d.batch, positions, d.numFilters);
+    this.kernel?.blocks.release(rows);
+    return this.make(maps, [d.batch, d.numFilters, d.outHeight, d.outWidth]);
   }
 
   conv2dTranspose(
@@ -543,7 +601,9 @@ export class CpuBackend extends Backend {
       d.numFilters,
       d.channels * d.kernelHeight * d.kernelWidth,
     );
-    return wrap(addPatchRows(patches, d), [d.batch, d.channels, d.height, d.width]);
+    const images = addPatchRows(patches, d);
+    this.kernel?.blocks.release(patches);
+    return this.make(images, [d.batch, d.channels, d.height, d.width]);
   }
 
   conv2dFilterProducts(
@@ -560,23 +620,23 @@ export class CpuBackend extends Backend {
     const products = this.multiply(mapRows, patchRows(x.data, d), d.numFilters, d.batch * positions, patch, {
       transposeA: true,
     });
-    return wrap(products, [d.numFilters, d.channels, d.kernelHeight, d.kernelWidth]);
+    return this.make(products, [d.numFilters, d.channels, d.kernelHeight, d.kernelWidth]);
   }
 
   // ----- random -----
 
   randomUniform(shape: Shape): Tensor {
     checkShape(shape, 'randomUniform');
-    return wrap(this.random.fillUniform(new Float32Array(sizeOf(shape))), shape);
+    return this.make(this.random.fillUniform(this.allocate(sizeOf(shape))), shape);
   }
 
   randomNormal(shape: Shape): Tensor {
     checkShape(shape, 'randomNormal');
-    return wrap(this.random.fillNormal(new Float32Array(sizeOf(shape))), shape);
+    return this.make(this.random.fillNormal(this.allocate(sizeOf(shape))), shape);
   }
 
   bernoulli(probabilities: Tensor): Tensor {
-    return mapValues(probabilities, (p, out) => {
+    return this.map(probabilities, (p, out) => {
       // Uniforms drawn in bulk first (the same stream as one draw per element), then compared.
       this.random.fillUniform(out);
       for (let i = 0; i < p.length; i++) out[i] = (out[i] as number) < (p[i] as number) ? 1 : 0;
@@ -591,12 +651,13 @@ export class CpuBackend extends Backend {
   override bernoulliLogits(logits: Tensor, bias?: Tensor): Tensor {
     const [x, b] = [unwrap(logits), bias === undefined ? undefined : unwrap(bias)];
     const [rows = 0, columns = 0] = x.shape;
-    const fits = this.kernel?.fitsScratch(4 * (2 * x.size + columns) + 64);
-    if (this.kernel && fits && x.dimension === 2 && (b === undefined || (b.dimension === 1 && b.size === columns))) {
-      return wrap(this.kernel.sampleBernoulliLogits(x.data, b?.data, rows, columns, this.random), x.shape);
-    }
+    const draws =
+      x.dimension === 2 && (b === undefined || (b.dimension === 1 && b.size === columns))
+        ? this.kernel?.sampleBernoulliLogits(x.data, b?.data, rows, columns, this.random)
+        : undefined;
+    if (draws) return this.make(draws, x.shape);
     const biased = b === undefined ? logits : this.add(logits, bias as Tensor);
-    return mapValues(biased, (values, out) => {
+    return this.map(biased, (values, out) => {
       this.random.fillUniform(out);
       for (let i = 0; i < values.length; i++)
         out[i] = (out[i] as number) < 1 / (1 + Math.exp(-(values[i] as number))) ? 1 : 0;
@@ -608,7 +669,7 @@ export class CpuBackend extends Backend {
     if (x.dimension !== 2)
       throw new ShapeError(`categorical: expected (batch, categories), got ${formatShape(x.shape)}`);
     const [rows, categories] = x.shape as [number, number];
-    const out = new Float32Array(x.size);
+    const out = this.allocate(x.size).fill(0);
     const weights = new Float64Array(categories);
     for (let r = 0; r < rows; r++) {
       const offset = r * categories;
@@ -630,28 +691,35 @@ export class CpuBackend extends Backend {
       }
       if (categories > 0) out[offset + chosen] = 1;
     }
-    return wrap(out, x.shape);
+    return this.make(out, x.shape);
   }
 
   // ----- memory -----
 
   tidy<T extends TensorContainer>(fn: () => T): T {
-    return fn();
+    return this.scopes.tidy(fn);
   }
 
   keep<T extends Tensor>(t: T): T {
+    this.scopes.keep(unwrap(t));
     return t;
   }
 
-  dispose(_ts: Tensor | readonly Tensor[]): void {}
+  dispose(ts: Tensor | readonly Tensor[]): void {
+    for (const t of Array.isArray(ts) ? ts : [ts]) this.free(unwrap(t as Tensor));
+  }
 
   numTensors(): number {
-    return 0;
+    return this.liveCount;
+  }
+
+  numBytes(): number {
+    return this.liveBytes;
   }
 }
 
 registerBackend('cpu', {
-  description: 'ndarray tensors in JavaScript memory, WebAssembly SIMD matrix kernel on two threads',
+  description: 'ndarray tensors in WebAssembly memory, SIMD kernel on two threads',
   devices: [],
   create: async (options) => new CpuBackend(options.seed, options as CpuBackendOptions),
   createSync: (options) => new CpuBackend(options.seed, options as CpuBackendOptions),

@@ -7,10 +7,10 @@
  * holds. Every element of C is computed by one thread in one fixed order, so results are
  * bit-identical whatever the number of threads.
  */
-import { MemoryBudgetError } from '../../errors/index.js';
 import type { SeededRandom } from '../random.js';
 import type { AdamSettings } from '../types.js';
 import { KERNEL_WASM_BASE64 } from './kernel-binary.js';
+import { KernelMemory } from './kernel-memory.js';
 
 interface KernelExports {
   adamStep(
@@ -18,6 +18,9 @@ interface KernelExports {
     gradient: number,
     mean: number,
     square: number,
+    paramOut: number,
+    meanOut: number,
+    squareOut: number,
     count: number,
     stepSize: number,
     b1: number,
@@ -145,21 +148,57 @@ interface PackedOperand {
   source: Float32Array | undefined;
   k: number;
   n: number;
-  /** Byte offset and capacity of this slot's region. */
-  offset: number;
-  capacity: number;
+  block: Float32Array | undefined;
 }
 
-/** The WebAssembly matrix kernel, with an optional helper thread. */
+/**
+ * The ones of a 0/1 matrix listed by row (and, once asked for, by column), kept while the
+ * matrix is among the last few multiplied: a minibatch or chain state is multiplied more than
+ * once. `dense` marks a matrix that is not 0/1 or has too many ones.
+ */
+interface OnesLists {
+  readonly rows: number;
+  readonly columns: number;
+  readonly dense: boolean;
+  readonly count: number;
+  readonly byRow: readonly [Float32Array, Float32Array] | undefined;
+  byColumn: readonly [Float32Array, Float32Array] | undefined;
+}
+
+/** How many matrices' lists of ones are kept. */
+const KEPT_LISTS = 4;
+
+/** Thrown inside a kernel call whose blocks do not fit in memory; the call then answers undefined. */
+const OUT_OF_MEMORY = Symbol('out of kernel memory');
+
+/** The blocks of one kernel call: its inputs (read in place when resident), scratch and outputs. */
+interface CallFrame {
+  /** The byte offset of `values`: where it lies when it is in kernel memory, else a copy's. */
+  input(values: Float32Array): number;
+  /** A scratch block of `count` floats, freed when the call ends. @returns its byte offset */
+  scratch(count: number): number;
+  /** A new block of `count` floats that the call returns. */
+  output(count: number): Float32Array;
+}
+
+/**
+ * The WebAssembly matrix kernel, with an optional helper thread. Its memory holds the cpu
+ * backend's tensors ({@link blocks}); each call reads those in place, copies in any other
+ * array, and returns new blocks — or undefined when its blocks do not fit (the caller then
+ * works in JavaScript).
+ */
 export class WasmGemm {
+  /** The kernel memory's allocator, which the cpu backend makes its tensors with. */
+  readonly blocks: KernelMemory;
   private readonly kernel: KernelExports;
   private readonly control: Int32Array | undefined;
   private generation = 0;
   /** Slot 0 holds a packed B given as (k, n), slot 1 one given transposed as (n, k). */
   private readonly packed: [PackedOperand, PackedOperand] = [
-    { source: undefined, k: 0, n: 0, offset: RESERVED, capacity: 0 },
-    { source: undefined, k: 0, n: 0, offset: RESERVED, capacity: 0 },
+    { source: undefined, k: 0, n: 0, block: undefined },
+    { source: undefined, k: 0, n: 0, block: undefined },
   ];
+  private readonly lists = new Map<Float32Array, OnesLists>();
 
   private constructor(
     private readonly memory: WebAssembly.Memory,
@@ -176,6 +215,7 @@ export class WasmGemm {
     };
     this.kernel = new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
     this.control = threads > 1 ? startWorker(module, memory) : undefined;
+    this.blocks = new KernelMemory(memory, RESERVED, MAX_PAGES * PAGE);
   }
 
   /**
@@ -214,19 +254,25 @@ export class WasmGemm {
     transposeA: boolean,
     transposeB: boolean,
     sparse = true,
-  ): Float32Array {
-    if (sparse && looksBinary(a)) {
-      const product = this.sparseMatmul(a, b, m, k, n, transposeA, transposeB);
-      if (product) return product;
-    }
-    const panels = this.kernel.panels(n);
-    const packedB = this.packRight(b, k, n, transposeB);
-    const [rawA, packedA, c] = this.scratch([a.length, transposeA ? m * k : 0, m * n]);
-    this.write(rawA, a);
-    if (transposeA) this.kernel.packA(rawA, packedA, m, k, 1);
-    const threaded = panels >= 4 && m * k * n >= THREAD_THRESHOLD;
-    this.split('gemmPanels', [transposeA ? packedA : rawA, packedB, c, m, k, n], panels, threaded);
-    return this.readOut(c, m * n);
+  ): Float32Array | undefined {
+    return this.call((frame) => {
+      if (sparse && looksBinary(a)) {
+        const product = this.sparseMatmul(frame, a, b, m, k, n, transposeA, transposeB);
+        if (product) return product;
+      }
+      const panels = this.kernel.panels(n);
+      const packedB = this.packRight(frame, b, k, n, transposeB);
+      let left = frame.input(a);
+      if (transposeA) {
+        const packedA = frame.scratch(m * k);
+        this.kernel.packA(left, packedA, m, k, 1);
+        left = packedA;
+      }
+      const c = frame.output(m * n);
+      const threaded = panels >= 4 && m * k * n >= THREAD_THRESHOLD;
+      this.split('gemmPanels', [left, packedB, c.byteOffset, m, k, n], panels, threaded);
+      return c;
+    });
   }
 
   /**
@@ -234,6 +280,7 @@ export class WasmGemm {
    * ones, else undefined (and the dense kernel runs).
    */
   private sparseMatmul(
+    frame: CallFrame,
     a: Float32Array,
     b: Float32Array,
     m: number,
@@ -242,29 +289,84 @@ export class WasmGemm {
     transposeA: boolean,
     transposeB: boolean,
   ): Float32Array | undefined {
-    const [rows, columns] = transposeA ? [k, m] : [m, k];
-    const [rawA, starts, indices, columnStarts, columnIndices, rawB, rowsB, c] = this.scratch([
-      a.length,
-      rows + 1,
-      a.length,
-      transposeA ? m + 1 : 0,
-      transposeA ? a.length : 0,
-      b.length,
-      transposeB ? b.length : 0,
-      m * n,
-    ]);
-    this.write(rawA, a);
-    const ones = this.kernel.indexOnes(rawA, rows, columns, starts, indices);
-    if (ones < 0 || ones > SPARSE_DENSITY * a.length) return undefined;
+    const ones = this.onesOf(frame, a, transposeA ? k : m, transposeA ? m : k);
+    if (ones.dense) return undefined;
     // op(A)'s rows: A's own, or its columns' lists.
-    if (transposeA) this.kernel.transposeLists(starts, indices, rows, columns, ones, columnStarts, columnIndices);
-    this.write(rawB, b);
-    if (transposeB) this.kernel.transpose(rawB, rowsB, n, k);
-    const lists = transposeA ? [columnStarts, columnIndices] : [starts, indices];
-    const threaded = n >= 32 && ones * n >= SPARSE_THREAD_THRESHOLD;
+    const [starts, indices] = (transposeA ? this.columnLists(ones) : ones.byRow) as readonly [
+      Float32Array,
+      Float32Array,
+    ];
+    let right = frame.input(b);
+    if (transposeB) {
+      const rowsB = frame.scratch(b.length);
+      this.kernel.transpose(right, rowsB, n, k);
+      right = rowsB;
+    }
+    const c = frame.output(m * n);
+    const threaded = n >= 32 && ones.count * n >= SPARSE_THREAD_THRESHOLD;
     // Column ranges split at a multiple of 16 floats (a cache line apart in each row of C).
-    this.split('sumListedRows', [...lists, transposeB ? rowsB : rawB, c, m, n], n, threaded, 16);
-    return this.readOut(c, m * n);
+    this.split('sumListedRows', [starts.byteOffset, indices.byteOffset, right, c.byteOffset, m, n], n, threaded, 16);
+    return c;
+  }
+
+  /** The lists of the ones of the (rows, columns) matrix `a`, from the kept ones when `a` was listed lately. */
+  private onesOf(frame: CallFrame, a: Float32Array, rows: number, columns: number): OnesLists {
+    const kept = this.lists.get(a);
+    if (kept && kept.rows === rows && kept.columns === columns) {
+      this.lists.delete(a);
+      this.lists.set(a, kept);
+      return kept;
+    }
+    const starts = this.persistent(rows + 1);
+    let indices: Float32Array;
+    try {
+      indices = this.persistent(a.length);
+    } catch (error) {
+      this.blocks.release(starts);
+      throw error;
+    }
+    const count = this.kernel.indexOnes(frame.input(a), rows, columns, starts.byteOffset, indices.byteOffset);
+    const dense = count < 0 || count > SPARSE_DENSITY * a.length;
+    if (dense) for (const block of [starts, indices]) this.blocks.release(block);
+    const lists: OnesLists = {
+      rows,
+      columns,
+      dense,
+      count,
+      byRow: dense ? undefined : [starts, indices],
+      byColumn: undefined,
+    };
+    this.keepLists(a, lists);
+    return lists;
+  }
+
+  /** The lists by column of a listed 0/1 matrix (made once). */
+  private columnLists(lists: OnesLists): readonly [Float32Array, Float32Array] {
+    if (!lists.byColumn) {
+      const [starts, indices] = lists.byRow as readonly [Float32Array, Float32Array];
+      const byColumn = [this.persistent(lists.columns + 1), this.persistent(Math.max(1, lists.count))] as const;
+      this.kernel.transposeLists(
+        starts.byteOffset,
+        indices.byteOffset,
+        lists.rows,
+        lists.columns,
+        lists.count,
+        byColumn[0].byteOffset,
+        byColumn[1].byteOffset,
+      );
+      lists.byColumn = byColumn;
+    }
+    return lists.byColumn;
+  }
+
+  /** Keeps the lists of the last {@link KEPT_LISTS} matrices, freeing the oldest. */
+  private keepLists(a: Float32Array, lists: OnesLists): void {
+    this.lists.set(a, lists);
+    for (const [old, oldest] of this.lists) {
+      if (this.lists.size <= KEPT_LISTS) break;
+      this.lists.delete(old);
+      for (const block of [...(oldest.byRow ?? []), ...(oldest.byColumn ?? [])]) this.blocks.release(block);
+    }
   }
 
   /**
@@ -312,15 +414,23 @@ export class WasmGemm {
     rows: number,
     columns: number,
     random: SeededRandom,
-  ): Float32Array {
-    const [state, biasAt, fieldAt, out] = this.scratch([4, columns, field.length, field.length]);
-    new Uint32Array(this.memory.buffer, state, 4).set(random.exportState());
-    if (bias) this.write(biasAt, bias);
-    this.write(fieldAt, field);
-    this.kernel.sampleBernoulliLogits(fieldAt, bias ? biasAt : 0, out, rows, columns, state);
-    const words = new Uint32Array(this.memory.buffer, state, 4);
-    random.importState([words[0] as number, words[1] as number, words[2] as number, words[3] as number]);
-    return this.readOut(out, field.length);
+  ): Float32Array | undefined {
+    return this.call((frame) => {
+      const state = frame.scratch(4);
+      const out = frame.output(field.length);
+      new Uint32Array(this.memory.buffer, state, 4).set(random.exportState());
+      this.kernel.sampleBernoulliLogits(
+        frame.input(field),
+        bias ? frame.input(bias) : 0,
+        out.byteOffset,
+        rows,
+        columns,
+        state,
+      );
+      const words = new Uint32Array(this.memory.buffer, state, 4);
+      random.importState([words[0] as number, words[1] as number, words[2] as number, words[3] as number]);
+      return out;
+    });
   }
 
   /**
@@ -333,137 +443,119 @@ export class WasmGemm {
     mean: Float32Array | undefined,
     meanSquare: Float32Array | undefined,
     settings: AdamSettings,
-  ): { param: Float32Array; mean: Float32Array; meanSquare: Float32Array } {
-    const count = param.length;
-    const [paramAt, gradientAt, meanAt, squareAt] = this.scratch([count, count, count, count]);
-    this.write(paramAt, param);
-    this.write(gradientAt, gradient);
-    this.write(meanAt, mean ?? new Float32Array(count));
-    this.write(squareAt, meanSquare ?? new Float32Array(count));
-    const { rate, meanWeight: b1, meanSquareWeight: b2, epsilon, step } = settings;
-    const [stepSize, squareCorrection] = [rate / (1 - b1 ** step), 1 / (1 - b2 ** step)];
-    this.kernel.adamStep(
-      paramAt,
-      gradientAt,
-      meanAt,
-      squareAt,
-      count,
-      stepSize,
-      b1,
-      1 - b1,
-      b2,
-      1 - b2,
-      squareCorrection,
-      epsilon,
-    );
-    return {
-      param: this.readOut(paramAt, count),
-      mean: this.readOut(meanAt, count),
-      meanSquare: this.readOut(squareAt, count),
-    };
+  ): { param: Float32Array; mean: Float32Array; meanSquare: Float32Array } | undefined {
+    return this.call((frame) => {
+      const count = param.length;
+      const moment = (values: Float32Array | undefined) => {
+        if (values) return frame.input(values);
+        const zeros = frame.scratch(count);
+        new Float32Array(this.memory.buffer, zeros, count).fill(0);
+        return zeros;
+      };
+      const [paramAt, gradientAt, meanAt, squareAt] = [
+        frame.input(param),
+        frame.input(gradient),
+        moment(mean),
+        moment(meanSquare),
+      ];
+      const next = { param: frame.output(count), mean: frame.output(count), meanSquare: frame.output(count) };
+      const { rate, meanWeight: b1, meanSquareWeight: b2, epsilon, step } = settings;
+      const [stepSize, squareCorrection] = [rate / (1 - b1 ** step), 1 / (1 - b2 ** step)];
+      this.kernel.adamStep(
+        paramAt,
+        gradientAt,
+        meanAt,
+        squareAt,
+        next.param.byteOffset,
+        next.mean.byteOffset,
+        next.meanSquare.byteOffset,
+        count,
+        stepSize,
+        b1,
+        1 - b1,
+        b2,
+        1 - b2,
+        squareCorrection,
+        epsilon,
+      );
+      return next;
+    });
   }
 
   /** σ(x) elementwise in four lanes (see the kernel's `sigmoid`). @returns the shape of `values` */
-  sigmoid(values: Float32Array): Float32Array {
-    const [source, out] = this.scratch([values.length, values.length]);
-    this.write(source, values);
-    this.kernel.sigmoid(source, out, values.length);
-    return this.readOut(out, values.length);
+  sigmoid(values: Float32Array): Float32Array | undefined {
+    return this.call((frame) => {
+      const out = frame.output(values.length);
+      this.kernel.sigmoid(frame.input(values), out.byteOffset, values.length);
+      return out;
+    });
   }
 
   /** Column sums of a (rows, columns) matrix, accumulated in double precision. @returns (columns) */
-  sumColumns(values: Float32Array, rows: number, columns: number): Float32Array {
-    const [source, out] = this.scratch([values.length, columns]);
-    this.write(source, values);
-    this.kernel.sumColumns(source, rows, columns, out);
-    return this.readOut(out, columns);
-  }
-
-  /** Whether a product's operands fit the kernel's memory (else the caller multiplies in JavaScript). */
-  fitsProduct(m: number, k: number, n: number): boolean {
-    const packed = this.kernel.panels(n) * 8 * k * 4;
-    const slots = Math.max(packed, this.packed[0].capacity) + Math.max(packed, this.packed[1].capacity);
-    // The larger scratch is the sparse path's: A, its lists of ones by row and by column, B twice, C.
-    return RESERVED + slots + 4 * (2 * k * n + 3 * m * k + m * n + m + k + 2) + 8 * 64 <= MAX_PAGES * PAGE;
-  }
-
-  /** Whether `bytes` of scratch fit after the packed operands (else the caller works in JavaScript). */
-  fitsScratch(bytes: number): boolean {
-    // Each region starts at a multiple of 64 bytes: room for eight regions' padding.
-    return this.scratchStart() + bytes + 8 * 64 <= MAX_PAGES * PAGE;
+  sumColumns(values: Float32Array, rows: number, columns: number): Float32Array | undefined {
+    return this.call((frame) => {
+      const out = frame.output(columns);
+      this.kernel.sumColumns(frame.input(values), rows, columns, out.byteOffset);
+      return out;
+    });
   }
 
   /**
-   * Lays out regions of `counts[i]` floats in the scratch space, each at a multiple of 64
-   * bytes (copies to and from shared memory at an address not a multiple of 8 are several
-   * times slower), and grows the memory to hold them. @returns their byte offsets
+   * Runs one kernel call with its blocks: scratch is freed when it ends; when a block does not
+   * fit, its outputs are freed too and it answers undefined.
    */
-  private scratch<const Counts extends readonly number[]>(counts: Counts): { [Region in keyof Counts]: number } {
-    let at = this.scratchStart();
-    const offsets = counts.map((count) => {
-      const offset = at;
-      at = alignUp(at + count * 4);
-      return offset;
-    });
-    this.ensure(at);
-    return offsets as unknown as { [Region in keyof Counts]: number };
+  private call<T>(body: (frame: CallFrame) => T): T | undefined {
+    const scratch: Float32Array[] = [];
+    const outputs: Float32Array[] = [];
+    const block = (count: number, into: Float32Array[]): Float32Array => {
+      const view = this.blocks.allocate(count);
+      if (!view) throw OUT_OF_MEMORY;
+      into.push(view);
+      return view;
+    };
+    const frame: CallFrame = {
+      input: (values) => {
+        const resident = this.blocks.offsetOf(values);
+        if (resident !== undefined) return resident;
+        const copy = block(values.length, scratch);
+        copy.set(values);
+        return copy.byteOffset;
+      },
+      scratch: (count) => block(count, scratch).byteOffset,
+      output: (count) => block(count, outputs),
+    };
+    try {
+      return body(frame);
+    } catch (error) {
+      if (error !== OUT_OF_MEMORY) throw error;
+      for (const view of outputs) this.blocks.release(view);
+      return undefined;
+    } finally {
+      for (const view of scratch) this.blocks.release(view);
+    }
   }
 
-  /** Copies `values` into memory at byte offset `at`. */
-  private write(at: number, values: Float32Array): void {
-    new Float32Array(this.memory.buffer, at, values.length).set(values);
-  }
-
-  /** A fresh copy of `count` floats at byte offset `at` (a new array and `set`: `slice` of shared memory is slower). */
-  private readOut(at: number, count: number): Float32Array {
-    const out = new Float32Array(count);
-    out.set(new Float32Array(this.memory.buffer, at, count));
-    return out;
-  }
-
-  /** Where the per-product scratch space starts: after both packed-operand slots. */
-  private scratchStart(): number {
-    const [plain, transposed] = this.packed;
-    return alignUp(Math.max(plain.offset + plain.capacity, transposed.offset + transposed.capacity));
+  /** A block the kernel itself keeps (packed operands, lists of ones). */
+  private persistent(count: number): Float32Array {
+    const view = this.blocks.allocate(count);
+    if (!view) throw OUT_OF_MEMORY;
+    return view;
   }
 
   /** The byte offset of op(B) packed in panels, packing it unless its slot already holds it. */
-  private packRight(b: Float32Array, k: number, n: number, transposed: boolean): number {
+  private packRight(frame: CallFrame, b: Float32Array, k: number, n: number, transposed: boolean): number {
     const slot = this.packed[transposed ? 1 : 0];
-    if (slot.source === b && slot.k === k && slot.n === n) return slot.offset;
-    const bytes = this.kernel.panels(n) * 8 * k * 4;
-    if (bytes > slot.capacity) {
-      // Lay both slots out again with room for this operand; both must be packed again.
-      const other = this.packed[transposed ? 0 : 1];
-      slot.capacity = alignUp(bytes);
-      const [first, second] = this.packed;
-      first.offset = RESERVED;
-      second.offset = RESERVED + first.capacity;
-      other.source = undefined;
+    const floats = this.kernel.panels(n) * 8 * k;
+    if (slot.source === b && slot.k === k && slot.n === n && slot.block) return slot.block.byteOffset;
+    if (!slot.block || slot.block.length < floats) {
+      if (slot.block) this.blocks.release(slot.block);
+      slot.block = undefined;
+      slot.block = this.persistent(floats);
     }
-    const [raw] = this.scratch([b.length]);
-    this.write(raw, b);
-    this.kernel.packB(raw, slot.offset, k, n, transposed ? 1 : 0);
+    this.kernel.packB(frame.input(b), slot.block.byteOffset, k, n, transposed ? 1 : 0);
     Object.assign(slot, { source: b, k, n });
-    return slot.offset;
+    return slot.block.byteOffset;
   }
-
-  /** Grows the memory to hold `bytes`. */
-  private ensure(bytes: number): void {
-    const needed = Math.ceil(bytes / PAGE);
-    const have = this.memory.buffer.byteLength / PAGE;
-    if (needed > MAX_PAGES) {
-      throw new MemoryBudgetError(
-        `cpu kernel: operands need ${bytes} bytes, more than its ${MAX_PAGES * PAGE} (callers check fitsProduct/fitsScratch first)`,
-      );
-    }
-    if (needed > have) this.memory.grow(needed - have);
-  }
-}
-
-/** `bytes` rounded up to a multiple of 64 (a cache line). */
-function alignUp(bytes: number): number {
-  return Math.ceil(bytes / 64) * 64;
 }
 
 /** Whether 64 values spread over `values` are all 0 or 1: a cheap screen before listing the ones. */

@@ -1,6 +1,7 @@
 import { ReliefError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
 import { registerBackend } from '../registry.js';
+import { TensorScopes } from '../scopes.js';
 import {
   broadcastShapes,
   type ConvolutionDims,
@@ -109,7 +110,10 @@ export class Float64Backend extends Backend {
   readonly device = 'float64';
   readonly canReadSync = true;
   private readonly live = new Set<Array64>();
-  private readonly scopes: Set<Array64>[] = [];
+  private readonly scopes = new TensorScopes<Array64>(
+    (value): value is Array64 => this.live.has(value as Array64),
+    (t) => this.live.delete(t),
+  );
 
   /** @param seed - seed of the random generator (random by default) */
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32)) {
@@ -127,7 +131,7 @@ export class Float64Backend extends Backend {
   private make(data: Float64Array, shape: Shape): Tensor {
     const t: Array64 = { data, shape: [...shape] };
     this.live.add(t);
-    this.scopes.at(-1)?.add(t);
+    this.scopes.add(t);
     return t as unknown as Tensor;
   }
 
@@ -454,31 +458,11 @@ export class Float64Backend extends Backend {
   // ----- memory -----
 
   tidy<T extends TensorContainer>(fn: () => T): T {
-    const scope = new Set<Array64>();
-    this.scopes.push(scope);
-    let result: T;
-    try {
-      result = fn();
-    } finally {
-      this.scopes.pop();
-    }
-    const returned = new Set<Array64>();
-    const collect = (value: TensorContainer): void => {
-      if (Array.isArray(value)) for (const item of value) collect(item);
-      else if (value !== null && typeof value === 'object') {
-        if (this.live.has(value as unknown as Array64)) returned.add(value as unknown as Array64);
-        else for (const item of Object.values(value)) collect(item as TensorContainer);
-      }
-    };
-    collect(result);
-    for (const t of scope) if (!returned.has(t)) this.live.delete(t);
-    // What the scope made and returns now belongs to the enclosing scope.
-    for (const t of returned) if (scope.has(t)) this.scopes.at(-1)?.add(t);
-    return result;
+    return this.scopes.tidy(fn);
   }
 
   keep<T extends Tensor>(t: T): T {
-    for (const scope of this.scopes) scope.delete(unwrap(t));
+    this.scopes.keep(unwrap(t));
     return t;
   }
 
@@ -488,6 +472,12 @@ export class Float64Backend extends Backend {
 
   numTensors(): number {
     return this.live.size;
+  }
+
+  numBytes(): number {
+    let bytes = 0;
+    for (const t of this.live) bytes += t.data.byteLength;
+    return bytes;
   }
 }
 

@@ -448,6 +448,10 @@ export class TfjsBackend extends Backend {
     return tf.memory().numTensors;
   }
 
+  numBytes(): number {
+    return tf.memory().numBytes;
+  }
+
   /**
    * WebGPU: the adapter's largest buffer, per tensor; wasm: the module's 4 GB (32-bit)
    * memory, for everything; cpu: as JavaScript arrays.

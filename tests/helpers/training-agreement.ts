@@ -42,6 +42,6 @@ export function trainingAgreesWithOracle(name: string, device?: string): void {
     weights.forEach((w, i) => {
       expect(Math.abs(w - (reference.weights[i] as number)), `W[${i}]`).toBeLessThan(1e-4);
     });
-    if (be.tracksTensors) expect(new Set(counts).size).toBe(1);
+    expect(new Set(counts).size).toBe(1);
   });
 }

@@ -76,7 +76,6 @@ describeOnBackends('tensor counts', () => {
   };
 
   it('are flat across training with cd, pcd and TAP, metrics included', async () => {
-    if (!be.tracksTensors) return;
     await expectFlat(trainWith(cd));
     await expectFlat(trainWith(pcd));
     const tap = new TAP({ particles: 5, iterations: 3 });
@@ -85,7 +84,6 @@ describeOnBackends('tensor counts', () => {
   });
 
   it('are flat across training, AIS and saves with rectified and continuous Bernoulli units and preprocessing', async () => {
-    if (!be.tracksTensors) return;
     const directory = mkdtempSync(join(tmpdir(), 'relief-memory-'));
     const rows = barsAndStripes(10);
     await expectFlat(async () => {
@@ -112,7 +110,6 @@ describeOnBackends('tensor counts', () => {
   });
 
   it('are flat across layerwise pretraining of a DBM', async () => {
-    if (!be.tracksTensors) return;
     await expectFlat(async () => {
       const dbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(5), new OneHotLayer(3)]);
       const optimizer = new ADAM({ stepsize: 0.01 });
@@ -123,7 +120,6 @@ describeOnBackends('tensor counts', () => {
   });
 
   it('are flat across sampling, AIS, TAP, exact enumeration and save/load', async () => {
-    if (!be.tracksTensors) return;
     const model = rbm();
     const directory = mkdtempSync(join(tmpdir(), 'relief-memory-'));
     const visible = be.bernoulli(be.fill([12, 9], 0.4));
@@ -138,7 +134,6 @@ describeOnBackends('tensor counts', () => {
   });
 
   it('are flat across labelled training, fine-tuning, DBNs and their saves', async () => {
-    if (!be.tracksTensors) return;
     const grid = barsAndStripes(10);
     const labels = Array.from({ length: grid.rows }, (_, i) => i % 3);
     const labelled = () =>

@@ -184,69 +184,87 @@ export function sampleBernoulliLogits(
   columns: i32,
   state: usize,
 ): void {
+  const count = rows * columns;
+  // The generator is serial: its uniforms go to `out` first, in a loop that does nothing else.
   let s0 = load<u32>(state);
   let s1 = load<u32>(state, 4);
   let s2 = load<u32>(state, 8);
   let s3 = load<u32>(state, 12);
-  const one = f32x4.splat(1);
-  for (let r = 0; r < rows; r++) {
-    const row = (<usize>(r * columns)) << 2;
-    for (let j = 0; j < columns; j += 4) {
-      const lanes = min(4, columns - j);
-      let u = f32x4.splat(2);
-      let x = f32x4.splat(0);
-      for (let lane = 0; lane < lanes; lane++) {
-        const result = rotl(s1 * 5, 7) * 9;
-        const t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = rotl(s3, 11);
-        const uniform = <f32>(result >>> 8) * (1.0 / 16777216.0);
-        const at = field + row + ((<usize>(j + lane)) << 2);
-        const value = load<f32>(at) + (bias === 0 ? 0 : load<f32>(bias + ((<usize>(j + lane)) << 2)));
-        if (lane === 0) {
-          u = f32x4.replace_lane(u, 0, uniform);
-          x = f32x4.replace_lane(x, 0, value);
-        } else if (lane === 1) {
-          u = f32x4.replace_lane(u, 1, uniform);
-          x = f32x4.replace_lane(x, 1, value);
-        } else if (lane === 2) {
-          u = f32x4.replace_lane(u, 2, uniform);
-          x = f32x4.replace_lane(x, 2, value);
-        } else {
-          u = f32x4.replace_lane(u, 3, uniform);
-          x = f32x4.replace_lane(x, 3, value);
-        }
-      }
-      // σ(x) = 1/(1 + e^−x); below −87 it is taken as 0, as float64 maths would round it.
-      const probability = v128.and(f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x)))), f32x4.gt(x, f32x4.splat(-87)));
-      const draws = v128.and(f32x4.lt(u, probability), one);
-      const target = out + row + ((<usize>j) << 2);
-      if (lanes === 4) v128.store(target, draws);
-      else for (let lane = 0; lane < lanes; lane++) store<f32>(target + ((<usize>lane) << 2), laneOf(draws, lane));
-    }
+  for (let i = 0; i < count; i++) {
+    const result = rotl(s1 * 5, 7) * 9;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
+    store<f32>(out + ((<usize>i) << 2), <f32>(result >>> 8) * (1.0 / 16777216.0));
   }
   store<u32>(state, s0);
   store<u32>(state, s1, 4);
   store<u32>(state, s2, 8);
   store<u32>(state, s3, 12);
+  // Then the draws, four lanes at a time, each replacing its uniform.
+  const one = f32x4.splat(1);
+  const floor = f32x4.splat(-87);
+  for (let r = 0; r < rows; r++) {
+    const row = (<usize>(r * columns)) << 2;
+    let j = 0;
+    for (; j + 4 <= columns; j += 4) {
+      const offset = row + ((<usize>j) << 2);
+      const x =
+        bias === 0
+          ? v128.load(field + offset)
+          : f32x4.add(v128.load(field + offset), v128.load(bias + ((<usize>j) << 2)));
+      v128.store(out + offset, drawLanes(x, v128.load(out + offset), one, floor));
+    }
+    if (j < columns) {
+      // The row's last 1–3 columns, through a lane-padded copy.
+      let x = f32x4.splat(0);
+      let u = f32x4.splat(2);
+      for (let lane = j; lane < columns; lane++) {
+        const at = row + ((<usize>lane) << 2);
+        const value = load<f32>(field + at) + (bias === 0 ? 0 : load<f32>(bias + ((<usize>lane) << 2)));
+        x = withLane(x, lane - j, value);
+        u = withLane(u, lane - j, load<f32>(out + at));
+      }
+      const draws = drawLanes(x, u, one, floor);
+      for (let lane = j; lane < columns; lane++) store<f32>(out + row + ((<usize>lane) << 2), laneOf(draws, lane - j));
+    }
+  }
+}
+
+/** 1 where u < σ(x), else 0, in four lanes; σ(x) = 1/(1 + e^−x), taken as 0 below −87 (as float64 maths would round it). */
+function drawLanes(x: v128, u: v128, one: v128, floor: v128): v128 {
+  const probability = v128.and(f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x)))), f32x4.gt(x, floor));
+  return v128.and(f32x4.lt(u, probability), one);
+}
+
+/** `v` with lane `lane` (0–3) set to `value`. */
+function withLane(v: v128, lane: i32, value: f32): v128 {
+  if (lane === 0) return f32x4.replace_lane(v, 0, value);
+  if (lane === 1) return f32x4.replace_lane(v, 1, value);
+  if (lane === 2) return f32x4.replace_lane(v, 2, value);
+  return f32x4.replace_lane(v, 3, value);
 }
 
 // ----- optimizer step -----
 
 /**
- * One ADAM step in place over `count` floats: m ← β₁m + (1 − β₁)g; s ← β₂s + (1 − β₂)g²;
+ * One ADAM step over `count` floats: m ← β₁m + (1 − β₁)g; s ← β₂s + (1 − β₂)g²;
  * θ ← θ − stepSize·m / (√(s·squareCorrection) + ε), with stepSize = η/(1 − β₁ᵗ) and
- * squareCorrection = 1/(1 − β₂ᵗ) computed by the caller.
+ * squareCorrection = 1/(1 − β₂ᵗ) computed by the caller. The new θ, m and s go to
+ * `paramOut`, `meanOut` and `squareOut` (which may be the inputs themselves).
  */
 export function adamStep(
   param: usize,
   gradient: usize,
   mean: usize,
   square: usize,
+  paramOut: usize,
+  meanOut: usize,
+  squareOut: usize,
   count: i32,
   stepSize: f32,
   b1: f32,
@@ -272,19 +290,19 @@ export function adamStep(
     const m = f32x4.add(f32x4.mul(vb1, v128.load(mean + offset)), f32x4.mul(va1, g));
     const s = f32x4.add(f32x4.mul(vb2, v128.load(square + offset)), f32x4.mul(va2, f32x4.mul(g, g)));
     const update = f32x4.div(f32x4.mul(vstep, m), f32x4.add(f32x4.sqrt(f32x4.mul(s, vcorrection)), veps));
-    v128.store(mean + offset, m);
-    v128.store(square + offset, s);
-    v128.store(param + offset, f32x4.sub(v128.load(param + offset), update));
+    v128.store(meanOut + offset, m);
+    v128.store(squareOut + offset, s);
+    v128.store(paramOut + offset, f32x4.sub(v128.load(param + offset), update));
   }
   for (; i < count; i++) {
     const offset = (<usize>i) << 2;
     const g = load<f32>(gradient + offset);
     const m = b1 * load<f32>(mean + offset) + a1 * g;
     const s = b2 * load<f32>(square + offset) + a2 * g * g;
-    store<f32>(mean + offset, m);
-    store<f32>(square + offset, s);
+    store<f32>(meanOut + offset, m);
+    store<f32>(squareOut + offset, s);
     store<f32>(
-      param + offset,
+      paramOut + offset,
       load<f32>(param + offset) - (stepSize * m) / (Mathf.sqrt(s * squareCorrection) + epsilon),
     );
   }
