@@ -347,8 +347,11 @@ export class CpuBackend extends Backend {
     });
   }
 
-  /** Numerically stable softplus in one pass (overrides the composite for speed). */
+  /** Numerically stable softplus in one pass, in the kernel from 4,096 elements (overrides the composite for speed). */
   override softplus(t: Tensor): Tensor {
+    const x = unwrap(t);
+    const resident = x.size >= KERNEL_MINIMUM ? this.kernel?.softplus(x.data) : undefined;
+    if (resident) return this.make(resident, x.shape);
     return this.map(t, (x, out) => {
       for (let i = 0; i < x.length; i++) {
         const v = x[i] as number;
@@ -486,6 +489,16 @@ export class CpuBackend extends Backend {
     const columnSums =
       outer === 1 && x.size >= KERNEL_MINIMUM ? this.kernel?.sumColumns(x.data, length, inner) : undefined;
     if (columnSums) return this.make(columnSums, reducedShape(x.shape, resolved, keepDims));
+    if (inner === 1) {
+      // Sums along the last axis: one double-precision total per row, in the same order.
+      const rowSums = this.allocate(outer);
+      for (let o = 0; o < outer; o++) {
+        let total = 0;
+        for (let l = o * length; l < (o + 1) * length; l++) total += x.data[l] as number;
+        rowSums[o] = total;
+      }
+      return this.make(rowSums, reducedShape(x.shape, resolved, keepDims));
+    }
     const totals = new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let l = 0; l < length; l++) {

@@ -57,6 +57,7 @@ interface KernelExports {
   ): void;
   transpose(src: number, dst: number, rows: number, columns: number): void;
   sigmoid(src: number, out: number, count: number): void;
+  softplus(src: number, out: number, count: number): void;
   sumColumns(src: number, rows: number, columns: number, out: number): void;
 }
 
@@ -487,6 +488,15 @@ export class WasmGemm {
     return this.call((frame) => {
       const out = frame.output(values.length);
       this.kernel.sigmoid(frame.input(values), out.byteOffset, values.length);
+      return out;
+    });
+  }
+
+  /** softplus(x) = max(x, 0) + ln(1 + e^−|x|) elementwise in four lanes (see the kernel's `softplus`). @returns the shape of `values` */
+  softplus(values: Float32Array): Float32Array | undefined {
+    return this.call((frame) => {
+      const out = frame.output(values.length);
+      this.kernel.softplus(frame.input(values), out.byteOffset, values.length);
       return out;
     });
   }

@@ -143,6 +143,23 @@ describe('cpu matrix kernels', () => {
     }
   });
 
+  it('softplus in four lanes matches the closed form to float32 rounding, extremes included', () => {
+    const random = new SeededRandom(16);
+    const x = Float32Array.from({ length: 10_003 }, (_, i) =>
+      i < 14
+        ? ([-1000, -104, -100, -88, -87.5, -87, -20, -1e-8, 0, 1e-8, 0.3466, 20, 100, 1000][i] as number)
+        : 60 * random.nextFloat() - 30,
+    );
+    const kernel = kernels['wasm ×1'];
+    const got = kernel.readSync(kernel.softplus(kernel.tensor(x)));
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i] as number;
+      const want = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+      const error = Math.abs((got[i] as number) - want);
+      if (!(error <= 4e-7 * want + 1e-45)) throw new Error(`softplus(${v}) = ${got[i]}, expected ${want}`);
+    }
+  });
+
   it("column sums in the kernel give the JavaScript loop's bits", () => {
     const random = new SeededRandom(15);
     for (const [rows, columns] of [

@@ -491,6 +491,58 @@ export function sigmoid(src: usize, out: usize, count: i32): void {
   for (; i < count; i++) sigmoidScalar(src + ((<usize>i) << 2), out + ((<usize>i) << 2));
 }
 
+/**
+ * out[i] = softplus(x[i]) = max(x, 0) + ln(1 + e^−|x|) for i < count, in four lanes (ln by
+ * Cephes' single-precision polynomial, with the rounding of 1 + e^−|x| corrected); lanes
+ * below −87 (where e^x leaves float32's normal range) in double precision.
+ */
+export function softplus(src: usize, out: usize, count: i32): void {
+  const one = f32x4.splat(1);
+  const floor = f32x4.splat(-87);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const offset = (<usize>i) << 2;
+    const x = v128.load(src + offset);
+    const e = exp4(f32x4.neg(f32x4.abs(x)));
+    const u = f32x4.add(one, e);
+    // ln(1 + e) = ln u + (e − (u − 1))/u: the second term restores what rounding u lost.
+    const correction = f32x4.div(f32x4.sub(e, f32x4.sub(u, one)), u);
+    v128.store(out + offset, f32x4.add(f32x4.max(x, f32x4.splat(0)), f32x4.add(log4OneToTwo(u), correction)));
+    if (v128.any_true(f32x4.lt(x, floor))) {
+      for (let lane = 0; lane < 4; lane++)
+        softplusScalar(src + offset + ((<usize>lane) << 2), out + offset + ((<usize>lane) << 2));
+    }
+  }
+  for (; i < count; i++) softplusScalar(src + ((<usize>i) << 2), out + ((<usize>i) << 2));
+}
+
+/** ln u for four lanes of u in [1, 2] (Cephes' logf: u = 2^k·m with m in [√½, √2), a polynomial in m − 1). */
+function log4OneToTwo(u: v128): v128 {
+  const high = f32x4.ge(u, f32x4.splat(1.41421356));
+  const k = v128.and(high, f32x4.splat(1));
+  const x = f32x4.sub(v128.bitselect(f32x4.mul(u, f32x4.splat(0.5)), u, high), f32x4.splat(1));
+  const z = f32x4.mul(x, x);
+  let p = f32x4.splat(7.0376836292e-2);
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(-1.151461031e-1));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.167699874e-1));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(-1.2420140846e-1));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.4249322787e-1));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(-1.6668057665e-1));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(2.0000714765e-1));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(-2.4999993993e-1));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(3.3333331174e-1));
+  let y = f32x4.mul(f32x4.mul(x, z), p);
+  y = f32x4.add(y, f32x4.mul(k, f32x4.splat(-2.1219444e-4)));
+  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
+  return f32x4.add(f32x4.add(x, y), f32x4.mul(k, f32x4.splat(0.693359375)));
+}
+
+/** out = softplus(x) for one float, in double precision. */
+function softplusScalar(src: usize, out: usize): void {
+  const x = <f64>load<f32>(src);
+  store<f32>(out, <f32>(Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))));
+}
+
 /** out = σ(x) for one float, in double precision. */
 function sigmoidScalar(src: usize, out: usize): void {
   const x = <f64>load<f32>(src);
