@@ -518,7 +518,7 @@ export function softplus(src: usize, out: usize, count: i32): void {
 
 /** ln u for four lanes of u in [1, 2] (Cephes' logf: u = 2^k·m with m in [√½, √2), a polynomial in m − 1). */
 function log4OneToTwo(u: v128): v128 {
-  const high = f32x4.ge(u, f32x4.splat(1.41421356));
+  const high = f32x4.ge(u, f32x4.splat(<f32>Math.SQRT2));
   const k = v128.and(high, f32x4.splat(1));
   const x = f32x4.sub(v128.bitselect(f32x4.mul(u, f32x4.splat(0.5)), u, high), f32x4.splat(1));
   const z = f32x4.mul(x, x);
