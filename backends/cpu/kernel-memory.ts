@@ -31,13 +31,12 @@ export class KernelMemory {
   /** Every buffer the memory has had: a view over one of them lies in this memory. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly finalizer = new FinalizationRegistry<Block>((block) => this.freeBlock(block));
-  /** Bytes of the blocks in use. */
-  usedBytes = 0;
+  private used = 0;
   /**
    * Fill freed blocks with NaN, so that a tensor read after it was disposed shows NaNs
    * instead of another tensor's values (on under vitest; costs a pass over each block).
    */
-  poisonFreed: boolean;
+  private readonly poisonFreed: boolean;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -61,7 +60,7 @@ export class KernelMemory {
     const block: Block = { offset, bytes, owners: 1 };
     this.blocks.set(view, block);
     this.finalizer.register(view, block, view);
-    this.usedBytes += bytes;
+    this.used += bytes;
     return view;
   }
 
@@ -92,6 +91,11 @@ export class KernelMemory {
     this.freeBlock(block);
   }
 
+  /** Bytes of the blocks in use. */
+  get usedBytes(): number {
+    return this.used;
+  }
+
   /** Bytes the memory may still hand out (free blocks and the room above the top). */
   get availableBytes(): number {
     return this.freeBytes + this.limit - this.top;
@@ -103,7 +107,7 @@ export class KernelMemory {
     if (list) list.push(block.offset);
     else this.free.set(block.bytes, [block.offset]);
     this.freeBytes += block.bytes;
-    this.usedBytes -= block.bytes;
+    this.used -= block.bytes;
   }
 
   /** An offset for `bytes`: a free block of that size, else above the top, else a merged free block. */
