@@ -223,19 +223,32 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
   const annealedField = (i: number, all: readonly (Tensor | undefined)[], beta: number): Tensor =>
     be.mul(model.fieldOn(i, all), beta);
 
-  /** ln p*_β of the sampled units, less the terms that do not depend on β. @returns (chains) */
-  const logUnnormalized = (units: readonly Tensor[], beta: number): Tensor =>
-    be.tidy(() => {
-      const all = spread(units);
-      const x = all[anchor];
-      let total =
-        base && x ? be.neg(be.add(be.mul(base.energy(x), 1 - beta), be.mul(anchorLayer.energy(x), beta))) : undefined;
-      for (const j of summed) {
-        const logPartition = model.layer(j).logPartition(annealedField(j, all, beta));
-        total = total ? be.add(total, logPartition) : logPartition;
-      }
-      return total as Tensor;
+  /**
+   * One step from β' to β: the log-weight gain ln p*_β − ln p*_β' of the sampled units,
+   * (β − β')(H_A − H_0)(x) + Σ_{summed j} [ln Z_j(βφ_j) − ln Z_j(β'φ_j)], each field φ_j computed
+   * once for both terms and for the draw; then one Gibbs sweep at β.
+   * @param units - the sampled layers', in `sampled` order @returns their next units and the gain (chains)
+   */
+  const step = (units: readonly Tensor[], previous: number, beta: number): { units: Tensor[]; gain: Tensor } => {
+    const all = spread(units);
+    const x = all[anchor];
+    const fields = summed.map((j) => model.fieldOn(j, all));
+    let gain = base && x ? be.mul(be.sub(base.energy(x), anchorLayer.energy(x)), beta - previous) : undefined;
+    summed.forEach((j, n) => {
+      const layer = model.layer(j);
+      const field = fields[n] as Tensor;
+      const annealed = be.mul(field, beta);
+      const change = be.sub(layer.logPartition(annealed), layer.logPartition(be.mul(field, previous)));
+      gain = gain ? be.add(gain, change) : change;
+      all[j] = layer.conditionalSample(annealed);
     });
+    const moved = sampled.map((i) =>
+      i === anchor && base
+        ? anchorLayer.annealedSample(base, model.fieldOn(anchor, all), beta)
+        : model.layer(i).conditionalSample(annealedField(i, all, beta)),
+    );
+    return { units: moved, gain: gain as Tensor };
+  };
 
   // ln Z_A: the uncoupled layers, the anchor replaced by its base when it anneals.
   const logZBaseTensor = be.tidy(() =>
@@ -277,15 +290,8 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
     for (let k = 1; k < betas.length; k++) {
       const [previous, beta] = [betas[k - 1] as number, betas[k] as number];
       const next = be.tidy(() => {
-        const gain = be.sub(logUnnormalized(units, beta), logUnnormalized(units, previous));
-        const all = spread(units);
-        for (const j of summed) all[j] = model.layer(j).conditionalSample(annealedField(j, all, beta));
-        const moved = sampled.map((i) =>
-          i === anchor && base
-            ? anchorLayer.annealedSample(base, model.fieldOn(anchor, all), beta)
-            : model.layer(i).conditionalSample(annealedField(i, all, beta)),
-        );
-        return { units: moved, logWeights: be.add(logWeights, gain) };
+        const moved = step(units, previous, beta);
+        return { units: moved.units, logWeights: be.add(logWeights, moved.gain) };
       });
       be.dispose([...units, logWeights]);
       units = next.units.map((t) => be.keep(t));

@@ -83,3 +83,49 @@ export const LOOPS = {
 
 /** Names of the binary operations. */
 export type BinaryOperation = keyof typeof LOOPS;
+
+/** The flat cases, named after their loops. */
+export type FlatCase = keyof FlatLoops;
+
+/**
+ * A binary operation whose operands the flat loops can walk: its case, and the output as
+ * (rows, columns) — (1, count) for the cases without rows.
+ */
+export interface FlatLayout {
+  readonly flat: FlatCase;
+  readonly rows: number;
+  readonly columns: number;
+}
+
+/** Shape and contiguous data of an operand. */
+interface Operand {
+  readonly shape: readonly number[];
+  readonly size: number;
+}
+
+/**
+ * The flat case of `x op y` with output `shape` (same shape, a scalar on either side, a row or
+ * a column against a matrix), or undefined when the strided general path is needed.
+ */
+export function flatLayout(x: Operand, y: Operand, shape: readonly number[]): FlatLayout | undefined {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const sameAsOut = (t: Operand) => t.size === count && t.shape.length === shape.length;
+  const whole = (flat: FlatCase): FlatLayout => ({ flat, rows: 1, columns: count });
+  if (sameAsOut(x) && sameAsOut(y) && x.shape.every((d, i) => d === y.shape[i])) return whole('same');
+  if (sameAsOut(x) && y.size === 1) return whole('scalarRight');
+  if (sameAsOut(y) && x.size === 1) return whole('scalarLeft');
+  if (!sameAsOut(x) || shape.length !== 2) return undefined;
+  const [rows, columns] = shape as [number, number];
+  if (y.size === columns && (y.shape.length === 1 || y.shape[0] === 1)) return { flat: 'rowRight', rows, columns };
+  if (y.size === rows && y.shape.length === 2 && y.shape[1] === 1) return { flat: 'columnRight', rows, columns };
+  return undefined;
+}
+
+/** Runs the loop of `layout` for `x op y` into `out`. */
+export function runFlat(loops: FlatLoops, layout: FlatLayout, x: Float32Array, y: Float32Array, out: Float32Array) {
+  const { flat, rows, columns } = layout;
+  if (flat === 'same') loops.same(x, y, out, columns);
+  else if (flat === 'scalarRight') loops.scalarRight(x, y[0] as number, out, columns);
+  else if (flat === 'scalarLeft') loops.scalarLeft(y, x[0] as number, out, columns);
+  else loops[flat](x, y, out, rows, columns);
+}

@@ -23,7 +23,7 @@ import {
   transposedConvolutionDims,
 } from '../shapes.js';
 import type { AdamSettings, Convolution, MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
-import { type BinaryOperation, type FlatLoops, LOOPS } from './elementwise.js';
+import { type BinaryOperation, flatLayout, LOOPS, runFlat } from './elementwise.js';
 import { matmulFloat32 } from './matmul.js';
 import { addPatchRows, patchRows, swapInnerAxes } from './patches.js';
 import { WasmGemm } from './wasm-gemm.js';
@@ -83,32 +83,6 @@ const wasmKernels = new Map<number, WasmGemm | undefined>();
 function wasmKernel(threads: number): WasmGemm | undefined {
   if (!wasmKernels.has(threads)) wasmKernels.set(threads, WasmGemm.create(threads));
   return wasmKernels.get(threads);
-}
-
-/**
- * Runs the flat loop for the common broadcasting cases (same shape, scalar, row or column
- * against a matrix); returns false when the strided general path is needed.
- */
-function flatBinary(loops: FlatLoops, x: Array32, y: Array32, shape: number[], out: Float32Array): boolean {
-  const count = out.length;
-  const sameAsOut = (t: Array32) => t.size === count && t.shape.length === shape.length;
-  if (sameAsOut(x) && sameAsOut(y) && x.shape.every((d, i) => d === y.shape[i])) {
-    loops.same(x.data, y.data, out, count);
-  } else if (sameAsOut(x) && y.size === 1) {
-    loops.scalarRight(x.data, y.data[0] as number, out, count);
-  } else if (sameAsOut(y) && x.size === 1) {
-    loops.scalarLeft(y.data, x.data[0] as number, out, count);
-  } else if (sameAsOut(x) && shape.length === 2) {
-    const [rows, columns] = shape as [number, number];
-    if (y.size === columns && (y.shape.length === 1 || y.shape[0] === 1))
-      loops.rowRight(x.data, y.data, out, rows, columns);
-    else if (y.size === rows && y.shape.length === 2 && y.shape[1] === 1)
-      loops.columnRight(x.data, y.data, out, rows, columns);
-    else return false;
-  } else {
-    return false;
-  }
-  return true;
 }
 
 /**
@@ -428,10 +402,13 @@ export class CpuBackend extends Backend {
     const y = this.asArray(b);
     const shape = broadcastShapes(x.shape, y.shape, operation);
     const count = sizeOf(shape);
+    const layout = count > 0 ? flatLayout(x, y, shape) : undefined;
+    const resident =
+      layout && count >= KERNEL_MINIMUM ? this.kernel?.elementwise(operation, x.data, y.data, layout) : undefined;
+    if (resident) return this.make(resident, shape);
     const data = this.allocate(count);
-    if (count > 0 && !flatBinary(LOOPS[operation], x, y, shape, data)) {
-      kernel(ndarray(data, shape), broadcastView(x, shape), broadcastView(y, shape));
-    }
+    if (layout) runFlat(LOOPS[operation], layout, x.data, y.data, data);
+    else if (count > 0) kernel(ndarray(data, shape), broadcastView(x, shape), broadcastView(y, shape));
     return this.make(data, shape);
   }
 

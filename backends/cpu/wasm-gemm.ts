@@ -10,6 +10,7 @@
  */
 import type { SeededRandom } from '../random.js';
 import type { AdamSettings } from '../types.js';
+import type { BinaryOperation, FlatCase, FlatLayout } from './elementwise.js';
 import { KERNEL_WASM_BASE64 } from './kernel-binary.js';
 import { KernelMemory } from './kernel-memory.js';
 
@@ -60,7 +61,44 @@ interface KernelExports {
   sigmoid(src: number, out: number, count: number): void;
   softplus(src: number, out: number, count: number): void;
   sumColumns(src: number, rows: number, columns: number, out: number): void;
+  elementwise(
+    op: number,
+    a: number,
+    aRow: number,
+    aLane: number,
+    b: number,
+    bRow: number,
+    bLane: number,
+    out: number,
+    rows: number,
+    columns: number,
+  ): void;
 }
+
+/** The kernel's code of each binary operation (`elementwise`'s `op`). */
+const OPERATION_CODES: Readonly<Record<BinaryOperation, number>> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  maximum: 4,
+  minimum: 5,
+  greater: 6,
+  less: 7,
+  equal: 8,
+};
+
+/**
+ * How each flat case walks its operands, in floats: [left per row, left per column, right per
+ * row, right per column] (a column step of 0 repeats one value along the row).
+ */
+const FLAT_STEPS: Readonly<Record<FlatCase, (columns: number) => readonly [number, number, number, number]>> = {
+  same: () => [0, 1, 0, 1],
+  scalarRight: () => [0, 1, 0, 0],
+  scalarLeft: () => [0, 0, 0, 1],
+  rowRight: (columns) => [columns, 1, 0, 1],
+  columnRight: (columns) => [columns, 1, 1, 0],
+};
 
 /** Bytes reserved at the start of memory (the module's own statics live there). */
 const RESERVED = 65536;
@@ -498,6 +536,21 @@ export class WasmGemm {
     return this.call((frame) => {
       const out = frame.output(values.length);
       this.kernel.softplus(frame.input(values), out.byteOffset, values.length);
+      return out;
+    });
+  }
+
+  /**
+   * `x op y` elementwise in four lanes for a flat case of broadcasting (see the kernel's
+   * `elementwise`; the same values as the JavaScript loops). @returns (rows, columns) of `layout`
+   */
+  elementwise(operation: BinaryOperation, x: Float32Array, y: Float32Array, layout: FlatLayout) {
+    return this.call((frame) => {
+      const { flat, rows, columns } = layout;
+      const [aRow, aLane, bRow, bLane] = FLAT_STEPS[flat](columns);
+      const out = frame.output(rows * columns);
+      const [a, b] = [frame.input(x), frame.input(y)];
+      this.kernel.elementwise(OPERATION_CODES[operation], a, aRow, aLane, b, bRow, bLane, out.byteOffset, rows, columns);
       return out;
     });
   }

@@ -2,8 +2,8 @@
  * The cpu backend's matrix kernels: WebAssembly SIMD on two threads, on one thread, and the
  * JavaScript fallback, each against the float64 reference backend on ragged sizes and every transpose;
  * the threaded and single-thread kernels agree bit for bit, and so do the products of a 0/1
- * factor by row sums and the dense kernel. The kernel's sigmoid and column sums against closed
- * forms and the JavaScript loops.
+ * factor by row sums and the dense kernel. The kernel's sigmoid and softplus against closed
+ * forms; its column sums and binary maths against the JavaScript loops.
  */
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, Float64Backend, SeededRandom } from '../../backends/index.js';
@@ -170,6 +170,32 @@ describe('cpu matrix kernels', () => {
       const x = randomMatrix(random, rows * columns).map((v) => v * 1e3);
       const sum = (be: CpuBackend) => be.readSync(be.sum(be.tensor(x, [rows, columns]), 0));
       expect(sameBits(sum(kernels['wasm ×2']), sum(kernels.js))).toBe(true);
+    }
+  });
+
+  it("binary maths in four lanes gives the JavaScript loops' bits in every flat case, specials included", () => {
+    const random = new SeededRandom(17);
+    const [rows, columns] = [67, 83];
+    const specials = [Number.NaN, 0, -0, Infinity, -Infinity, 1e-45, 3.4e38, -1];
+    const values = (count: number) =>
+      Float32Array.from({ length: count }, (_, i) =>
+        i % 13 === 0 ? (specials[(i / 13) % specials.length] as number) : 4 * random.nextFloat() - 2,
+      );
+    const matrix = values(rows * columns);
+    const operands: Record<string, [Float32Array, number[], Float32Array, number[]]> = {
+      same: [matrix, [rows, columns], values(rows * columns), [rows, columns]],
+      scalarRight: [matrix, [rows, columns], Float32Array.of(0.75), []],
+      scalarLeft: [Float32Array.of(-0.75), [], matrix, [rows, columns]],
+      rowRight: [matrix, [rows, columns], values(columns), [columns]],
+      columnRight: [matrix, [rows, columns], values(rows), [rows, 1]],
+    };
+    const operations = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'greater', 'less', 'equal'] as const;
+    for (const [flat, [x, xShape, y, yShape]] of Object.entries(operands)) {
+      for (const operation of operations) {
+        const run = (be: CpuBackend) =>
+          be.tidy(() => be.readSync(be[operation](be.tensor(x, xShape), be.tensor(y, yShape))));
+        if (!sameBits(run(kernels['wasm ×1']), run(kernels.js))) throw new Error(`${operation}, ${flat}: bits differ`);
+      }
     }
   });
 

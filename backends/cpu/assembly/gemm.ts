@@ -581,3 +581,91 @@ export function sumColumns(src: usize, rows: i32, columns: i32, out: usize): voi
     store<f32>(out + ((<usize>j) << 2), <f32>s);
   }
 }
+
+/** The binary operations of {@link elementwise}, by code (`OPERATION_CODES` in wasm-gemm.ts; any other code is equality). */
+const ADD = 0,
+  SUB = 1,
+  MUL = 2,
+  DIV = 3,
+  MAXIMUM = 4,
+  MINIMUM = 5,
+  GREATER = 6,
+  LESS = 7;
+
+/** Operation `op` on four lanes; comparisons give 1 or 0. */
+function applyLanes(op: i32, x: v128, y: v128): v128 {
+  switch (op) {
+    case ADD:
+      return f32x4.add(x, y);
+    case SUB:
+      return f32x4.sub(x, y);
+    case MUL:
+      return f32x4.mul(x, y);
+    case DIV:
+      return f32x4.div(x, y);
+    case MAXIMUM:
+      return f32x4.max(x, y);
+    case MINIMUM:
+      return f32x4.min(x, y);
+    case GREATER:
+      return v128.and(f32x4.gt(x, y), f32x4.splat(1));
+    case LESS:
+      return v128.and(f32x4.lt(x, y), f32x4.splat(1));
+    default:
+      return v128.and(f32x4.eq(x, y), f32x4.splat(1));
+  }
+}
+
+/** Operation `op` on one value each (the lanes' rule). */
+function applyScalar(op: i32, x: f32, y: f32): f32 {
+  return f32x4.extract_lane(applyLanes(op, f32x4.splat(x), f32x4.splat(y)), 0);
+}
+
+/**
+ * out[r, j] = op(a[r·aRow + j·aLane], b[r·bRow + j·bLane]) for a (rows, columns) output, where
+ * a lane step of 0 repeats one value along the row (a scalar or a column broadcast) and 1 walks
+ * it; row steps (in floats) of 0 repeat a row. Each value is the correctly rounded float32
+ * result, as JavaScript's double-precision operation rounded to float32 gives.
+ */
+export function elementwise(
+  op: i32,
+  a: usize,
+  aRow: i32,
+  aLane: i32,
+  b: usize,
+  bRow: i32,
+  bLane: i32,
+  out: usize,
+  rows: i32,
+  columns: i32,
+): void {
+  const vectors = columns & ~3;
+  for (let r = 0; r < rows; r++) {
+    const rowA = a + ((<usize>(r * aRow)) << 2);
+    const rowB = b + ((<usize>(r * bRow)) << 2);
+    const rowOut = out + ((<usize>r * <usize>columns) << 2);
+    if (aLane && bLane) {
+      for (let j = 0; j < vectors; j += 4) {
+        const offset = (<usize>j) << 2;
+        v128.store(rowOut + offset, applyLanes(op, v128.load(rowA + offset), v128.load(rowB + offset)));
+      }
+    } else if (aLane) {
+      const y = v128.load32_splat(rowB);
+      for (let j = 0; j < vectors; j += 4) {
+        const offset = (<usize>j) << 2;
+        v128.store(rowOut + offset, applyLanes(op, v128.load(rowA + offset), y));
+      }
+    } else {
+      const x = v128.load32_splat(rowA);
+      for (let j = 0; j < vectors; j += 4) {
+        const offset = (<usize>j) << 2;
+        v128.store(rowOut + offset, applyLanes(op, x, bLane ? v128.load(rowB + offset) : v128.load32_splat(rowB)));
+      }
+    }
+    for (let j = vectors; j < columns; j++) {
+      const x = load<f32>(rowA + ((<usize>(j * aLane)) << 2));
+      const y = load<f32>(rowB + ((<usize>(j * bLane)) << 2));
+      store<f32>(rowOut + ((<usize>j) << 2), applyScalar(op, x, y));
+    }
+  }
+}
