@@ -550,7 +550,18 @@ export class WasmGemm {
       const [aRow, aLane, bRow, bLane] = FLAT_STEPS[flat](columns);
       const out = frame.output(rows * columns);
       const [a, b] = [frame.input(x), frame.input(y)];
-      this.kernel.elementwise(OPERATION_CODES[operation], a, aRow, aLane, b, bRow, bLane, out.byteOffset, rows, columns);
+      this.kernel.elementwise(
+        OPERATION_CODES[operation],
+        a,
+        aRow,
+        aLane,
+        b,
+        bRow,
+        bLane,
+        out.byteOffset,
+        rows,
+        columns,
+      );
       return out;
     });
   }
