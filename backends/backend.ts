@@ -296,6 +296,20 @@ export abstract class Backend implements BackendPrimitives {
   }
 
   /**
+   * Σᵢ aᵢᵀbᵢ, the product [a₁; a₂; …]ᵀ[b₁; b₂; …] of the stacked batches — one product here; a
+   * backend may sum the pairs' products instead (the cpu backend, whose 0/1 factors are
+   * listed once each and not again stacked).
+   * @param pairs - (batchᵢ, n) and (batchᵢ, m) each @returns (n, m)
+   */
+  stackedOuter(pairs: readonly (readonly [Tensor, Tensor])[]): Tensor {
+    return this.tidy(() =>
+      this.matmul(this.concat(pairs.map(([a]) => a), 0), this.concat(pairs.map(([, b]) => b), 0), {
+        transposeA: true,
+      }),
+    );
+  }
+
+  /**
    * Mean over the batch of outer products, `aᵀb / batch`, as one matrix product.
    * @param a - (batch, n) @param b - (batch, m) @returns (n, m)
    */

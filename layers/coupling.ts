@@ -141,7 +141,7 @@ export abstract class Coupling extends Parametrized {
   }
 
   /**
-   * `⟨∂E/∂θ⟩_data − ⟨∂E/∂θ⟩_model` as one product of the stacked batches, the upper ones
+   * `⟨∂E/∂θ⟩_data − ⟨∂E/∂θ⟩_model` as the products of the stacked batches, the upper ones
    * scaled (the two may differ in size; the lower ones stay as they are, so binary units keep
    * a 0/1 factor the cpu backend multiplies sparsely).
    * @param lowerData - (batchData, numLower) rescaled @param upperData - (batchData, numUpper) rescaled
@@ -151,8 +151,18 @@ export abstract class Coupling extends Parametrized {
   derivativeDifference(lowerData: Tensor, upperData: Tensor, lowerModel: Tensor, upperModel: Tensor): Tensor {
     return be.tidy(() => {
       const [dataRows, modelRows] = [be.shape(lowerData)[0] as number, be.shape(lowerModel)[0] as number];
-      const upper = be.concat([be.mul(upperData, -1 / dataRows), be.mul(upperModel, 1 / modelRows)], 0);
-      return this.products(be.concat([lowerData, lowerModel], 0), upper);
+      return this.stackedProducts([
+        [lowerData, be.mul(upperData, -1 / dataRows)],
+        [lowerModel, be.mul(upperModel, 1 / modelRows)],
+      ]);
     });
+  }
+
+  /**
+   * The products of stacked batches: those of the stacked (lower, upper) pairs.
+   * @param pairs - (batchᵢ, numLower) and (batchᵢ, numUpper) rescaled units each @returns the parameter's shape
+   */
+  protected stackedProducts(pairs: readonly (readonly [Tensor, Tensor])[]): Tensor {
+    return this.products(be.concat(pairs.map(([lower]) => lower), 0), be.concat(pairs.map(([, upper]) => upper), 0));
   }
 }

@@ -65,7 +65,16 @@ export class Weights extends Coupling {
 
   /** `r(lower)ᵀ r(upper)` summed over the batch, zero at dropped connections. @returns (numLower, numUpper) */
   protected products(lower: Tensor, upper: Tensor): Tensor {
-    const products = be.matmul(lower, upper, { transposeA: true });
+    return this.masked(be.matmul(lower, upper, { transposeA: true }));
+  }
+
+  /** Σᵢ lowerᵢᵀ upperᵢ as the backend computes it best (`be.stackedOuter`). */
+  protected override stackedProducts(pairs: readonly (readonly [Tensor, Tensor])[]): Tensor {
+    return this.masked(be.stackedOuter(pairs));
+  }
+
+  /** The products with the connections the mask cuts set to 0. @param products - (numLower, numUpper) */
+  private masked(products: Tensor): Tensor {
     return this.connectionMask === undefined ? products : be.mul(products, this.connectionMask);
   }
 

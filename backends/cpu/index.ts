@@ -388,6 +388,16 @@ export class CpuBackend extends Backend {
     };
   }
 
+  /**
+   * Σᵢ aᵢᵀbᵢ pair by pair (overrides the composite for speed): each 0/1 factor keeps the lists
+   * of ones the kernel made when it was last multiplied, where a stacked copy would be listed anew.
+   */
+  override stackedOuter(pairs: readonly (readonly [Tensor, Tensor])[]): Tensor {
+    return this.tidy(() =>
+      pairs.map(([a, b]) => this.matmul(a, b, { transposeA: true })).reduce((total, next) => this.add(total, next)),
+    );
+  }
+
   /** −1, 0 or 1 in one pass (overrides the composite for speed). */
   override sign(t: Tensor): Tensor {
     return this.map(t, (x, out) => {

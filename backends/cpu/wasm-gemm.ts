@@ -32,7 +32,9 @@ interface KernelExports {
     squareCorrection: number,
     epsilon: number,
   ): void;
-  sampleBernoulliLogits(field: number, bias: number, out: number, rows: number, columns: number, state: number): void;
+  fillUniforms(out: number, count: number, state: number): void;
+  bernoulliProbabilities(field: number, bias: number, out: number, columns: number, first: number, last: number): void;
+  drawBelow(uniforms: number, out: number, count: number): void;
   packA(src: number, dst: number, m: number, k: number, transposed: number): void;
   packB(src: number, dst: number, k: number, n: number, transposed: number): void;
   panels(n: number): number;
@@ -111,11 +113,13 @@ const MAX_PAGES = 16384;
 const THREAD_THRESHOLD = 1 << 20;
 /** The same for the adds of a product with a 0/1 factor (which read more memory per flop). */
 const SPARSE_THREAD_THRESHOLD = 1 << 18;
+/** Below this many draws the worker computes none of their probabilities. */
+const DRAW_THREAD_THRESHOLD = 1 << 14;
 /** A 0/1 factor with at most this fraction of ones is multiplied by summing the rows its ones pick. */
 const SPARSE_DENSITY = 0.4;
 
 /** The jobs the threads share, by their index in `control[JOB]`. */
-const JOBS = ['gemmPanels', 'sumListedRows'] as const;
+const JOBS = ['gemmPanels', 'sumListedRows', 'bernoulliProbabilities'] as const;
 type Job = (typeof JOBS)[number];
 /** A job is cut into this many chunks (at most), which the two threads claim one at a time. */
 const CHUNKS_PER_JOB = 8;
@@ -412,11 +416,14 @@ export class WasmGemm {
   /**
    * Runs `job(...args, first, last)` over [0, total): with `threaded` and a worker, in chunks
    * (bounds at multiples of `grain`) that both threads claim; else on this thread in one call.
+   * `beside`, independent work, runs on this thread before it claims chunks, while the worker
+   * takes the first ones.
    */
-  private split(job: Job, args: readonly number[], total: number, threaded: boolean, grain = 1): void {
+  private split(job: Job, args: readonly number[], total: number, threaded: boolean, grain = 1, beside = () => {}) {
     const units = Math.ceil(total / grain);
     const chunks = Math.min(CHUNKS_PER_JOB, units);
     if (!this.control || !threaded || chunks < 2) {
+      beside();
       (this.kernel[job] as (...values: number[]) => void)(...args, 0, total);
       return;
     }
@@ -435,6 +442,7 @@ export class WasmGemm {
     Atomics.store(control, CLAIM, tag);
     Atomics.store(control, GENERATION, this.generation);
     Atomics.notify(control, GENERATION);
+    beside();
     claimChunks(control, this.kernel, JOBS, tag);
     let done = Atomics.load(control, DONE);
     while (done < chunks) {
@@ -456,17 +464,19 @@ export class WasmGemm {
     random: SeededRandom,
   ): Float32Array | undefined {
     return this.call((frame) => {
-      const state = frame.scratch(4);
-      const out = frame.output(field.length);
+      const count = field.length;
+      const [state, uniforms, out] = [frame.scratch(4), frame.scratch(count), frame.output(count)];
       new Uint32Array(this.memory.buffer, state, 4).set(random.exportState());
-      this.kernel.sampleBernoulliLogits(
-        frame.input(field),
-        bias ? frame.input(bias) : 0,
-        out.byteOffset,
+      // The serial generator runs on this thread while the worker starts on the probabilities.
+      this.split(
+        'bernoulliProbabilities',
+        [frame.input(field), bias ? frame.input(bias) : 0, out.byteOffset, columns],
         rows,
-        columns,
-        state,
+        count >= DRAW_THREAD_THRESHOLD,
+        1,
+        () => this.kernel.fillUniforms(uniforms, count, state),
       );
+      this.kernel.drawBelow(uniforms, out.byteOffset, count);
       const words = new Uint32Array(this.memory.buffer, state, 4);
       random.importState([words[0] as number, words[1] as number, words[2] as number, words[3] as number]);
       return out;

@@ -307,6 +307,40 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           },
         ));
 
+      it('stackedOuter is the product of the stacked batches, 0/1 factors of training size included', async () => {
+        await property(
+          fc.tuple(
+            fc.integer({ min: 1, max: 5 }),
+            fc.integer({ min: 1, max: 5 }),
+            fc.integer({ min: 0, max: 5 }),
+            fc.integer(),
+          ),
+          async ([first, second, n, seed]) => {
+            const [a1, a2] = [randomValues(seed, first * n, [-1, 1]), randomValues(seed + 1, second * n, [-1, 1])];
+            const [b1, b2] = [randomValues(seed + 2, first * 3, [-1, 1]), randomValues(seed + 3, second * 3, [-1, 1])];
+            await agrees((x) =>
+              x.stackedOuter([
+                [x.tensor(a1, [first, n]), x.tensor(b1, [first, 3])],
+                [x.tensor(a2, [second, n]), x.tensor(b2, [second, 3])],
+              ]),
+            );
+          },
+        );
+        const binary = (seed: number, count: number) => randomValues(seed, count, [0, 1]).map((v) => (v < 0.2 ? 1 : 0));
+        const [data, chains] = [binary(11, 100 * 784), binary(12, 60 * 784)];
+        const [upperData, upperChains] = [randomValues(13, 100 * 16, [-1, 1]), randomValues(14, 60 * 16, [-1, 1])];
+        await agrees(
+          (x) =>
+            x.tidy(() =>
+              x.stackedOuter([
+                [x.tensor(data, [100, 784]), x.tensor(upperData, [100, 16])],
+                [x.tensor(chains, [60, 784]), x.tensor(upperChains, [60, 16])],
+              ]),
+            ),
+          options.tolerance * 14,
+        );
+      });
+
       it('rejects mismatched inner sizes, naming the shapes', () => {
         expect(() => be.matmul(be.zeros([2, 3]), be.zeros([4, 5]))).toThrow(ShapeError);
         expect(() => be.matmul(be.zeros([2, 3]), be.zeros([5, 4]), { transposeB: true })).toThrow(
@@ -652,6 +686,10 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           be.clip(x, -1, 1),
           be.meanOuter(x, x),
           be.batchOuter(x, x),
+          be.stackedOuter([
+            [x, x],
+            [x, x],
+          ]),
           be.bernoulli(probabilities),
           be.bernoulliLogits(x),
           be.categorical(x),

@@ -173,19 +173,10 @@ function exp4(x: v128): v128 {
 }
 
 /**
- * out[r, j] = 1 if u < σ(field[r, j] + bias[j]) else 0, u uniform in [0, 1) from the
- * generator at `state` (advanced in place). `bias` may be 0 for none.
+ * Writes `count` uniforms in [0, 1) to `out` from the generator at `state` (advanced in place).
+ * The generator is serial, so this loop does nothing else; the draws' other work runs beside it.
  */
-export function sampleBernoulliLogits(
-  field: usize,
-  bias: usize,
-  out: usize,
-  rows: i32,
-  columns: i32,
-  state: usize,
-): void {
-  const count = rows * columns;
-  // The generator is serial: its uniforms go to `out` first, in a loop that does nothing else.
+export function fillUniforms(out: usize, count: i32, state: usize): void {
   let s0 = load<u32>(state);
   let s1 = load<u32>(state, 4);
   let s2 = load<u32>(state, 8);
@@ -205,11 +196,25 @@ export function sampleBernoulliLogits(
   store<u32>(state, s1, 4);
   store<u32>(state, s2, 8);
   store<u32>(state, s3, 12);
-  // Then the draws, four lanes at a time, each replacing its uniform.
+}
+
+/**
+ * Rows first..last of out[r, j] = σ(field[r, j] + bias[j]) for a matrix of `columns` columns,
+ * four lanes at a time; `bias` may be 0 for none. σ(x) = 1/(1 + e^−x), taken as 0 below −87 (as
+ * float64 maths would round it).
+ */
+export function bernoulliProbabilities(
+  field: usize,
+  bias: usize,
+  out: usize,
+  columns: i32,
+  first: i32,
+  last: i32,
+): void {
   const one = f32x4.splat(1);
   const floor = f32x4.splat(-87);
-  for (let r = 0; r < rows; r++) {
-    const row = (<usize>(r * columns)) << 2;
+  for (let r = first; r < last; r++) {
+    const row = (<usize>r * <usize>columns) << 2;
     let j = 0;
     for (; j + 4 <= columns; j += 4) {
       const offset = row + ((<usize>j) << 2);
@@ -217,36 +222,33 @@ export function sampleBernoulliLogits(
         bias === 0
           ? v128.load(field + offset)
           : f32x4.add(v128.load(field + offset), v128.load(bias + ((<usize>j) << 2)));
-      v128.store(out + offset, drawLanes(x, v128.load(out + offset), one, floor));
+      v128.store(out + offset, probabilityLanes(x, one, floor));
     }
-    if (j < columns) {
-      // The row's last 1–3 columns, through a lane-padded copy.
-      let x = f32x4.splat(0);
-      let u = f32x4.splat(2);
-      for (let lane = j; lane < columns; lane++) {
-        const at = row + ((<usize>lane) << 2);
-        const value = load<f32>(field + at) + (bias === 0 ? 0 : load<f32>(bias + ((<usize>lane) << 2)));
-        x = withLane(x, lane - j, value);
-        u = withLane(u, lane - j, load<f32>(out + at));
-      }
-      const draws = drawLanes(x, u, one, floor);
-      for (let lane = j; lane < columns; lane++) store<f32>(out + row + ((<usize>lane) << 2), laneOf(draws, lane - j));
+    for (; j < columns; j++) {
+      const at = row + ((<usize>j) << 2);
+      const x = load<f32>(field + at) + (bias === 0 ? 0 : load<f32>(bias + ((<usize>j) << 2)));
+      store<f32>(out + at, f32x4.extract_lane(probabilityLanes(f32x4.splat(x), one, floor), 0));
     }
   }
 }
 
-/** 1 where u < σ(x), else 0, in four lanes; σ(x) = 1/(1 + e^−x), taken as 0 below −87 (as float64 maths would round it). */
-function drawLanes(x: v128, u: v128, one: v128, floor: v128): v128 {
-  const probability = v128.and(f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x)))), f32x4.gt(x, floor));
-  return v128.and(f32x4.lt(u, probability), one);
+/** σ(x) in four lanes, 0 below `floor`. */
+function probabilityLanes(x: v128, one: v128, floor: v128): v128 {
+  return v128.and(f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x)))), f32x4.gt(x, floor));
 }
 
-/** `v` with lane `lane` (0–3) set to `value`. */
-function withLane(v: v128, lane: i32, value: f32): v128 {
-  if (lane === 0) return f32x4.replace_lane(v, 0, value);
-  if (lane === 1) return f32x4.replace_lane(v, 1, value);
-  if (lane === 2) return f32x4.replace_lane(v, 2, value);
-  return f32x4.replace_lane(v, 3, value);
+/** out[i] = 1 if uniforms[i] < out[i] (a probability) else 0, for i < count. */
+export function drawBelow(uniforms: usize, out: usize, count: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const offset = (<usize>i) << 2;
+    v128.store(out + offset, v128.and(f32x4.lt(v128.load(uniforms + offset), v128.load(out + offset)), one));
+  }
+  for (; i < count; i++) {
+    const offset = (<usize>i) << 2;
+    store<f32>(out + offset, load<f32>(uniforms + offset) < load<f32>(out + offset) ? 1 : 0);
+  }
 }
 
 // ----- optimizer step -----
