@@ -302,11 +302,10 @@ export abstract class Backend implements BackendPrimitives {
    * @param pairs - (batchᵢ, n) and (batchᵢ, m) each @returns (n, m)
    */
   stackedOuter(pairs: readonly (readonly [Tensor, Tensor])[]): Tensor {
-    return this.tidy(() =>
-      this.matmul(this.concat(pairs.map(([a]) => a), 0), this.concat(pairs.map(([, b]) => b), 0), {
-        transposeA: true,
-      }),
-    );
+    return this.tidy(() => {
+      const [lefts, rights] = [pairs.map(([a]) => a), pairs.map(([, b]) => b)];
+      return this.matmul(this.concat(lefts, 0), this.concat(rights, 0), { transposeA: true });
+    });
   }
 
   /**

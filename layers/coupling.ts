@@ -163,6 +163,7 @@ export abstract class Coupling extends Parametrized {
    * @param pairs - (batchᵢ, numLower) and (batchᵢ, numUpper) rescaled units each @returns the parameter's shape
    */
   protected stackedProducts(pairs: readonly (readonly [Tensor, Tensor])[]): Tensor {
-    return this.products(be.concat(pairs.map(([lower]) => lower), 0), be.concat(pairs.map(([, upper]) => upper), 0));
+    const [lowers, uppers] = [pairs.map(([lower]) => lower), pairs.map(([, upper]) => upper)];
+    return this.products(be.concat(lowers, 0), be.concat(uppers, 0));
   }
 }
