@@ -32,6 +32,7 @@ const USE_OPTION_KEYS: OptionKeys<UseOptions> = {
   kernel: true,
   threads: true,
   sparseProducts: true,
+  sharedMemory: true,
   dawnOptions: true,
 };
 

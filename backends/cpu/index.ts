@@ -66,6 +66,12 @@ export interface CpuBackendOptions {
   /** Threads for the WebAssembly kernel: 1 or 2 (default 2). */
   readonly threads?: number;
   /**
+   * Whether the WebAssembly kernel's memory is shared (default: where SharedArrayBuffer
+   * exists). Without it the kernel runs on one thread over a memory of fixed size, as in a
+   * page that is not cross-origin isolated.
+   */
+  readonly sharedMemory?: boolean;
+  /**
    * Whether a product with a factor of only 0s and 1s (binary data, Bernoulli samples) sums
    * the rows its ones pick instead of multiplying densely (default true; same bits either way).
    */
@@ -77,12 +83,13 @@ const KERNEL_MINIMUM = 4096;
 /** Tensors of at least this many elements live in the kernel's memory; smaller ones in the JavaScript heap. */
 const RESIDENT_MINIMUM = 1024;
 
-/** One WebAssembly kernel per thread count, shared by every cpu backend (each owns a worker). */
-const wasmKernels = new Map<number, WasmGemm | undefined>();
+/** One WebAssembly kernel per thread count and kind of memory, shared by every cpu backend (each owns a worker). */
+const wasmKernels = new Map<string, WasmGemm | undefined>();
 
-function wasmKernel(threads: number): WasmGemm | undefined {
-  if (!wasmKernels.has(threads)) wasmKernels.set(threads, WasmGemm.create(threads));
-  return wasmKernels.get(threads);
+function wasmKernel(threads: number, shared: boolean): WasmGemm | undefined {
+  const key = `${threads} ${shared}`;
+  if (!wasmKernels.has(key)) wasmKernels.set(key, WasmGemm.create(threads, shared));
+  return wasmKernels.get(key);
 }
 
 /**
@@ -113,14 +120,15 @@ export class CpuBackend extends Backend {
   /** @param seed - seed of the random generator (random by default) */
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32), options: CpuBackendOptions = {}) {
     super(seed);
-    this.kernel = options.kernel === 'js' ? undefined : wasmKernel(options.threads ?? 2);
+    this.kernel = options.kernel === 'js' ? undefined : wasmKernel(options.threads ?? 2, options.sharedMemory ?? true);
     this.sparseProducts = options.sparseProducts ?? true;
   }
 
-  /** Which matrix kernel runs: 'wasm-simd ×2', 'wasm-simd ×1' or 'js'. */
+  /** Which kernel runs: 'wasm-simd ×2', 'wasm-simd ×1', 'wasm-simd ×1, fixed memory' (no SharedArrayBuffer) or 'js'. */
   get matmulKernel(): string {
     if (!this.kernel) return 'js';
-    return this.kernel.threaded ? 'wasm-simd ×2' : 'wasm-simd ×1';
+    const threads = this.kernel.threaded ? 'wasm-simd ×2' : 'wasm-simd ×1';
+    return this.kernel.sharedMemory ? threads : `${threads}, fixed memory`;
   }
 
   // ----- tensors and their memory -----

@@ -11,7 +11,7 @@
 import type { SeededRandom } from '../random.js';
 import type { AdamSettings } from '../types.js';
 import type { BinaryOperation, FlatCase, FlatLayout } from './elementwise.js';
-import { KERNEL_WASM_BASE64 } from './kernel-binary.js';
+import { KERNEL_WASM_BASE64, KERNEL_WASM_UNSHARED_BASE64 } from './kernel-binary.js';
 import { KernelMemory } from './kernel-memory.js';
 
 interface KernelExports {
@@ -248,6 +248,7 @@ export class WasmGemm {
     private readonly memory: WebAssembly.Memory,
     module: WebAssembly.Module,
     threads: number,
+    limit: number,
   ) {
     const imports = {
       env: {
@@ -259,20 +260,31 @@ export class WasmGemm {
     };
     this.kernel = new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
     this.control = threads > 1 ? startWorker(module, memory) : undefined;
-    this.blocks = new KernelMemory(memory, RESERVED, MAX_PAGES * PAGE);
+    this.blocks = new KernelMemory(memory, RESERVED, limit);
   }
 
   /**
-   * The kernel, or undefined where WebAssembly SIMD or shared memory is unavailable (the
-   * caller then uses its JavaScript kernel).
-   * @param threads - 1 or 2 (a worker thread is used only in Node)
+   * The kernel, or undefined where WebAssembly SIMD is unavailable (the caller then uses its
+   * JavaScript kernel). Without shared memory — a page that is not cross-origin isolated, or
+   * `shared` false — it runs on one thread over an ordinary memory of fixed size (growing one
+   * would detach every tensor's view), and tensors that do not fit stay in the JavaScript heap.
+   * @param threads - 1 or 2 (a worker thread is used only in Node, on shared memory)
    */
-  static create(threads = 2): WasmGemm | undefined {
+  static create(threads = 2, shared = true): WasmGemm | undefined {
+    if (shared && typeof SharedArrayBuffer !== 'undefined') {
+      try {
+        const module = new WebAssembly.Module(decodeBase64(KERNEL_WASM_BASE64) as BufferSource);
+        const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+        const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
+        return new WasmGemm(memory, module, inNode ? Math.min(threads, 2) : 1, MAX_PAGES * PAGE);
+      } catch {
+        // No shared memory after all (or no threads feature): the ordinary build below.
+      }
+    }
     try {
-      const module = new WebAssembly.Module(decodeBase64(KERNEL_WASM_BASE64) as BufferSource);
-      const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
-      const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
-      return new WasmGemm(memory, module, inNode ? Math.min(threads, 2) : 1);
+      const module = new WebAssembly.Module(decodeBase64(KERNEL_WASM_UNSHARED_BASE64) as BufferSource);
+      const memory = fixedMemory();
+      return new WasmGemm(memory, module, 1, memory.buffer.byteLength);
     } catch {
       return undefined;
     }
@@ -281,6 +293,11 @@ export class WasmGemm {
   /** Whether a worker thread shares the work. */
   get threaded(): boolean {
     return this.control !== undefined;
+  }
+
+  /** Whether the memory is shared (else of fixed size: the one-thread build for pages without SharedArrayBuffer). */
+  get sharedMemory(): boolean {
+    return typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
   }
 
   /**
@@ -651,6 +668,21 @@ function looksBinary(values: Float32Array): boolean {
     if (v !== 0 && v !== 1) return false;
   }
   return true;
+}
+
+/** Pages tried, largest first, for the fixed memory of the one-thread build (256, 64 and 16 MiB). */
+const FIXED_PAGES = [4096, 1024, 256];
+
+/** An ordinary memory of the largest size in {@link FIXED_PAGES} the platform grants. */
+function fixedMemory(): WebAssembly.Memory {
+  for (const pages of FIXED_PAGES) {
+    try {
+      return new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } catch {
+      // Too big here: try the next size.
+    }
+  }
+  throw new Error('no WebAssembly memory for the kernel');
 }
 
 /** Starts the helper thread; returns its control block, or undefined where workers are unavailable. */

@@ -1,6 +1,7 @@
 /**
  * The cpu backend's matrix kernels: WebAssembly SIMD on two threads, on one thread, and the
- * JavaScript fallback, each against the float64 reference backend on ragged sizes and every transpose;
+ * JavaScript fallback, each against the float64 reference backend on ragged sizes and every transpose
+ * (and the one-thread build on an ordinary memory, for pages without SharedArrayBuffer, against the shared one);
  * the threaded and single-thread kernels agree bit for bit, and so do the products of a 0/1
  * factor by row sums and the dense kernel. The kernel's sigmoid and softplus against closed
  * forms; its column sums and binary maths against the JavaScript loops.
@@ -37,13 +38,50 @@ describe('cpu matrix kernels', () => {
   const kernels = {
     'wasm ×2': new CpuBackend(1, { threads: 2 }),
     'wasm ×1': new CpuBackend(1, { threads: 1 }),
+    'wasm ×1, fixed memory': new CpuBackend(1, { sharedMemory: false }),
     js: new CpuBackend(1, { kernel: 'js' }),
   };
 
   it('run the kernel asked for', () => {
     expect(kernels['wasm ×2'].matmulKernel).toBe('wasm-simd ×2');
     expect(kernels['wasm ×1'].matmulKernel).toBe('wasm-simd ×1');
+    expect(kernels['wasm ×1, fixed memory'].matmulKernel).toBe('wasm-simd ×1, fixed memory');
     expect(kernels.js.matmulKernel).toBe('js');
+  });
+
+  it("the one-thread build on a fixed memory (pages without SharedArrayBuffer) gives the shared build's bits", () => {
+    const random = new SeededRandom(18);
+    const [dense, binary] = [randomMatrix(random, 100 * 300), binaryMatrix(random, 100 * 300, 0.2)];
+    const weights = randomMatrix(random, 300 * 64);
+    const run = (be: CpuBackend) => {
+      be.setSeed(9);
+      const results = be.tidy(() => {
+        const w = be.tensor(weights, [300, 64]);
+        const field = be.matmul(be.tensor(dense, [100, 300]), w);
+        const sparse = be.matmul(be.tensor(binary, [100, 300]), w);
+        const draws = be.bernoulliLogits(field, be.tensor(weights.subarray(0, 64)));
+        const step = be.adamStep(w, be.stackedOuter([[be.tensor(binary, [100, 300]), draws]]), undefined, undefined, {
+          rate: 0.01,
+          meanWeight: 0.9,
+          meanSquareWeight: 0.999,
+          epsilon: 1e-8,
+          step: 1,
+        });
+        return [
+          field,
+          sparse,
+          draws,
+          be.softplus(field),
+          be.sigmoid(sparse),
+          be.mul(field, sparse),
+          be.sum(field, 0),
+          step.param,
+        ];
+      });
+      return results.map((t) => be.readSync(t));
+    };
+    const [shared, fixed] = [run(kernels['wasm ×1']), run(kernels['wasm ×1, fixed memory'])];
+    shared.forEach((values, i) => expect(sameBits(values, fixed[i] as Float32Array), `result ${i}`).toBe(true));
   });
 
   for (const [label, be] of Object.entries(kernels)) {
@@ -208,6 +246,12 @@ describe('cpu matrix kernels', () => {
     expect(draw(kernels['wasm ×2'])).toEqual(draw(kernels['wasm ×1']));
   });
 });
+
+backendSuite(
+  'cpu (ndarray, one-thread WebAssembly kernel on a fixed memory)',
+  async () => new CpuBackend(undefined, { sharedMemory: false }),
+  FULL_SUITE,
+);
 
 backendSuite(
   'cpu (ndarray, JavaScript matrix kernel)',

@@ -1,7 +1,8 @@
 /**
  * The library in a real browser: Debian's Chromium with a software WebGPU adapter
  * (SwiftShader) runs an esbuild bundle of `page.ts`, which trains the same RBM on the cpu
- * backend and on tfjs-webgpu.
+ * backend (its WebAssembly kernel's one-thread build, the page lacking SharedArrayBuffer) and
+ * on tfjs-webgpu.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,8 @@ import { chromiumAvailable, launchChromium } from './chromium.js';
 
 interface Run {
   readonly backend: string;
+  /** The cpu backend's kernel (`CpuBackend.matmulKernel`). */
+  readonly kernel?: string;
   readonly before: number;
   readonly after: number;
   readonly weights: number[];
@@ -51,6 +54,8 @@ describe.skipIf(!chromiumAvailable)('in a browser', () => {
       expect(result.error).toBeUndefined();
       const { cpu, gpu } = result as { cpu: Run; gpu: Run };
       expect([cpu.backend, gpu.backend]).toEqual(['cpu/ndarray', 'tfjs/webgpu']);
+      // The page is not cross-origin isolated, so it has no SharedArrayBuffer: the one-thread build runs.
+      expect(cpu.kernel).toBe('wasm-simd ×1, fixed memory');
       expect(Math.abs(cpu.after - gpu.after)).toBeLessThan(1e-4);
       for (const [i, w] of gpu.weights.entries()) expect(Math.abs(w - (cpu.weights[i] as number))).toBeLessThan(1e-4);
     } finally {

@@ -21,6 +21,7 @@ async function train(name: 'cpu' | 'tfjs', options: backends.UseOptions) {
   const after = await be.readScalar(be.mean(models.exactLogLikelihood(rbm, all)));
   return {
     backend: `${be.name}/${be.device}`,
+    kernel: (be as { matmulKernel?: string }).matmulKernel,
     before,
     after,
     weights: Array.from(await be.read(rbm.denseWeights(0, 'page').matrix)),
