@@ -81,7 +81,8 @@ describe('cpu matrix kernels', () => {
       return results.map((t) => be.readSync(t));
     };
     const [shared, fixed] = [run(kernels['wasm ×1']), run(kernels['wasm ×1, fixed memory'])];
-    shared.forEach((values, i) => expect(sameBits(values, fixed[i] as Float32Array), `result ${i}`).toBe(true));
+    for (const [i, values] of shared.entries())
+      expect(sameBits(values, fixed[i] as Float32Array), `result ${i}`).toBe(true);
   });
 
   for (const [label, be] of Object.entries(kernels)) {
