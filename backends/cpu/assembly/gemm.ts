@@ -155,10 +155,18 @@ function rotl(x: u32, k: u32): u32 {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** e^x for four lanes, x clamped to [-87.3, 88.7]. */
+/** 1.5·2²³: adding it rounds a float below 2²² in magnitude to an integer held in the low bits. */
+const ROUNDING_SHIFT: f32 = 12582912;
+
+/**
+ * e^x for four lanes, x clamped to [-87.3, 88.7] (pmin/pmax: one instruction each, and a NaN
+ * stays NaN). x = n ln 2 + r with n = round(x log₂e), whose integer comes from the bits of
+ * x log₂e + 1.5·2²³ (cheaper than truncating a float lane).
+ */
 function exp4(x: v128): v128 {
-  const clamped = f32x4.max(f32x4.min(x, f32x4.splat(88.7)), f32x4.splat(-87.3));
-  const n = f32x4.floor(f32x4.add(f32x4.mul(clamped, f32x4.splat(<f32>Math.LOG2E)), f32x4.splat(0.5)));
+  const clamped = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.7)), f32x4.splat(-87.3));
+  const shifted = f32x4.add(f32x4.mul(clamped, f32x4.splat(<f32>Math.LOG2E)), f32x4.splat(ROUNDING_SHIFT));
+  const n = f32x4.sub(shifted, f32x4.splat(ROUNDING_SHIFT));
   let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.1219444e-4)));
   let p = f32x4.splat(1.98756915e-4);
@@ -168,7 +176,8 @@ function exp4(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // The shift drops the high bits of `shifted`, leaving n + 127 in the exponent field.
+  const scale = i32x4.shl(i32x4.add(shifted, i32x4.splat(127)), 23);
   return f32x4.mul(y, scale);
 }
 
@@ -509,7 +518,7 @@ export function softplus(src: usize, out: usize, count: i32): void {
     const u = f32x4.add(one, e);
     // ln(1 + e) = ln u + (e − (u − 1))/u: the second term restores what rounding u lost.
     const correction = f32x4.div(f32x4.sub(e, f32x4.sub(u, one)), u);
-    v128.store(out + offset, f32x4.add(f32x4.max(x, f32x4.splat(0)), f32x4.add(log4OneToTwo(u), correction)));
+    v128.store(out + offset, f32x4.add(f32x4.pmax(x, f32x4.splat(0)), f32x4.add(log4OneToTwo(u), correction)));
     if (v128.any_true(f32x4.lt(x, floor))) {
       for (let lane = 0; lane < 4; lane++)
         softplusScalar(src + offset + ((<usize>lane) << 2), out + offset + ((<usize>lane) << 2));
