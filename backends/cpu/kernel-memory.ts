@@ -1,5 +1,5 @@
 /**
- * Blocks of the cpu kernel's shared `WebAssembly.Memory`, where cpu tensors live so that the
+ * Blocks of the cpu kernel's `WebAssembly.Memory` (shared, or of fixed size), where cpu tensors live so that the
  * kernel reads and writes them in place. Each block starts at a multiple of 64 bytes (a cache
  * line: copies and SIMD loads at other addresses are several times slower). A block is handed
  * out as a Float32Array view; the cpu backend counts the tensors that share it and frees it
@@ -21,7 +21,7 @@ interface Block {
 
 const PAGE = 65536;
 
-/** An allocator over a shared WebAssembly memory, from byte `start` up to `limit` bytes. */
+/** An allocator over a WebAssembly memory, from byte `start` up to `limit` bytes (it grows the memory up to there). */
 export class KernelMemory {
   private top: number;
   /** Free blocks by size in bytes. */

@@ -1,12 +1,13 @@
 /**
  * The cpu backend's WebAssembly SIMD kernel (AssemblyScript source in `assembly/gemm.ts`,
- * built by `npm run build:kernel`) on a shared `WebAssembly.Memory`, which also holds the cpu
- * backend's tensors (`kernel-memory.ts`): matrix products (dense, or by row sums for a 0/1
- * factor), the fused Bernoulli draw, the ADAM step, sigmoid, softplus and column sums. Calls
- * stay synchronous: a big product is cut into chunks that this thread and a worker
- * thread claim one at a time, and this thread waits with `Atomics.wait` for chunks the worker
- * holds. Every element of C is computed by one thread in one fixed order, so results are
- * bit-identical whatever the number of threads.
+ * built by `npm run build:kernel`) on a shared `WebAssembly.Memory` — or, without
+ * SharedArrayBuffer, its one-thread build on an ordinary memory of fixed size — which also
+ * holds the cpu backend's tensors (`kernel-memory.ts`): matrix products (dense, or by row sums
+ * for a 0/1 factor), the Bernoulli draw, the ADAM step, sigmoid, softplus, column sums and
+ * binary maths. Calls stay synchronous: a big product (or a draw's probabilities) is cut into
+ * chunks that this thread and a worker thread claim one at a time, and this thread waits with
+ * `Atomics.wait` for chunks the worker holds. Every element of a result is computed by one
+ * thread in one fixed order, so results are bit-identical whatever the number of threads.
  */
 import type { SeededRandom } from '../random.js';
 import type { AdamSettings } from '../types.js';
