@@ -4,6 +4,7 @@
  * compiled once per operation from its expression, so V8 optimizes every loop on its own
  * (one generic loop calling a function per element would be several times slower).
  */
+import { sizeOf } from '../shapes.js';
 
 /** `out[i] = f(a[i], b[i])` for i < count. */
 type SameShape = (a: Float32Array, b: Float32Array, out: Float32Array, count: number) => void;
@@ -97,7 +98,7 @@ export interface FlatLayout {
   readonly columns: number;
 }
 
-/** Shape and contiguous data of an operand. */
+/** The shape and size of an operand. */
 interface Operand {
   readonly shape: readonly number[];
   readonly size: number;
@@ -108,7 +109,7 @@ interface Operand {
  * a column against a matrix), or undefined when the strided general path is needed.
  */
 export function flatLayout(x: Operand, y: Operand, shape: readonly number[]): FlatLayout | undefined {
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   const sameAsOut = (t: Operand) => t.size === count && t.shape.length === shape.length;
   const whole = (flat: FlatCase): FlatLayout => ({ flat, rows: 1, columns: count });
   if (sameAsOut(x) && sameAsOut(y) && x.shape.every((d, i) => d === y.shape[i])) return whole('same');

@@ -437,11 +437,11 @@ export class WasmGemm {
    * `beside`, independent work, runs on this thread before it claims chunks, while the worker
    * takes the first ones.
    */
-  private split(job: Job, args: readonly number[], total: number, threaded: boolean, grain = 1, beside = () => {}) {
+  private split(job: Job, args: readonly number[], total: number, threaded: boolean, grain = 1, beside?: () => void) {
     const units = Math.ceil(total / grain);
     const chunks = Math.min(CHUNKS_PER_JOB, units);
     if (!this.control || !threaded || chunks < 2) {
-      beside();
+      beside?.();
       (this.kernel[job] as (...values: number[]) => void)(...args, 0, total);
       return;
     }
@@ -460,7 +460,7 @@ export class WasmGemm {
     Atomics.store(control, CLAIM, tag);
     Atomics.store(control, GENERATION, this.generation);
     Atomics.notify(control, GENERATION);
-    beside();
+    beside?.();
     claimChunks(control, this.kernel, JOBS, tag);
     let done = Atomics.load(control, DONE);
     while (done < chunks) {
