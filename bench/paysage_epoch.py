@@ -1,6 +1,6 @@
 """Times Paysage's PCD-1 training epochs on MNIST for `npm run bench:peers` (bench/peers.ts).
 
-Usage: python3 paysage_epoch.py <digits: raw little-endian float32, 784 per row> <hidden> <sgd|adam> <stepsize> <epochs>
+Usage: python3 paysage_epoch.py <digits: raw little-endian float32, 784 per row> <hidden> <sgd|adam> <stepsize> <epochs> [batch size, 100]
 Paysage is imported from PYTHONPATH, its backend chosen by that checkout's config.json.
 Prints one JSON line: {"backend": ..., "seconds": [per-epoch training seconds]}.
 """
@@ -26,10 +26,11 @@ from paysage.backends.read_config import BACKEND  # noqa: E402
 from paysage.models import BoltzmannMachine  # noqa: E402
 
 images, hidden, optimizer, stepsize, epochs = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+batch_size = int(sys.argv[6]) if len(sys.argv) > 6 else 100
 binary = np.fromfile(images, dtype="<f4").reshape(-1, 784)
 
 be.set_seed(137)
-data = batch.in_memory_batch(be.float_tensor(binary), 100, train_fraction=0.95)
+data = batch.in_memory_batch(be.float_tensor(binary), batch_size, train_fraction=0.95)
 rbm = BoltzmannMachine([layers.BernoulliLayer(784), layers.BernoulliLayer(hidden)])
 rbm.initialize(data, method="glorot_normal")
 sgd = fit.SGD(rbm, data)

@@ -2,12 +2,16 @@
  * Relief beside its peers, in one run on one machine (`npm run bench:peers`): training seconds
  * per MNIST epoch — PCD-1, 57,000 samples, batch 100, metrics off, the minimum of `--epochs`
  * epochs — for Relief's cpu backend and Paysage on its numpy and PyTorch-CPU backends, with
- * the ratios. Writes `bench/results/peers-<time>.json`.
+ * the ratios. `--gpu` adds Relief on tfjs WebGPU and Paysage on PyTorch with CUDA (a machine
+ * with a GPU); `--batch-size N` changes the minibatch for every column; `--only 500,2000`
+ * picks the models by hidden size (sizes without a recipe below train with ADAM at 0.001).
+ * Writes `bench/results/peers-<time>.json`.
  *
  * Needs `PAYSAGE_DIR` (a checkout of github.com/drckf/paysage, never part of this repository)
  * and Debian's python3-numpy, python3-torch and what Paysage imports (python3-scipy, -pandas,
  * -h5py, -numexpr, -sklearn, -matplotlib, -cytoolz); `PYTHON` picks the interpreter (default
- * /usr/bin/python3). Without them it says what is missing and exits 0. Never part of `npm test`.
+ * /usr/bin/python3). A column whose peer cannot run says why and is left out; without Paysage
+ * it says so and exits 0. Never part of `npm test`.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -23,9 +27,15 @@ import { BoltzmannMachine, initializeModel } from '../models/index.js';
 import { ADAM, GradientDescent } from '../optimizers/index.js';
 
 const { values: args } = parseArgs({
-  options: { epochs: { type: 'string', default: '2' }, only: { type: 'string' } },
+  options: {
+    epochs: { type: 'string', default: '2' },
+    only: { type: 'string' },
+    gpu: { type: 'boolean', default: false },
+    'batch-size': { type: 'string', default: '100' },
+  },
 });
 const EPOCHS = Number(args.epochs);
+const BATCH_SIZE = Number(args['batch-size']);
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const PAYSAGE = process.env.PAYSAGE_DIR;
 
@@ -36,38 +46,52 @@ interface Recipe {
   readonly stepsize: number;
 }
 
-const RECIPES: readonly Recipe[] = (
-  [
-    { name: '784-200 (ADAM)', hidden: 200, optimizer: 'adam', stepsize: 0.001 },
-    { name: '784-500 (ADAM)', hidden: 500, optimizer: 'adam', stepsize: 0.001 },
-    { name: '784-16 (SGD)', hidden: 16, optimizer: 'sgd', stepsize: 0.01 },
-  ] as const
-).filter((recipe) => args.only === undefined || args.only.split(',').includes(String(recipe.hidden)));
+const RECIPES: readonly Recipe[] = [
+  { name: '784-200 (ADAM)', hidden: 200, optimizer: 'adam', stepsize: 0.001 },
+  { name: '784-500 (ADAM)', hidden: 500, optimizer: 'adam', stepsize: 0.001 },
+  { name: '784-16 (SGD)', hidden: 16, optimizer: 'sgd', stepsize: 0.01 },
+];
+const chosen: readonly Recipe[] =
+  args.only === undefined
+    ? RECIPES
+    : args.only.split(',').map(
+        (size) =>
+          RECIPES.find((recipe) => String(recipe.hidden) === size) ?? {
+            name: `784-${size} (ADAM)`,
+            hidden: Number(size),
+            optimizer: 'adam',
+            stepsize: 0.001,
+          },
+      );
 
-/** Why the peers cannot run here, or undefined when they can. */
-function missingPeers(): string | undefined {
-  if (!PAYSAGE || !existsSync(join(PAYSAGE, 'paysage', 'backends', 'config.json'))) {
-    return 'set PAYSAGE_DIR to a checkout of https://github.com/drckf/paysage';
-  }
+/** One column of the table: a library on one backend, timing the epochs of a recipe. */
+interface Column {
+  readonly name: string;
+  readonly relief: boolean;
+  /** Why this column cannot run here, or undefined when it can. */
+  readonly missing: () => string | undefined;
+  /** Training seconds of each epoch. @param digits - (60000, 784) binarized @param digitsFile - the same, raw float32 */
+  readonly epochs: (recipe: Recipe, digits: HostMatrix, digitsFile: string) => Promise<number[]>;
+}
+
+/** Why Python cannot run `imports`, or undefined when it can. */
+function pythonMissing(imports: string): string | undefined {
   try {
-    execFileSync(PYTHON, ['-c', 'import numpy, torch, scipy, pandas, h5py, numexpr, sklearn, matplotlib, cytoolz'], {
-      stdio: 'pipe',
-    });
+    execFileSync(PYTHON, ['-c', imports], { stdio: 'pipe' });
+    return undefined;
   } catch (error) {
     const detail = String((error as { stderr?: Buffer }).stderr ?? error)
       .trim()
       .split('\n')
       .at(-1);
-    return `${PYTHON} cannot import Paysage's dependencies (${detail}); apt-get install python3-numpy python3-torch python3-scipy python3-pandas python3-h5py python3-numexpr python3-sklearn python3-matplotlib python3-cytoolz`;
+    return `${PYTHON} cannot run \`${imports}\` (${detail}); apt-get install python3-numpy python3-torch python3-scipy python3-pandas python3-h5py python3-numexpr python3-sklearn python3-matplotlib python3-cytoolz`;
   }
-  return undefined;
 }
 
-/** Relief's epoch seconds on the cpu backend. @param digits - (60000, 784) binarized */
+/** Relief's epoch seconds on the selected backend. @param digits - (60000, 784) binarized */
 async function reliefEpochs(recipe: Recipe, digits: HostMatrix): Promise<number[]> {
-  await use('cpu');
   setSeed(137);
-  const data = new InMemoryBatch(digits, { batchSize: 100, trainFraction: 0.95 });
+  const data = new InMemoryBatch(digits, { batchSize: BATCH_SIZE, trainFraction: 0.95 });
   const model = new BoltzmannMachine([new BernoulliLayer(784), new BernoulliLayer(recipe.hidden)]);
   await initializeModel(model, be.tensor(data.hostMatrix('train').values, [data.size('train'), 784]), 'glorotNormal');
   const optimizer =
@@ -86,61 +110,119 @@ async function reliefEpochs(recipe: Recipe, digits: HostMatrix): Promise<number[
   return seconds;
 }
 
-/** A copy of Paysage's package with its backend set in config.json (Paysage reads it from there). */
-function paysageWith(backend: 'python' | 'pytorch'): string {
-  const root = mkdtempSync(join(tmpdir(), `relief-paysage-${backend}-`));
+/** A column for Relief on a backend, started by `select` (a backend that cannot start fails its rows with the reason). */
+function reliefColumn(name: string, select: () => Promise<unknown>): Column {
+  return {
+    name,
+    relief: true,
+    missing: () => undefined,
+    epochs: async (recipe, digits) => {
+      await select();
+      return reliefEpochs(recipe, digits);
+    },
+  };
+}
+
+/** A copy of Paysage's package with its backend and processor set in config.json (Paysage reads them from there). */
+function paysageWith(backend: 'python' | 'pytorch', processor: 'cpu' | 'gpu'): string {
+  const root = mkdtempSync(join(tmpdir(), `relief-paysage-${backend}-${processor}-`));
   cpSync(join(PAYSAGE as string, 'paysage'), join(root, 'paysage'), { recursive: true });
-  writeFileSync(join(root, 'paysage', 'backends', 'config.json'), JSON.stringify({ backend, processor: 'cpu' }));
+  writeFileSync(join(root, 'paysage', 'backends', 'config.json'), JSON.stringify({ backend, processor }));
   return root;
 }
 
-/** Paysage's epoch seconds (`fit.SGD` prints them) through bench/paysage_epoch.py, on the same digits (raw float32). */
-function paysageEpochs(root: string, recipe: Recipe, digitsFile: string): number[] {
-  const output = execFileSync(
-    PYTHON,
-    [
-      join(import.meta.dirname, 'paysage_epoch.py'),
-      digitsFile,
-      String(recipe.hidden),
-      recipe.optimizer,
-      String(recipe.stepsize),
-      String(EPOCHS),
-    ],
-    { env: { ...process.env, PYTHONPATH: root }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return (JSON.parse(output.trim().split('\n').at(-1) as string) as { seconds: number[] }).seconds;
+/** A column for Paysage on a backend: its epoch seconds (`fit.SGD` prints them) through bench/paysage_epoch.py. */
+function paysageColumn(name: string, backend: 'python' | 'pytorch', processor: 'cpu' | 'gpu', imports: string): Column {
+  let root: string | undefined;
+  return {
+    name,
+    relief: false,
+    missing: () => pythonMissing(imports),
+    epochs: async (recipe, _digits, digitsFile) => {
+      root ??= paysageWith(backend, processor);
+      const output = execFileSync(
+        PYTHON,
+        [
+          join(import.meta.dirname, 'paysage_epoch.py'),
+          digitsFile,
+          String(recipe.hidden),
+          recipe.optimizer,
+          String(recipe.stepsize),
+          String(EPOCHS),
+          String(BATCH_SIZE),
+        ],
+        {
+          env: { ...process.env, PYTHONPATH: [root, process.env.PYTHONPATH].filter(Boolean).join(':') },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      return (JSON.parse(output.trim().split('\n').at(-1) as string) as { seconds: number[] }).seconds;
+    },
+  };
 }
 
-const missing = missingPeers();
-if (missing) {
-  console.log(`bench:peers skipped: ${missing}`);
+if (!PAYSAGE || !existsSync(join(PAYSAGE, 'paysage', 'backends', 'config.json'))) {
+  console.log('bench:peers skipped: set PAYSAGE_DIR to a checkout of https://github.com/drckf/paysage');
   process.exit(0);
 }
+const paysageImports = 'import numpy, scipy, pandas, h5py, sklearn, matplotlib, cytoolz';
+const candidates: Column[] = [
+  reliefColumn('relief cpu', () => use('cpu')),
+  ...(args.gpu ? [reliefColumn('relief webgpu', () => use('tfjs', { device: 'webgpu' }))] : []),
+  paysageColumn('Paysage numpy', 'python', 'cpu', `${paysageImports}, numexpr`),
+  paysageColumn('Paysage PyTorch-CPU', 'pytorch', 'cpu', `${paysageImports}, torch`),
+  ...(args.gpu
+    ? [
+        paysageColumn(
+          'Paysage PyTorch-GPU',
+          'pytorch',
+          'gpu',
+          `${paysageImports}, torch; assert torch.cuda.is_available(), "no CUDA device"`,
+        ),
+      ]
+    : []),
+];
+const columns = candidates.filter((column) => {
+  const missing = column.missing();
+  if (missing) console.log(`${column.name} left out: ${missing}`);
+  return missing === undefined;
+});
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}`;
 console.log(`\nRelief beside Paysage — ${machine}, ${new Date().toISOString().slice(0, 10)}`);
-console.log(`seconds per MNIST epoch (PCD-1, 57,000 samples, batch 100, metrics off; minimum of ${EPOCHS})\n`);
-const roots = { numpy: paysageWith('python'), torch: paysageWith('pytorch') };
+console.log(
+  `seconds per MNIST epoch (PCD-1, 57,000 samples, batch ${BATCH_SIZE}, metrics off; minimum of ${EPOCHS})\n`,
+);
 const digits = await mnist({ split: 'train', binarize: true });
-const digitsFile = join(roots.numpy, 'mnist-train-binary.f32');
+const digitsFile = join(mkdtempSync(join(tmpdir(), 'relief-peers-')), 'mnist-train-binary.f32');
 writeFileSync(digitsFile, new Uint8Array(digits.values.buffer, digits.values.byteOffset, digits.values.byteLength));
 const rows = [];
-for (const recipe of RECIPES) {
-  const relief = Math.min(...(await reliefEpochs(recipe, digits)));
-  const numpy = Math.min(...paysageEpochs(roots.numpy, recipe, digitsFile));
-  const torch = Math.min(...paysageEpochs(roots.torch, recipe, digitsFile));
-  const row = {
-    model: recipe.name,
-    relief,
-    numpy,
-    torch,
-    reliefOverNumpy: relief / numpy,
-    reliefOverTorch: relief / torch,
-  };
-  rows.push(row);
+for (const recipe of chosen) {
+  const seconds: Record<string, number> = {};
+  for (const column of columns) {
+    try {
+      seconds[column.name] = Math.min(...(await column.epochs(recipe, digits, digitsFile)));
+    } catch (error) {
+      console.log(`${column.name} failed on ${recipe.name}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const ratios: Record<string, number> = {};
+  for (const relief of columns.filter((column) => column.relief && column.name in seconds)) {
+    for (const peer of columns.filter((column) => !column.relief && column.name in seconds)) {
+      ratios[`${relief.name} / ${peer.name}`] = (seconds[relief.name] as number) / (seconds[peer.name] as number);
+    }
+  }
+  rows.push({ model: recipe.name, batchSize: BATCH_SIZE, seconds, ratios });
   console.log(
-    `${recipe.name.padEnd(16)} relief ${relief.toFixed(2)} s | Paysage numpy ${numpy.toFixed(2)} s | Paysage PyTorch-CPU ${torch.toFixed(2)} s | ` +
-      `relief/numpy ${row.reliefOverNumpy.toFixed(2)} | relief/torch ${row.reliefOverTorch.toFixed(2)}`,
+    `${recipe.name.padEnd(16)} ${Object.entries(seconds)
+      .map(([name, value]) => `${name} ${value.toFixed(2)} s`)
+      .join(' | ')}`,
+  );
+  console.log(
+    `${''.padEnd(16)} ${Object.entries(ratios)
+      .map(([name, value]) => `${name} ${value.toFixed(2)}`)
+      .join(' | ')}`,
   );
 }
 const directory = join(import.meta.dirname, 'results');

@@ -22,6 +22,7 @@ import {
   transposedConvolutionDims,
 } from '../shapes.js';
 import {
+  type AdamSettings,
   type Convolution,
   type MatmulOptions,
   type Shape,
@@ -32,6 +33,7 @@ import {
   type TfjsDevice,
 } from '../types.js';
 import { startTfjsDevice, type TfjsDeviceOptions } from './devices.js';
+import { adamStepPrograms, bernoulliLogitsProgram, uploadFloat32 } from './webgpu-programs.js';
 
 /** WebGPU's default `maxBufferSize` (256 MiB), used when the adapter does not say. */
 const WEBGPU_DEFAULT_MAX_BUFFER = 268_435_456;
@@ -140,7 +142,7 @@ export class TfjsBackend extends Backend {
 
   tensor(values: ArrayLike<number>, shape: Shape = [values.length]): Tensor {
     checkValues(values, shape);
-    return wrap(tf.tensor(Float32Array.from(values), [...shape], 'float32'));
+    return this.upload(Float32Array.from(values), shape);
   }
 
   fill(shape: Shape, value: number): Tensor {
@@ -237,7 +239,10 @@ export class TfjsBackend extends Backend {
     where: string,
   ): Tensor {
     broadcastShapes(shapeOfOperand(a), shapeOfOperand(b), where);
-    return wrap(tf.tidy(() => tf.cast(op(operand(a), operand(b)), 'float32')));
+    // On WebGPU a number would go up as a scalar through a fresh staging buffer.
+    const side = (x: TensorLike) =>
+      typeof x === 'number' && this.device === 'webgpu' ? uploadFloat32(Float32Array.of(x), []) : operand(x);
+    return wrap(tf.tidy(() => tf.cast(op(side(a), side(b)), 'float32')));
   }
 
   add(a: TensorLike, b: TensorLike): Tensor {
@@ -393,21 +398,38 @@ export class TfjsBackend extends Backend {
     );
   }
 
+  /** A tensor of `values` (taken over): on WebGPU written straight into a GPU buffer. */
+  private upload(values: Float32Array, shape: Shape): Tensor {
+    return wrap(this.device === 'webgpu' ? uploadFloat32(values, shape) : tf.tensor(values, [...shape], 'float32'));
+  }
+
   // ----- random -----
 
   randomUniform(shape: Shape): Tensor {
     checkShape(shape, 'randomUniform');
-    return wrap(tf.tensor(this.random.fillUniform(new Float32Array(sizeOf(shape))), [...shape], 'float32'));
+    return this.upload(this.random.fillUniform(new Float32Array(sizeOf(shape))), shape);
   }
 
   randomNormal(shape: Shape): Tensor {
     checkShape(shape, 'randomNormal');
-    return wrap(tf.tensor(this.random.fillNormal(new Float32Array(sizeOf(shape))), [...shape], 'float32'));
+    return this.upload(this.random.fillNormal(new Float32Array(sizeOf(shape))), shape);
   }
 
   bernoulli(probabilities: Tensor): Tensor {
     const p = unwrap(probabilities);
     return this.tidy(() => this.less(this.randomUniform(p.shape), probabilities));
+  }
+
+  /**
+   * On WebGPU one fused dispatch (`webgpu-programs.ts`) for logits (any shape) with a bias of
+   * their last dimension or none; the same uniforms and comparison as the composite elsewhere.
+   */
+  override bernoulliLogits(logits: Tensor, bias?: Tensor): Tensor {
+    const [x, b] = [unwrap(logits), bias === undefined ? undefined : unwrap(bias)];
+    if (this.device !== 'webgpu' || (b !== undefined && (b.rank !== 1 || b.size !== x.shape.at(-1)))) {
+      return super.bernoulliLogits(logits, bias);
+    }
+    return wrap(tf.tidy(() => bernoulliLogitsProgram(x, unwrap(this.randomUniform(x.shape)), b)));
   }
 
   /** Inverse-CDF sampling with one uniform per row, the same draw as the cpu backend. */
@@ -427,6 +449,26 @@ export class TfjsBackend extends Backend {
         return tf.cast(tf.oneHot(chosen, categories), 'float32');
       }),
     );
+  }
+
+  // ----- optimizer steps -----
+
+  /** On WebGPU three fused dispatches (`webgpu-programs.ts`), the composite's arithmetic; elsewhere the composite. */
+  override adamStep(
+    param: Tensor,
+    gradient: Tensor,
+    mean: Tensor | undefined,
+    meanSquare: Tensor | undefined,
+    settings: AdamSettings,
+  ): { param: Tensor; mean: Tensor; meanSquare: Tensor } {
+    const [p, g, m, s] = [param, gradient, mean, meanSquare].map((t) => (t === undefined ? undefined : unwrap(t)));
+    const sameShape = (t: tf.Tensor | undefined) =>
+      t === undefined || tf.util.arraysEqual(t.shape, (p as tf.Tensor).shape);
+    if (this.device !== 'webgpu' || ![g, m, s].every(sameShape)) {
+      return super.adamStep(param, gradient, mean, meanSquare, settings);
+    }
+    const next = adamStepPrograms(p as tf.Tensor, g as tf.Tensor, m, s, settings);
+    return { param: wrap(next.param), mean: wrap(next.mean), meanSquare: wrap(next.meanSquare) };
   }
 
   // ----- memory -----
