@@ -461,13 +461,13 @@ export class TfjsBackend extends Backend {
     meanSquare: Tensor | undefined,
     settings: AdamSettings,
   ): { param: Tensor; mean: Tensor; meanSquare: Tensor } {
-    const [p, g, m, s] = [param, gradient, mean, meanSquare].map((t) => (t === undefined ? undefined : unwrap(t)));
-    const sameShape = (t: tf.Tensor | undefined) =>
-      t === undefined || tf.util.arraysEqual(t.shape, (p as tf.Tensor).shape);
+    const [p, g] = [unwrap(param), unwrap(gradient)];
+    const [m, s] = [mean && unwrap(mean), meanSquare && unwrap(meanSquare)];
+    const sameShape = (t: tf.Tensor | undefined) => t === undefined || tf.util.arraysEqual(t.shape, p.shape);
     if (this.device !== 'webgpu' || ![g, m, s].every(sameShape)) {
       return super.adamStep(param, gradient, mean, meanSquare, settings);
     }
-    const next = adamStepPrograms(p as tf.Tensor, g as tf.Tensor, m, s, settings);
+    const next = adamStepPrograms(p, g, m, s, settings);
     return { param: wrap(next.param), mean: wrap(next.mean), meanSquare: wrap(next.meanSquare) };
   }
 

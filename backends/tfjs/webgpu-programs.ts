@@ -1,5 +1,6 @@
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { sizeOf } from '../shapes.js';
 import type { AdamSettings } from '../types.js';
 
 /**
@@ -52,7 +53,6 @@ function elementwise(
   uniforms: string,
   body: string,
 ): WebGPUProgram {
-  const size = outputShape.reduce((a, b) => a * b, 1);
   return {
     shaderKey: key,
     outputShape: [...outputShape],
@@ -61,7 +61,7 @@ function elementwise(
     size: true,
     workgroupSize: [WORKGROUP, 1, 1],
     dispatchLayout: { x: outputShape.map((_, axis) => axis) },
-    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
+    dispatch: [Math.ceil(sizeOf(outputShape) / WORKGROUP), 1, 1],
     getUserCode: () => `
       fn main(index : i32) {
         if (index < uniforms.size) {
@@ -72,6 +72,7 @@ function elementwise(
   } as WebGPUProgram;
 }
 
+/** Runs `program` on the active WebGPU backend, its uniforms after tfjs's own. @returns its float32 output */
 function run(program: WebGPUProgram, inputs: readonly tf.Tensor[], uniforms: readonly number[]): tf.Tensor {
   const backend = tf.backend() as WebGPUBackend;
   const info = backend.runWebGPUProgram(
