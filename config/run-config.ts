@@ -36,7 +36,14 @@ import { BoltzmannMachine, INITIALIZATION_METHODS, OFFSET_TYPES, tieChannelBiase
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
 import { UPDATERS } from '../samplers/index.js';
-import { ACTIVATIONS, discriminative, generativeLabels, hybrid, labelRBM } from '../supervised/index.js';
+import {
+  ACTIVATIONS,
+  discriminative,
+  generativeLabels,
+  hybrid,
+  labelRBM,
+  VALIDATION_METRICS,
+} from '../supervised/index.js';
 import { didYouMean, parseJsonText, parseWith } from '../validation/index.js';
 
 /** Where a run's data comes from: a bundled data set or a file. */
@@ -45,6 +52,13 @@ export const DATA_SOURCES = ['mnist', 'fashion-mnist', 'csv', 'npy', 'idx'] as c
 export const LABEL_METHODS = ['discriminative', 'hybrid', 'generative-labels'] as const;
 /** The sources read from `data.path`. */
 const FILE_SOURCES: readonly string[] = ['csv', 'npy', 'idx'];
+
+/** What a stopping rule or keepBest may watch: the monitor's metrics and a label RBM's validation figures. */
+const WATCHABLE_METRICS = [...METRIC_NAMES, ...VALIDATION_METRICS] as const;
+
+function isValidationMetric(name: string | undefined): name is (typeof VALIDATION_METRICS)[number] {
+  return (VALIDATION_METRICS as readonly (string | undefined)[]).includes(name);
+}
 
 /** The schema of a run config; backend and layer names are those registered when it is called. */
 export function runConfigSchema() {
@@ -128,10 +142,13 @@ export function runConfigSchema() {
           .prefault({}),
         /** The progress monitor's metrics on the validation split: all default ones (true), none, or these by name. */
         metrics: z.union([z.boolean(), z.array(z.enum(METRIC_NAMES)).min(1)]).default(true),
-        /** Stops early when `metric` has not improved by more than `tolerance` for `patience` epochs. */
+        /**
+         * Stops early when `metric` has not improved by more than `tolerance` for `patience` epochs:
+         * a monitor metric, or for a label RBM its validation loss or accuracy.
+         */
         stopping: z
           .strictObject({
-            metric: z.enum(METRIC_NAMES),
+            metric: z.enum(WATCHABLE_METRICS),
             mode: z.enum(['min', 'max']).default('min'),
             tolerance: z.number().min(0).default(0),
             patience: z.int().min(1).default(1),
@@ -139,7 +156,7 @@ export function runConfigSchema() {
           .optional(),
         /** `relief train` saves the model at each new best of `metric` to `<out>.best`, beside the run. */
         keepBest: z
-          .strictObject({ metric: z.enum(METRIC_NAMES), mode: z.enum(['min', 'max']).default('min') })
+          .strictObject({ metric: z.enum(WATCHABLE_METRICS), mode: z.enum(['min', 'max']).default('min') })
           .optional(),
         /**
          * The dropout family (Learnergy's DropoutRBM, DropConnectRBM, EDropoutRBM) around a
@@ -207,7 +224,13 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
   for (const field of ['stopping', 'keepBest'] as const) {
     const watched = config.train[field]?.metric;
     const metrics = config.train.metrics;
-    if (watched !== undefined && metrics !== true && !(metrics !== false && metrics.includes(watched))) {
+    if (isValidationMetric(watched)) {
+      if (!usesLabelRBM(config)) {
+        throw new ConfigError(
+          `${where}: train.${field}.metric: '${watched}' is a label RBM's classification of the validation split; expected train.method 'discriminative', 'hybrid' or 'generative-labels', got '${method}'`,
+        );
+      }
+    } else if (watched !== undefined && metrics !== true && !(metrics !== false && metrics.includes(watched))) {
       throw new ConfigError(`${where}: train.${field}.metric: '${watched}' is not among train.metrics; add it there`);
     }
     if (watched !== undefined && config.data.trainFraction === 1) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DatasetName, inMemoryBatch, loadLabelledDataset, mnist } from '@relief/data';
 import { confusionMatrixPng, imageGrid, savePng, weightsGrid } from '@relief/plot';
-import { backends, type batch, type fit, models, type optimizers, samplers, supervised } from 'relief';
+import { backends, type batch, type fit, models, optimizers, samplers, schedules, supervised } from 'relief';
 
 /** Options every example accepts. */
 export interface ExampleOptions {
@@ -150,6 +150,27 @@ export function labelledData(options: ExampleOptions, split: 'train' | 'test', {
 export async function labelledBatches(options: ExampleOptions, { binarize = false } = {}) {
   const { inputs, labels, numClasses } = await labelledData(options, 'train', { binarize });
   return inMemoryBatch(inputs, { batchSize: 100, trainFraction: 0.95, seed: 137, labels, numClasses });
+}
+
+/**
+ * Fine-tunes a network by backpropagation with the examples' recipe: momentum 0.9 on a step
+ * size 0.2 · 0.98^epoch, dropout 0.5 on the hidden units and 0.2 on the inputs. On MNIST a
+ * pretrained 784-500 network reaches 1.37 % test error in 100 such epochs, against 1.65 % in
+ * 40 epochs without dropout (issue #10's note).
+ */
+export function fineTune(
+  network: supervised.FeedForwardNetwork,
+  data: Awaited<ReturnType<typeof labelledBatches>>,
+  epochs: number,
+  hooks: supervised.FineTuneOptions = {},
+): Promise<fit.History> {
+  const stepsize = new schedules.ExponentialDecay({ initial: 0.2, coefficient: 0.98 });
+  return new supervised.FineTune(network, data).train(new optimizers.Momentum({ stepsize, momentum: 0.9 }), epochs, {
+    dropout: 0.5,
+    inputDropout: 0.2,
+    onEpoch: logEpoch,
+    ...hooks,
+  });
 }
 
 /** Prints a classifier's test error and writes its confusion matrix as `<name>-confusion.png`. */

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { imageGrid, savePng } from '@relief/plot';
 import { backends, fit, layers, optimizers, supervised } from 'relief';
-import { CLASSIFY_OPTIONS, labelledBatches, logEpoch, reportTestError, setUp } from './common.js';
+import { CLASSIFY_OPTIONS, fineTune, labelledBatches, logEpoch, reportTestError, setUp } from './common.js';
 
 const options = await setUp('dbn-classifier', 5, {
   ...CLASSIFY_OPTIONS,
@@ -34,11 +34,7 @@ backends.be.dispose(samples);
 await supervised.saveDeepBeliefNetwork(dbn, join(options.out, 'dbn'));
 
 const network = supervised.FeedForwardNetwork.fromStack(dbn.rbms, 10);
-await new supervised.FineTune(network, data).train(
-  new optimizers.Momentum({ stepsize: 0.05, momentum: 0.9 }),
-  Number(options.extra.tune),
-  { onEpoch: logEpoch },
-);
+await fineTune(network, data, Number(options.extra.tune));
 console.log(`pretraining + fine-tuning took ${((performance.now() - started) / 1000).toFixed(1)} s`);
 await reportTestError(network, options, 'dbn');
 await supervised.saveClassifier(network, join(options.out, 'classifier'));

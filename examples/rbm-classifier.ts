@@ -1,10 +1,10 @@
 // An RBM (784-500) pretrained with PCD on MNIST, then fine-tuned with a softmax layer by
 // backpropagation; against the same network from random weights trained for the same time.
-// Options: --hidden 500 --tune 10 (fine-tuning epochs) --dataset mnist|fashion-mnist.
+// Options: --hidden 500 --tune 100 (fine-tuning epochs) --dataset mnist|fashion-mnist.
 import { fit, layers, models, optimizers, supervised } from 'relief';
-import { CLASSIFY_OPTIONS, labelledBatches, logEpoch, reportTestError, setUp } from './common.js';
+import { CLASSIFY_OPTIONS, fineTune, labelledBatches, logEpoch, reportTestError, setUp } from './common.js';
 
-const options = await setUp('rbm-classifier', 5, { ...CLASSIFY_OPTIONS, hidden: '500', tune: '10' });
+const options = await setUp('rbm-classifier', 5, { ...CLASSIFY_OPTIONS, hidden: '500', tune: '100' });
 const hidden = Number(options.extra.hidden);
 const data = await labelledBatches(options);
 const started = performance.now();
@@ -15,8 +15,7 @@ await new fit.SGD(rbm, data).train(new optimizers.ADAM({ stepsize: 1e-3 }), opti
   onEpoch: logEpoch,
 });
 const pretrained = supervised.FeedForwardNetwork.fromRBM(rbm, 10);
-const fineTune = () => new optimizers.Momentum({ stepsize: 0.05, momentum: 0.9 });
-await new supervised.FineTune(pretrained, data).train(fineTune(), Number(options.extra.tune), { onEpoch: logEpoch });
+await fineTune(pretrained, data, Number(options.extra.tune));
 const budget = performance.now() - started;
 console.log(`pretraining + fine-tuning took ${(budget / 1000).toFixed(1)} s`);
 await reportTestError(pretrained, options, 'pretrained');
@@ -26,7 +25,7 @@ await supervised.saveClassifier(pretrained, `${options.out}/classifier`);
 const random = supervised.FeedForwardNetwork.random([784, hidden, 10]);
 const stop = new AbortController();
 const baselineStarted = performance.now();
-await new supervised.FineTune(random, data).train(fineTune(), 10_000, {
+await fineTune(random, data, 10_000, {
   signal: stop.signal,
   onEpoch: (record) => {
     logEpoch(record);

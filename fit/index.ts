@@ -36,6 +36,7 @@ export {
   cd,
   contrastiveDivergence,
   type FitMethod,
+  type MethodValidation,
   type PersistentTensors,
   pcd,
   persistentContrastiveDivergence,

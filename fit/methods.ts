@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import type { Tensor } from '../backends/index.js';
+import type { BatchSource } from '../batch/index.js';
 import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 
@@ -26,7 +27,8 @@ export interface PersistentTensors {
  * @param targets - (batch, numClasses) one-hot labels, given to methods marked `usesLabels`
  *   (SGD then needs a labelled batch source)
  * `epochReport`, where present, gives figures SGD adds to each epoch's record (e.g. parallel
- * tempering's swap rates) and starts the next epoch's count.
+ * tempering's swap rates) and starts the next epoch's count; `validation`, where present,
+ * figures on the validation split (e.g. a label RBM's classification of it).
  */
 export type FitMethod = ((
   visible: Tensor,
@@ -38,7 +40,16 @@ export type FitMethod = ((
   readonly usesLabels?: boolean;
   readonly persistent?: PersistentTensors;
   readonly epochReport?: () => Promise<Record<string, number>>;
+  readonly validation?: MethodValidation;
 };
+
+/** Figures a fit method computes on the validation split after each epoch, for SGD's record. */
+export interface MethodValidation {
+  /** The names of the figures {@link MethodValidation.evaluate} gives (stopping rules and keepBest may watch them). */
+  readonly metrics: readonly string[];
+  /** The figures, on the validation split of `data` (SGD calls it only when that split is not empty). */
+  evaluate(model: BoltzmannMachine, data: BatchSource): Promise<Record<string, number>>;
+}
 
 /** The gradient from two states the fit method owns, which it frees. */
 function gradientFrom(model: BoltzmannMachine, dataState: State, modelState: State): Gradient {

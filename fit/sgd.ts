@@ -120,7 +120,7 @@ export class SGD {
     const mcsteps = options.mcsteps ?? 1;
     const updater = options.updater ?? 'markovChain';
     const monitor = options.monitor === undefined ? new ProgressMonitor() : options.monitor;
-    this.checkWatched(options, monitor);
+    this.checkWatched(options, monitor, method);
     const chains = options.negativePhaseBatchSize ?? data.batchSize;
     be.checkMemory(
       [
@@ -210,8 +210,10 @@ export class SGD {
         }
         const report = (await method.epochReport?.()) ?? {};
         const metrics = monitor ? await monitor.evaluate(model, data) : {};
+        const validation =
+          method.validation && data.size('validate') > 0 ? await method.validation.evaluate(model, data) : {};
         if (!stopped) position = this.position(epoch, history);
-        const record = { epoch, seconds, ...report, ...metrics };
+        const record = { epoch, seconds, ...report, ...metrics, ...validation };
         if (await endEpoch(history, record, epochs, options, this.stage.saves, save)) break;
       }
       if (first > epochs && options.checkpoint) {
@@ -253,17 +255,20 @@ export class SGD {
     setRandomStates(snapshot.random);
   }
 
-  /** Refuses a stopping rule or save-best whose metric the monitor will not compute. */
-  private checkWatched(options: TrainOptions, monitor: ProgressMonitor | null): void {
+  /** Refuses a stopping rule or save-best whose metric neither the monitor nor the fit method will compute. */
+  private checkWatched(options: TrainOptions, monitor: ProgressMonitor | null, method: FitMethod): void {
     for (const [field, goal] of [
       ['stopping', options.stopping],
       ['keepBest', options.keepBest],
     ] as const) {
       if (goal === undefined) continue;
-      const computed = this.data.size('validate') > 0 ? (monitor?.metrics.map((m) => m.name) ?? []) : [];
+      const computed =
+        this.data.size('validate') > 0
+          ? [...(monitor?.metrics.map((m) => m.name) ?? []), ...(method.validation?.metrics ?? [])]
+          : [];
       if (!computed.includes(goal.metric)) {
         throw new ConfigError(
-          `SGD.train: ${field}.metric: '${goal.metric}' is not computed${didYouMean(goal.metric, computed)} (the monitor computes ${computed.join(', ') || 'nothing'}${this.data.size('validate') === 0 ? ': the data has no validation split' : ''})`,
+          `SGD.train: ${field}.metric: '${goal.metric}' is not computed${didYouMean(goal.metric, computed)} (the monitor and the fit method compute ${computed.join(', ') || 'nothing'}${this.data.size('validate') === 0 ? ': the data has no validation split' : ''})`,
         );
       }
     }

@@ -1,7 +1,8 @@
-import { be } from '../backends/index.js';
-import type { LabelledData } from '../batch/index.js';
+import { be, type Tensor } from '../backends/index.js';
+import type { LabelledBatchSource, LabelledData } from '../batch/index.js';
 import { ConfigError, ShapeError } from '../errors/index.js';
 import type { Classifier } from './classifier.js';
+import { crossEntropy } from './network.js';
 
 /** How a classifier did on labelled data. */
 export interface ClassificationReport {
@@ -90,6 +91,37 @@ export async function evaluateClassifier(
     crossEntropy: crossEntropy / inputs.rows,
     confusion: confusionMatrix(predicted, labels, numClasses),
   };
+}
+
+/** The names of the figures {@link validationMetrics} adds to each epoch's record. */
+export const VALIDATION_METRICS = ['validationLoss', 'validationAccuracy'] as const;
+
+/**
+ * Mean cross-entropy (`validationLoss`) and accuracy (`validationAccuracy`) of class scores on
+ * the validation split of `data`; nothing when the split is empty. The scores may be any
+ * unnormalized log-probabilities (a network's logits, a label RBM's −F(x, y)).
+ * @param scoresOf - inputs (batch, numInputs) → class scores (batch, numClasses)
+ */
+export async function validationMetrics(
+  data: LabelledBatchSource,
+  scoresOf: (inputs: Tensor) => Tensor,
+): Promise<Record<string, number>> {
+  if (data.size('validate') === 0) return {};
+  let [loss, correct, rows] = [0, 0, 0];
+  for await (const { inputs, targets, labels } of data.labelledBatches('validate')) {
+    const [batchLoss, winners] = be.tidy(() => {
+      const scores = scoresOf(inputs);
+      return [crossEntropy(scores, targets), be.argMax(scores, 1)];
+    });
+    loss += (await be.readScalar(batchLoss)) * labels.length;
+    const predicted = await be.read(winners);
+    labels.forEach((label, i) => {
+      if (predicted[i] === label) correct += 1;
+    });
+    rows += labels.length;
+    be.dispose([batchLoss, winners, inputs, targets]);
+  }
+  return { validationLoss: loss / rows, validationAccuracy: correct / rows };
 }
 
 function checkLengths(predicted: ArrayLike<number>, labels: ArrayLike<number>, where: string): void {

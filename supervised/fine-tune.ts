@@ -4,7 +4,8 @@ import { ConfigError, DivergenceError } from '../errors/index.js';
 import { checkRunHooks, endEpoch, History, RUN_HOOK_KEYS, type RunHooks } from '../fit/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
-import { crossEntropy, type DropoutOptions, type FeedForwardNetwork } from './network.js';
+import { validationMetrics } from './evaluation.js';
+import type { DropoutOptions, FeedForwardNetwork } from './network.js';
 import { saveClassifier } from './persistence.js';
 
 /** Options of {@link FineTune.train}. */
@@ -20,7 +21,7 @@ const FINE_TUNE_OPTION_KEYS: OptionKeys<FineTuneOptions> = {
  * Supervised training of a {@link FeedForwardNetwork} by minibatch backpropagation on the
  * cross-entropy ("fine-tuning" when the network starts from pretrained RBMs). Each epoch
  * records the mean training loss and, when the data has a validation split, the validation
- * loss and accuracy. Every step runs inside `be.tidy`.
+ * loss and accuracy ({@link validationMetrics}). Every step runs inside `be.tidy`.
  */
 export class FineTune {
   constructor(
@@ -72,29 +73,10 @@ export class FineTune {
       be.dispose(totalLoss);
       if (!Number.isFinite(loss))
         throw new DivergenceError(`fine-tuning diverged in epoch ${epoch}: the loss is ${loss}`);
-      const record = { epoch, seconds, loss, ...(await this.validate()) };
+      const validation = await validationMetrics(data, (inputs) => network.logits(inputs));
+      const record = { epoch, seconds, loss, ...validation };
       if (await endEpoch(history, record, epochs, options, network, saveClassifier)) break;
     }
     return history;
-  }
-
-  /** Loss and accuracy on the validation split (nothing when it is empty). */
-  private async validate(): Promise<Record<string, number>> {
-    if (this.data.size('validate') === 0) return {};
-    let [loss, correct, rows] = [0, 0, 0];
-    for await (const { inputs, targets, labels } of this.data.labelledBatches('validate')) {
-      const [batchLoss, winners] = be.tidy(() => {
-        const logits = this.network.logits(inputs);
-        return [crossEntropy(logits, targets), be.argMax(logits, 1)];
-      });
-      loss += (await be.readScalar(batchLoss)) * labels.length;
-      const predicted = await be.read(winners);
-      labels.forEach((label, i) => {
-        if (predicted[i] === label) correct += 1;
-      });
-      rows += labels.length;
-      be.dispose([batchLoss, winners, inputs, targets]);
-    }
-    return { validationLoss: loss / rows, validationAccuracy: correct / rows };
   }
 }

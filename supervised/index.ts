@@ -12,7 +12,14 @@ export {
   estimateDbnLogLikelihood,
 } from './dbn-likelihood.js';
 export { ACTIVATIONS, type Activation, DenseLayer } from './dense.js';
-export { accuracy, type ClassificationReport, confusionMatrix, evaluateClassifier } from './evaluation.js';
+export {
+  accuracy,
+  type ClassificationReport,
+  confusionMatrix,
+  evaluateClassifier,
+  VALIDATION_METRICS,
+  validationMetrics,
+} from './evaluation.js';
 export { FineTune, type FineTuneOptions } from './fine-tune.js';
 export {
   classProbabilities,

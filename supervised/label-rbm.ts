@@ -1,10 +1,12 @@
 import { be, type Tensor } from '../backends/index.js';
+import { isLabelled } from '../batch/index.js';
 import { ConfigError, ShapeError } from '../errors/index.js';
-import type { FitMethod } from '../fit/index.js';
+import type { FitMethod, MethodValidation } from '../fit/index.js';
 import { type Layer, OneHotLayer, type ParameterTensors, type Weights } from '../layers/index.js';
 import { BoltzmannMachine, type Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
 import type { Classifier } from './classifier.js';
+import { VALIDATION_METRICS, validationMetrics } from './evaluation.js';
 
 /**
  * A label RBM (Larochelle & Bengio 2008; PyDeep's BinaryBinaryLabelRBM): visible units x and
@@ -256,8 +258,15 @@ function labelMethod(objective: LabelObjective): FitMethod {
     negativePhase: SequentialMC,
     targets?: Tensor,
   ) => labelGradient(objective, visible, model, negativePhase, targets);
-  return Object.assign(method, { usesLabels: true });
+  return Object.assign(method, { usesLabels: true, validation: LABEL_VALIDATION });
 }
+
+/** A label RBM's classification of the validation split after each epoch: `validationLoss` (−ln p(y|x)) and `validationAccuracy`. */
+const LABEL_VALIDATION: MethodValidation = {
+  metrics: VALIDATION_METRICS,
+  evaluate: async (model, data) =>
+    isLabelled(data) ? validationMetrics(data, (inputs) => classScores(model, inputs)) : {},
+};
 
 /**
  * Discriminative training of a label RBM (Larochelle & Bengio 2008; Learnergy's

@@ -221,7 +221,7 @@ describe('run configs are strict', () => {
     );
   });
 
-  it('a watched metric (stopping, keepBest) must be one the monitor computes', () => {
+  it('a watched metric (stopping, keepBest) must be one the monitor or the label fit method computes', () => {
     const train = { metrics: ['ReconstructionError'], stopping: { metric: 'PseudoLikelihood', mode: 'max' } };
     expect(() => parseRunConfig({ model: example.model, train })).toThrow(
       "config: train.stopping.metric: 'PseudoLikelihood' is not among train.metrics; add it there",
@@ -229,6 +229,17 @@ describe('run configs are strict', () => {
     expect(() =>
       parseRunConfig({ model: example.model, train: { metrics: false, keepBest: { metric: 'HeatCapacity' } } }),
     ).toThrow(/train.keepBest.metric: 'HeatCapacity' is not among train.metrics/);
+    // A label RBM's classification of the validation split, and only a label RBM's.
+    const watchAccuracy = { stopping: { metric: 'validationAccuracy', mode: 'max' } };
+    expect(() => parseRunConfig({ model: example.model, train: watchAccuracy })).toThrow(
+      "config: train.stopping.metric: 'validationAccuracy' is a label RBM's classification of the validation split; expected train.method 'discriminative', 'hybrid' or 'generative-labels', got 'pcd'",
+    );
+    const labelled = parseRunConfig({
+      task: 'classify',
+      model: example.model,
+      train: { method: 'discriminative', metrics: false, ...watchAccuracy },
+    });
+    expect(labelled.train.stopping?.metric).toBe('validationAccuracy');
     const config = parseRunConfig({ model: example.model, train: { stopping: { metric: 'JensenShannonDivergence' } } });
     expect(config.train.stopping).toEqual({
       metric: 'JensenShannonDivergence',

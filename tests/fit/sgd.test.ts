@@ -240,5 +240,7 @@ it('SGD stops when its watched metric stops improving and keeps the best model',
   ).rejects.toThrow(/keepBest.directory: .* is inside checkpoint.directory .*; choose a directory beside it/);
   await expect(
     new SGD(rbm(), data()).train(new GradientDescent(), 1, { monitor: null, stopping: { metric: 'HeatCapacity' } }),
-  ).rejects.toThrow("SGD.train: stopping.metric: 'HeatCapacity' is not computed (the monitor computes nothing)");
+  ).rejects.toThrow(
+    "SGD.train: stopping.metric: 'HeatCapacity' is not computed (the monitor and the fit method compute nothing)",
+  );
 });

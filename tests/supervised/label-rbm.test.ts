@@ -1,8 +1,10 @@
 import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
-import type { cd } from '../../fit/index.js';
+import { InMemoryBatch } from '../../batch/index.js';
+import { type cd, SGD } from '../../fit/index.js';
 import { BernoulliLayer, GaussianLayer } from '../../layers/index.js';
 import { type BoltzmannMachine, State } from '../../models/index.js';
+import { GradientDescent } from '../../optimizers/index.js';
 import { SequentialMC } from '../../samplers/index.js';
 import { classProbabilities, discriminative, generativeLabels, hybrid, labelRBM } from '../../supervised/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
@@ -135,5 +137,50 @@ describeOnBackends('label RBM', () => {
     be.dispose(visible);
     model.dispose();
     rbm.dispose();
+  });
+
+  it("records the validation split's −ln p(y | x) and accuracy after each epoch, which stopping rules may watch", async () => {
+    const model = randomLabelRBM();
+    const rows = 40;
+    const data = new InMemoryBatch(
+      {
+        rows,
+        columns: VISIBLE,
+        values: Float32Array.from({ length: rows * VISIBLE }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0)),
+      },
+      {
+        batchSize: 10,
+        trainFraction: 0.5,
+        seed: 3,
+        labels: Int32Array.from({ length: rows }, (_, i) => (i * 5) % CLASSES),
+        numClasses: CLASSES,
+      },
+    );
+    const history = await new SGD(model, data).train(new GradientDescent({ stepsize: 0.05 }), 3, {
+      method: discriminative,
+      monitor: null,
+      stopping: { metric: 'validationAccuracy', mode: 'max', patience: 5 },
+    });
+    // The last epoch's figures, against p(y | x) by enumeration of the trained model.
+    const validation = data.hostMatrix('validate');
+    const truth = data.hostLabels('validate');
+    let [loss, correct] = [0, 0];
+    for (let r = 0; r < validation.rows; r++) {
+      const x = Array.from(validation.values.subarray(r * VISIBLE, (r + 1) * VISIBLE));
+      const p = await enumeratedConditional(model, x);
+      loss -= Math.log(p[truth[r] as number] as number);
+      if (p.indexOf(Math.max(...p)) === truth[r]) correct += 1;
+    }
+    const last = history.last as Record<string, number>;
+    expect(history.records).toHaveLength(3);
+    expect(last.validationLoss).toBeCloseTo(loss / validation.rows, 4);
+    expect(last.validationAccuracy).toBe(correct / validation.rows);
+    await expect(
+      new SGD(model, data).train(new GradientDescent({ stepsize: 0.05 }), 1, {
+        monitor: null,
+        stopping: { metric: 'validationAccuracy', mode: 'max' },
+      }),
+    ).rejects.toThrow("'validationAccuracy' is not computed (the monitor and the fit method compute nothing)");
+    model.dispose();
   });
 });

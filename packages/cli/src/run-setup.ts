@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setSeed, use } from 'relief/backends';
 import type { Preprocessing } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
+import type { RunHooks } from 'relief/fit';
 import { type BoltzmannMachine, loadModel, MODEL_FILE, readModelDirectory } from 'relief/models';
 import { parseRunConfig, type RunConfig } from './config.js';
 
@@ -53,4 +54,13 @@ export async function openRun(
   }
   const { model, preprocessing } = await loadModel(directory);
   return { model, config, ...(preprocessing && { preprocessing }) };
+}
+
+/**
+ * The config's `train.stopping` and `train.keepBest` as training hooks. keepBest saves beside
+ * the run's output directory, in `<out>.best`, since each checkpoint replaces `<out>` whole.
+ */
+export function watchHooks(config: RunConfig, out: string): Pick<RunHooks<unknown>, 'stopping' | 'keepBest'> {
+  const { stopping, keepBest } = config.train;
+  return { ...(stopping && { stopping }), ...(keepBest && { keepBest: { ...keepBest, directory: `${out}.best` } }) };
 }

@@ -143,21 +143,26 @@ describe('relief CLI', () => {
     expect(readPng(readFileSync(report.confusion)).width).toBeGreaterThan(200);
   });
 
-  it('trains a hybrid label RBM from a classify config and evaluates it by its free energies', async () => {
+  it('trains a hybrid label RBM from a classify config, keeps the most accurate on validation and evaluates it by its free energies', async () => {
     const { out } = await trainExample(
       hybridExample,
       (config) => {
         config.model.layers[1].units = 50;
         config.train.batchSize = 10;
+        config.train.keepBest = { metric: 'validationAccuracy', mode: 'max' };
       },
       ['--epochs', '3', '--limit', '300'],
     );
     const { model } = await loadModel(out);
     expect(model.layers.map((layer) => layer.numUnits)).toEqual([784, 50, 10]);
     model.dispose();
-    const evaluated = await run(['evaluate', out, '--limit', '200', '--json']);
-    expect(evaluated.code, evaluated.stderr).toBe(0);
-    expect(JSON.parse(evaluated.stdout).accuracy).toBeGreaterThan(0.6);
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(Object.keys(history[0])).toEqual(['epoch', 'seconds', 'validationLoss', 'validationAccuracy']);
+    for (const directory of [out, `${out}.best`]) {
+      const evaluated = await run(['evaluate', directory, '--limit', '200', '--json']);
+      expect(evaluated.code, evaluated.stderr).toBe(0);
+      expect(JSON.parse(evaluated.stdout).accuracy).toBeGreaterThan(0.6);
+    }
   });
 
   it('trains centered from a config with chosen metrics, keeps the best model and evaluates the exact log-likelihood', async () => {

@@ -31,6 +31,7 @@ import {
   usesLabelRBM,
 } from '../config.js';
 import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
+import { watchHooks } from '../run-setup.js';
 
 /** Options of a classify run. */
 interface ClassifyRunOptions {
@@ -96,6 +97,7 @@ async function trainLabelRBM(run: ClassifyRun): Promise<{ interrupted: boolean }
       mcsteps: config.train.mcsteps,
       ...(config.train.centering && { centering: config.train.centering }),
       monitor: null,
+      ...watchHooks(config, options.out),
       signal: run.signal,
       checkpoint: { directory: options.out, metadata: { config } },
       onBatch: progress.onBatch,

@@ -16,7 +16,7 @@ import {
   type RunConfig,
 } from '../config.js';
 import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
-import { openRunConfig, startBackend } from '../run-setup.js';
+import { openRunConfig, startBackend, watchHooks } from '../run-setup.js';
 import { trainClassifier } from './classify.js';
 import { plotRun } from './plot.js';
 
@@ -50,9 +50,6 @@ function readConfigFile(path: string): unknown {
   }
   return parseJsonText(text, path);
 }
-
-/** Where `train.keepBest` saves the best model: beside the run's output directory, `<out>.best` (each checkpoint replaces `<out>` whole). */
-export const BEST_SUFFIX = '.best';
 
 /**
  * `relief train`: trains the model a config describes, writing model, history and checkpoints
@@ -154,8 +151,7 @@ async function trainRun(
     ...(config.train.positivePhase && { positivePhase: config.train.positivePhase }),
     ...(config.train.centering && { centering: config.train.centering }),
     monitor: buildMonitor(config),
-    ...(config.train.stopping && { stopping: config.train.stopping }),
-    ...(config.train.keepBest && { keepBest: { ...config.train.keepBest, directory: `${out}${BEST_SUFFIX}` } }),
+    ...watchHooks(config, out),
     signal: controller.signal,
     // Every epoch's checkpoint holds the model, the history and where training stands.
     checkpoint: { directory: out, metadata: { config }, ...(preprocessing && { preprocessing }) },
