@@ -38,17 +38,42 @@ describe('examples', () => {
     ]);
   });
 
+  /** Runs a classification example on 400 images with 30 hidden units; expects a test error. @returns its output directory */
+  function runClassifier(example: string, ...args: string[]): string {
+    const out = join(mkdtempSync(join(tmpdir(), 'relief-example-')), 'out');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        `examples/${example}`,
+        '--epochs',
+        '1',
+        '--limit',
+        '400',
+        '--hidden',
+        '30',
+        '--out',
+        out,
+        ...args,
+      ],
+      { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/: test error \d+\.\d\d% \(100 mnist test images\)/);
+    return out;
+  }
+
   for (const [example, files] of Object.entries(CLASSIFIERS)) {
     it(`${example} trains, reports a test error and writes its confusion matrix and model`, () => {
-      const out = join(mkdtempSync(join(tmpdir(), 'relief-example-')), 'out');
-      const result = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', `examples/${example}`, '--epochs', '1', '--limit', '400', '--hidden', '30', '--out', out],
-        { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname },
-      );
-      expect(result.status, result.stderr).toBe(0);
-      expect(result.stdout).toMatch(/: test error \d+\.\d\d% \(100 mnist test images\)/);
+      const out = runClassifier(example);
       for (const file of files) expect(existsSync(join(out, file)), file).toBe(true);
+      if (example === 'dbn-classifier.ts') {
+        // Fine-tuning the DBN it saved, without pretraining another.
+        const tuned = runClassifier(example, '--dbn', join(out, 'dbn'), '--tune', '2');
+        expect(existsSync(join(tuned, 'classifier/model.json'))).toBe(true);
+        expect(existsSync(join(tuned, 'dbn'))).toBe(false);
+      }
     });
   }
 
