@@ -91,12 +91,13 @@ export function restrictGradient(method: FitMethod, { maxNorm, norm = 'columns' 
   return carryFlags(wrapped, method);
 }
 
-/** The wrapped method's marks (labels, persistent tensors, epoch report) on its wrapper. */
+/** The wrapped method's marks (labels, persistent tensors, epoch report, validation) on its wrapper. */
 function carryFlags(wrapped: FitMethod, method: FitMethod): FitMethod {
   return Object.assign(wrapped, {
     ...(method.usesLabels !== undefined && { usesLabels: method.usesLabels }),
     ...(method.persistent !== undefined && { persistent: method.persistent }),
     ...(method.epochReport !== undefined && { epochReport: method.epochReport }),
+    ...(method.validation !== undefined && { validation: method.validation }),
   });
 }
 

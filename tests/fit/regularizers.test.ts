@@ -121,6 +121,10 @@ it('the regularizers refuse bad options, and a run config composes them with dro
     'restrictGradient: maxNorm: expected a positive number, got 0',
   );
   expect(() => sparsityTarget(hybrid(0.1), { target: 0.1, strength: 1 })).toThrow(UnsupportedError);
+  // A restricted label method still uses labels and still classifies the validation split.
+  const restricted = restrictGradient(hybrid(0.1), { maxNorm: 1 });
+  expect(restricted.usesLabels).toBe(true);
+  expect(restricted.validation?.metrics).toEqual(['validationLoss', 'validationAccuracy']);
   const layers = [
     { type: 'bernoulli', units: 6 },
     { type: 'bernoulli', units: 4 },
