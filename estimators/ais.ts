@@ -150,14 +150,20 @@ export async function annealedImportanceSampling(
 }
 
 /**
- * Reverse AIS (PyDeep's `reverse_annealed_importance_sampling`; Burda, Grosse & Salakhutdinov
- * 2015): chains start at data rows, taken as samples of the model, and anneal from β = 1 down to
- * the base model, so the mean weight estimates Z_A/Z_B and ln Ẑ_B = ln Z_A − ln mean(w). From exact
- * model samples that is unbiased for Z_A/Z_B, so ln Ẑ_B overestimates ln Z_B in expectation (a
- * conservative log-likelihood, where AIS gives an optimistic one); from data rows it approximates
- * that, and agreement with AIS is the check. With `path: 'both'` (the default) it keeps the smaller ln Ẑ.
- * @param data - (rows, numVisible); the chains start at `chains` rows spread evenly over it
- *   (hidden layers drawn given them), which also set the base model's biases
+ * Reverse AIS (PyDeep's `reverse_annealed_importance_sampling`), aggregated as RAISE (Burda,
+ * Grosse & Salakhutdinov 2015): each chain starts at a row v of `data` (its hidden layers
+ * drawn from the posterior) and anneals from β = 1 down to the base model, collecting ln w. Run
+ * forwards, those transitions define a normalized model q, the distribution of forward AIS's
+ * final states, which tends to the model as the steps grow; and w·exp(−F(v))/Z_A is an unbiased
+ * estimate of q(v) for the row's own v, whatever distribution the rows came from. So
+ * ln Ẑ = ln Z_A − mean(ln w) overestimates ln Z in expectation, row by row (Jensen): with the
+ * rows' mean free energy it gives a stochastic lower bound on their mean ln q(v), the
+ * conservative log-likelihood, where AIS gives an optimistic one. (The log of the mean weight,
+ * PyDeep's aggregate, bounds nothing when the rows are not model samples.) The posterior draw is
+ * exact for an RBM; for a DBM it comes from clamped Gibbs sweeps, so there the bound is
+ * approximate. With `path: 'both'` (the default) it keeps the smaller ln Ẑ.
+ * @param data - (rows, numVisible); the chains start at `chains` rows spread evenly over it,
+ *   which also set the base model's biases
  */
 export async function reverseAnnealedImportanceSampling(
   model: BoltzmannMachine,
@@ -179,10 +185,18 @@ export async function reverseAnnealedImportanceSampling(
   const estimates = [];
   for (const chosen of paths) {
     const path = await annealingPath(model, { ...options, data }, chosen, 'reverse AIS');
-    const { peak, mean, error } = await path.anneal(path.dataStates(be.gather(data, starts)), betas);
-    estimates.push({ logZ: path.logZBase - peak - Math.log(mean), logZError: error, chains, steps: betas.length - 1 });
+    const { logWeights } = await path.anneal(path.dataStates(be.gather(data, starts)), betas);
+    const { mean, error } = meanWithError(logWeights);
+    estimates.push({ logZ: path.logZBase - mean, logZError: error, chains, steps: betas.length - 1 });
   }
   return pick(paths, estimates, (a, b) => a < b);
+}
+
+/** The mean of `values` and its standard error. */
+function meanWithError(values: Float64Array): { mean: number; error: number } {
+  const mean = values.reduce((a, x) => a + x, 0) / values.length;
+  const variance = values.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, values.length - 1);
+  return { mean, error: Math.sqrt(variance / values.length) };
 }
 
 /** The first hidden layer's conditional means given each batch of `data` (one upward pass): data for its base. */
@@ -322,7 +336,7 @@ export interface LogLikelihoodEstimate extends LogPartitionEstimate {
 
 /** Options of {@link estimateLogLikelihood}. */
 export interface LogLikelihoodOptions extends Omit<AISOptions, 'data'> {
-  /** `'ais'` (default; optimistic) or `'reverse-ais'` from the data (pessimistic). */
+  /** `'ais'` (default; optimistic) or `'reverse-ais'` from the data (RAISE: conservative). */
   readonly method?: 'ais' | 'reverse-ais';
   /** Deep models: draws per row of the importance-weighted bound (default 10). */
   readonly samples?: number;

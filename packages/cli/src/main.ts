@@ -97,7 +97,7 @@ program
   .option('--exact', 'also the exact log-likelihood (models small enough to enumerate, e.g. 784-16)')
   .option(
     '--reverse-ais <steps>',
-    'also by reverse AIS from the data (pessimistic; with --ais the two bracket the truth)',
+    'also by reverse AIS from the data (RAISE: conservative; with --ais the two bracket the truth in expectation)',
     integer,
   )
   .addOption(

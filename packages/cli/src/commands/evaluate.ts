@@ -15,7 +15,7 @@ export interface EvaluateOptions {
   readonly batches: number;
   /** Also estimate ln Z and the log-likelihood by AIS with this many intermediate distributions. */
   readonly ais?: number;
-  /** Also by reverse AIS from the data (a pessimistic estimate), with this many. */
+  /** Also by reverse AIS from the data (RAISE: a conservative estimate), with this many. */
   readonly reverseAis?: number;
   /** Which layers the AIS chains sample (default `'both'`, keeping the tighter estimate). */
   readonly aisPath?: AnnealingPathChoice;
