@@ -32,6 +32,7 @@ export {
   oneHot,
   scale,
   splitLabelColumn,
+  stochasticBinarize,
   TRANSFORMS,
   type Transform,
   transformByName,

@@ -1,9 +1,10 @@
 /**
- * Transforms applied to data rows on the host before they become tensors: binarize,
- * scale to [0, 1], one-hot encode, l2-normalize. Each maps a row-major (rows, columns)
+ * Transforms applied to data rows on the host before they become tensors: binarize (by a
+ * threshold, or by sampling once), scale to [0, 1], one-hot encode, l2-normalize. Each maps a row-major (rows, columns)
  * Float32Array to a new one.
  * @packageDocumentation
  */
+import { SeededRandom } from '../backends/random.js';
 import { ConfigError, DataError } from '../errors/index.js';
 
 /** A row-major matrix on the host. */
@@ -86,6 +87,25 @@ export function binarize(threshold = 0.5): Transform {
   return ({ rows, columns, values }) => ({ rows, columns, values: values.map((v) => (v > threshold ? 1 : 0)) });
 }
 
+/**
+ * Each value v in [0, 1] becomes 1 with probability v, drawn once from a generator seeded with
+ * `seed` (default 0), so the same data give the same 0/1 rows every time: MNIST "binarized
+ * stochastically", as Salakhutdinov & Murray (2008) and the likelihood literature after them use it.
+ * @throws DataError naming the first value outside [0, 1]
+ */
+export function stochasticBinarize(seed = 0): Transform {
+  return ({ rows, columns, values }) => {
+    const bad = values.findIndex((v) => !(v >= 0 && v <= 1));
+    if (bad >= 0) {
+      throw new DataError(
+        `stochasticBinarize: expected values in [0, 1] (scale first), got ${values[bad]} at row ${Math.floor(bad / columns)}, column ${bad % columns}`,
+      );
+    }
+    const random = new SeededRandom(seed);
+    return { rows, columns, values: values.map((v) => (random.nextFloat() < v ? 1 : 0)) };
+  };
+}
+
 /** Divides by `maximum` (default 255, for 8-bit images), mapping [0, maximum] to [0, 1]. */
 export function scale(maximum = 255): Transform {
   if (!(maximum > 0)) throw new ConfigError(`scale: expected a positive maximum, got ${maximum}`);
@@ -125,6 +145,7 @@ export function l2Normalize(): Transform {
 /** The transforms by name, as in run configs. */
 export const TRANSFORMS = {
   binarize: () => binarize(),
+  stochasticBinarize: () => stochasticBinarize(),
   scale: () => scale(),
   l2Normalize: () => l2Normalize(),
   none: () => (data: HostMatrix) => data,

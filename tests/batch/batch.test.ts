@@ -1,7 +1,15 @@
 /** In-memory batches and transforms. */
 import { describe, expect, it } from 'vitest';
 import { be, use } from '../../backends/index.js';
-import { binarize, InMemoryBatch, l2Normalize, oneHot, scale, transformByName } from '../../batch/index.js';
+import {
+  binarize,
+  InMemoryBatch,
+  l2Normalize,
+  oneHot,
+  scale,
+  stochasticBinarize,
+  transformByName,
+} from '../../batch/index.js';
 import { ConfigError, DataError } from '../../errors/index.js';
 
 const matrix = (rows: number, columns: number) => ({
@@ -66,7 +74,30 @@ describe('transforms', () => {
     expect(Array.from(unit.values)).toEqual([0.6, 0.8].map(Math.fround));
     expect(() => oneHot(2)({ rows: 1, columns: 1, values: Float32Array.from([2]) })).toThrow(/row 0 holds 2/);
     expect(() => transformByName('sharpen', 'data.transform')).toThrow(
-      `data.transform: expected one of 'binarize', 'scale', 'l2Normalize', 'none', got "sharpen"`,
+      `data.transform: expected one of 'binarize', 'stochasticBinarize', 'scale', 'l2Normalize', 'none', got "sharpen"`,
+    );
+  });
+
+  it('stochasticBinarize draws each value as a Bernoulli variable once, the same way every time', () => {
+    const levels = [0, 0.1, 0.5, 0.9, 1];
+    const rows = 20000;
+    const grey = {
+      rows,
+      columns: levels.length,
+      values: Float32Array.from({ length: rows * levels.length }, (_, i) => levels[i % levels.length] as number),
+    };
+    const drawn = stochasticBinarize()(grey).values;
+    levels.forEach((p, c) => {
+      let ones = 0;
+      for (let r = 0; r < rows; r++) ones += drawn[r * levels.length + c] as number;
+      // Within 5 standard errors of the value's own probability; 0 and 1 exactly.
+      expect(Math.abs(ones / rows - p)).toBeLessThanOrEqual(5 * Math.sqrt((p * (1 - p)) / rows));
+    });
+    expect(Array.from(stochasticBinarize()(grey).values)).toEqual(Array.from(drawn));
+    expect(Array.from(stochasticBinarize(1)(grey).values)).not.toEqual(Array.from(drawn));
+    expect(Array.from(transformByName('stochasticBinarize', 'data.transform')(grey).values)).toEqual(Array.from(drawn));
+    expect(() => stochasticBinarize()(data)).toThrow(
+      'stochasticBinarize: expected values in [0, 1] (scale first), got 255 at row 0, column 1',
     );
   });
 });
