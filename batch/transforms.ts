@@ -1,7 +1,7 @@
 /**
  * Transforms applied to data rows on the host before they become tensors: binarize (by a
- * threshold, or by sampling once), scale to [0, 1], one-hot encode, l2-normalize. Each maps a row-major (rows, columns)
- * Float32Array to a new one.
+ * threshold, or by sampling once), scale to [0, 1], one-hot encode, l2-normalize. Each maps a
+ * row-major (rows, columns) Float32Array to a new one.
  * @packageDocumentation
  */
 import { SeededRandom } from '../backends/random.js';
