@@ -94,14 +94,15 @@ export function binarize(threshold = 0.5): Transform {
  * @throws DataError naming the first value outside [0, 1]
  */
 export function stochasticBinarize(seed = 0): Transform {
-  return ({ rows, columns, values }) => {
-    const bad = values.findIndex((v) => !(v >= 0 && v <= 1));
-    if (bad >= 0) {
+  return (data) => {
+    const bad = firstValueWhere(data, (v) => !(v >= 0 && v <= 1));
+    if (bad) {
       throw new DataError(
-        `stochasticBinarize: expected values in [0, 1] (scale first), got ${values[bad]} at row ${Math.floor(bad / columns)}, column ${bad % columns}`,
+        `stochasticBinarize: expected values in [0, 1] (scale first), got ${bad.value} at row ${bad.row}, column ${bad.column}`,
       );
     }
     const random = new SeededRandom(seed);
+    const { rows, columns, values } = data;
     return { rows, columns, values: values.map((v) => (random.nextFloat() < v ? 1 : 0)) };
   };
 }
@@ -167,9 +168,17 @@ export function transformByName(name: unknown, where: string): Transform {
  * Checks every value is finite.
  * @throws DataError naming the first bad row and column
  */
-export function checkFinite({ columns, values }: HostMatrix, where: string): void {
-  const bad = values.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) {
-    throw new DataError(`${where}: row ${Math.floor(bad / columns)}, column ${bad % columns} is ${values[bad]}`);
-  }
+export function checkFinite(data: HostMatrix, where: string): void {
+  const bad = firstValueWhere(data, (v) => !Number.isFinite(v));
+  if (bad) throw new DataError(`${where}: row ${bad.row}, column ${bad.column} is ${bad.value}`);
+}
+
+/** The first value of a row-major matrix that `wrong` picks, with its row and column, if any. */
+function firstValueWhere(
+  { columns, values }: HostMatrix,
+  wrong: (value: number) => boolean,
+): { row: number; column: number; value: number } | undefined {
+  const index = values.findIndex(wrong);
+  if (index < 0) return undefined;
+  return { row: Math.floor(index / columns), column: index % columns, value: values[index] as number };
 }

@@ -138,9 +138,10 @@ export async function annealedImportanceSampling(
   const estimates = [];
   for (const chosen of paths) {
     const path = await annealingPath(model, options, chosen, 'AIS');
-    const { logWeights, peak, mean, error } = await path.anneal(path.baseStates(chains), betas);
+    const logWeights = await path.anneal(path.baseStates(chains), betas);
+    const { logMean, error } = logMeanExpWithError(logWeights);
     estimates.push({
-      logZ: path.logZBase + peak + Math.log(mean),
+      logZ: path.logZBase + logMean,
       logZError: error,
       chains: logWeights.length,
       steps: betas.length - 1,
@@ -185,7 +186,7 @@ export async function reverseAnnealedImportanceSampling(
   const estimates = [];
   for (const chosen of paths) {
     const path = await annealingPath(model, { ...options, data }, chosen, 'reverse AIS');
-    const { logWeights } = await path.anneal(path.dataStates(be.gather(data, starts)), betas);
+    const logWeights = await path.anneal(path.dataStates(be.gather(data, starts)), betas);
     const { mean, error } = meanWithError(logWeights);
     estimates.push({ logZ: path.logZBase - mean, logZError: error, chains, steps: betas.length - 1 });
   }
@@ -197,6 +198,13 @@ function meanWithError(values: Float64Array): { mean: number; error: number } {
   const mean = values.reduce((a, x) => a + x, 0) / values.length;
   const variance = values.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, values.length - 1);
   return { mean, error: Math.sqrt(variance / values.length) };
+}
+
+/** ln mean(exp(x)) over `logValues`, with the delta-method standard error of that logarithm. */
+function logMeanExpWithError(logValues: Float64Array): { logMean: number; error: number } {
+  const peak = Math.max(...logValues);
+  const { mean, error } = meanWithError(logValues.map((x) => Math.exp(x - peak)));
+  return { logMean: peak + Math.log(mean), error: error / mean };
 }
 
 /** The first hidden layer's conditional means given each batch of `data` (one upward pass): data for its base. */
@@ -296,7 +304,7 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
    * gains ln p*_{β_k} − ln p*_{β_{k−1}}, then one Gibbs sweep (the summed layers given the
    * sampled ones, then the sampled ones) leaves p_{β_k} invariant. It frees the base model, so
    * a path anneals once.
-   * @returns the log-weights and mean(w) as peak + ln mean, with its delta-method error
+   * @returns the chains' log-weights
    */
   const anneal = async (start: Tensor[], betas: Float64Array) => {
     let units = start.map((t) => be.keep(t));
@@ -314,11 +322,7 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
     const w = Float64Array.from(await be.read(logWeights));
     be.dispose([...units, logWeights]);
     base?.dispose();
-    const peak = Math.max(...w);
-    const ratios = w.map((x) => Math.exp(x - peak));
-    const mean = ratios.reduce((a, r) => a + r, 0) / w.length;
-    const variance = ratios.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, w.length - 1);
-    return { logWeights: w, peak, mean, error: Math.sqrt(variance / w.length) / mean };
+    return w;
   };
   return { logZBase, baseStates, dataStates, anneal };
 }
