@@ -5,6 +5,7 @@
  */
 export {
   buildClassifierOptimizer,
+  buildFinalOptimizer,
   buildMethod,
   buildModel,
   buildMonitor,

@@ -128,8 +128,9 @@ export function runConfigSchema() {
           })
           .optional(),
         /**
-         * Layerwise pretraining of a deep model (`train.epochs` per RBM, then `finalEpochs` of
-         * the whole model, default `train.epochs`): how the RBMs join it (Salakhutdinov &
+         * Layerwise pretraining of a deep model (`train.epochs` per RBM or `rbmEpochs`, one per
+         * RBM, then `finalEpochs` of the whole model, default `train.epochs`, with
+         * `finalOptimizer`, default `train.optimizer`): how the RBMs join it (Salakhutdinov &
          * Hinton's doubled and halved weights, or plain stacking) and Paysage's per-stage
          * initialization of each RBM on its own data.
          */
@@ -137,7 +138,9 @@ export function runConfigSchema() {
           .strictObject({
             scaling: z.enum(PRETRAINING_SCALINGS).default('salakhutdinov-hinton'),
             init: z.enum(INITIALIZATION_METHODS).optional(),
+            rbmEpochs: z.array(z.int().min(0)).min(1).optional(),
             finalEpochs: z.int().min(0).optional(),
+            finalOptimizer: optimizerConfigSchema.optional(),
           })
           .prefault({}),
         /** The progress monitor's metrics on the validation split: all default ones (true), none, or these by name. */
@@ -215,6 +218,12 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
   if (config.model.convolution !== undefined && (config.model.layers.length !== 2 || config.task !== 'generative')) {
     throw new ConfigError(
       `${where}: model.convolution: expected a generative RBM (task 'generative', two layers), got task '${config.task}' with ${config.model.layers.length} layers`,
+    );
+  }
+  const { rbmEpochs } = config.train.pretraining;
+  if (rbmEpochs !== undefined && rbmEpochs.length !== config.model.layers.length - 1) {
+    throw new ConfigError(
+      `${where}: train.pretraining.rbmEpochs: expected one count per RBM of model.layers (${config.model.layers.length - 1}), got ${rbmEpochs.length}`,
     );
   }
   const { dropout, sparsity, method } = config.train;
@@ -341,6 +350,12 @@ export function buildMonitor(config: RunConfig): ProgressMonitor | null {
 /** The optimizer a config describes. */
 export function buildOptimizer(config: RunConfig): Optimizer {
   return optimizerFromConfig(config.train.optimizer, 'train.optimizer');
+}
+
+/** The joint stage's optimizer of a deep model's pretraining, where the config gives one (`train.pretraining.finalOptimizer`). */
+export function buildFinalOptimizer(config: RunConfig): Optimizer | undefined {
+  const { finalOptimizer } = config.train.pretraining;
+  return finalOptimizer && optimizerFromConfig(finalOptimizer, 'train.pretraining.finalOptimizer');
 }
 
 /** The fine-tuning optimizer of a `task: 'classify'` config. */

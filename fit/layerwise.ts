@@ -42,6 +42,14 @@ export type PretrainingScaling = (typeof PRETRAINING_SCALINGS)[number];
 export interface PretrainOptions extends TrainOptions {
   /** Epochs of the whole model after the RBMs (default: the RBMs' epochs). */
   readonly finalEpochs?: number;
+  /**
+   * Epochs of each RBM, bottom first (default: `epochs` each). A stage of 0 epochs keeps its
+   * coupling as initialized: with `scaling: 'none'` and `[n, 0]`, the joint stage starts
+   * from the bottom RBM with a top layer barely coupled to it, whose log-likelihood it shares.
+   */
+  readonly rbmEpochs?: readonly number[];
+  /** The joint stage's optimizer (default: the RBMs'), as Salakhutdinov & Hinton's smaller joint step size. */
+  readonly finalOptimizer?: Optimizer;
   /** How the RBMs join the deep model (default `'salakhutdinov-hinton'`). */
   readonly scaling?: PretrainingScaling;
   /**
@@ -75,13 +83,22 @@ export class LayerwisePretrain {
   async train(optimizer: Optimizer, epochs: number, options: PretrainOptions = {}): Promise<PretrainHistory> {
     checkOptions(
       options,
-      { ...TRAIN_OPTION_KEYS, finalEpochs: true, scaling: true, init: true },
+      { ...TRAIN_OPTION_KEYS, finalEpochs: true, rbmEpochs: true, finalOptimizer: true, scaling: true, init: true },
       'LayerwisePretrain.train',
     );
     const { model } = this;
     if (model.numLayers < 2) throw new ConfigError('LayerwisePretrain: the model needs at least 2 layers');
-    const { finalEpochs, resume, scaling: requested = 'salakhutdinov-hinton', init, ...stageOptions } = options;
+    const {
+      finalEpochs,
+      rbmEpochs = model.connections.map(() => epochs),
+      finalOptimizer = optimizer,
+      resume,
+      scaling: requested = 'salakhutdinov-hinton',
+      init,
+      ...stageOptions
+    } = options;
     const scaling = checkChoice(requested, PRETRAINING_SCALINGS, 'LayerwisePretrain.train: scaling');
+    checkRbmEpochs(rbmEpochs, model.connections.length);
     const stages = (resume?.stages ?? []).map((records) => new History(records));
     const pairs = model.connections.map((connection, i) => ({
       rbm: () =>
@@ -89,7 +106,7 @@ export class LayerwisePretrain {
           weights: [connection.weights],
         }),
       data: i === 0 ? this.data : new MappedBatches(this.data, model.layer(i).numUnits, (v) => upward(model, i, v)),
-      epochs,
+      epochs: rbmEpochs[i] as number,
     }));
     const plan =
       model.numLayers > 2 ? [...pairs, { rbm: () => model, data: this.data, epochs: finalEpochs ?? epochs }] : pairs;
@@ -110,10 +127,11 @@ export class LayerwisePretrain {
           if (init && !joint && !resuming) {
             await initializeModel(rbm, stage.data.batches('train'), init, { visible: index === 0 });
           }
-          optimizer.reset();
+          const stageOptimizer = joint ? finalOptimizer : optimizer;
+          stageOptimizer.reset();
           const sgd = new SGD(rbm, stage.data, { saves: model, index, before: [...stages] });
           stages.push(
-            await sgd.train(optimizer, stage.epochs, { ...stageOptions, resume: resuming ? resume : undefined }),
+            await sgd.train(stageOptimizer, stage.epochs, { ...stageOptions, resume: resuming ? resume : undefined }),
           );
         } finally {
           if (index > 0 && !joint) rbm.layer(0).dispose();
@@ -124,6 +142,19 @@ export class LayerwisePretrain {
       for (const { weights } of model.connections) weights.scaleFields(1, 1);
     }
     return { stages };
+  }
+}
+
+/** Refuses per-RBM epochs that are not one non-negative integer per RBM. */
+function checkRbmEpochs(rbmEpochs: readonly number[], rbms: number): void {
+  if (
+    !Array.isArray(rbmEpochs) ||
+    rbmEpochs.length !== rbms ||
+    !rbmEpochs.every((n) => Number.isInteger(n) && n >= 0)
+  ) {
+    throw new ConfigError(
+      `LayerwisePretrain.train: rbmEpochs: expected ${rbms} non-negative integers (one per RBM, bottom first), got ${JSON.stringify(rbmEpochs)}`,
+    );
   }
 }
 

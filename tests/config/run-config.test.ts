@@ -1,15 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as backends from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
-import { buildMethod, buildModel, parseRunConfig, runConfigJsonSchema } from '../../config/index.js';
+import {
+  buildFinalOptimizer,
+  buildMethod,
+  buildModel,
+  parseRunConfig,
+  runConfigJsonSchema,
+} from '../../config/index.js';
 import { ConfigError } from '../../errors/index.js';
 import { annealedImportanceSampling } from '../../estimators/index.js';
 import { type FitMethod, LayerwisePretrain, ProgressMonitor, SGD, TAP } from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
 import { BoltzmannMachine, type Gradient } from '../../models/index.js';
-import { ADAM, GradientDescent } from '../../optimizers/index.js';
+import { ADAM, GradientDescent, Momentum } from '../../optimizers/index.js';
 import { loadDataset, parseCsv } from '../../packages/data/src/index.js';
 import { imageGrid } from '../../packages/plot/src/index.js';
 import { DrivenBeta, ParallelTempering, SequentialMC } from '../../samplers/index.js';
@@ -74,6 +80,15 @@ async function oneGradient<T>(
 }
 
 describe('run configs are strict', () => {
+  it('every run config in examples/ is valid', () => {
+    const directory = new URL('../../examples/', import.meta.url);
+    const configs = readdirSync(directory).filter((name) => name.endsWith('.json'));
+    expect(configs.length).toBeGreaterThanOrEqual(6);
+    for (const name of configs) {
+      expect(() => parseRunConfig(JSON.parse(readFileSync(new URL(name, directory), 'utf8')), name)).not.toThrow();
+    }
+  });
+
   it('a misspelled schedule field names its path and the field meant, and nothing trains at a default rate', () => {
     const config = structuredClone(example);
     config.train.optimizer = { type: 'sgd', stepsize: { type: 'constant', value: 0.01 } };
@@ -192,6 +207,20 @@ describe('run configs are strict', () => {
     );
     expect(() => parseRunConfig({ model: example.model, train: { pretraining: { finalEpochs: -1 } } })).toThrow(
       /train.pretraining.finalEpochs/,
+    );
+    const staged = { rbmEpochs: [200, 0], finalOptimizer: { type: 'momentum', stepsize: 0.001, momentum: 0.5 } };
+    const deep = { layers: [784, 500, 1000].map((units) => ({ type: 'bernoulli', units })) };
+    const parsed = parseRunConfig({ model: deep, train: { pretraining: staged } });
+    expect(parsed.train.pretraining.rbmEpochs).toEqual([200, 0]);
+    const final = buildFinalOptimizer(parsed);
+    expect(final).toBeInstanceOf(Momentum);
+    expect([(final as Momentum).momentum, final?.stepsize.valueAt(7)]).toEqual([0.5, 0.001]);
+    expect(buildFinalOptimizer(parseRunConfig({ model: deep }))).toBeUndefined();
+    expect(() => parseRunConfig({ model: deep, train: { pretraining: { rbmEpochs: [5] } } })).toThrow(
+      'config: train.pretraining.rbmEpochs: expected one count per RBM of model.layers (2), got 1',
+    );
+    expect(() => parseRunConfig({ model: example.model, train: { pretraining: { rbmEpochs: [5, -1] } } })).toThrow(
+      /train.pretraining.rbmEpochs/,
     );
     // Salakhutdinov & Hinton's positive phase by default once asked for; absent, as the negative phase.
     expect(parseRunConfig({ model: example.model }).train.positivePhase).toBeUndefined();

@@ -11,7 +11,7 @@ import { ConfigError } from '../../errors/index.js';
 import { LayerwisePretrain, type PretrainingScaling, pcd } from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
 import { BoltzmannMachine, exactLogLikelihood, initializeModel } from '../../namespaces/models.js';
-import { ADAM, Momentum } from '../../optimizers/index.js';
+import { ADAM, GradientDescent, Momentum } from '../../optimizers/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { barsAndStripes } from '../helpers/bars-and-stripes.js';
 import { expectAllClose, randomizeParams, scalar, values } from '../helpers/finite-differences.js';
@@ -175,6 +175,40 @@ describe('layerwise pretraining as Salakhutdinov & Hinton', () => {
       new LayerwisePretrain(dbm, batches()).train(new ADAM(), 1, { scaling: 'doubled' as PretrainingScaling }),
     ).rejects.toThrow(/scaling: expected one of 'salakhutdinov-hinton', 'none', got "doubled"/);
     for (const model of [dbm, rbm]) model.dispose();
+  });
+
+  it('trains each RBM its own epochs and the joint stage with its own optimizer', async () => {
+    setSeed(6);
+    const dbm = deepModel([9, 6, 4]);
+    const initialTop = await values(be.clone(dbm.connections[1]?.weights.parameter as never));
+    const seen: { bottom: Float64Array; top: Float64Array }[] = [];
+    const weightsNow = async () => ({
+      bottom: await values(be.clone(dbm.connections[0]?.weights.parameter as never)),
+      top: await values(be.clone(dbm.connections[1]?.weights.parameter as never)),
+    });
+    const { stages } = await new LayerwisePretrain(dbm, batches()).train(new ADAM({ stepsize: 0.05 }), 1, {
+      rbmEpochs: [3, 0],
+      finalEpochs: 2,
+      finalOptimizer: new GradientDescent({ stepsize: 1e-30 }),
+      scaling: 'none',
+      monitor: null,
+      onEpoch: async () => {
+        seen.push(await weightsNow());
+      },
+    });
+    expect(stages.map((stage) => stage.records.length)).toEqual([3, 0, 2]);
+    // The top RBM trained no epoch: its coupling enters the joint stage as initialized.
+    expect(Array.from((seen[2] as (typeof seen)[0]).top)).toEqual(Array.from(initialTop));
+    // The joint stage stepped with its own (vanishing) step size, not the RBMs' ADAM.
+    const [lastRbm, lastJoint] = [seen[2] as (typeof seen)[0], seen[4] as (typeof seen)[0]];
+    expectAllClose(lastJoint.bottom, Array.from(lastRbm.bottom), { absolute: 1e-6, relative: 0 });
+    expectAllClose(lastJoint.top, Array.from(initialTop), { absolute: 1e-6, relative: 0 });
+    for (const rbmEpochs of [[1], [1, -1], [1, 1.5]]) {
+      await expect(new LayerwisePretrain(dbm, batches()).train(new ADAM(), 1, { rbmEpochs })).rejects.toThrow(
+        `LayerwisePretrain.train: rbmEpochs: expected 2 non-negative integers (one per RBM, bottom first), got ${JSON.stringify(rbmEpochs)}`,
+      );
+    }
+    dbm.dispose();
   });
 
   it("initializes each RBM by Paysage's method on its own data when its stage begins", async () => {

@@ -16,6 +16,7 @@ import { DataError } from 'relief/errors';
 
 export {
   buildClassifierOptimizer,
+  buildFinalOptimizer,
   buildMethod,
   buildModel,
   buildMonitor,

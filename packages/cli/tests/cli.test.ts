@@ -219,6 +219,24 @@ describe('relief CLI', () => {
     expect(Math.abs(LogZ - ReverseLogZ)).toBeLessThan(5);
   });
 
+  it("trains the DBM example's stages as configured: each RBM its own epochs, the joint stage its own optimizer", async () => {
+    const shrink = (config: ReturnType<typeof JSON.parse>) => {
+      config.model.layers = [784, 20, 10].map((units) => ({ type: 'bernoulli', units }));
+      config.train.pretraining = { ...config.train.pretraining, rbmEpochs: [2, 0], finalEpochs: 1 };
+    };
+    const dbmExample = new URL('../../../examples/mnist-dbm-500-1000.json', import.meta.url).pathname;
+    const { out: staged, stdout } = await trainExample(dbmExample, shrink, ['--limit', '300']);
+    expect(stdout.match(/^epoch \d+: seconds/gm)?.length).toBe(3);
+    expect(JSON.parse(readFileSync(join(staged, 'history.json'), 'utf8')).length).toBe(1);
+    const config = JSON.parse(readFileSync(dbmExample, 'utf8'));
+    shrink(config);
+    const path = join(mkdtempSync(join(tmpdir(), 'relief-staged-')), 'config.json');
+    writeFileSync(path, JSON.stringify(config));
+    const refused = await run(['train', '--config', path, '--out', `${path}.run`, '--epochs', '1']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--epochs: this config gives each RBM its epochs in train.pretraining.rbmEpochs');
+  });
+
   it('fits PCA whitening on the training split, saves it with the model and applies it when evaluating', async () => {
     const { out } = await trainExample(
       example,

@@ -6,6 +6,7 @@ import { LayerwisePretrain, loadCheckpoint, SGD, type TrainOptions } from 'relie
 import { initializeModel } from 'relief/models';
 import { parseJsonText } from 'relief/validation';
 import {
+  buildFinalOptimizer,
   buildMethod,
   buildModel,
   buildMonitor,
@@ -97,7 +98,12 @@ async function runConfig(options: TrainCommandOptions): Promise<{ config: RunCon
 
 /** A config's `train` section with the `--epochs` and `--final-epochs` overrides. */
 function withEpochs<T extends object>(section: T, options: TrainCommandOptions): T {
-  const { pretraining } = section as { pretraining?: object };
+  const { pretraining } = section as { pretraining?: { rbmEpochs?: unknown } };
+  if (options.epochs !== undefined && pretraining?.rbmEpochs !== undefined) {
+    throw new ConfigError(
+      'relief train: --epochs: this config gives each RBM its epochs in train.pretraining.rbmEpochs; change them there (--final-epochs sets the joint stage)',
+    );
+  }
   return {
     ...section,
     ...(options.epochs !== undefined && { epochs: options.epochs }),
@@ -167,6 +173,7 @@ async function trainRun(
             await new LayerwisePretrain(model, batches).train(optimizer, config.train.epochs, {
               ...trainOptions,
               ...config.train.pretraining,
+              finalOptimizer: buildFinalOptimizer(config),
             })
           ).stages.at(-1)
         : await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
