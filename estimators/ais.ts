@@ -27,6 +27,7 @@ import type { BoltzmannMachine } from '../models/boltzmann-machine.js';
 import { batchesOf, dataMoments, type VisibleData } from '../models/initialize.js';
 import { checkChoice, checkOptions, type OptionKeys } from '../validation/index.js';
 import { importanceWeightedFreeEnergy } from './importance-weighted.js';
+import { logMeanExpWithError, meanWithError } from './sample-statistics.js';
 
 /** Options of {@link annealedImportanceSampling}. */
 export interface AISOptions {
@@ -191,20 +192,6 @@ export async function reverseAnnealedImportanceSampling(
     estimates.push({ logZ: path.logZBase - mean, logZError: error, chains, steps: betas.length - 1 });
   }
   return pick(paths, estimates, (a, b) => a < b);
-}
-
-/** The mean of `values` and its standard error. */
-function meanWithError(values: Float64Array): { mean: number; error: number } {
-  const mean = values.reduce((a, x) => a + x, 0) / values.length;
-  const variance = values.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, values.length - 1);
-  return { mean, error: Math.sqrt(variance / values.length) };
-}
-
-/** ln mean(exp(x)) over `logValues`, with the delta-method standard error of that logarithm. */
-function logMeanExpWithError(logValues: Float64Array): { logMean: number; error: number } {
-  const peak = Math.max(...logValues);
-  const { mean, error } = meanWithError(logValues.map((x) => Math.exp(x - peak)));
-  return { logMean: peak + Math.log(mean), error: error / mean };
 }
 
 /** The first hidden layer's conditional means given each batch of `data` (one upward pass): data for its base. */

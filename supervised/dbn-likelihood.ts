@@ -6,6 +6,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
 import { type AISOptions, annealedImportanceSampling, type LogPartitionEstimate } from '../estimators/index.js';
+import { logMeanExpWithError, meanWithError } from '../estimators/sample-statistics.js';
 import type { Layer } from '../layers/index.js';
 import type { BoltzmannMachine } from '../models/index.js';
 import { checkOptions } from '../validation/index.js';
@@ -102,22 +103,14 @@ export async function estimateDbnLogLikelihood(
   const topRbm = dbn.rbms.at(-1) as BoltzmannMachine;
   const estimate = await annealedImportanceSampling(topRbm, { ...aisOptions, data: tops });
   be.dispose(tops);
-  const rowMeans = Array.from({ length: rows }, (_, r) => draws.reduce((a, d) => a + (d[r] as number), 0) / samples);
-  const rowLogMeanExp = Array.from({ length: rows }, (_, r) => {
-    const peak = Math.max(...draws.map((d) => d[r] as number));
-    return peak + Math.log(draws.reduce((a, d) => a + Math.exp((d[r] as number) - peak), 0) / samples);
-  });
+  const perRow = Array.from({ length: rows }, (_, r) => Float64Array.from(draws, (d) => d[r] as number));
   // The data are fixed: only the draws within each row add error to the mean over rows.
-  const withinRowVariance = Array.from(
-    { length: rows },
-    (_, r) =>
-      draws.reduce((a, d) => a + ((d[r] as number) - (rowMeans[r] as number)) ** 2, 0) / Math.max(1, samples - 1),
-  );
+  const rowMeans = perRow.map((row) => meanWithError(row));
   const average = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
   return {
     ...estimate,
-    logLikelihood: average(rowMeans) - estimate.logZ,
-    samplingError: Math.sqrt(average(withinRowVariance) / (rows * samples)),
-    importanceWeighted: average(rowLogMeanExp) - estimate.logZ,
+    logLikelihood: average(rowMeans.map(({ mean }) => mean)) - estimate.logZ,
+    samplingError: Math.sqrt(average(rowMeans.map(({ error }) => error ** 2)) / rows),
+    importanceWeighted: average(perRow.map((row) => logMeanExpWithError(row).logMean)) - estimate.logZ,
   };
 }
