@@ -220,7 +220,15 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
       `${where}: model.convolution: expected a generative RBM (task 'generative', two layers), got task '${config.task}' with ${config.model.layers.length} layers`,
     );
   }
-  const { rbmEpochs } = config.train.pretraining;
+  const { rbmEpochs, finalOptimizer } = config.train.pretraining;
+  const deepGenerative = config.task === 'generative' && config.model.layers.length > 2;
+  for (const [field, given] of Object.entries({ rbmEpochs, finalOptimizer })) {
+    if (given !== undefined && !deepGenerative) {
+      throw new ConfigError(
+        `${where}: train.pretraining.${field}: applies to the layerwise pretraining of a deep generative model (task 'generative', three or more layers), got task '${config.task}' with ${config.model.layers.length} layers`,
+      );
+    }
+  }
   if (rbmEpochs !== undefined && rbmEpochs.length !== config.model.layers.length - 1) {
     throw new ConfigError(
       `${where}: train.pretraining.rbmEpochs: expected one count per RBM of model.layers (${config.model.layers.length - 1}), got ${rbmEpochs.length}`,

@@ -45,7 +45,7 @@ export interface PretrainOptions extends TrainOptions {
   /**
    * Epochs of each RBM, bottom first (default: `epochs` each). A stage of 0 epochs keeps its
    * coupling as initialized: with `scaling: 'none'` and `[n, 0]`, the joint stage starts
-   * from the bottom RBM with a top layer barely coupled to it, whose log-likelihood it shares.
+   * from the bottom RBM with a top layer barely coupled to it, whose log-likelihood it nearly shares.
    */
   readonly rbmEpochs?: readonly number[];
   /** The joint stage's optimizer (default: the RBMs'), as Salakhutdinov & Hinton's smaller joint step size. */

@@ -219,6 +219,12 @@ describe('run configs are strict', () => {
     expect(() => parseRunConfig({ model: deep, train: { pretraining: { rbmEpochs: [5] } } })).toThrow(
       'config: train.pretraining.rbmEpochs: expected one count per RBM of model.layers (2), got 1',
     );
+    expect(() => parseRunConfig({ model: example.model, train: { pretraining: { rbmEpochs: [5] } } })).toThrow(
+      "config: train.pretraining.rbmEpochs: applies to the layerwise pretraining of a deep generative model (task 'generative', three or more layers), got task 'generative' with 2 layers",
+    );
+    expect(() =>
+      parseRunConfig({ task: 'classify', model: deep, train: { pretraining: { finalOptimizer: { type: 'sgd' } } } }),
+    ).toThrow(/train.pretraining.finalOptimizer: applies to .* got task 'classify' with 3 layers/);
     expect(() => parseRunConfig({ model: example.model, train: { pretraining: { rbmEpochs: [5, -1] } } })).toThrow(
       /train.pretraining.rbmEpochs/,
     );
