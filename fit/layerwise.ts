@@ -4,7 +4,7 @@ import { ConfigError } from '../errors/index.js';
 import type { Layer } from '../layers/index.js';
 import { BoltzmannMachine, type InitializationMethod, initializeModel } from '../models/index.js';
 import type { Optimizer } from '../optimizers/index.js';
-import { checkChoice, checkOptions } from '../validation/index.js';
+import { checkChoice, checkOptions, show } from '../validation/index.js';
 import { History } from './monitor.js';
 import { SGD, TRAIN_OPTION_KEYS, type TrainOptions } from './sgd.js';
 
@@ -153,7 +153,7 @@ function checkRbmEpochs(rbmEpochs: readonly number[], rbms: number): void {
     !rbmEpochs.every((n) => Number.isInteger(n) && n >= 0)
   ) {
     throw new ConfigError(
-      `LayerwisePretrain.train: rbmEpochs: expected ${rbms} non-negative integers (one per RBM, bottom first), got ${JSON.stringify(rbmEpochs)}`,
+      `LayerwisePretrain.train: rbmEpochs: expected ${rbms} non-negative integers (one per RBM, bottom first), got ${show(rbmEpochs)}`,
     );
   }
 }
