@@ -249,12 +249,12 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
       const annealed = be.mul(field, beta);
       const change = be.sub(layer.logPartition(annealed), layer.logPartition(be.mul(field, previous)));
       gain = gain ? be.add(gain, change) : change;
-      all[j] = layer.conditionalSample(annealed);
+      all[j] = layer.exactConditionalSample(annealed);
     });
     const moved = sampled.map((i) =>
       i === anchor && base
         ? anchorLayer.annealedSample(base, model.fieldOn(anchor, all), beta)
-        : model.layer(i).conditionalSample(annealedField(i, all, beta)),
+        : model.layer(i).exactConditionalSample(annealedField(i, all, beta)),
     );
     return { units: moved, gain: gain as Tensor };
   };
@@ -280,7 +280,7 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
   const dataStates = (rows: Tensor): Tensor[] => {
     const upward = model.stateFromVisible(rows);
     const sweeps = model.numLayers === 2 ? 1 : REVERSE_AIS_POSTERIOR_SWEEPS;
-    const posterior = model.markovChain(sweeps, upward, { clamped: [0] });
+    const posterior = model.markovChain(sweeps, upward, { clamped: [0], exactSamples: true });
     const units = sampled.map((i) => posterior.getLayer(i));
     for (const t of new Set([...upward.units, ...posterior.units])) if (!units.includes(t)) be.dispose(t);
     return units;

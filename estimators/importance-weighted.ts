@@ -52,7 +52,7 @@ export function importanceWeightedFreeEnergy(
       const units: (Tensor | undefined)[] = model.layers.map(() => undefined);
       units[0] = visible;
       drawn.forEach((i, d) => {
-        units[i] = model.layer(i).conditionalSample(fields[d] as Tensor);
+        units[i] = model.layer(i).exactConditionalSample(fields[d] as Tensor);
       });
       let total = be.add(visibleTerm, be.sum(be.mul(model.layer(0).rescale(visible), model.fieldOn(0, units)), 1));
       drawn.forEach((i, d) => {

@@ -93,6 +93,15 @@ export abstract class Layer extends Parametrized {
   abstract conditionalSample(field: Tensor, beta?: InverseTemperature): Tensor;
 
   /**
+   * A draw from the exact conditional p(x | φ) ∝ exp(−β (H(x) − r(x)·φ)) of the layer's energy,
+   * which estimators need (AIS, importance weights); {@link Layer.conditionalSample} unless the
+   * layer trains with an approximate sampler (NReLU). @param field - (batch, numUnits) @returns (batch, numUnits)
+   */
+  exactConditionalSample(field: Tensor, beta?: InverseTemperature): Tensor {
+    return this.conditionalSample(field, beta);
+  }
+
+  /**
    * ln ∫ exp(−β (H(x) − r(x)·φ)) dx over the whole layer (the units are independent given φ).
    * @param field - (batch, numUnits) @returns (batch)
    */
@@ -122,9 +131,9 @@ export abstract class Layer extends Parametrized {
    */
   abstract meanFieldFreeEnergy(mean: Tensor): Tensor;
 
-  /** Random states drawn from the layer with no field. @returns (batchSize, numUnits) */
+  /** Random states drawn exactly from the layer with no field. @returns (batchSize, numUnits) */
   randomState(batchSize: number): Tensor {
-    return be.tidy(() => this.conditionalSample(be.zeros([batchSize, this.numUnits])));
+    return be.tidy(() => this.exactConditionalSample(be.zeros([batchSize, this.numUnits])));
   }
 
   /** Every state of a discrete layer, one per row. @returns (numStates, numUnits) */

@@ -70,8 +70,8 @@ export class ReLULayer extends QuadraticLayer {
 /**
  * Noisy rectified linear units (Nair & Hinton 2010): the {@link ReLULayer}'s model, sampled as
  * `max(0, η + N(0, σ(η)))` with η = μ/s, the cheap approximation of a sum of many tied binary
- * units that ReLU RBM code commonly draws from. Only the sampler differs:
- * means, modes, free energies and gradients are the truncated Gaussian's.
+ * units that ReLU RBM code commonly draws from. Only the training sampler differs: means, modes,
+ * free energies, gradients and the estimators' exact draws are the truncated Gaussian's.
  */
 export class NReLULayer extends ReLULayer {
   override readonly type = 'nrelu' as const;
@@ -83,6 +83,10 @@ export class NReLULayer extends ReLULayer {
       const noise = be.mul(be.sqrt(be.sigmoid(eta)), be.randomNormal(be.shape(eta)));
       return be.mul(be.maximum(be.add(eta, noise), 0), scale);
     });
+  }
+
+  override exactConditionalSample(field: Tensor, beta: InverseTemperature = 1): Tensor {
+    return super.conditionalSample(field, beta);
   }
 }
 

@@ -25,6 +25,12 @@ export interface ChainOptions {
    * unit whose mask is 0 is dropped, held at 0 after every update.
    */
   readonly masks?: UnitMasks;
+  /**
+   * Whether a sampling chain draws each layer from the exact conditional of its energy
+   * (`Layer.exactConditionalSample`), as estimators need, instead of its training sampler
+   * (they differ for NReLU units). Default false.
+   */
+  readonly exactSamples?: boolean;
 }
 
 /** Per layer, absent or a (batch, numUnits) mask of 0s (dropped units) and 1s. */
@@ -456,6 +462,7 @@ export class BoltzmannMachine {
     const clamped = new Set(options.clamped ?? []);
     const beta = options.beta ?? 1;
     const masks = options.masks ?? [];
+    const exact = options.exactSamples ?? false;
     this.checkMasks(masks, state.batchSize);
     const odd = this.layers.map((_, i) => i).filter((i) => i % 2 === 1 && !clamped.has(i));
     const even = this.layers.map((_, i) => i).filter((i) => i % 2 === 0 && !clamped.has(i));
@@ -464,7 +471,7 @@ export class BoltzmannMachine {
       const next = be.tidy(() => {
         const out = [...units];
         for (const group of [odd, even]) {
-          for (const i of group) out[i] = dropUnits(this.updateLayer(update, i, out, beta), masks[i]);
+          for (const i of group) out[i] = dropUnits(this.updateLayer(update, i, out, beta, exact), masks[i]);
         }
         return out;
       });
@@ -474,10 +481,17 @@ export class BoltzmannMachine {
     return new State(units);
   }
 
-  private updateLayer(update: UnitUpdate, index: number, units: readonly Tensor[], beta: InverseTemperature): Tensor {
+  private updateLayer(
+    update: UnitUpdate,
+    index: number,
+    units: readonly Tensor[],
+    beta: InverseTemperature,
+    exact: boolean,
+  ): Tensor {
     const layer = this.layer(index);
     const field = this.fieldOn(index, units);
-    if (update === 'sample') return layer.conditionalSample(field, beta);
+    if (update === 'sample')
+      return exact ? layer.exactConditionalSample(field, beta) : layer.conditionalSample(field, beta);
     if (update === 'mean') return layer.conditionalMean(field, beta);
     return layer.conditionalMode(field, beta);
   }

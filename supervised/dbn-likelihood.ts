@@ -53,7 +53,7 @@ function recognitionDraw(rbms: readonly BoltzmannMachine[], visible: Tensor): { 
     let logWeights = be.zeros([be.shape(visible)[0] as number]);
     for (const rbm of rbms.slice(0, -1)) {
       const upField = rbm.fieldOn(1, [below, undefined]);
-      const above = rbm.layer(1).conditionalSample(upField);
+      const above = rbm.layer(1).exactConditionalSample(upField);
       const downField = rbm.fieldOn(0, [undefined, above]);
       const logPrior = logConditional(rbm.layer(0), below, downField);
       logWeights = be.add(logWeights, be.sub(logPrior, logConditional(rbm.layer(1), above, upField)));

@@ -6,6 +6,7 @@ import {
   ContinuousBernoulliLayer,
   GaussianLayer,
   type Layer,
+  NReLULayer,
   OneHotLayer,
   ReLULayer,
 } from '../../layers/index.js';
@@ -14,7 +15,6 @@ import {
   annealingSchedule,
   BoltzmannMachine,
   estimateLogLikelihood,
-  exactJointDistribution,
   exactLogLikelihood,
   exactLogPartition,
   reverseAnnealedImportanceSampling,
@@ -32,7 +32,8 @@ function makeModel(hidden: Layer, weightScale: number): BoltzmannMachine {
 
 /** Rows drawn from the model's exact visible marginal (by enumeration and inverse CDF). @returns (count, numVisible) */
 async function exactVisibleSamples(model: BoltzmannMachine, count: number) {
-  const { units, logProbability } = exactJointDistribution(model);
+  const states = model.layer(0).enumerateStates();
+  const logProbability = exactLogLikelihood(model, states);
   const probabilities = await be.read(be.exp(logProbability));
   const uniforms = await be.read(be.randomUniform([count]));
   const rows = Array.from(uniforms, (u) => {
@@ -43,8 +44,8 @@ async function exactVisibleSamples(model: BoltzmannMachine, count: number) {
     });
     return index < 0 ? probabilities.length - 1 : index;
   });
-  const samples = be.gather(units[0] as never, rows);
-  be.dispose([...units, logProbability]);
+  const samples = be.gather(states, rows);
+  be.dispose([states, logProbability]);
   return samples;
 }
 
@@ -109,16 +110,22 @@ describeOnBackends('annealed importance sampling', () => {
     });
   }
 
-  it('reverse AIS from exact samples of the model is within three standard errors of the exact ln Z', async () => {
-    const model = makeModel(new BernoulliLayer(6), 1.2);
-    const exact = await scalar(exactLogPartition(model));
-    const samples = await exactVisibleSamples(model, 300);
-    const estimate = await reverseAnnealedImportanceSampling(model, samples, { chains: 300, steps: 1000 });
-    expect(estimate.logZError).toBeLessThan(0.05);
-    expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
-    be.dispose(samples);
-    model.dispose();
-  });
+  const reverseCases: [string, () => BoltzmannMachine][] = [
+    ['an RBM', () => makeModel(new BernoulliLayer(6), 1.2)],
+    ['an NReLU-hidden RBM (the posterior drawn exactly)', () => makeModel(new NReLULayer(4), 1)],
+  ];
+  for (const [name, make] of reverseCases) {
+    it(`reverse AIS of ${name} from exact samples of the model is within three standard errors of the exact ln Z`, async () => {
+      const model = make();
+      const exact = await scalar(exactLogPartition(model));
+      const samples = await exactVisibleSamples(model, 300);
+      const estimate = await reverseAnnealedImportanceSampling(model, samples, { chains: 300, steps: 1000 });
+      expect(estimate.logZError).toBeLessThan(0.05);
+      expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
+      be.dispose(samples);
+      model.dispose();
+    });
+  }
 
   it('reverse AIS of a DBM from exact samples of its visible layer is within three standard errors of the exact ln Z', async () => {
     const model = randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1);
@@ -228,6 +235,10 @@ describeOnBackends('annealing paths', () => {
     ['RBM 10-6', () => [new BernoulliLayer(10), new BernoulliLayer(6)]],
     ['DBM 8-5-4', () => [new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)]],
     ['OneHot-visible RBM', () => [new OneHotLayer(6, { groupSize: 3 }), new ReLULayer(4)]],
+    [
+      'Bernoulli–NReLU RBM (AIS draws the exact truncated Gaussians, not the NReLU sampler)',
+      () => [new BernoulliLayer(8), new NReLULayer(4)],
+    ],
   ];
   for (const [name, layers] of cases) {
     it(`${name}: the visible and the hidden path each land within three standard errors of the exact ln Z, with and without data for their bases`, async () => {

@@ -1,7 +1,7 @@
 /** The importance-weighted free energy of deep models against exact enumeration and the mean-field bound. */
 import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
-import { BernoulliLayer, GaussianLayer, type Layer, OneHotLayer } from '../../layers/index.js';
+import { BernoulliLayer, GaussianLayer, type Layer, NReLULayer, OneHotLayer } from '../../layers/index.js';
 import {
   estimateLogLikelihood,
   exactFreeEnergy,
@@ -34,6 +34,10 @@ describeOnBackends('importance-weighted free energy', () => {
     ['Bernoulli 8-5-4', () => [new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)]],
     ['Bernoulli 6-4-3-3 (two drawn layers)', () => [6, 4, 3, 3].map((n) => new BernoulliLayer(n))],
     ['Gaussian visible, OneHot middle', () => [new GaussianLayer(4), new OneHotLayer(4), new BernoulliLayer(4)]],
+    [
+      'NReLU middle (drawn from its exact conditional)',
+      () => [new BernoulliLayer(6), new NReLULayer(3), new BernoulliLayer(4)],
+    ],
   ];
   for (const [name, layers] of deepCases) {
     it(`${name}: with many draws it reaches the exact free energy of every row`, async () => {
