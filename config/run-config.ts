@@ -394,7 +394,20 @@ function namedMethod(config: RunConfig): FitMethod {
   return methods[config.train.method]();
 }
 
-/** The JSON Schema of run configs (draft 2020-12), for editors: point a config's `$schema` at it. */
+/**
+ * The JSON Schema of run configs (draft 2020-12), for editors: point a config's `$schema` at it.
+ * A part used more than once is written once, under `$defs` (by name where it has one).
+ */
 export function runConfigJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(runConfigSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const names = z.registry<{ id: string }>();
+  names.add(optimizerConfigSchema, { id: 'optimizer' });
+  names.add(penaltyConfigSchema, { id: 'penalty' });
+  names.add(constraintConfigSchema, { id: 'constraint' });
+  names.add(preprocessingStepSchema, { id: 'preprocessingStep' });
+  return z.toJSONSchema(runConfigSchema(), {
+    io: 'input',
+    unrepresentable: 'any',
+    reused: 'ref',
+    metadata: names,
+  }) as Record<string, unknown>;
 }

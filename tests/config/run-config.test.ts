@@ -284,14 +284,17 @@ describe('run configs are strict', () => {
     });
   });
 
-  it('the JSON Schema for editors is the one committed, and it describes the example', () => {
+  it('the JSON Schema for editors is the one committed, describes the example and writes the optimizer once', () => {
     const committed = JSON.parse(
       readFileSync(new URL('../../schemas/run-config.schema.json', import.meta.url), 'utf8'),
     );
     expect(committed).toEqual(runConfigJsonSchema());
     expect(example.$schema).toBe('../schemas/run-config.schema.json');
-    const optimizer = JSON.stringify(committed.properties.train.properties.optimizer);
-    expect(optimizer).toContain('"additionalProperties":false');
+    const optimizers = ['train.optimizer', 'train.pretraining.finalOptimizer', 'classify.optimizer'].map((key) =>
+      key.split('.').reduce((node, name) => node.properties[name], committed),
+    );
+    for (const optimizer of optimizers) expect(JSON.stringify(optimizer)).toContain('"$ref":"#/$defs/optimizer"');
+    expect(JSON.stringify(committed.$defs.optimizer)).toContain('"additionalProperties":false');
   });
 });
 
