@@ -30,18 +30,29 @@ describeOnBackends('importance-weighted free energy', () => {
     model.dispose();
   });
 
-  const deepCases: [string, () => Layer[]][] = [
-    ['Bernoulli 8-5-4', () => [new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)]],
-    ['Bernoulli 6-4-3-3 (two drawn layers)', () => [6, 4, 3, 3].map((n) => new BernoulliLayer(n))],
-    ['Gaussian visible, OneHot middle', () => [new GaussianLayer(4), new OneHotLayer(4), new BernoulliLayer(4)]],
+  /**
+   * Each case's layers, weight scale and tolerance (nats per row). The NReLU model is coupled
+   * weakly: strongly coupled, its mean-field proposal has heavy tails and 3,000 draws can miss.
+   */
+  const deepCases: [string, () => Layer[], number, number][] = [
+    ['Bernoulli 8-5-4', () => [new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1.2, 0.03],
+    ['Bernoulli 6-4-3-3 (two drawn layers)', () => [6, 4, 3, 3].map((n) => new BernoulliLayer(n)), 1.2, 0.03],
     [
-      'NReLU middle (drawn from its exact conditional)',
+      'Gaussian visible, OneHot middle',
+      () => [new GaussianLayer(4), new OneHotLayer(4), new BernoulliLayer(4)],
+      1.2,
+      0.03,
+    ],
+    [
+      'NReLU middle (drawn from its exact conditional, not the NReLU sampler: 0.015–0.1 off)',
       () => [new BernoulliLayer(6), new NReLULayer(3), new BernoulliLayer(4)],
+      0.6,
+      0.012,
     ],
   ];
-  for (const [name, layers] of deepCases) {
+  for (const [name, layers, scale, tolerance] of deepCases) {
     it(`${name}: with many draws it reaches the exact free energy of every row`, async () => {
-      const model = randomizedModel(layers(), 1.2);
+      const model = randomizedModel(layers(), scale);
       const data =
         model.layer(0) instanceof GaussianLayer ? be.randomNormal([8, 4]) : binaryRows(8, model.layer(0).numUnits);
       const live = be.numTensors();
@@ -49,7 +60,7 @@ describeOnBackends('importance-weighted free energy', () => {
       expect(be.numTensors()).toBe(live);
       const exact = await values(exactFreeEnergy(model, data));
       weighted.forEach((f, i) => {
-        expect(Math.abs(f - (exact[i] as number))).toBeLessThan(0.03);
+        expect(Math.abs(f - (exact[i] as number))).toBeLessThan(tolerance);
       });
       be.dispose(data);
       model.dispose();
