@@ -110,33 +110,28 @@ describeOnBackends('annealed importance sampling', () => {
     });
   }
 
-  const reverseCases: [string, () => BoltzmannMachine][] = [
-    ['an RBM', () => makeModel(new BernoulliLayer(6), 1.2)],
-    ['an NReLU-hidden RBM (the posterior drawn exactly)', () => makeModel(new NReLULayer(4), 1)],
+  /** Each case's model and the slack (nats) allowed beyond three standard errors. */
+  const reverseCases: [string, () => BoltzmannMachine, number][] = [
+    ['an RBM', () => makeModel(new BernoulliLayer(6), 1.2), 0.01],
+    ['an NReLU-hidden RBM (the posterior drawn exactly)', () => makeModel(new NReLULayer(4), 1), 0.01],
+    [
+      'a DBM (its hidden layers from clamped sweeps)',
+      () => randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1),
+      0.02,
+    ],
   ];
-  for (const [name, make] of reverseCases) {
-    it(`reverse AIS of ${name} from exact samples of the model is within three standard errors of the exact ln Z`, async () => {
+  for (const [name, make, slack] of reverseCases) {
+    it(`reverse AIS of ${name} from exact samples of its visible layer is within three standard errors of the exact ln Z`, async () => {
       const model = make();
       const exact = await scalar(exactLogPartition(model));
       const samples = await exactVisibleSamples(model, 300);
       const estimate = await reverseAnnealedImportanceSampling(model, samples, { chains: 300, steps: 1000 });
       expect(estimate.logZError).toBeLessThan(0.05);
-      expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.01);
+      expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + slack);
       be.dispose(samples);
       model.dispose();
     });
   }
-
-  it('reverse AIS of a DBM from exact samples of its visible layer is within three standard errors of the exact ln Z', async () => {
-    const model = randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1);
-    const exact = await scalar(exactLogPartition(model));
-    const samples = await exactVisibleSamples(model, 300);
-    const estimate = await reverseAnnealedImportanceSampling(model, samples, { chains: 300, steps: 1000 });
-    expect(estimate.logZError).toBeLessThan(0.05);
-    expect(Math.abs(estimate.logZ - exact)).toBeLessThan(3 * estimate.logZError + 0.02);
-    be.dispose(samples);
-    model.dispose();
-  });
 
   it('the log-likelihood of a DBM is a lower bound: below the exact value by the mean-field gap', async () => {
     const model = randomizedModel([new BernoulliLayer(8), new BernoulliLayer(5), new BernoulliLayer(4)], 1);
