@@ -8,11 +8,12 @@ import {
   InMemoryBatch,
   type LabelledData,
   Preprocessing,
+  type Split,
   splitLabelColumn,
   transformByName,
 } from 'relief/batch';
 import type { RunConfig } from 'relief/config';
-import { DataError } from 'relief/errors';
+import { ConfigError, DataError } from 'relief/errors';
 
 export {
   buildClassifierOptimizer,
@@ -27,55 +28,177 @@ export {
 } from 'relief/config';
 
 /**
- * The data a config names, transformed, for a split of the source ('train' or 'test'), then
- * mapped by a saved model's fitted `preprocessing` when given.
+ * The batches a run trains from: `data` (rows, columns) split into training and validation rows
+ * by the config's `trainFraction` and seed, with `labelled`'s labels for a classify run. Every
+ * command that needs the run's split makes it here, so they all pick the same rows.
  */
-export async function loadRunData(
-  config: RunConfig,
-  split: 'train' | 'test' = 'train',
-  preprocessing?: Preprocessing,
-): Promise<HostMatrix> {
-  const { source, limit } = config.data;
-  const matrix =
-    source === 'mnist' || source === 'fashion-mnist'
-      ? await loadDataset(source, { split, scale: true, ...(limit !== undefined && { limit }) })
-      : fileMatrix(config);
-  const transformed = transformByName(config.data.transform, 'data.transform')(matrix);
-  return preprocessing ? preprocessing.transform(transformed) : transformed;
+export function runBatches(config: RunConfig, data: HostMatrix, labelled?: LabelledData): InMemoryBatch {
+  return new InMemoryBatch(data, {
+    batchSize: config.train.batchSize,
+    trainFraction: config.data.trainFraction,
+    seed: config.seed,
+    ...(labelled && { labels: labelled.labels, numClasses: labelled.numClasses }),
+  });
 }
 
 /**
  * The config's `data.preprocessing` fitted on the rows of `data` that train (the split
- * `InMemoryBatch` makes with the config's seed), or undefined when the config has none.
+ * {@link runBatches} makes), or undefined when the config has none.
  */
 export async function fitRunPreprocessing(config: RunConfig, data: HostMatrix): Promise<Preprocessing | undefined> {
   const steps = config.data.preprocessing;
   if (steps === undefined) return undefined;
-  const split = new InMemoryBatch(data, {
-    batchSize: config.train.batchSize,
-    trainFraction: config.data.trainFraction,
-    seed: config.seed,
-  });
-  return Preprocessing.fit(steps, split.hostMatrix('train'));
+  return Preprocessing.fit(steps, runBatches(config, data).hostMatrix('train'));
+}
+
+/** Which rows of a run's data: those it trained on, or those it never trained on. */
+export type RunSplit = 'train' | 'test';
+
+/** Rows of a run's data picked for evaluation, with a line that says which rows they are. */
+export interface RunRows<T> {
+  readonly data: T;
+  /** E.g. `test: 400 held-out rows of data/points.csv (trainFraction 0.8, seed 137)`. */
+  readonly description: string;
+}
+
+/** Options of {@link loadRunData} and {@link loadRunLabelledData}. */
+export interface RunRowsOptions {
+  /** Keep at most this many rows of the split (after splitting, so the split never changes). */
+  readonly limit?: number;
+  /** A saved model's fitted preprocessing, applied to the inputs. */
+  readonly preprocessing?: Preprocessing;
 }
 
 /**
- * The labelled data of a `task: 'classify'` config: the data set's labels, or for csv and npy
- * files the `classify.labelColumn` split off each row. The transform applies to the inputs.
+ * The rows a training run splits into its training and validation rows (by `InMemoryBatch`
+ * with the config's `trainFraction` and seed): a data set's training set, or the whole file,
+ * each cut to `data.limit` rows and transformed. Returns (rows, columns).
  */
-export async function loadRunLabelledData(config: RunConfig, split: 'train' | 'test' = 'train'): Promise<LabelledData> {
+export async function loadTrainingData(config: RunConfig): Promise<HostMatrix> {
+  return transformed(config, await sourceMatrix(config, 'train'));
+}
+
+/** The labelled rows a classify run splits into training and validation rows; see {@link loadTrainingData}. */
+export async function loadLabelledTrainingData(config: RunConfig): Promise<LabelledData> {
+  const data = await sourceLabelled(config, 'train');
+  return { ...data, inputs: transformed(config, data.inputs) };
+}
+
+/**
+ * Whether a run's data has rows it never trained on: a data set's test set, or a file's
+ * held-out rows (`data.trainFraction` below 1).
+ */
+export function hasHeldOutRows(config: RunConfig): boolean {
+  return isDataSet(config) || config.data.trainFraction < 1;
+}
+
+export async function loadRunData(
+  config: RunConfig,
+  split: RunSplit,
+  options: RunRowsOptions = {},
+): Promise<RunRows<HostMatrix>> {
+  const { data, description } = await splitRows(config, split, options.limit, async (part) =>
+    transformed(config, await sourceMatrix(config, part)),
+  );
+  return { data: options.preprocessing ? await options.preprocessing.transform(data) : data, description };
+}
+
+/**
+ * The labelled rows of a split of a `task: 'classify'` run's data: the data set's labels, or for
+ * csv and npy files the `classify.labelColumn` split off each row; the rows as
+ * {@link loadRunData} picks them.
+ */
+export async function loadRunLabelledData(
+  config: RunConfig,
+  split: RunSplit,
+  options: Pick<RunRowsOptions, 'limit'> = {},
+): Promise<RunRows<LabelledData>> {
+  return splitRows(config, split, options.limit, async (part) => {
+    const labelled = await sourceLabelled(config, part);
+    return { ...labelled, inputs: transformed(config, labelled.inputs) };
+  });
+}
+
+/**
+ * Picks a split's rows: a data set's test set as it is, otherwise the run's own seeded split of
+ * its training rows (training rows for 'train', held-out rows for 'test'), then cut to `limit`.
+ */
+async function splitRows<T extends HostMatrix | LabelledData>(
+  config: RunConfig,
+  split: RunSplit,
+  limit: number | undefined,
+  load: (part: RunSplit) => Promise<T>,
+): Promise<RunRows<T>> {
+  const { source, path, trainFraction } = config.data;
+  if (split === 'test' && isDataSet(config)) {
+    const rows = cutRows(await load('test'), limit);
+    return { data: rows, description: `test: ${rowCount(rows)} rows of the ${source} test set` };
+  }
+  const origin = isDataSet(config) ? `the ${source} training set` : String(path);
+  if (split === 'test' && !hasHeldOutRows(config)) {
+    throw new ConfigError(
+      `--split test: data.trainFraction is 1, so ${origin} has no held-out rows; use --split train, or train with data.trainFraction below 1`,
+    );
+  }
+  const rows = cutRows(seededSplit(config, await load('train'), split === 'train' ? 'train' : 'validate'), limit);
+  const which = split === 'train' ? 'training rows' : 'held-out rows';
+  return {
+    data: rows,
+    description: `${split}: ${rowCount(rows)} ${which} of ${origin} (trainFraction ${trainFraction}, seed ${config.seed})`,
+  };
+}
+
+/** The rows of `data` in one part of the split a training run makes ({@link runBatches}). */
+function seededSplit<T extends HostMatrix | LabelledData>(config: RunConfig, data: T, part: Split): T {
+  if (!('inputs' in data)) return runBatches(config, data as HostMatrix).hostMatrix(part) as T;
+  const batches = runBatches(config, data.inputs, data);
+  return { ...data, inputs: batches.hostMatrix(part), labels: batches.hostLabels(part) };
+}
+
+function isDataSet(config: RunConfig): boolean {
+  return config.data.source === 'mnist' || config.data.source === 'fashion-mnist';
+}
+
+function transformed(config: RunConfig, matrix: HostMatrix): HostMatrix {
+  return transformByName(config.data.transform, 'data.transform')(matrix);
+}
+
+/** A data set's split or the file, cut to `data.limit` rows: the rows a training run starts from. */
+async function sourceMatrix(config: RunConfig, part: RunSplit): Promise<HostMatrix> {
   const { source, limit } = config.data;
-  let data: LabelledData;
+  return source === 'mnist' || source === 'fashion-mnist'
+    ? loadDataset(source, { split: part, scale: true, ...(limit !== undefined && { limit }) })
+    : fileMatrix(config);
+}
+
+async function sourceLabelled(config: RunConfig, part: RunSplit): Promise<LabelledData> {
+  const { source, limit } = config.data;
   if (source === 'mnist' || source === 'fashion-mnist') {
-    data = await loadLabelledDataset(source, { split, scale: true, ...(limit !== undefined && { limit }) });
-  } else if (source === 'idx') {
+    return loadLabelledDataset(source, { split: part, scale: true, ...(limit !== undefined && { limit }) });
+  }
+  if (source === 'idx') {
     throw new DataError(
       "data.source: 'idx' files hold no labels; use mnist, fashion-mnist, csv or npy for task 'classify'",
     );
-  } else {
-    data = splitLabelColumn(fileMatrix(config), config.classify.labelColumn);
   }
-  return { ...data, inputs: transformByName(config.data.transform, 'data.transform')(data.inputs) };
+  return splitLabelColumn(fileMatrix(config), config.classify.labelColumn);
+}
+
+function rowCount(data: HostMatrix | LabelledData): number {
+  return 'inputs' in data ? data.inputs.rows : data.rows;
+}
+
+/** The first `limit` rows of a matrix or labelled data (all of them without a limit). */
+function cutRows<T extends HostMatrix | LabelledData>(data: T, limit: number | undefined): T {
+  if (limit === undefined || limit >= rowCount(data)) return data;
+  if ('inputs' in data) {
+    return { ...data, inputs: firstRows(data.inputs, limit), labels: data.labels.subarray(0, limit) };
+  }
+  return firstRows(data as HostMatrix, limit) as T;
+}
+
+function firstRows(matrix: HostMatrix, rows: number): HostMatrix {
+  return { ...matrix, rows, values: matrix.values.subarray(0, rows * matrix.columns) };
 }
 
 /** The matrix in `data.path`, cut to `data.limit` rows. */
@@ -83,8 +206,7 @@ function fileMatrix(config: RunConfig): HostMatrix {
   const { source, path, limit } = config.data;
   const file = path as string;
   const matrix = source === 'csv' ? readCsv(file) : source === 'npy' ? readNpy(file) : idxMatrix(file);
-  if (limit === undefined || limit >= matrix.rows) return matrix;
-  return { ...matrix, rows: limit, values: matrix.values.subarray(0, limit * matrix.columns) };
+  return limit === undefined || limit >= matrix.rows ? matrix : firstRows(matrix, limit);
 }
 
 function idxMatrix(path: string): HostMatrix {

@@ -90,8 +90,15 @@ program
   .description(
     'metrics of a trained model on a split of its data set; for a classifier its accuracy, and its confusion matrix as a PNG',
   )
-  .option('--split <split>', 'train | test', 'test')
-  .option('--limit <n>', 'samples to use', integer)
+  .addOption(
+    new Option(
+      '--split <split>',
+      "test: rows the run never trained on (the data set's test set, or a file's held-out rows); train: the rows it trained on",
+    )
+      .choices(['train', 'test'])
+      .default('test'),
+  )
+  .option('--limit <n>', 'the first n rows of the split', integer)
   .option('--batches <n>', 'validation batches for the sample-based metrics', integer, 5)
   .option('--ais <steps>', 'also estimate ln Z and the log-likelihood by AIS with this many steps', integer)
   .option('--exact', 'also the exact log-likelihood (models small enough to enumerate, e.g. 784-16)')

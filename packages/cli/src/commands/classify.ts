@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { be } from 'relief/backends';
-import { InMemoryBatch, type LabelledData } from 'relief/batch';
+import type { InMemoryBatch, LabelledData } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
 import { SGD } from 'relief/fit';
 import { layerFromConfig } from 'relief/layers';
@@ -26,8 +26,9 @@ import {
   buildMethod,
   buildModel,
   buildOptimizer,
-  loadRunLabelledData,
+  loadLabelledTrainingData,
   type RunConfig,
+  runBatches,
   usesLabelRBM,
 } from '../config.js';
 import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
@@ -45,18 +46,12 @@ export async function trainClassifier(
   config: RunConfig,
   options: ClassifyRunOptions,
 ): Promise<{ interrupted: boolean }> {
-  const data = await loadRunLabelledData(config, 'train');
+  const data = await loadLabelledTrainingData(config);
   const inputs = config.model.layers[0]?.units;
   if (data.inputs.columns !== inputs) {
     throw new DataError(`the data has ${data.inputs.columns} input columns but model.layers[0] has ${inputs} units`);
   }
-  const batches = new InMemoryBatch(data.inputs, {
-    batchSize: config.train.batchSize,
-    trainFraction: config.data.trainFraction,
-    seed: config.seed,
-    labels: data.labels,
-    numClasses: data.numClasses,
-  });
+  const batches = runBatches(config, data.inputs, data);
   const controller = interruptible();
   const progress = progressReport(batches.size('train'), config.train.batchSize, options.progress);
   const run = { config, options, data, batches, signal: controller.signal, progress };

@@ -37,8 +37,10 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
   const config = await openRunConfig(directory);
   if (config.task === 'classify') return evaluateClassifierRun(directory, config, options);
   const { model, preprocessing } = await loadModel(directory);
-  const limited = { ...config, data: { ...config.data, ...(options.limit !== undefined && { limit: options.limit }) } };
-  const data = await loadRunData(limited, options.split, preprocessing);
+  const { data, description } = await loadRunData(config, options.split, {
+    ...(options.limit !== undefined && { limit: options.limit }),
+    ...(preprocessing && { preprocessing }),
+  });
   const batches = new InMemoryBatch(data, {
     batchSize: config.train.batchSize,
     trainFraction: 1e-9 + 1 / data.rows,
@@ -47,7 +49,8 @@ export async function evaluate(directory: string, options: EvaluateOptions): Pro
   const metrics = await new ProgressMonitor({ maxBatches: options.batches }).evaluate(model, batches);
   const all = be.tensor(data.values, [data.rows, data.columns]);
   const freeEnergy = be.tidy(() => be.mean(model.marginalFreeEnergy(all)));
-  const result: Record<string, number> = {
+  const result: Record<string, number | string> = {
+    split: description,
     samples: data.rows,
     ...metrics,
     MeanFreeEnergy: await be.readScalar(freeEnergy),
@@ -100,12 +103,15 @@ async function evaluateClassifierRun(
         classifier: network,
         dispose: () => network.dispose(),
       }));
-  const limited = { ...config, data: { ...config.data, ...(options.limit !== undefined && { limit: options.limit }) } };
-  const report = await evaluateClassifier(classifier, await loadRunLabelledData(limited, options.split));
+  const { data, description } = await loadRunLabelledData(config, options.split, {
+    ...(options.limit !== undefined && { limit: options.limit }),
+  });
+  const report = await evaluateClassifier(classifier, data);
   dispose();
   const confusion = options.confusion ?? join(directory, 'confusion.png');
   savePng(confusion, confusionMatrixPng(report.confusion));
   return {
+    split: description,
     samples: report.samples,
     accuracy: report.accuracy,
     error: report.error,

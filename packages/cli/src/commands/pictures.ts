@@ -8,7 +8,7 @@ import { ConfigError } from 'relief/errors';
 import { TRAINING_TENSORS_FILE } from 'relief/fit';
 import { type BoltzmannMachine, decodeSafetensors, State } from 'relief/models';
 import { SequentialMC } from 'relief/samplers';
-import { loadRunData, type RunConfig } from '../config.js';
+import { hasHeldOutRows, loadRunData, type RunConfig } from '../config.js';
 import { openRun } from '../run-setup.js';
 
 async function host(t: Tensor): Promise<HostMatrix> {
@@ -111,8 +111,10 @@ export async function sample(directory: string, options: FantasyOptions) {
   return writeFantasy(model, options, preprocessing);
 }
 
+/** `n` rows the run never trained on (its training rows where it held none out), as the model sees them. */
 async function testImages(config: RunConfig, n: number, preprocessing?: Preprocessing) {
-  const data = await loadRunData({ ...config, data: { ...config.data, limit: n } }, 'test', preprocessing);
+  const split = hasHeldOutRows(config) ? 'test' : 'train';
+  const { data } = await loadRunData(config, split, { limit: n, ...(preprocessing && { preprocessing }) });
   return { visible: be.tensor(data.values, [data.rows, data.columns]), data };
 }
 

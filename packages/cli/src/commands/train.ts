@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { be } from 'relief/backends';
-import { InMemoryBatch } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
 import { LayerwisePretrain, loadCheckpoint, SGD, type TrainOptions } from 'relief/fit';
 import { initializeModel } from 'relief/models';
@@ -12,9 +11,10 @@ import {
   buildMonitor,
   buildOptimizer,
   fitRunPreprocessing,
-  loadRunData,
+  loadTrainingData,
   parseRunConfig,
   type RunConfig,
+  runBatches,
 } from '../config.js';
 import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
 import { openRunConfig, startBackend, watchHooks } from '../run-setup.js';
@@ -127,7 +127,7 @@ async function trainRun(
   }
   const checkpoint = options.resume === undefined ? undefined : await loadCheckpoint(options.resume);
   const model = checkpoint?.model ?? buildModel(config, source);
-  const raw = await loadRunData(config, 'train');
+  const raw = await loadTrainingData(config);
   const preprocessing = checkpoint ? checkpoint.preprocessing : await fitRunPreprocessing(config, raw);
   const data = preprocessing ? await preprocessing.transform(raw) : raw;
   if (data.columns !== model.layer(0).numUnits) {
@@ -135,11 +135,7 @@ async function trainRun(
       `the data has ${data.columns} columns but model.layers[0] has ${model.layer(0).numUnits} units`,
     );
   }
-  const batches = new InMemoryBatch(data, {
-    batchSize: config.train.batchSize,
-    trainFraction: config.data.trainFraction,
-    seed: config.seed,
-  });
+  const batches = runBatches(config, data);
   if (!checkpoint) {
     await initializeModel(
       model,
