@@ -214,14 +214,115 @@ export function checkJsonDepth(value: unknown, where: string, maxDepth = MAX_JSO
   }
 }
 
-/** Parses JSON text. @param where - names the document @throws ConfigError with the parser's reason, or for nesting beyond {@link MAX_JSON_DEPTH} */
+/**
+ * Parses JSON text. @param where - names the document
+ * @throws ConfigError with the parser's reason, the line and column where it stopped and that
+ *   line with a caret under the column; or for nesting beyond {@link MAX_JSON_DEPTH}
+ */
 export function parseJsonText(text: string, where: string): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new ConfigError(`${where}: not valid JSON (${(cause as Error).message})`, { cause });
+    throw new ConfigError(`${where}: not valid JSON ${jsonSyntaxMessage(text, (cause as Error).message)}`, { cause });
   }
   checkJsonDepth(value, where);
   return value;
+}
+
+/** Characters of the offending line shown either side of the column in a JSON syntax error. */
+const JSON_LINE_CONTEXT = 60;
+
+/**
+ * `at line L, column C: <reason>` and the line with a caret under column C, where `reason` is
+ * JSON.parse's message without its position or its excerpt of the text.
+ */
+function jsonSyntaxMessage(text: string, parserMessage: string): string {
+  const reason = parserMessage.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+  const offset = jsonErrorOffset(text);
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const next = text.indexOf('\n', offset);
+  const lineEnd = next === -1 ? text.length : next;
+  const line = (before.match(/\n/g)?.length ?? 0) + 1;
+  const column = offset - lineStart + 1;
+  const from = Math.max(lineStart, offset - JSON_LINE_CONTEXT);
+  const to = Math.min(lineEnd, offset + JSON_LINE_CONTEXT);
+  const shown = `${from > lineStart ? '…' : ''}${text.slice(from, to).replace(/\r$/, '')}${to < lineEnd ? '…' : ''}`;
+  // Tabs stay tabs under the caret, so it lines up however wide the terminal draws them.
+  const pad = `${from > lineStart ? ' ' : ''}${text.slice(from, offset).replace(/[^\t]/g, ' ')}`;
+  return `at line ${line}, column ${column}: ${reason}\n  ${shown}\n  ${pad}^`;
+}
+
+/** A JSON literal: true, false, null or a number. */
+const JSON_LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** The characters and escapes of a string between its quotes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings may not hold raw control characters
+const JSON_STRING_BODY = /(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*/y;
+
+/**
+ * The offset of the first character of `text` that breaks the JSON grammar (`text.length`
+ * when it ends too soon), found without recursion. JSON.parse names the offset in some
+ * messages only.
+ */
+function jsonErrorOffset(text: string): number {
+  const open: string[] = [];
+  let i = 0;
+  const skipSpace = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const match = (pattern: RegExp): boolean => {
+    pattern.lastIndex = i;
+    if (!pattern.test(text)) return false;
+    i = pattern.lastIndex;
+    return true;
+  };
+  /** A string from its opening quote at i, leaving i after it, or at the character that ends it wrongly. */
+  const string = (): boolean => {
+    i++;
+    match(JSON_STRING_BODY);
+    if (text[i] !== '"') return false;
+    i++;
+    return true;
+  };
+  const key = (): boolean => {
+    skipSpace();
+    if (text[i] !== '"' || !string()) return false;
+    skipSpace();
+    if (text[i] !== ':') return false;
+    i++;
+    return true;
+  };
+  for (;;) {
+    // A value.
+    skipSpace();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      i++;
+      skipSpace();
+      if (text[i] === (c === '{' ? '}' : ']')) i++;
+      else {
+        open.push(c);
+        if (c === '{' && !key()) return i;
+        continue;
+      }
+    } else if (c === '"') {
+      if (!string()) return i;
+    } else if (!match(JSON_LITERAL)) return i;
+    // After a value: close containers, or a comma and the next value.
+    for (;;) {
+      skipSpace();
+      const container = open.at(-1);
+      if (container === undefined) return i;
+      if (text[i] === (container === '{' ? '}' : ']')) {
+        open.pop();
+        i++;
+        continue;
+      }
+      if (text[i] !== ',') return i;
+      i++;
+      if (container === '{' && !key()) return i;
+      break;
+    }
+  }
 }
