@@ -44,7 +44,15 @@ export interface AISOptions {
    * tighter estimate.
    */
   readonly path?: AnnealingPathChoice;
+  /**
+   * Called as the chains anneal with the steps done and the total, over every path that runs:
+   * every 200 steps and at the end of each path.
+   */
+  readonly onProgress?: (done: number, total: number) => void;
 }
+
+/** Steps between two calls of {@link AISOptions.onProgress}. */
+const AIS_PROGRESS_INTERVAL = 200;
 
 /** The choices of {@link AISOptions.path}. */
 export const ANNEALING_PATHS = ['both', 'visible', 'hidden'] as const;
@@ -89,7 +97,13 @@ export function annealingSchedule(steps: number): Float64Array {
   return Float64Array.from(betas);
 }
 
-const AIS_OPTION_KEYS: OptionKeys<AISOptions> = { chains: true, steps: true, data: true, path: true };
+const AIS_OPTION_KEYS: OptionKeys<AISOptions> = {
+  chains: true,
+  steps: true,
+  data: true,
+  path: true,
+  onProgress: true,
+};
 
 /**
  * The paths `choice` names for `model`.
@@ -137,9 +151,10 @@ export async function annealedImportanceSampling(
   const betas = annealingSchedule(options.steps ?? 10000);
   const chains = options.chains ?? 100;
   const estimates = [];
-  for (const chosen of paths) {
+  const progress = pathProgress(paths.length, betas.length - 1, options.onProgress);
+  for (const [n, chosen] of paths.entries()) {
     const path = await annealingPath(model, options, chosen, 'AIS');
-    const logWeights = await path.anneal(path.baseStates(chains), betas);
+    const logWeights = await path.anneal(path.baseStates(chains), betas, progress(n));
     const { logMean, error } = logMeanExpWithError(logWeights);
     estimates.push({
       logZ: path.logZBase + logMean,
@@ -172,7 +187,11 @@ export async function reverseAnnealedImportanceSampling(
   data: Tensor,
   options: Omit<AISOptions, 'data'> = {},
 ): Promise<LogPartitionEstimate> {
-  checkOptions(options, { chains: true, steps: true, path: true }, 'reverseAnnealedImportanceSampling');
+  checkOptions(
+    options,
+    { chains: true, steps: true, path: true, onProgress: true },
+    'reverseAnnealedImportanceSampling',
+  );
   const [rows, columns] = be.shape(data);
   const numVisible = model.layer(0).numUnits;
   if (be.shape(data).length !== 2 || columns !== numVisible || !rows) {
@@ -185,13 +204,26 @@ export async function reverseAnnealedImportanceSampling(
   const chains = options.chains ?? 100;
   const starts = Array.from({ length: chains }, (_, i) => Math.floor((i * rows) / chains));
   const estimates = [];
-  for (const chosen of paths) {
+  const progress = pathProgress(paths.length, betas.length - 1, options.onProgress);
+  for (const [n, chosen] of paths.entries()) {
     const path = await annealingPath(model, { ...options, data }, chosen, 'reverse AIS');
-    const logWeights = await path.anneal(path.dataStates(be.gather(data, starts)), betas);
+    const logWeights = await path.anneal(path.dataStates(be.gather(data, starts)), betas, progress(n));
     const { mean, error } = meanWithError(logWeights);
     estimates.push({ logZ: path.logZBase - mean, logZError: error, chains, steps: betas.length - 1 });
   }
   return pick(paths, estimates, (a, b) => a < b);
+}
+
+/**
+ * For path n of `paths` (each of `steps` steps), a callback taking the steps that path has
+ * done and calling `onProgress` with the steps done over all paths.
+ */
+function pathProgress(
+  paths: number,
+  steps: number,
+  onProgress: AISOptions['onProgress'],
+): (n: number) => ((done: number) => void) | undefined {
+  return (n) => onProgress && ((done) => onProgress(n * steps + done, paths * steps));
 }
 
 /** The first hidden layer's conditional means given each batch of `data` (one upward pass): data for its base. */
@@ -291,9 +323,10 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
    * gains ln p*_{β_k} − ln p*_{β_{k−1}}, then one Gibbs sweep (the summed layers given the
    * sampled ones, then the sampled ones) leaves p_{β_k} invariant. It frees the base model, so
    * a path anneals once.
+   * @param onProgress - called with the steps done every {@link AIS_PROGRESS_INTERVAL} steps and at the last
    * @returns the chains' log-weights
    */
-  const anneal = async (start: Tensor[], betas: Float64Array) => {
+  const anneal = async (start: Tensor[], betas: Float64Array, onProgress?: (done: number) => void) => {
     let units = start.map((t) => be.keep(t));
     let logWeights = be.keep(be.zeros([be.shape(start[0] as Tensor)[0] as number]));
     for (let k = 1; k < betas.length; k++) {
@@ -305,6 +338,7 @@ async function annealingPath(model: BoltzmannMachine, options: AISOptions, chose
       be.dispose([...units, logWeights]);
       units = next.units.map((t) => be.keep(t));
       logWeights = be.keep(next.logWeights);
+      if (k % AIS_PROGRESS_INTERVAL === 0 || k === betas.length - 1) onProgress?.(k);
     }
     const w = Float64Array.from(await be.read(logWeights));
     be.dispose([...units, logWeights]);
@@ -347,7 +381,7 @@ export async function estimateLogLikelihood(
 ): Promise<LogLikelihoodEstimate> {
   checkOptions(
     options,
-    { chains: true, steps: true, method: true, samples: true, path: true },
+    { chains: true, steps: true, method: true, samples: true, path: true, onProgress: true },
     'estimateLogLikelihood',
   );
   const { method = 'ais', samples, ...aisOptions } = options;
