@@ -38,7 +38,7 @@ export {
   type UseOptions,
   use,
 } from './select.js';
-export { TfjsBackend, type TfjsDeviceOptions } from './tfjs/index.js';
+export { TfjsBackend, type TfjsCreateOptions, type TfjsDeviceOptions } from './tfjs/index.js';
 export type {
   AdamSettings,
   BackendPrimitives,

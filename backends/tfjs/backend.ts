@@ -1,8 +1,11 @@
+/**
+ * The tfjs backend itself, on `@tensorflow/tfjs-core`: loaded by `./index.ts` the first time a
+ * tfjs device is started.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, formatShape, ShapeError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
 import type { MemoryLimits } from '../memory.js';
-import { registerBackend } from '../registry.js';
 import {
   broadcastShapes,
   type ConvolutionDims,
@@ -21,16 +24,15 @@ import {
   sliceSize,
   transposedConvolutionDims,
 } from '../shapes.js';
-import {
-  type AdamSettings,
-  type Convolution,
-  type MatmulOptions,
-  type Shape,
-  type Tensor,
-  type TensorContainer,
-  type TensorLike,
-  TFJS_DEVICES,
-  type TfjsDevice,
+import type {
+  AdamSettings,
+  Convolution,
+  MatmulOptions,
+  Shape,
+  Tensor,
+  TensorContainer,
+  TensorLike,
+  TfjsDevice,
 } from '../types.js';
 import { startTfjsDevice, type TfjsDeviceOptions } from './devices.js';
 import { adamStepPrograms, bernoulliLogitsProgram, uploadFloat32 } from './webgpu-programs.js';
@@ -39,8 +41,6 @@ import { adamStepPrograms, bernoulliLogitsProgram, uploadFloat32 } from './webgp
 const WEBGPU_DEFAULT_MAX_BUFFER = 268_435_456;
 /** The tfjs wasm module's memory: 32-bit addresses, 4 GiB at most. */
 const WASM_MEMORY_BYTES = 4_294_967_296;
-
-export type { TfjsDeviceOptions } from './devices.js';
 
 function wrap(t: tf.Tensor): Tensor {
   return t as unknown as Tensor;
@@ -508,10 +508,3 @@ export class TfjsBackend extends Backend {
     return host;
   }
 }
-
-registerBackend('tfjs', {
-  description: 'TensorFlow.js: webgpu (browser, or Node with the webgpu package), tensorflow (tfjs-node), wasm, cpu',
-  devices: TFJS_DEVICES,
-  defaultDevice: 'cpu',
-  create: (options) => TfjsBackend.create((options.device ?? 'cpu') as TfjsDevice, options as TfjsDeviceOptions),
-});
