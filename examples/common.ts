@@ -181,7 +181,8 @@ export async function reportTestError(
   { binarize = false } = {},
 ): Promise<supervised.ClassificationReport> {
   const report = await supervised.evaluateClassifier(classifier, await labelledData(options, 'test', { binarize }));
-  savePng(join(options.out, `${name}-confusion.png`), confusionMatrixPng(report.confusion));
+  const title = `${name}: ${report.samples} ${options.extra.dataset} test images`;
+  savePng(join(options.out, `${name}-confusion.png`), confusionMatrixPng(report.confusion, { title }));
   console.log(
     `${name}: test error ${(100 * report.error).toFixed(2)}% (${report.samples} ${options.extra.dataset} test images); wrote ${options.out}/${name}-confusion.png`,
   );

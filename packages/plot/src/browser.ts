@@ -14,7 +14,7 @@ export {
   type NamedHistory,
   type Series,
 } from './charts.js';
-export { type ColourMap, diverging, grey, type Rgb } from './colours.js';
+export { type ColourMap, diverging, grey, type Rgb, sequential } from './colours.js';
 export {
   type GridOptions,
   imageGridCanvas,

@@ -2,6 +2,7 @@
 import { ConfigError } from 'relief/errors';
 import { readPng } from './png.js';
 import { svgToPng } from './raster.js';
+import { svgDocument, svgPngImage, svgText, textWidth } from './svg.js';
 
 /** One titled row: a PNG (e.g. from `imageGrid` or `weightsGrid`) and its title. */
 export interface TitledPicture {
@@ -21,29 +22,16 @@ export function titledRowsSvg(rows: readonly TitledPicture[]): string {
   for (const { title, png } of rows) {
     const size = readPng(png);
     top += FONT_SIZE;
-    parts.push(
-      `<text x="${GAP}" y="${top}" font-family="DejaVu Sans" font-size="${FONT_SIZE}">${escapeXml(title)}</text>`,
-    );
+    parts.push(svgText(GAP, top, title, { size: FONT_SIZE }));
     top += GAP / 2;
-    const data = Buffer.from(png).toString('base64');
-    parts.push(
-      `<image x="${GAP}" y="${top}" width="${size.width}" height="${size.height}" image-rendering="optimizeSpeed" ` +
-        `href="data:image/png;base64,${data}"/>`,
-    );
+    parts.push(svgPngImage(GAP, top, size, png));
     top += size.height + GAP;
-    width = Math.max(width, size.width + 2 * GAP);
+    width = Math.max(width, size.width + 2 * GAP, textWidth(title, FONT_SIZE) + 2 * GAP);
   }
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top}" viewBox="0 0 ${width} ${top}">` +
-    `<rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>`
-  );
+  return svgDocument(width, top, parts.join(''));
 }
 
 /** {@link titledRowsSvg} as a PNG at the pictures' own resolution. */
 export function titledRows(rows: readonly TitledPicture[]): Uint8Array {
   return svgToPng(titledRowsSvg(rows), { scale: 1 });
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

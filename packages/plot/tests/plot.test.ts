@@ -11,19 +11,7 @@ import {
   titledRows,
   weightsGrid,
 } from '../src/index.js';
-
-/** The RGB of pixel (x, y) of a decoded PNG. */
-function rgbAt(png: { width: number; data: Uint8Array }, x: number, y: number): number[] {
-  const offset = (y * png.width + x) * 4;
-  return [...png.data.subarray(offset, offset + 3)];
-}
-
-/** How many pixels are darker than light grey: lines, points and glyphs drawn on white. */
-function inkedPixels(png: { data: Uint8Array }): number {
-  let count = 0;
-  for (let i = 0; i < png.data.length; i += 4) if ((png.data[i] as number) < 160) count++;
-  return count;
-}
+import { inkedPixels, rgbAt } from './pixels.js';
 
 describe('image grids', () => {
   it('lays images out in a grid with padding and zoom, black to white', () => {
