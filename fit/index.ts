@@ -31,6 +31,7 @@ export {
   type PretrainHistory,
   type PretrainingScaling,
   type PretrainOptions,
+  type PretrainStage,
 } from './layerwise.js';
 export {
   cd,

@@ -20,6 +20,18 @@ function upward(model: BoltzmannMachine, target: number, visible: Tensor): Tenso
   });
 }
 
+/** A stage of layerwise pretraining, as {@link PretrainOptions.onStage} announces it. */
+export interface PretrainStage {
+  /** 0 for the bottom RBM, up to the number of RBMs for the joint stage. */
+  readonly index: number;
+  /** `'layer 1 (784-500)'` for the RBM over layers 0 and 1 (units below-above), `'joint'` for the whole model. */
+  readonly name: string;
+  /** Whether this is the joint stage, which trains the whole model. */
+  readonly joint: boolean;
+  /** Epochs this stage trains for. */
+  readonly epochs: number;
+}
+
 /** One history per stage: each RBM in turn, then the whole model. */
 export interface PretrainHistory {
   readonly stages: readonly History[];
@@ -58,6 +70,8 @@ export interface PretrainOptions extends TrainOptions {
    * layer keeping what the stage below trained). Default: the model's parameters as given.
    */
   readonly init?: InitializationMethod;
+  /** Called as each stage begins (a resumed run: from the stage it resumes), before its first epoch. */
+  readonly onStage?: (stage: PretrainStage) => void;
 }
 
 /**
@@ -83,7 +97,15 @@ export class LayerwisePretrain {
   async train(optimizer: Optimizer, epochs: number, options: PretrainOptions = {}): Promise<PretrainHistory> {
     checkOptions(
       options,
-      { ...TRAIN_OPTION_KEYS, finalEpochs: true, rbmEpochs: true, finalOptimizer: true, scaling: true, init: true },
+      {
+        ...TRAIN_OPTION_KEYS,
+        finalEpochs: true,
+        rbmEpochs: true,
+        finalOptimizer: true,
+        scaling: true,
+        init: true,
+        onStage: true,
+      },
       'LayerwisePretrain.train',
     );
     const { model } = this;
@@ -95,6 +117,7 @@ export class LayerwisePretrain {
       resume,
       scaling: requested = 'salakhutdinov-hinton',
       init,
+      onStage,
       ...stageOptions
     } = options;
     const scaling = checkChoice(requested, PRETRAINING_SCALINGS, 'LayerwisePretrain.train: scaling');
@@ -107,9 +130,12 @@ export class LayerwisePretrain {
         }),
       data: i === 0 ? this.data : new MappedBatches(this.data, model.layer(i).numUnits, (v) => upward(model, i, v)),
       epochs: rbmEpochs[i] as number,
+      name: `layer ${i + 1} (${model.layer(i).numUnits}-${model.layer(i + 1).numUnits})`,
     }));
     const plan =
-      model.numLayers > 2 ? [...pairs, { rbm: () => model, data: this.data, epochs: finalEpochs ?? epochs }] : pairs;
+      model.numLayers > 2
+        ? [...pairs, { rbm: () => model, data: this.data, epochs: finalEpochs ?? epochs, name: 'joint' }]
+        : pairs;
     if (resume && (resume.stage >= plan.length || resume.stages.length !== resume.stage)) {
       throw new ConfigError(
         `LayerwisePretrain: resume: the snapshot is of stage ${resume.stage} with ${resume.stages.length} earlier histories; this model has ${plan.length} stages`,
@@ -123,6 +149,7 @@ export class LayerwisePretrain {
         const joint = index === pairs.length;
         if (scaled) joinScaled(model, joint, resuming);
         const rbm = stage.rbm();
+        onStage?.({ index, name: stage.name, joint, epochs: stage.epochs });
         try {
           if (init && !joint && !resuming) {
             await initializeModel(rbm, stage.data.batches('train'), init, { visible: index === 0 });
