@@ -5,7 +5,9 @@
  * the ratios. `--gpu` adds Relief on tfjs WebGPU and Paysage on PyTorch with CUDA (a machine
  * with a GPU); `--batch-size N` changes the minibatch for every column; `--only 500,2000`
  * picks the models by hidden size (sizes without a recipe below train with ADAM at 0.001).
- * Writes `bench/results/peers-<time>.json`.
+ * Writes one record per model to `bench/results/speed-cpu-<model>-batch-<size>.json` (with
+ * `--gpu`, `speed-gpu-…`: docs/results.md's Speed sections) and the raw timings to
+ * `bench/results/raw/peers-<time>.json`.
  *
  * Needs `PAYSAGE_DIR` (a checkout of github.com/drckf/paysage, never part of this repository)
  * and Debian's python3-numpy, python3-torch and what Paysage imports (python3-scipy, -pandas,
@@ -25,6 +27,16 @@ import { SGD } from '../fit/index.js';
 import { BernoulliLayer } from '../layers/index.js';
 import { BoltzmannMachine, initializeModel } from '../models/index.js';
 import { ADAM, GradientDescent } from '../optimizers/index.js';
+import {
+  describeMachine,
+  idPart,
+  nvidiaGpuName,
+  type ResultFigure,
+  rerunCommand,
+  rounded,
+  today,
+  writeResult,
+} from './record.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -162,6 +174,32 @@ function paysageColumn(name: string, backend: 'python' | 'pytorch', processor: '
   };
 }
 
+/** Writes one model's seconds and ratios as a record for docs/results.md. */
+function recordRow(recipe: Recipe, seconds: Record<string, number>, ratios: Record<string, number>): void {
+  const section = args.gpu ? 'speed-gpu' : 'speed-cpu';
+  const cpu = seconds['relief cpu'];
+  const webgpu = seconds['relief webgpu'];
+  const figures: ResultFigure[] = [
+    ...Object.entries(seconds).map(([label, value]) => ({ label, value: rounded(value), unit: 's' })),
+    ...(cpu !== undefined && webgpu !== undefined
+      ? [{ label: 'relief webgpu / relief cpu', value: rounded(webgpu / cpu) }]
+      : []),
+    ...Object.entries(ratios).map(([label, value]) => ({ label, value: rounded(value) })),
+  ];
+  const path = writeResult({
+    id: `${section}-${idPart(recipe.name)}-batch-${BATCH_SIZE}`,
+    section,
+    row: `${recipe.name}, batch ${BATCH_SIZE}`,
+    figures,
+    command: rerunCommand('bench:peers', ['PYTHON'], 'PAYSAGE_DIR=<checkout of drckf/paysage>'),
+    date: today(),
+    machine: describeMachine(args.gpu ? nvidiaGpuName() : undefined),
+    provenance: 'measured',
+    note: `Seconds per MNIST epoch: PCD-1, 57,000 samples, metrics off, the minimum of ${EPOCHS} epochs; Node ${process.version}.`,
+  });
+  console.log(`wrote ${path}`);
+}
+
 if (!PAYSAGE || !existsSync(join(PAYSAGE, 'paysage', 'backends', 'config.json'))) {
   console.log('bench:peers skipped: set PAYSAGE_DIR to a checkout of https://github.com/drckf/paysage');
   process.exit(0);
@@ -214,6 +252,7 @@ for (const recipe of chosen) {
     }
   }
   rows.push({ model: recipe.name, batchSize: BATCH_SIZE, seconds, ratios });
+  if (Object.keys(seconds).length > 0) recordRow(recipe, seconds, ratios);
   console.log(
     `${recipe.name.padEnd(16)} ${Object.entries(seconds)
       .map(([name, value]) => `${name} ${value.toFixed(2)} s`)
@@ -225,7 +264,7 @@ for (const recipe of chosen) {
       .join(' | ')}`,
   );
 }
-const directory = join(import.meta.dirname, 'results');
+const directory = join(import.meta.dirname, 'results', 'raw');
 mkdirSync(directory, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 writeFileSync(

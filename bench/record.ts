@@ -3,6 +3,7 @@
  * from which `npm run results` generates docs/results.md. A benchmark calls
  * {@link writeResult} with what it measured; {@link readResults} reads and validates them all.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem, type } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,27 @@ export function describeMachine(gpu?: string): string {
   return [`${processors.length} × ${model}`, memory, `${type()} ${arch()}`, ...(gpu ? [gpu] : [])].join(', ');
 }
 
+/** The first NVIDIA GPU's name as `nvidia-smi` gives it (`NVIDIA H100 80GB HBM3`), or undefined without one. */
+export function nvidiaGpuName(): string | undefined {
+  try {
+    const names = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return names.split('\n')[0]?.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `text` as part of a record id: `784-200 (ADAM)` → `784-200-adam`. */
+export function idPart(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
 /** Today in UTC as YYYY-MM-DD. */
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
@@ -136,7 +158,7 @@ export function today(): string {
 
 /** `word` quoted for a POSIX shell when it needs to be. */
 function shellWord(word: string): string {
-  return /^[\w@%+=:,./<>-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

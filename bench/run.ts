@@ -1,7 +1,8 @@
 /**
  * Benchmarks (`npm run bench`): matrix products, bias + sigmoid + Bernoulli sampling, and one
- * MNIST epoch of PCD-1 training, on every backend/device that starts here. Prints tables
- * and writes `bench/results/bench-<time>.json` (and `bench-latest.json`).
+ * MNIST epoch of PCD-1 training, on every backend/device that starts here. Prints tables, writes
+ * one record per backend to `bench/results/kernels-<backend>.json` (docs/results.md's Kernels
+ * section) and the raw timings to `bench/results/raw/bench-<time>.json` (and `bench-latest.json`).
  *
  * Options: `--only cpu,tfjs-wasm` (backends), `--skip-training`, `--epoch-samples N`
  * (default 57000; slow devices run 5000 and extrapolate), `--min-seconds S` per timing.
@@ -17,6 +18,16 @@ import { SGD } from '../fit/index.js';
 import { BernoulliLayer } from '../layers/index.js';
 import { BoltzmannMachine, initializeModel } from '../models/index.js';
 import { ADAM } from '../optimizers/index.js';
+import {
+  describeMachine,
+  idPart,
+  nvidiaGpuName,
+  type ResultFigure,
+  rerunCommand,
+  rounded,
+  today,
+  writeResult,
+} from './record.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +42,8 @@ const only = args.only?.split(',');
 
 interface Candidate {
   readonly label: string;
+  /** The backend in words, the row's name in docs/results.md. */
+  readonly description: string;
   /** Starts the backend for kernel timings. */
   readonly start: () => Promise<Backend>;
   /** Selects the backend globally for training. */
@@ -39,22 +52,38 @@ interface Candidate {
   readonly fast: boolean;
 }
 
+const TFJS_DESCRIPTIONS: Readonly<Record<TfjsDevice, string>> = {
+  wasm: 'tfjs wasm (XNNPACK)',
+  cpu: 'tfjs cpu',
+  webgpu: 'tfjs webgpu',
+  tensorflow: 'tfjs tensorflow (libtensorflow)',
+};
+
 const candidates: Candidate[] = [
-  { label: 'cpu', start: async () => new CpuBackend(1), select: () => use('cpu'), fast: true },
+  {
+    label: 'cpu',
+    description: 'cpu (WebAssembly SIMD, 2 threads)',
+    start: async () => new CpuBackend(1),
+    select: () => use('cpu'),
+    fast: true,
+  },
   {
     label: 'cpu-1thread',
+    description: 'cpu (WebAssembly SIMD, 1 thread)',
     start: async () => new CpuBackend(1, { threads: 1 }),
     select: () => use('cpu', { threads: 1 }),
     fast: true,
   },
   {
     label: 'cpu-js',
+    description: 'cpu (JavaScript kernel)',
     start: async () => new CpuBackend(1, { kernel: 'js' }),
     select: () => use('cpu', { kernel: 'js' }),
     fast: false,
   },
   ...(['wasm', 'cpu', 'webgpu', 'tensorflow'] as TfjsDevice[]).map((device) => ({
     label: `tfjs-${device}`,
+    description: TFJS_DESCRIPTIONS[device],
     start: () => TfjsBackend.create(device, { seed: 1 }),
     select: () => use('tfjs', { device }),
     fast: device === 'wasm' || device === 'tensorflow',
@@ -204,7 +233,44 @@ if (epochs.length > 0) {
 }
 for (const { backend, reason } of skipped) console.log(`skipped ${backend}: ${reason}`);
 
-const directory = join(import.meta.dirname, 'results');
+/** A kernel timing as a figure: GFLOP/s of a product, milliseconds of a draw. */
+function kernelFigure(result: KernelResult): ResultFigure {
+  return result.gflops === undefined
+    ? { label: `bias + sigmoid + Bernoulli ${result.shape}`, value: rounded(result.milliseconds), unit: 'ms' }
+    : { label: `GEMM ${result.shape}`, value: rounded(result.gflops, 1), unit: 'GFLOP/s' };
+}
+
+/** An epoch's seconds as a figure, saying when they were extrapolated. */
+function epochFigure(result: EpochResult): ResultFigure {
+  const extrapolated = result.extrapolated
+    ? ` (extrapolated from ${result.samples.toLocaleString('en-US')} samples)`
+    : '';
+  return { label: `PCD-1 epoch ${result.model}${extrapolated}`, value: rounded(result.secondsPerEpoch), unit: 's' };
+}
+
+const gpu = kernels.some((r) => r.backend === 'tfjs-webgpu') ? nvidiaGpuName() : undefined;
+for (const candidate of candidates) {
+  const figures = [
+    ...kernels.filter((r) => r.backend === candidate.label).map(kernelFigure),
+    ...epochs.filter((r) => r.backend === candidate.label).map(epochFigure),
+  ];
+  if (figures.length === 0) continue;
+  const onGpu = candidate.label === 'tfjs-webgpu' && gpu !== undefined;
+  const path = writeResult({
+    id: `kernels-${candidate.label}${onGpu ? `-${idPart(gpu)}` : ''}`,
+    section: 'kernels',
+    row: onGpu ? `${candidate.description} (${gpu})` : candidate.description,
+    figures,
+    command: rerunCommand('bench'),
+    date: today(),
+    machine: describeMachine(onGpu ? gpu : undefined),
+    provenance: 'measured',
+    note: 'GEMM with a fresh right operand each time; epochs of PCD-1 on MNIST: batch 100, ADAM, metrics excluded.',
+  });
+  console.log(`wrote ${path}`);
+}
+
+const directory = join(import.meta.dirname, 'results', 'raw');
 mkdirSync(directory, { recursive: true });
 const report = JSON.stringify(
   { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, kernels, epochs, skipped },

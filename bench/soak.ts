@@ -1,7 +1,7 @@
 /**
  * Soak (`npm run soak`): long 784-200 PCD training on MNIST, sampling the live tensor count and
  * the process's memory after every epoch and loading the checkpoint written at every epoch.
- * Writes `bench/results/soak-<backend>.json` and prints a table per backend.
+ * Writes `bench/results/raw/soak-<backend>.json` and prints a table per backend.
  *
  * Options: `--only cpu,tfjs-wasm`, `--epochs N` (default 100), `--samples N` per epoch (default 5000).
  */
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       samples: { type: 'string', default: '5000' },
     },
   });
-  const results = join(import.meta.dirname, 'results');
+  const results = join(import.meta.dirname, 'results', 'raw');
   mkdirSync(results, { recursive: true });
   for (const label of (args.only as string).split(',')) {
     const [backend = 'cpu', device] = label.split('-');
