@@ -1,8 +1,10 @@
 /**
- * Run configs in the library: the schema `relief train` reads, its JSON Schema, and the
- * builders of the model, optimizer and fit method it describes.
+ * Run configs in the library: the schema `relief train` reads, its JSON Schema, the builders
+ * of the model, optimizer and fit method it describes, and `BoltzmannMachine.fit` (training in
+ * one call with the run config's defaults).
  * @packageDocumentation
  */
+export { type FitData, type FitOptions, fitModel, fitOptionsSchema } from './fit-model.js';
 export {
   buildClassifierOptimizer,
   buildFinalOptimizer,

@@ -1,5 +1,7 @@
 import { be, type PlannedTensor, type Tensor } from '../backends/index.js';
+import type { FitData, FitOptions } from '../config/fit-model.js';
 import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
+import type { History } from '../fit/monitor.js';
 import type { InverseTemperature, Layer, ParameterTensors } from '../layers/index.js';
 import { type Coupling, Weights } from '../layers/index.js';
 import type { Parametrized } from '../layers/parameters.js';
@@ -368,6 +370,27 @@ export class BoltzmannMachine {
     Centering.check(this.layers);
     for (const i of this.connections.keys()) this.denseWeights(i, 'center');
     this.centered = new Centering(options);
+  }
+
+  /**
+   * Trains the model on `data` (mutates it) as `relief train` would, with the run config's
+   * defaults, each overridable by name: `await rbm.fit(data, { epochs: 10 })`. Initializes the
+   * model from the training rows unless it has been initialized, trained or loaded; a deep model
+   * is pretrained layerwise, then trained jointly. See `config.fitModel` for the details.
+   *
+   * The implementation is `config/fit-model.ts` (`config.fitModel`): it needs the run config's
+   * schema and `fit/`'s trainers, which sit above `models/` in the layers of the code and import
+   * this class. So the method loads it by a dynamic `import()` on its first call: nothing here
+   * imports upward when the module loads (the imports of `FitData`, `FitOptions` and `History`
+   * are of types only), and the model core still loads without the training stack.
+   *
+   * @param data - (rows, numVisible): a host matrix `{ rows, columns, values }`, a tensor, or a `BatchSource`
+   * @returns the training history (of a deep model: its joint stage's)
+   * @throws ConfigError naming a bad or unknown option
+   */
+  async fit(data: FitData, options: FitOptions = {}): Promise<History> {
+    const { fitModel } = await import('../config/fit-model.js');
+    return fitModel(this, data, options);
   }
 
   /** The centering of the gradient (its offsets and rate), while {@link center} has it on. */
