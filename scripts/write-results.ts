@@ -51,12 +51,38 @@ function formatNumber(value: number, decimals: number): string {
   return value < 0 ? `−${text}` : text;
 }
 
-/** `AIS: −68.10 ± 0.12 nats`: a value and its error with as many decimals as the more precise of the two. */
-export function formatFigure(figure: ResultFigure): string {
-  const decimals = Math.max(decimalsOf(figure.value), figure.error === undefined ? 0 : decimalsOf(figure.error));
-  const error = figure.error === undefined ? '' : ` ± ${formatNumber(figure.error, decimals)}`;
+/** The decimals a figure needs: those of its value or its error, whichever has more. */
+function figureDecimals(figure: ResultFigure): number {
+  return Math.max(decimalsOf(figure.value), figure.error === undefined ? 0 : decimalsOf(figure.error));
+}
+
+/**
+ * `AIS: −68.10 ± 0.12 nats`: a value and its error with the same decimals, at least `decimals`
+ * and as many as the more precise of the two has.
+ */
+export function formatFigure(figure: ResultFigure, decimals = 0): string {
+  const places = Math.max(decimals, figureDecimals(figure));
+  const error = figure.error === undefined ? '' : ` ± ${formatNumber(figure.error, places)}`;
   const unit = figure.unit === undefined ? '' : ` ${figure.unit}`;
-  return `${figure.label}: ${formatNumber(figure.value, decimals)}${error}${unit}`;
+  return `${figure.label}: ${formatNumber(figure.value, places)}${error}${unit}`;
+}
+
+/** Which figures line up: one label in rows that report the same labels (`relief cpu` of the peers' rows, not of another benchmark's). */
+function alignmentKey(record: ResultRecord, label: string): string {
+  const labels = record.figures.map((figure) => figure.label).sort();
+  return JSON.stringify([label, labels]);
+}
+
+/** For each {@link alignmentKey}, the most decimals any of its figures has, so that they line up. */
+function alignedDecimals(records: readonly ResultRecord[]): Map<string, number> {
+  const decimals = new Map<string, number>();
+  for (const record of records) {
+    for (const figure of record.figures) {
+      const key = alignmentKey(record, figure.label);
+      decimals.set(key, Math.max(decimals.get(key) ?? 0, figureDecimals(figure)));
+    }
+  }
+  return decimals;
 }
 
 /** Text made safe for one table cell: pipes escaped, line breaks as spaces. */
@@ -83,13 +109,16 @@ function sectionTable(records: readonly ResultRecord[]): string[] {
   if (records.length === 0) return ['No results yet.'];
   const withProtocol = records.some((record) => record.protocol !== undefined);
   const columns = ['row', 'figures', ...(withProtocol ? ['protocol'] : []), 'command', 'date', 'machine'];
+  const decimals = alignedDecimals(records);
   const lines = [`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`];
   for (const record of [...records].sort(byRow)) {
     const marker = record.provenance === 'transcribed' ? ' *(transcribed)*' : '';
     const note = record.note === undefined ? '' : `<br>${cell(record.note)}`;
     const cells = [
       `${cell(record.row)}${marker}${note}`,
-      record.figures.map((figure) => cell(formatFigure(figure))).join('<br>'),
+      record.figures
+        .map((figure) => cell(formatFigure(figure, decimals.get(alignmentKey(record, figure.label)))))
+        .join('<br>'),
       ...(withProtocol ? [cell(record.protocol ?? '—')] : []),
       codeCell(record.command),
       record.date,
@@ -102,8 +131,8 @@ function sectionTable(records: readonly ResultRecord[]): string[] {
 
 /**
  * docs/results.md from `records`: the generated-file header, then every section under its
- * heading in {@link RESULT_SECTIONS} order, rows sorted by name. The same records give the same
- * text, whatever their order.
+ * heading in {@link RESULT_SECTIONS} order, rows sorted by name, a label's figures in rows of
+ * the same labels with the same decimals. The same records give the same text, whatever their order.
  */
 export function renderResults(records: readonly ResultRecord[]): string {
   const lines = [...HEADER];

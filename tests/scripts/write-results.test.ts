@@ -95,6 +95,27 @@ describe('renderResults', () => {
     expect(rows[1]).not.toContain('transcribed');
   });
 
+  it('writes a label’s figures in rows of the same labels with the same decimals', () => {
+    const error = (id: string, value: number): ResultRecord => ({
+      ...speed,
+      id,
+      section: 'classification',
+      row: id,
+      figures: [{ label: 'test error', value, unit: '%' }],
+    });
+    const timed: ResultRecord = {
+      ...error('d', 2.5),
+      figures: [...error('d', 2.5).figures, { label: 'training', value: 4 }],
+    };
+    const rows = section(renderResults([error('a', 1.9), error('b', 11), error('c', 1.35), timed]), 'Classification');
+    expect(rows.slice(2).map((row) => row.split(' | ')[1])).toEqual([
+      'test error: 1.90 %',
+      'test error: 11.00 %',
+      'test error: 1.35 %',
+      'test error: 2.5 %<br>training: 4',
+    ]);
+  });
+
   it('sorts rows by name and renders the same text whatever the records’ order', () => {
     const rows = section(markdown, 'Likelihood').slice(2);
     expect(rows.map((row) => row.split(' | ')[0]?.slice(2, 5))).toEqual(['DBM', 'RBM']);
