@@ -70,7 +70,7 @@ export function formatNumber(value: number): string {
 
 /** About how wide DejaVu Sans sets `text` at `size` pixels (for laying out around it). */
 export function textWidth(text: string, size: number): number {
-  return Math.ceil(text.length * size * 0.62);
+  return Math.ceil(text.length * size * 0.58);
 }
 
 function round(value: number): number {

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type GridOptions, imageGrid } from '@relief/plot';
+import { readIdx } from '@relief/data';
+import { type GridOptions, heatMaps, imageGrid, titledRows } from '@relief/plot';
 import { be, type Tensor } from 'relief/backends';
 import type { HostMatrix, Preprocessing } from 'relief/batch';
 import { ConfigError } from 'relief/errors';
@@ -16,15 +17,97 @@ async function host(t: Tensor): Promise<HostMatrix> {
   return { rows, columns, values: await be.read(t) };
 }
 
-/** Writes a grid of images (one per row of `images`) as PNG, or the raw values as JSON for a `.json` path. */
-function writeImages(path: string, images: HostMatrix, grid: GridOptions = {}): void {
+/**
+ * How a run's rows are drawn: as images `width` pixels wide (tiles in a mosaic), or as a table
+ * (a heat map of rows × columns), where tiles would mean nothing.
+ */
+export type RowLayout =
+  | { readonly kind: 'images'; readonly width: number; readonly channels: 1 | 3 }
+  | { readonly kind: 'table' };
+
+/**
+ * The layout of a run's data: images when they came from an image data set (mnist,
+ * fashion-mnist), from an idx file of (images, height, width) or (images, height, width, 3),
+ * or when the model's convolution names a one-channel image shape; a table for csv and npy
+ * sources, whatever their number of columns.
+ */
+export function rowLayout(config: RunConfig): RowLayout {
+  const { source, path } = config.data;
+  if (source === 'mnist' || source === 'fashion-mnist') return { kind: 'images', width: 28, channels: 1 };
+  const image = config.model.convolution?.image;
+  if (image?.[0] === 1) return { kind: 'images', width: image[2], channels: 1 };
+  if (source === 'idx' && path !== undefined) {
+    const { dimensions } = readIdx(path);
+    if (dimensions.length === 3) return { kind: 'images', width: dimensions[2] as number, channels: 1 };
+    if (dimensions.length === 4 && dimensions[3] === 3)
+      return { kind: 'images', width: dimensions[2] as number, channels: 3 };
+  }
+  return { kind: 'table' };
+}
+
+/** One part of a picture: rows that belong with the same rows of the other parts (data, its reconstructions, …). */
+interface PicturePart {
+  /** What the rows are, e.g. 'held-out images' (images add the numbers of the rows shown). */
+  readonly title: string;
+  /** (rows, columns), the same shape in every part */
+  readonly rows: HostMatrix;
+}
+
+/** Options of {@link writePicture}. */
+interface PictureOptions {
+  /** Image tiles per row (default: ⌈√rows⌉ for one part, else 8; several parts' rows are cut into groups of this many, one titled strip each). */
+  readonly tilesPerRow?: number;
+  /** The heat map's title down the rows, e.g. 'particle'. */
+  readonly rowTitle: string;
+  /** How image tiles are shaded. */
+  readonly range?: GridOptions['range'];
+}
+
+/**
+ * Writes the parts to `path`: the raw values as JSON for a `.json` path (the parts' rows
+ * interleaved: a0, b0, a1, b1, …); else a PNG — images as titled strips of `tilesPerRow`
+ * tiles, each part's strip under the one before, so a row's images stand one above the other;
+ * a table as heat maps side by side, one per part.
+ */
+function writePicture(path: string, parts: readonly PicturePart[], layout: RowLayout, options: PictureOptions): void {
   if (path.endsWith('.json')) {
-    const rows = Array.from({ length: images.rows }, (_, r) =>
-      Array.from(images.values.subarray(r * images.columns, (r + 1) * images.columns)),
+    const all = interleave(parts.map((part) => part.rows));
+    const rows = Array.from({ length: all.rows }, (_, r) =>
+      Array.from(all.values.subarray(r * all.columns, (r + 1) * all.columns)),
     );
     writeFileSync(path, `${JSON.stringify(rows)}\n`);
+  } else if (layout.kind === 'table') {
+    const panels = parts.map(({ title, rows }) => ({ title, matrix: rows }));
+    writeFileSync(path, heatMaps(panels, { rowTitle: options.rowTitle, columnTitle: 'data column' }));
   } else {
-    writeFileSync(path, imageGrid(images, grid));
+    const grid = {
+      imageWidth: layout.width,
+      channels: layout.channels,
+      ...(options.tilesPerRow !== undefined && { tilesPerRow: options.tilesPerRow }),
+      ...(options.range && { range: options.range }),
+    };
+    if (parts.length === 1 && parts[0]) {
+      writeFileSync(path, imageGrid(parts[0].rows, grid));
+      return;
+    }
+    const perStrip = options.tilesPerRow ?? 8;
+    const count = parts[0]?.rows.rows ?? 0;
+    const strips = [];
+    for (let first = 0; first < count; first += perStrip) {
+      const last = Math.min(count, first + perStrip);
+      for (const { title, rows } of parts) {
+        const shown = {
+          ...rows,
+          rows: last - first,
+          values: rows.values.subarray(first * rows.columns, last * rows.columns),
+        };
+        strips.push({
+          title: `${title} ${first + 1}–${last}`,
+          png: imageGrid(shown, { ...grid, tilesPerRow: perStrip }),
+        });
+      }
+    }
+    writeFileSync(path, titledRows(strips));
   }
 }
 
@@ -59,10 +142,16 @@ export interface FantasyOptions {
 }
 
 /**
- * Writes a grid of fantasy particles of `model`: `n` chains after `steps` Gibbs sweeps, from
- * random states or from `options.start` (its first `n` chains).
+ * Writes fantasy particles of `model`: `n` chains after `steps` Gibbs sweeps, from random
+ * states or from `options.start` (its first `n` chains); a grid of images, or a heat map of
+ * particles × columns for a table (`layout`, e.g. {@link rowLayout}).
  */
-export async function writeFantasy(model: BoltzmannMachine, options: FantasyOptions, preprocessing?: Preprocessing) {
+export async function writeFantasy(
+  model: BoltzmannMachine,
+  options: FantasyOptions,
+  layout: RowLayout,
+  preprocessing?: Preprocessing,
+) {
   const state = options.start
     ? continueChains(model, options.start, options.steps)
     : SequentialMC.generateFantasyState(model, options.n, options.steps, { betaStd: options.betaStd });
@@ -70,7 +159,14 @@ export async function writeFantasy(model: BoltzmannMachine, options: FantasyOpti
   const all = await host(picture.values);
   const rows = Math.min(options.n, all.rows);
   const shown = { rows, columns: all.columns, values: all.values.subarray(0, rows * all.columns) };
-  writeImages(options.out, await asImages(shown, preprocessing), { range: preprocessing ? 'tile' : picture.scale });
+  const particles = {
+    title: `${rows} fantasy particles after ${options.steps} Gibbs sweeps`,
+    rows: await asImages(shown, preprocessing),
+  };
+  writePicture(options.out, [particles], layout, {
+    rowTitle: 'particle',
+    range: preprocessing ? 'tile' : picture.scale,
+  });
   return { out: options.out, particles: rows };
 }
 
@@ -107,8 +203,8 @@ async function asImages(rows: HostMatrix, preprocessing: Preprocessing | undefin
 
 /** `relief sample`: fantasy particles from random states after `steps` Gibbs sweeps. */
 export async function sample(directory: string, options: FantasyOptions) {
-  const { model, preprocessing } = await openRun(directory);
-  return writeFantasy(model, options, preprocessing);
+  const { model, config, preprocessing } = await openRun(directory);
+  return writeFantasy(model, options, rowLayout(config), preprocessing);
 }
 
 /** `n` rows the run never trained on (its training rows where it held none out), as the model sees them. */
@@ -119,9 +215,11 @@ async function testImages(config: RunConfig, n: number, preprocessing?: Preproce
 }
 
 /**
- * Writes `n` test images of the run's data set next to their mean-field reconstructions by
- * `model` (which sees them after its saved `preprocessing`, when it has one, and whose
- * reconstructions are mapped back to images by its inverse); the error is the model's.
+ * Writes `n` test rows of the run's data (see {@link rowLayout}) and their mean-field
+ * reconstructions by `model` (which sees them after its saved `preprocessing`, when it has
+ * one, and whose reconstructions are mapped back by its inverse): images as titled strips, the
+ * held-out images above their reconstructions; a table as two heat maps side by side. The
+ * error is the model's.
  */
 export async function writeReconstructions(
   model: BoltzmannMachine,
@@ -131,8 +229,13 @@ export async function writeReconstructions(
 ) {
   const { visible, data } = await testImages(config, options.n, preprocessing);
   const reconstructions = await host(model.computeReconstructions(visible, { method: 'mean' }).getVisible());
-  const images = [await asImages(data, preprocessing), await asImages(reconstructions, preprocessing)];
-  writeImages(options.out, interleave(images), { tilesPerRow: 8 });
+  const layout = rowLayout(config);
+  const what = `${hasHeldOutRows(config) ? 'held-out' : 'training'} ${layout.kind === 'images' ? 'images' : 'rows'}`;
+  const parts = [
+    { title: what, rows: await asImages(data, preprocessing) },
+    { title: 'their mean-field reconstructions', rows: await asImages(reconstructions, preprocessing) },
+  ];
+  writePicture(options.out, parts, layout, { tilesPerRow: 8, rowTitle: what.replace(/s$/, '') });
   const error =
     data.values.reduce((acc, v, i) => acc + (v - (reconstructions.values[i] as number)) ** 2, 0) / data.values.length;
   return { out: options.out, images: data.rows, meanSquaredError: error };
@@ -166,9 +269,15 @@ export async function denoise(directory: string, options: { n: number; flip: num
   const denoised = be.tidy(() => be.greater(state.getVisible(), 0.5));
   const errorRate = async (t: Tensor) => be.readScalar(be.tidy(() => be.mean(be.abs(be.sub(t, clean)))));
   const [before, after] = [await errorRate(noisy), await errorRate(denoised)];
-  writeImages(options.out, interleave([await host(clean), await host(noisy), await host(state.getVisible())]), {
-    tilesPerRow: 9,
-  });
+  const parts = [
+    { title: 'binarized images', rows: await host(clean) },
+    { title: `${formatPercent(options.flip)} of values flipped`, rows: await host(noisy) },
+    {
+      title: `denoised (${options.steps} mean-field step${options.steps === 1 ? '' : 's'})`,
+      rows: await host(state.getVisible()),
+    },
+  ];
+  writePicture(options.out, parts, rowLayout(config), { tilesPerRow: 9, rowTitle: 'row' });
   return {
     out: options.out,
     images: options.n,
@@ -176,4 +285,9 @@ export async function denoise(directory: string, options: { n: number; flip: num
     pixelErrorBefore: before,
     pixelErrorAfter: after,
   };
+}
+
+/** A fraction as a percentage, e.g. 0.1 → '10%'. */
+function formatPercent(fraction: number): string {
+  return `${Number((100 * fraction).toPrecision(3))}%`;
 }

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { learningCurvesSvg, svgToPng, weightsGrid } from '@relief/plot';
+import { heatMaps, learningCurvesSvg, svgToPng, symmetricLimit, titledRows, weightsGrid } from '@relief/plot';
 import { be } from 'relief/backends';
 import type { HostMatrix, Preprocessing } from 'relief/batch';
 import { DataError } from 'relief/errors';
 import { type BoltzmannMachine, loadModel } from 'relief/models';
-import type { RunConfig } from '../config.js';
+import { hasHeldOutRows, type RunConfig } from '../config.js';
 import { openRunConfig } from '../run-setup.js';
-import { checkpointChains, writeFantasy, writeReconstructions } from './pictures.js';
+import { checkpointChains, type RowLayout, rowLayout, writeFantasy, writeReconstructions } from './pictures.js';
 
 /** The most hidden units drawn in `weights.png`. */
 const MAX_FILTERS = 100;
@@ -24,21 +24,34 @@ export async function writeLearningCurves(directory: string, name: string): Prom
   return ['metrics.svg', 'metrics.png'];
 }
 
+/** A picture written into a run's folder and what it shows. */
+export interface WrittenPicture {
+  /** E.g. `weights.png`. */
+  readonly file: string;
+  /** E.g. "the first 100 of 200 hidden units' filters …", as the picture's title says. */
+  readonly caption: string;
+}
+
 /**
- * Writes `weights.png`: the weights into the first hidden units as tiles on one symmetric
- * diverging scale, when the visible units make square images.
+ * Writes `weights.png`: the weights into the first {@link MAX_FILTERS} hidden units (or
+ * convolution filters), captioned with how many of how many it shows. Images (`layout`) get a
+ * mosaic of one tile per unit on one symmetric diverging scale; a table gets a heat map of
+ * hidden units × data columns.
  */
 export async function writeWeights(
   model: BoltzmannMachine,
   directory: string,
+  layout: RowLayout,
   preprocessing?: Preprocessing,
-): Promise<string[]> {
+): Promise<WrittenPicture[]> {
   const coupling = model.connections[0]?.weights;
   if (!coupling) return [];
   // One column per hidden unit (dense) or filter (convolutional: its patch is the image).
+  let total = 0;
   const first = be.tidy(() => {
     const weights = coupling.featureWeights();
     const [rows = 0, features = 0] = be.shape(weights);
+    total = features;
     return be.slice(weights, [0, 0], [rows, Math.min(MAX_FILTERS, features)]);
   });
   const [numVisible = 0, numHidden = 0] = be.shape(first);
@@ -48,15 +61,43 @@ export async function writeWeights(
   columns.forEach((v, i) => {
     filters[(i % numHidden) * numVisible + Math.floor(i / numHidden)] = v;
   });
-  const imagePreprocessing = numVisible === model.layer(0).numUnits ? preprocessing : undefined;
-  const images = await imageFilters({ rows: numHidden, columns: numVisible, values: filters }, imagePreprocessing);
-  if (!Number.isInteger(Math.sqrt(images.columns))) return [];
+  const dense = numVisible === model.layer(0).numUnits;
+  const images = await imageFilters(
+    { rows: numHidden, columns: numVisible, values: filters },
+    dense ? preprocessing : undefined,
+  );
+  const units = dense ? 'hidden units' : 'convolution filters';
+  const shown = numHidden < total ? `the first ${numHidden} of ${total} ${units}` : `all ${total} ${units}`;
+  const path = join(directory, 'weights.png');
+  const width = filterWidth(layout, images.columns, dense ? undefined : model);
+  if (width === undefined) {
+    const caption = `weights of ${shown} from each data column`;
+    writeFileSync(
+      path,
+      heatMaps([{ title: caption, matrix: images }], { rowTitle: 'hidden unit', columnTitle: 'data column' }),
+    );
+    return [{ file: 'weights.png', caption }];
+  }
   const values = new Float32Array(images.values.length);
   images.values.forEach((v, i) => {
     values[(i % images.columns) * numHidden + Math.floor(i / images.columns)] = v;
   });
-  writeFileSync(join(directory, 'weights.png'), weightsGrid({ rows: images.columns, columns: numHidden, values }));
-  return ['weights.png'];
+  const mosaic = { rows: images.columns, columns: numHidden, values };
+  const limit = symmetricLimit(mosaic);
+  const caption = `${dense ? `${shown}' filters` : shown} (blue < 0 < red, |w| ≤ ${Number(limit.toPrecision(2))})`;
+  writeFileSync(path, titledRows([{ title: caption, png: weightsGrid(mosaic, { limit, imageWidth: width }) }]));
+  return [{ file: 'weights.png', caption }];
+}
+
+/**
+ * The width of a filter's image: the data's image width for dense weights on images, a
+ * one-channel convolution's kernel width; undefined where filters are no images (a table).
+ */
+function filterWidth(layout: RowLayout, pixels: number, convolutional?: BoltzmannMachine): number | undefined {
+  if (layout.kind !== 'images' || layout.channels !== 1) return undefined;
+  const kernel = convolutional?.connections[0]?.weights.toConfig();
+  const width = kernel && 'kernel' in kernel ? (kernel.kernel as readonly number[])[1] : layout.width;
+  return width !== undefined && pixels % width === 0 ? width : undefined;
 }
 
 /**
@@ -76,24 +117,47 @@ async function imageFilters(filters: HostMatrix, preprocessing: Preprocessing | 
 
 /**
  * `relief plot`: the pictures of a saved run, written into its folder — `metrics.png` (and
- * `.svg`), and for a generative model `weights.png`, `fantasy.png` and `reconstructions.png`.
+ * `.svg`), and for a generative model `weights.png`, `fantasy.png` and `reconstructions.png`:
+ * image tiles where the run's data are images, heat maps of rows × columns where they are a
+ * table (see {@link rowLayout}). @returns the files written, and what a picture shows by its
+ * file name where its title says more (e.g. `weights.png`: how many filters of how many)
  */
-export async function plotRun(directory: string): Promise<{ directory: string; wrote: string }> {
+export async function plotRun(
+  directory: string,
+): Promise<{ directory: string; wrote: string; [file: string]: string }> {
   const config = await openRunConfig(directory);
   const name = config.task === 'classify' ? 'classifier' : 'model';
-  const wrote = await writeLearningCurves(directory, name);
-  if (config.task !== 'classify') wrote.push(...(await writeModelPictures(directory, config)));
-  return { directory, wrote: wrote.join(', ') };
+  const curves = await writeLearningCurves(directory, name);
+  const pictures = config.task === 'classify' ? [] : await writeModelPictures(directory, config);
+  const wrote = [...curves, ...pictures.map((picture) => picture.file)].join(', ');
+  const captions = Object.fromEntries(pictures.flatMap(({ file, caption }) => (caption ? [[file, caption]] : [])));
+  return { directory, wrote, ...captions };
 }
 
 /** The model's pictures; the backend is the one `openRunConfig` started for this run. */
-async function writeModelPictures(directory: string, config: RunConfig): Promise<string[]> {
+async function writeModelPictures(directory: string, config: RunConfig): Promise<WrittenPicture[]> {
   const { model, preprocessing } = await loadModel(directory);
-  const wrote = await writeWeights(model, directory, preprocessing);
+  const layout = rowLayout(config);
+  const weights = await writeWeights(model, directory, layout, preprocessing);
   // The run's persistent chains, where its checkpoint holds them: chains from noise can all fall into one mode of a deep model.
   const start = await checkpointChains(directory, model);
   const fantasy = { n: 64, steps: 100, betaStd: 0, out: join(directory, 'fantasy.png'), ...(start && { start }) };
-  await writeFantasy(model, fantasy, preprocessing);
+  const { particles } = await writeFantasy(model, fantasy, layout, preprocessing);
   await writeReconstructions(model, config, { n: 32, out: join(directory, 'reconstructions.png') }, preprocessing);
-  return [...wrote, 'fantasy.png', 'reconstructions.png'];
+  const chains = start ? "continuing the last checkpoint's persistent chains" : 'from random states';
+  const rows = `${hasHeldOutRows(config) ? 'held-out' : 'training'} ${layout.kind === 'table' ? 'rows' : 'images'}`;
+  const table = `heat maps of rows × data columns (${config.data.source} data are a table)`;
+  return [
+    ...weights,
+    {
+      file: 'fantasy.png',
+      caption: `${particles} fantasy particles after 100 Gibbs sweeps ${chains}${layout.kind === 'table' ? `: ${table}` : ''}`,
+    },
+    {
+      file: 'reconstructions.png',
+      caption:
+        `32 ${rows} and their mean-field reconstructions: ` +
+        (layout.kind === 'table' ? `${table}, side by side` : 'in strips of 8, each above its reconstructions'),
+    },
+  ];
 }
