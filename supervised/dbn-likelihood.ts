@@ -77,7 +77,11 @@ export async function estimateDbnLogLikelihood(
   data: Tensor,
   options: DbnLikelihoodOptions = {},
 ): Promise<DbnLogLikelihoodEstimate> {
-  checkOptions(options, { chains: true, steps: true, samples: true, path: true }, 'estimateDbnLogLikelihood');
+  checkOptions(
+    options,
+    { chains: true, steps: true, samples: true, path: true, onProgress: true },
+    'estimateDbnLogLikelihood',
+  );
   const { samples = 10, ...aisOptions } = options;
   if (!Number.isInteger(samples) || samples < 1) {
     throw new ConfigError(`estimateDbnLogLikelihood: samples: expected an integer ≥ 1, got ${samples}`);

@@ -14,6 +14,7 @@ import {
 } from 'relief/batch';
 import type { RunConfig } from 'relief/config';
 import { ConfigError, DataError } from 'relief/errors';
+import { checkChoice } from 'relief/validation';
 
 export {
   buildClassifierOptimizer,
@@ -92,6 +93,10 @@ export function hasHeldOutRows(config: RunConfig): boolean {
   return isDataSet(config) || config.data.trainFraction < 1;
 }
 
+/**
+ * The rows of a split of a run's data (see {@link RunSplit}), each cut to `options.limit` and
+ * transformed as training saw them, then by the model's saved preprocessing.
+ */
 export async function loadRunData(
   config: RunConfig,
   split: RunSplit,
@@ -145,6 +150,49 @@ async function splitRows<T extends HostMatrix | LabelledData>(
   return {
     data: rows,
     description: `${split}: ${rowCount(rows)} ${which} of ${origin} (trainFraction ${trainFraction}, seed ${config.seed})`,
+  };
+}
+
+/** The formats of a data file given to `relief evaluate --data`. */
+export const DATA_FILE_FORMATS = ['csv', 'npy', 'idx'] as const;
+/** One of {@link DATA_FILE_FORMATS}. */
+export type DataFileFormat = (typeof DATA_FILE_FORMATS)[number];
+
+/**
+ * The format of a data file: `format` when given, else by its name (`.csv`, `.npy`, `.idx` or
+ * MNIST's `-idx3-ubyte`). @throws ConfigError when neither says, naming `--data-format`
+ */
+export function dataFileFormat(path: string, format?: string): DataFileFormat {
+  if (format !== undefined) return checkChoice(format, DATA_FILE_FORMATS, '--data-format');
+  const byName = /\.(csv|npy|idx)$/i.exec(path)?.[1]?.toLowerCase() ?? (/-idx\d-ubyte$/.test(path) ? 'idx' : undefined);
+  if (byName === undefined) {
+    throw new ConfigError(
+      `--data ${path}: expected a name ending in .csv, .npy or .idx, got none of them; name the format with --data-format csv, npy or idx`,
+    );
+  }
+  return byName as DataFileFormat;
+}
+
+/** Options of {@link loadFileRows}. */
+export interface FileRowsOptions extends RunRowsOptions {
+  /** The file's format (default: by its name, {@link dataFileFormat}). */
+  readonly format?: string;
+  /** A run config's `data.transform`, applied as training applied it, when the model came with one. */
+  readonly transform?: RunConfig['data']['transform'];
+}
+
+/**
+ * Every row of a csv, npy or idx file (the first `limit`), transformed by `transform`, then by
+ * the model's saved preprocessing: the rows `relief evaluate --data` scores. Returns (rows, columns).
+ */
+export async function loadFileRows(path: string, options: FileRowsOptions = {}): Promise<RunRows<HostMatrix>> {
+  const all = readMatrix(dataFileFormat(path, options.format), path);
+  const rows = cutRows(all, options.limit);
+  const data = options.transform === undefined ? rows : transformByName(options.transform, 'data.transform')(rows);
+  const which = rows.rows === all.rows ? `all ${all.rows} rows` : `the first ${rows.rows} of ${all.rows} rows`;
+  return {
+    data: options.preprocessing ? await options.preprocessing.transform(data) : data,
+    description: `${which} of ${path}`,
   };
 }
 
@@ -204,9 +252,12 @@ function firstRows(matrix: HostMatrix, rows: number): HostMatrix {
 /** The matrix in `data.path`, cut to `data.limit` rows. */
 function fileMatrix(config: RunConfig): HostMatrix {
   const { source, path, limit } = config.data;
-  const file = path as string;
-  const matrix = source === 'csv' ? readCsv(file) : source === 'npy' ? readNpy(file) : idxMatrix(file);
-  return limit === undefined || limit >= matrix.rows ? matrix : firstRows(matrix, limit);
+  return cutRows(readMatrix(source as DataFileFormat, path as string), limit);
+}
+
+/** The matrix in a csv, npy or idx file (idx bytes scaled to [0, 1]). */
+function readMatrix(format: DataFileFormat, path: string): HostMatrix {
+  return format === 'csv' ? readCsv(path) : format === 'npy' ? readNpy(path) : idxMatrix(path);
 }
 
 function idxMatrix(path: string): HostMatrix {

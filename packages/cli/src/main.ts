@@ -1,8 +1,4 @@
-/**
- * The `relief` command line. Exit codes: 0 success, 1 unexpected failure, 2 invalid config
- * or arguments, 3 bad or missing data, 4 training diverged, 5 backend unavailable, 130
- * interrupted (Ctrl-C; the model is saved first).
- */
+/** The `relief` command line; its exit codes are {@link EXIT_CODES_HELP}. */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeBackends } from 'relief/backends';
@@ -12,6 +8,10 @@ import { evaluate } from './commands/evaluate.js';
 import { denoise, reconstruct, sample } from './commands/pictures.js';
 import { plotRun } from './commands/plot.js';
 import { train } from './commands/train.js';
+import { DATA_FILE_FORMATS } from './config.js';
+import { checkOutputFolder } from './output-file.js';
+import { printResult } from './report.js';
+import { annealingProgress, INTERRUPTED_EXIT_CODE } from './run-output.js';
 
 function number(value: string): number {
   const parsed = Number(value);
@@ -26,12 +26,7 @@ function integer(value: string): number {
   return parsed;
 }
 
-function report(result: unknown, json: boolean): void {
-  if (json) console.log(JSON.stringify(result, null, 2));
-  else for (const [key, value] of Object.entries(result as object)) console.log(`${key}: ${value}`);
-}
-
-/** The exit code for an error. */
+/** The exit code for an error (see {@link EXIT_CODES_HELP}). */
 export function exitCode(error: unknown): number {
   if (error instanceof ConfigError) return 2;
   if (error instanceof DataError) return 3;
@@ -39,6 +34,30 @@ export function exitCode(error: unknown): number {
   if (error instanceof BackendUnavailableError) return 5;
   return 1;
 }
+
+/** The exit codes, as `relief --help` lists them. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    unexpected failure (a bug: please report it with the command and its output)
+  2    invalid arguments or config (a missing or unreadable config file too)
+  3    bad or missing data (a data file, or a saved model that cannot be read)
+  4    training diverged (non-finite parameters)
+  5    the backend is unavailable (e.g. tfjs without its package, or no GPU)
+  ${INTERRUPTED_EXIT_CODE}  interrupted by Ctrl-C (relief train saves the model first; a second Ctrl-C quits at once)`;
+
+/** What each figure of \`relief evaluate\` and \`relief reconstruct\` measures, for their help. */
+const FIGURES_HELP = `
+Figures:
+  ReconstructionError  RMS over rows of data − mean-field reconstruction, each row's mean squared
+                       error divided by the variance of its batch of data: 0 is perfect, 1 is no
+                       better than predicting the batch mean (a training metric, from --batches batches)
+  MeanFreeEnergy       mean free energy F(v) of the rows (for a deep model, its mean-field bound)
+  LogZ, LogLikelihood  AIS estimates of ln Z and of the rows' mean ln p(v) (optimistic in expectation);
+                       Reverse…: the same by reverse AIS (RAISE, conservative); LogZError: one
+                       standard error of ln Ẑ
+  ReverseKLDivergence  KL(model ‖ data) by k-nearest neighbours over batches of fantasy particles;
+                       an estimate, which can come out below 0 when the divergence is small`;
 
 /** This package's version (its package.json sits one folder above both src/ and dist/). */
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -76,30 +95,39 @@ program
     'print one line per epoch instead of a progress bar (the default when stderr is not a terminal)',
   )
   .option('--no-plots', 'skip the pictures written at the end (metrics, weights, fantasy, reconstructions)')
+  .option('--force', 'train into --out even when it already holds a run, replacing it (without: refused)')
   .action(async (options) => {
     const { interrupted, out } = await train(options);
     console.log(
       `${interrupted ? 'interrupted; saved' : 'done; wrote'} ${out}/model.json, params.safetensors, history.json` +
         (options.plots ? ' and pictures (metrics, weights, fantasy, reconstructions)' : ''),
     );
-    if (interrupted) process.exitCode = 130;
+    if (interrupted) process.exitCode = INTERRUPTED_EXIT_CODE;
   });
 
 program
   .command('evaluate <dir>')
   .description(
-    'metrics of a trained model on a split of its data set; for a classifier its accuracy, and its confusion matrix as a PNG',
+    'metrics of a trained model on a split of its data set, or with --data on the rows of a file ' +
+      '(a model saved by a script too); for a classifier its accuracy, and its confusion matrix as a PNG',
   )
   .addOption(
     new Option(
       '--split <split>',
-      "test: rows the run never trained on (the data set's test set, or a file's held-out rows); train: the rows it trained on",
-    )
-      .choices(['train', 'test'])
-      .default('test'),
+      "test (default): rows the run never trained on (the data set's test set, or a file's held-out rows); train: the rows it trained on",
+    ).choices(['train', 'test']),
   )
-  .option('--limit <n>', 'the first n rows of the split', integer)
+  .option('--data <file>', "score every row of this csv, npy or idx file instead of the run's data")
+  .addOption(
+    new Option('--data-format <format>', "the --data file's format (default: by its name)").choices(DATA_FILE_FORMATS),
+  )
+  .option('--limit <n>', 'the first n rows of the split (or of --data)', integer)
   .option('--batches <n>', 'validation batches for the sample-based metrics', integer, 5)
+  .option(
+    '--seed <n>',
+    "seed of the sample-based metrics and AIS (default: the run's; for --data without one, random)",
+    integer,
+  )
   .option('--ais <steps>', 'also estimate ln Z and the log-likelihood by AIS with this many steps', integer)
   .option('--exact', 'also the exact log-likelihood (models small enough to enumerate, e.g. 784-16)')
   .option(
@@ -116,8 +144,19 @@ program
       .default('both'),
   )
   .option('--confusion <file>', "a classifier's confusion matrix PNG (default <dir>/confusion.png)")
-  .option('--json', 'print JSON')
-  .action(async (dir, options) => report(await evaluate(dir, options), Boolean(options.json)));
+  .option('--json', 'print JSON (every digit; the text report rounds to 5 significant digits)')
+  .addHelpText('after', FIGURES_HELP)
+  .action(async (dir, options) => {
+    if (options.confusion !== undefined) checkOutputFolder(options.confusion, '--confusion');
+    const progress = annealingProgress(!options.json);
+    try {
+      const result = await evaluate(dir, { ...options, ...(progress && { onAnnealing: progress.onAnnealing }) });
+      progress?.stop();
+      printResult(result, Boolean(options.json));
+    } finally {
+      progress?.stop();
+    }
+  });
 
 program
   .command('plot <dir>')
@@ -126,7 +165,7 @@ program
       'weights.png, fantasy.png and reconstructions.png',
   )
   .option('--json', 'print JSON')
-  .action(async (dir, options) => report(await plotRun(dir), Boolean(options.json)));
+  .action(async (dir, options) => printResult(await plotRun(dir), Boolean(options.json)));
 
 program
   .command('sample <dir>')
@@ -136,15 +175,25 @@ program
   .option('--beta-std <x>', 'driven inverse temperature spread', number, 0)
   .option('--out <file>', 'output file', 'samples.png')
   .option('--json', 'print JSON')
-  .action(async (dir, options) => report(await sample(dir, options), Boolean(options.json)));
+  .action(async (dir, options) => {
+    checkOutputFolder(options.out, '--out');
+    printResult(await sample(dir, options), Boolean(options.json));
+  });
 
 program
   .command('reconstruct <dir>')
-  .description('test images beside their reconstructions (PNG)')
+  .description(
+    'test images beside their mean-field reconstructions (PNG); meanSquaredError is the mean over every ' +
+      'value of (image − reconstruction)², as the model sees them, not divided by the data variance as ' +
+      "relief evaluate's ReconstructionError is",
+  )
   .option('--n <n>', 'images', integer, 32)
   .option('--out <file>', 'output file', 'reconstructions.png')
   .option('--json', 'print JSON')
-  .action(async (dir, options) => report(await reconstruct(dir, options), Boolean(options.json)));
+  .action(async (dir, options) => {
+    checkOutputFolder(options.out, '--out');
+    printResult(await reconstruct(dir, options), Boolean(options.json));
+  });
 
 program
   .command('denoise <dir>')
@@ -154,7 +203,12 @@ program
   .option('--steps <n>', 'mean-field reconstruction rounds', integer, 5)
   .option('--out <file>', 'output file', 'denoised.png')
   .option('--json', 'print JSON')
-  .action(async (dir, options) => report(await denoise(dir, options), Boolean(options.json)));
+  .action(async (dir, options) => {
+    checkOutputFolder(options.out, '--out');
+    printResult(await denoise(dir, options), Boolean(options.json));
+  });
+
+program.addHelpText('after', EXIT_CODES_HELP);
 
 try {
   await program.parseAsync(process.argv);

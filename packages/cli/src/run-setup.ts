@@ -1,9 +1,10 @@
 /** Backend, seed and saved-run helpers shared by the commands. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setSeed, use } from 'relief/backends';
 import type { Preprocessing } from 'relief/batch';
 import { ConfigError, DataError } from 'relief/errors';
-import type { RunHooks } from 'relief/fit';
+import { type RunHooks, TRAINING_FILE } from 'relief/fit';
 import { type BoltzmannMachine, loadModel, MODEL_FILE, readModelDirectory } from 'relief/models';
 import { parseRunConfig, type RunConfig } from './config.js';
 
@@ -16,11 +17,28 @@ export async function startBackend(config: Pick<RunConfig, 'backend' | 'device' 
 /**
  * The run config saved in a run's `model.json` by `relief train` (a model or a classifier),
  * with its backend started (`override` may name another backend or device).
+ * @throws ConfigError when the model was saved without one (by a script, not `relief train`)
  */
 export async function openRunConfig(
   directory: string,
   override: Partial<Pick<RunConfig, 'backend' | 'device'>> = {},
 ): Promise<RunConfig> {
+  const config = await readRunConfig(directory, override);
+  if (config === undefined) {
+    throw new ConfigError(`${directory}: model.json has no run config in its metadata (was it saved by relief train?)`);
+  }
+  await startBackend(config);
+  return config;
+}
+
+/**
+ * The run config saved in a run's `model.json` (`override` may name another backend or device),
+ * or undefined for a model saved without one; the backend is not started.
+ */
+export async function readRunConfig(
+  directory: string,
+  override: Partial<Pick<RunConfig, 'backend' | 'device'>> = {},
+): Promise<RunConfig | undefined> {
   const path = join(directory, MODEL_FILE);
   let description: { metadata?: { config?: unknown } };
   try {
@@ -29,16 +47,25 @@ export async function openRunConfig(
   } catch (cause) {
     throw new DataError(`${path}: cannot read the saved model (${(cause as Error).message})`, { cause });
   }
-  if (description.metadata?.config === undefined) {
-    throw new ConfigError(`${directory}: model.json has no run config in its metadata (was it saved by relief train?)`);
-  }
+  if (description.metadata?.config === undefined) return undefined;
   const saved = description.metadata.config as Record<string, unknown>;
-  const config = parseRunConfig(
+  return parseRunConfig(
     { ...saved, ...Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined)) },
     `${path} metadata.config`,
   );
-  await startBackend(config);
-  return config;
+}
+
+/**
+ * Refuses to train into a directory that already holds a run (its model or its training
+ * checkpoint), which a fresh run would replace. @throws ConfigError naming `--resume` and `--force`
+ */
+export function refuseExistingRun(out: string): void {
+  const found = [MODEL_FILE, TRAINING_FILE].map((file) => join(out, file)).find((path) => existsSync(path));
+  if (found !== undefined) {
+    throw new ConfigError(
+      `--out ${out}: expected a new or empty run directory, found a run (${found}); pass --resume ${out} to continue it, or --force to overwrite it`,
+    );
+  }
 }
 
 /**

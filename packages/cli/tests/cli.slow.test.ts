@@ -18,6 +18,17 @@ const classifierExample = fileURLToPath(new URL('../../../examples/mnist-classif
 
 const run = (args: string[]) => relief(args).done;
 
+/** Resolves once a child's stdout or stderr has printed `text`. */
+function output(child: ReturnType<typeof relief>['child'], stream: 'stdout' | 'stderr', text: string): Promise<void> {
+  let seen = '';
+  return new Promise<void>((resolve) => {
+    child[stream]?.on('data', (chunk) => {
+      seen += chunk;
+      if (seen.includes(text)) resolve();
+    });
+  });
+}
+
 /**
  * `relief train --no-progress` on an example config edited for a quick run, in a fresh
  * temporary directory; expects it to succeed. @returns the output directory and the process's output
@@ -226,7 +237,12 @@ describe('relief CLI', () => {
     };
     const dbmExample = new URL('../../../examples/mnist-dbm-500-1000.json', import.meta.url).pathname;
     const { out: staged, stdout } = await trainExample(dbmExample, shrink, ['--limit', '300']);
-    expect(stdout.match(/^epoch \d+: seconds/gm)?.length).toBe(3);
+    // Each epoch line names its stage; the second RBM trains for 0 epochs.
+    expect(stdout.match(/^.*epoch \d+(?=: seconds)/gm)).toEqual([
+      'layer 1 (784-20) epoch 1',
+      'layer 1 (784-20) epoch 2',
+      'joint epoch 1',
+    ]);
     expect(JSON.parse(readFileSync(join(staged, 'history.json'), 'utf8')).length).toBe(1);
     const config = JSON.parse(readFileSync(dbmExample, 'utf8'));
     shrink(config);
@@ -279,7 +295,28 @@ describe('relief CLI', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/missing\.csv: cannot read \(ENOENT\)/);
     const unknown = await run(['train', '--config', join(directory, 'none.json'), '--out', join(directory, 'o')]);
-    expect(unknown.code).toBe(3);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/none\.json: cannot read the config \(ENOENT\)/);
+  });
+
+  it('usage errors name the option at fault and exit 2 before any work; --help lists the exit codes', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'relief-usage-'));
+    const backend = await run(['train', '--config', example, '--out', join(directory, 'o'), '--backend', 'tfsj']);
+    expect(backend.code).toBe(2);
+    expect(backend.stderr).toContain(`--backend: expected one of 'cpu'`);
+    expect(backend.stderr).toContain("did you mean 'tfjs'?");
+    const nowhere = await run(['sample', join(directory, 'no-run'), '--out', join(directory, 'nodir', 'x.png')]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain(
+      `expected an existing folder to write into, found nothing at ${join(directory, 'nodir')}`,
+    );
+    writeFileSync(join(directory, 'broken.json'), '{\n  "seed": 1,\n  data: {}\n}\n');
+    const broken = await run(['train', '--config', join(directory, 'broken.json'), '--out', join(directory, 'o')]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('broken.json: not valid JSON at line 3, column 3');
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const code of ['0 ', '1 ', '2 ', '3 ', '4 ', '5 ', '130 ']) expect(help.stdout).toContain(`\n  ${code}`);
   });
 
   it('Ctrl-C saves the model and exits with 130', async () => {
@@ -296,19 +333,39 @@ describe('relief CLI', () => {
       '300',
       '--no-progress',
     ]);
-    let seen = '';
-    await new Promise<void>((resolve) => {
-      child.stdout?.on('data', (chunk) => {
-        seen += chunk;
-        if (seen.includes('epoch 1:')) resolve();
-      });
-    });
+    await output(child, 'stdout', 'epoch 1:');
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(130);
+    expect(result.stderr).toContain('stopping… (saving the model; press Ctrl-C again to quit now)');
     expect(result.stdout).toMatch(/interrupted; saved/);
     expect(existsSync(join(directory, 'model.json'))).toBe(true);
     const history = JSON.parse(readFileSync(join(directory, 'history.json'), 'utf8'));
     expect(history.length).toBeLessThan(50);
+  });
+
+  it('a second Ctrl-C quits at once with 130, without finishing the save', async () => {
+    const directory = join(mkdtempSync(join(tmpdir(), 'relief-sigint-twice-')), 'run');
+    const args = ['--out', directory, '--epochs', '50', '--limit', '300', '--no-progress'];
+    const { child, done } = relief(['train', '--config', example, ...args]);
+    await output(child, 'stdout', 'epoch 1:');
+    child.kill('SIGINT');
+    await output(child, 'stderr', 'stopping…');
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('quitting without saving');
+    expect(result.stdout).not.toMatch(/interrupted; saved/);
+  });
+
+  it('Ctrl-C while the data loads says so and exits with 130', async () => {
+    const directory = join(mkdtempSync(join(tmpdir(), 'relief-sigint-loading-')), 'run');
+    const { child, done } = relief(['train', '--config', example, '--out', directory, '--no-progress']);
+    await output(child, 'stderr', 'loading the data…');
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('interrupted while loading the data; nothing saved');
+    expect(existsSync(join(directory, 'model.json'))).toBe(false);
   });
 });

@@ -31,7 +31,7 @@ import {
   runBatches,
   usesLabelRBM,
 } from '../config.js';
-import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
+import { type Interruptible, progressReport, writeRunFiles } from '../run-output.js';
 import { watchHooks } from '../run-setup.js';
 
 /** Options of a classify run. */
@@ -39,6 +39,8 @@ interface ClassifyRunOptions {
   readonly config: string;
   readonly out: string;
   readonly progress?: boolean;
+  /** Ctrl-C: its signal stops training (the model is saved); training() is called once the data has loaded. */
+  readonly interrupt: Interruptible;
 }
 
 /** Trains the classifier a config describes; `out` receives it. */
@@ -46,20 +48,21 @@ export async function trainClassifier(
   config: RunConfig,
   options: ClassifyRunOptions,
 ): Promise<{ interrupted: boolean }> {
+  process.stderr.write('loading the data…\n');
   const data = await loadLabelledTrainingData(config);
+  await options.interrupt.settle();
   const inputs = config.model.layers[0]?.units;
   if (data.inputs.columns !== inputs) {
     throw new DataError(`the data has ${data.inputs.columns} input columns but model.layers[0] has ${inputs} units`);
   }
   const batches = runBatches(config, data.inputs, data);
-  const controller = interruptible();
   const progress = progressReport(batches.size('train'), config.train.batchSize, options.progress);
-  const run = { config, options, data, batches, signal: controller.signal, progress };
+  const run = { config, options, data, batches, signal: options.interrupt.signal, progress };
+  await options.interrupt.training();
   try {
     return await (usesLabelRBM(config) ? trainLabelRBM(run) : pretrainAndFineTune(run));
   } finally {
     progress.stop();
-    controller.release();
   }
 }
 
@@ -125,6 +128,7 @@ async function pretrainAndFineTune(run: ClassifyRun): Promise<{ interrupted: boo
     let pretraining: unknown[] | undefined;
     if (config.train.epochs > 0) {
       await initializeFromTrainingSplit(dbn.rbms[0] as BoltzmannMachine, run);
+      progress.stage('pretraining');
       const stages = await dbn.pretrain(run.batches, buildOptimizer(config), config.train.epochs, {
         method: buildMethod(config),
         mcsteps: config.train.mcsteps,
@@ -139,6 +143,7 @@ async function pretrainAndFineTune(run: ClassifyRun): Promise<{ interrupted: boo
     } else {
       network = FeedForwardNetwork.random([...units, data.numClasses], activation);
     }
+    if (pretraining) progress.stage('fine-tuning');
     const history = await new FineTune(network, run.batches).train(buildClassifierOptimizer(config), classify.epochs, {
       dropout: classify.dropout,
       inputDropout: classify.inputDropout,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { be } from 'relief/backends';
+import { be, registeredBackends } from 'relief/backends';
 import { ConfigError, DataError } from 'relief/errors';
 import { LayerwisePretrain, loadCheckpoint, SGD, type TrainOptions } from 'relief/fit';
 import { initializeModel } from 'relief/models';
-import { parseJsonText } from 'relief/validation';
+import { checkChoice, parseJsonText } from 'relief/validation';
 import {
   buildFinalOptimizer,
   buildMethod,
@@ -16,8 +16,8 @@ import {
   type RunConfig,
   runBatches,
 } from '../config.js';
-import { interruptible, progressReport, writeRunFiles } from '../run-output.js';
-import { openRunConfig, startBackend, watchHooks } from '../run-setup.js';
+import { type Interruptible, interruptible, progressReport, writeRunFiles } from '../run-output.js';
+import { openRunConfig, refuseExistingRun, startBackend, watchHooks } from '../run-setup.js';
 import { trainClassifier } from './classify.js';
 import { plotRun } from './plot.js';
 
@@ -38,6 +38,8 @@ export interface TrainCommandOptions {
   readonly progress?: boolean;
   /** Write the run's pictures at the end (`relief plot`; default true). */
   readonly plots?: boolean;
+  /** Overwrite a run already in `out` (otherwise refused, naming `--resume` and `--force`). */
+  readonly force?: boolean;
 }
 
 function readConfigFile(path: string): unknown {
@@ -45,7 +47,7 @@ function readConfigFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new DataError(`${path}: cannot read the config (${(cause as NodeJS.ErrnoException).code ?? cause})`, {
+    throw new ConfigError(`${path}: cannot read the config (${(cause as NodeJS.ErrnoException).code ?? cause})`, {
       cause,
     });
   }
@@ -57,13 +59,25 @@ function readConfigFile(path: string): unknown {
  * to `--out`, then its pictures (metrics, weights, fantasy particles, reconstructions). With
  * `--resume` it continues a run stopped by Ctrl-C, a crash or `kill -9` from its last
  * checkpoint, as if it had never stopped (`--epochs`, or `--final-epochs` for a deep model's
- * joint stage, may extend it).
+ * joint stage, may extend it). It refuses an `--out` that holds a run unless `--force`. It
+ * answers Ctrl-C ({@link interruptible}): while the data loads it quits with exit code 130;
+ * while training, the first Ctrl-C saves the model and stops, a second quits at once.
  */
 export async function train(options: TrainCommandOptions): Promise<{ interrupted: boolean; out: string }> {
   const { config, out, source } = await runConfig(options);
-  const result = await trainRun(config, out, source, options);
-  if (options.plots !== false) await plotRun(out);
-  return { ...result, out };
+  const interrupt = interruptible();
+  try {
+    const result = await trainRun(config, out, source, options, interrupt);
+    if (options.plots !== false) await plotRun(out);
+    return { ...result, out };
+  } finally {
+    interrupt.release();
+  }
+}
+
+/** `--backend`, when given, as one of the registered backends. @throws ConfigError naming `--backend` */
+function checkBackendOption(options: TrainCommandOptions): void {
+  if (options.backend !== undefined) checkChoice(options.backend, registeredBackends(), '--backend');
 }
 
 /** The run config (backend started, overrides applied), the output directory and where the config came from. */
@@ -75,6 +89,8 @@ async function runConfig(options: TrainCommandOptions): Promise<{ config: RunCon
         `--resume continues a run with its own config, seed and data; drop ${refused.map((k) => `--${k}`).join(', ')}`,
       );
     }
+    checkBackendOption(options);
+    if (options.out !== undefined && options.out !== options.resume && !options.force) refuseExistingRun(options.out);
     const saved = await openRunConfig(options.resume, { backend: options.backend, device: options.device });
     const config = { ...saved, train: withEpochs(saved.train, options) };
     return { config, out: options.out ?? options.resume, source: `${options.resume}/model.json` };
@@ -82,6 +98,8 @@ async function runConfig(options: TrainCommandOptions): Promise<{ config: RunCon
   if (options.config === undefined || options.out === undefined) {
     throw new ConfigError('relief train needs --config and --out (or --resume <dir> to continue a run)');
   }
+  checkBackendOption(options);
+  if (!options.force) refuseExistingRun(options.out);
   const raw = readConfigFile(options.config) as Record<string, unknown>;
   const overridden = {
     ...raw,
@@ -116,6 +134,7 @@ async function trainRun(
   out: string,
   source: string,
   options: TrainCommandOptions,
+  interrupt: Interruptible,
 ): Promise<{ interrupted: boolean }> {
   if (config.task === 'classify') {
     if (options.resume !== undefined) {
@@ -123,11 +142,13 @@ async function trainRun(
         `--resume: ${options.resume} is a classifier run (task 'classify'); only generative runs resume`,
       );
     }
-    return trainClassifier(config, { config: source, out, progress: options.progress });
+    return trainClassifier(config, { config: source, out, progress: options.progress, interrupt });
   }
   const checkpoint = options.resume === undefined ? undefined : await loadCheckpoint(options.resume);
+  process.stderr.write('loading the data…\n');
   const model = checkpoint?.model ?? buildModel(config, source);
   const raw = await loadTrainingData(config);
+  await interrupt.settle();
   const preprocessing = checkpoint ? checkpoint.preprocessing : await fitRunPreprocessing(config, raw);
   const data = preprocessing ? await preprocessing.transform(raw) : raw;
   if (data.columns !== model.layer(0).numUnits) {
@@ -144,7 +165,6 @@ async function trainRun(
     );
   }
 
-  const controller = interruptible();
   const progress = progressReport(batches.size('train'), config.train.batchSize, options.progress);
   const trainOptions: TrainOptions = {
     method: buildMethod(config),
@@ -154,7 +174,7 @@ async function trainRun(
     ...(config.train.centering && { centering: config.train.centering }),
     monitor: buildMonitor(config),
     ...watchHooks(config, out),
-    signal: controller.signal,
+    signal: interrupt.signal,
     // Every epoch's checkpoint holds the model, the history and where training stands.
     checkpoint: { directory: out, metadata: { config }, ...(preprocessing && { preprocessing }) },
     ...(checkpoint && { resume: checkpoint.snapshot }),
@@ -162,6 +182,7 @@ async function trainRun(
     onEpoch: progress.onEpoch,
   };
   const optimizer = buildOptimizer(config);
+  await interrupt.training();
   try {
     const history =
       model.numLayers > 2
@@ -170,6 +191,7 @@ async function trainRun(
               ...trainOptions,
               ...config.train.pretraining,
               finalOptimizer: buildFinalOptimizer(config),
+              onStage: (stage) => progress.stage(stage.name),
             })
           ).stages.at(-1)
         : await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
@@ -177,6 +199,5 @@ async function trainRun(
     return { interrupted: history?.aborted ?? false };
   } finally {
     progress.stop();
-    controller.release();
   }
 }
