@@ -153,8 +153,9 @@ program
       const result = await evaluate(dir, { ...options, ...(progress && { onAnnealing: progress.onAnnealing }) });
       progress?.stop();
       printResult(result, Boolean(options.json));
-    } finally {
+    } catch (error) {
       progress?.stop();
+      throw error;
     }
   });
 
