@@ -3,6 +3,26 @@ import { defineConfig } from 'vitest/config';
 
 const root = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/** Where the test files live: the library's tests and each workspace package's. */
+const TEST_FILES = ['tests/**/*.test.ts', 'packages/*/tests/**/*.test.ts'];
+
+/**
+ * The tiers, by file name: `name.statistical.test.ts` (samplers and estimators against exact
+ * values), `tests/backends/` and `name.backends.test.ts` (every registered backend and device),
+ * `name.slow.test.ts` (subprocesses, MNIST-size runs, the browser, notebooks, packaging, soak and
+ * fuzz); every other `name.test.ts` is the unit tier that `npm test` runs.
+ */
+const TIERS = {
+  statistical: ['**/*.statistical.test.ts'],
+  backends: ['tests/backends/**/*.test.ts', '**/*.backends.test.ts'],
+  slow: ['**/*.slow.test.ts'],
+} as const;
+
+const tier = (name: string, include: readonly string[], exclude: readonly string[] = []) => ({
+  extends: true as const,
+  test: { name, include: [...include], exclude: ['**/node_modules/**', ...exclude] },
+});
+
 export default defineConfig({
   resolve: {
     // The library and the workspace packages by their package names: the source, not dist/.
@@ -15,8 +35,12 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['tests/**/*.test.ts', 'packages/*/tests/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    setupFiles: [root('./tests/helpers/seed-from-name.ts')],
+    projects: [
+      tier('unit', TEST_FILES, Object.values(TIERS).flat()),
+      ...Object.entries(TIERS).map(([name, include]) => tier(name, include)),
+    ],
   },
 });
