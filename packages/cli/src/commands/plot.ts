@@ -130,7 +130,7 @@ export async function plotRun(
   const curves = await writeLearningCurves(directory, name);
   const pictures = config.task === 'classify' ? [] : await writeModelPictures(directory, config);
   const wrote = [...curves, ...pictures.map((picture) => picture.file)].join(', ');
-  const captions = Object.fromEntries(pictures.flatMap(({ file, caption }) => (caption ? [[file, caption]] : [])));
+  const captions = Object.fromEntries(pictures.map(({ file, caption }) => [file, caption]));
   return { directory, wrote, ...captions };
 }
 
@@ -143,7 +143,8 @@ async function writeModelPictures(directory: string, config: RunConfig): Promise
   const start = await checkpointChains(directory, model);
   const fantasy = { n: 64, steps: 100, betaStd: 0, out: join(directory, 'fantasy.png'), ...(start && { start }) };
   const { particles } = await writeFantasy(model, fantasy, layout, preprocessing);
-  await writeReconstructions(model, config, { n: 32, out: join(directory, 'reconstructions.png') }, preprocessing);
+  const reconstructed = { n: 32, out: join(directory, 'reconstructions.png') };
+  const { images } = await writeReconstructions(model, config, reconstructed, preprocessing);
   const chains = start ? "continuing the last checkpoint's persistent chains" : 'from random states';
   const rows = `${hasHeldOutRows(config) ? 'held-out' : 'training'} ${layout.kind === 'table' ? 'rows' : 'images'}`;
   const table = `heat maps of rows × data columns (${config.data.source} data are a table)`;
@@ -156,7 +157,7 @@ async function writeModelPictures(directory: string, config: RunConfig): Promise
     {
       file: 'reconstructions.png',
       caption:
-        `32 ${rows} and their mean-field reconstructions: ` +
+        `${images} ${rows} and their mean-field reconstructions: ` +
         (layout.kind === 'table' ? `${table}, side by side` : 'in strips of 8, each above its reconstructions'),
     },
   ];
