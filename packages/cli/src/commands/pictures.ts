@@ -86,29 +86,34 @@ function writePicture(path: string, parts: readonly PicturePart[], layout: RowLa
       ...(options.tilesPerRow !== undefined && { tilesPerRow: options.tilesPerRow }),
       ...(options.range && { range: options.range }),
     };
-    if (parts.length === 1 && parts[0]) {
-      writeFileSync(path, imageGrid(parts[0].rows, grid));
-      return;
-    }
-    const perStrip = options.tilesPerRow ?? 8;
-    const count = parts[0]?.rows.rows ?? 0;
-    const strips = [];
-    for (let first = 0; first < count; first += perStrip) {
-      const last = Math.min(count, first + perStrip);
-      for (const { title, rows } of parts) {
-        const shown = {
-          ...rows,
-          rows: last - first,
-          values: rows.values.subarray(first * rows.columns, last * rows.columns),
-        };
-        strips.push({
-          title: `${title} ${first + 1}–${last}`,
-          png: imageGrid(shown, { ...grid, tilesPerRow: perStrip }),
-        });
-      }
-    }
-    writeFileSync(path, titledRows(strips));
+    const [only] = parts;
+    writeFileSync(path, parts.length === 1 && only ? imageGrid(only.rows, grid) : titledStrips(parts, grid));
   }
+}
+
+/**
+ * The parts' images in strips of `grid.tilesPerRow` (default 8), each titled with its part and
+ * the numbers of its rows, the parts' strips of the same rows one under another, as a PNG.
+ */
+function titledStrips(parts: readonly PicturePart[], grid: GridOptions): Uint8Array {
+  const perStrip = grid.tilesPerRow ?? 8;
+  const count = parts[0]?.rows.rows ?? 0;
+  const strips = [];
+  for (let first = 0; first < count; first += perStrip) {
+    const last = Math.min(count, first + perStrip);
+    for (const { title, rows } of parts) {
+      const shown = {
+        ...rows,
+        rows: last - first,
+        values: rows.values.subarray(first * rows.columns, last * rows.columns),
+      };
+      strips.push({
+        title: `${title} ${first + 1}–${last}`,
+        png: imageGrid(shown, { ...grid, tilesPerRow: perStrip }),
+      });
+    }
+  }
+  return titledRows(strips);
 }
 
 /** Interleaves the rows of several same-shaped matrices: a0, b0, c0, a1, b1, c1, … */
