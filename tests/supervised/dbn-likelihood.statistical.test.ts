@@ -78,10 +78,15 @@ describeOnBackends('DBN log-likelihood bound', () => {
     expect(Math.abs(estimate.logZ - logZTop)).toBeLessThan(3 * estimate.logZError + 0.01);
     const error = 3 * (estimate.samplingError + estimate.logZError) + 0.01;
     expect(Math.abs(estimate.logLikelihood - bound)).toBeLessThan(error);
+    // Importance weighting (K draws per row) lies above the bound and, in expectation, below
+    // ln p(v); its gap to ln p(v) shrinks like 1/K, so ten times the draws at least halve it
+    // (or both sit within the estimates' errors of ln p(v)).
     expect(estimate.importanceWeighted).toBeGreaterThan(estimate.logLikelihood);
-    expect(Math.abs(estimate.importanceWeighted - exact)).toBeLessThan(
-      Math.min(0.1, (exact - bound) / 2) + 3 * estimate.logZError,
-    );
+    expect(estimate.importanceWeighted).toBeLessThan(exact + 3 * estimate.logZError + 0.01);
+    const tighter = await estimateDbnLogLikelihood(dbn, data, { samples: 2000, chains: 200, steps: 1000 });
+    const noise = 3 * (estimate.logZError + tighter.logZError) + 0.01;
+    expect(exact - tighter.importanceWeighted).toBeLessThan(Math.max((exact - estimate.importanceWeighted) / 2, noise));
+    expect(tighter.importanceWeighted).toBeLessThan(exact + 3 * tighter.logZError + 0.01);
     be.dispose(data);
     dbn.dispose();
   });
