@@ -2,6 +2,7 @@ import ndarray, { type NdArray } from 'ndarray';
 import ops from 'ndarray-ops';
 import { formatShape, ShapeError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
+import { printAsTensor } from '../inspect.js';
 import { registerBackend } from '../registry.js';
 import { TensorScopes } from '../scopes.js';
 import {
@@ -166,6 +167,11 @@ export class CpuBackend extends Backend {
 
   private track(data: Float32Array, shape: Shape): Tensor {
     const t = ndarray(data, [...shape]);
+    // ndarray shares one prototype per dtype and rank: patched once, it prints every tensor.
+    printAsTensor(Object.getPrototypeOf(t), 'cpu', 'float32', (x) => {
+      const view = x as Array32;
+      return { shape: view.shape, values: view.data.subarray(0, view.size) };
+    });
     this.live.add(t);
     this.liveCount += 1;
     this.liveBytes += 4 * data.length;

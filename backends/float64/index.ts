@@ -1,5 +1,6 @@
 import { ReliefError } from '../../errors/index.js';
 import { Backend } from '../backend.js';
+import { printAsTensor } from '../inspect.js';
 import { registerBackend } from '../registry.js';
 import { TensorScopes } from '../scopes.js';
 import {
@@ -28,6 +29,18 @@ interface Array64 {
   readonly data: Float64Array;
   readonly shape: readonly number[];
 }
+
+/** A float64 tensor's storage: row-major values and a shape; prints as a tensor. */
+class Float64Storage implements Array64 {
+  constructor(
+    readonly data: Float64Array,
+    readonly shape: readonly number[],
+  ) {}
+}
+printAsTensor(Float64Storage.prototype, 'float64', 'float64', (x) => {
+  const { data, shape } = x as Float64Storage;
+  return { shape, values: data };
+});
 
 /**
  * Visits every tap of a convolution inside the image: output element `map` of (batch,
@@ -129,7 +142,7 @@ export class Float64Backend extends Backend {
   }
 
   private make(data: Float64Array, shape: Shape): Tensor {
-    const t: Array64 = { data, shape: [...shape] };
+    const t: Array64 = new Float64Storage(data, [...shape]);
     this.live.add(t);
     this.scopes.add(t);
     return t as unknown as Tensor;
