@@ -184,7 +184,7 @@ program
 program
   .command('reconstruct <dir>')
   .description(
-    'test images beside their mean-field reconstructions (PNG); meanSquaredError is the mean over every ' +
+    'test images beside their mean-field reconstructions (PNG); reconstructionMSE is the mean over every ' +
       'value of (image − reconstruction)², as the model sees them, not divided by the data variance as ' +
       "relief evaluate's ReconstructionError is",
   )

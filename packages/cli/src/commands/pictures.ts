@@ -243,7 +243,7 @@ export async function writeReconstructions(
   writePicture(options.out, parts, layout, { tilesPerRow: 8, rowTitle: what.replace(/s$/, '') });
   const error =
     data.values.reduce((acc, v, i) => acc + (v - (reconstructions.values[i] as number)) ** 2, 0) / data.values.length;
-  return { out: options.out, images: data.rows, meanSquaredError: error };
+  return { out: options.out, images: data.rows, reconstructionMSE: error };
 }
 
 /** `relief reconstruct`: test images next to their reconstructions. */
