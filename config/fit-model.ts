@@ -142,8 +142,9 @@ export async function fitModel(model: BoltzmannMachine, data: FitData, options: 
   fitted.add(model);
 
   const { signal, onBatch, onEpoch, checkpoint, keepBest, stopping } = given;
+  const method = buildMethod(config);
   const trainOptions: TrainOptions = {
-    method: buildMethod(config),
+    method,
     mcsteps: config.train.mcsteps,
     betaStd: config.train.betaStd,
     ...(config.train.positivePhase && { positivePhase: config.train.positivePhase }),
@@ -156,14 +157,24 @@ export async function fitModel(model: BoltzmannMachine, data: FitData, options: 
     ...(keepBest && { keepBest }),
     ...(stopping && { stopping }),
   };
-  const optimizer = given.optimizer instanceof Optimizer ? given.optimizer : buildOptimizer(config);
-  if (model.numLayers <= 2) return new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
-  const { stages } = await new LayerwisePretrain(model, batches).train(optimizer, config.train.epochs, {
-    ...trainOptions,
-    ...config.train.pretraining,
-    finalOptimizer: buildFinalOptimizer(config),
-  });
-  return stages.at(-1) ?? new History();
+  // What this call makes only it can reach, so it frees them when training ends: the method's
+  // persistent tensors, and the moments of optimizers it built (not of one it was given).
+  const built = given.optimizer instanceof Optimizer ? [] : [buildOptimizer(config)];
+  const optimizer = given.optimizer instanceof Optimizer ? given.optimizer : (built[0] as Optimizer);
+  try {
+    if (model.numLayers <= 2) return await new SGD(model, batches).train(optimizer, config.train.epochs, trainOptions);
+    const finalOptimizer = buildFinalOptimizer(config);
+    if (finalOptimizer) built.push(finalOptimizer);
+    const { stages } = await new LayerwisePretrain(model, batches).train(optimizer, config.train.epochs, {
+      ...trainOptions,
+      ...config.train.pretraining,
+      finalOptimizer,
+    });
+    return stages.at(-1) ?? new History();
+  } finally {
+    method.persistent?.release();
+    for (const made of built) made.reset();
+  }
 }
 
 type ParsedFitOptions = z.output<ReturnType<typeof fitOptionsSchema>>;

@@ -20,6 +20,8 @@ export interface PersistentTensors {
   restore(tensors: readonly Tensor[]): void;
   /** The shapes {@link restore} takes for `model` with `rows` rows (particles) each. */
   shapes(model: BoltzmannMachine, rows: number): number[][];
+  /** Frees the tensors; the method starts afresh at its next minibatch. Whoever made the method calls it when training ends. */
+  release(): void;
 }
 
 /**

@@ -81,6 +81,7 @@ export class TAP {
           this.dispose();
           this.magnetizations = Magnetizations.fromTensors(tensors.map((t) => be.keep(t)));
         },
+        release: () => this.dispose(),
         shapes: (model: BoltzmannMachine, rows: number) => {
           const perLayer = model.layers.map((layer) => [rows, layer.numUnits]);
           return [...perLayer, ...perLayer];

@@ -72,6 +72,7 @@ export class PT {
           this.dispose();
           this.restored = tensors.map((t) => be.keep(t));
         },
+        release: () => this.dispose(),
         shapes: (model: BoltzmannMachine, rows: number) => {
           // Whole ladders: a row count that is not a multiple of the ladder fails the shape check.
           const ladders = Math.max(1, Math.round(rows / this.betas.length)) * this.betas.length;

@@ -145,6 +145,22 @@ describeOnBackends('BoltzmannMachine.fit', () => {
     deep.dispose();
   });
 
+  it.each([
+    ['an RBM', 'pcd'],
+    ['an RBM', 'tap'],
+    ['an RBM', 'pt'],
+    ['a DBM', 'pcd'],
+  ] as const)('leaves no tensor behind but the model’s own: %s, method %s', async (kind, method) => {
+    const model =
+      kind === 'a DBM'
+        ? new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(4), new BernoulliLayer(3)])
+        : rbm(4);
+    const live = be.numTensors();
+    await model.fit(data, { epochs: 1, metrics: false, method });
+    expect(be.numTensors()).toBe(live);
+    model.dispose();
+  });
+
   it('names a bad option, with the closest allowed name for a typo', async () => {
     const model = rbm(4);
     const refusal = (options: object) => model.fit(data, options as Parameters<BoltzmannMachine['fit']>[1]);

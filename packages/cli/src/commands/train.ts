@@ -166,8 +166,9 @@ async function trainRun(
   }
 
   const progress = progressReport(batches.size('train'), config.train.batchSize, options.progress);
+  const method = buildMethod(config);
   const trainOptions: TrainOptions = {
-    method: buildMethod(config),
+    method,
     mcsteps: config.train.mcsteps,
     betaStd: config.train.betaStd,
     ...(config.train.positivePhase && { positivePhase: config.train.positivePhase }),
@@ -199,5 +200,6 @@ async function trainRun(
     return { interrupted: history?.aborted ?? false };
   } finally {
     progress.stop();
+    method.persistent?.release();
   }
 }
