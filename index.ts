@@ -2,6 +2,7 @@
  * Relief: energy-based models (Restricted and Deep Boltzmann Machines) in TypeScript on a
  * pluggable numerical backend.
  * @packageDocumentation
+ * @module relief
  */
 export * as backends from './backends/index.js';
 export * as batch from './batch/index.js';

@@ -10,6 +10,7 @@
  * const p = be.sigmoid(be.matmul(v, W)); // (batch, numHidden)
  * ```
  * @packageDocumentation
+ * @module relief/backends
  */
 export { Backend } from './backend.js';
 export { type BackendSettings, CONFIG_FILE_NAME, resolveSettings } from './config.js';
@@ -38,6 +39,7 @@ export {
   type UseOptions,
   use,
 } from './select.js';
+export type { ConvolutionDims } from './shapes.js';
 export { TfjsBackend, type TfjsCreateOptions, type TfjsDeviceOptions } from './tfjs/index.js';
 export type {
   AdamSettings,

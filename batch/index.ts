@@ -3,6 +3,7 @@
  * shuffles), the transforms applied to data rows, and preprocessing fitted on training data
  * (standardize, PCA and ZCA whitening, …) that is saved with a model; random image patches.
  * @packageDocumentation
+ * @module relief/batch
  */
 export {
   type BatchSource,

@@ -3,6 +3,7 @@
  * of the model, optimizer and fit method it describes, and `BoltzmannMachine.fit` (training in
  * one call with the run config's defaults).
  * @packageDocumentation
+ * @module relief/config
  */
 export { type FitData, type FitOptions, fitModel, fitOptionsSchema } from './fit-model.js';
 export {

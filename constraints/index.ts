@@ -3,6 +3,7 @@
  * optimizer step. Attach them with `weights.addConstraint({ matrix: constraints.nonNegative })`;
  * `model.json` saves them by name.
  * @packageDocumentation
+ * @module relief/constraints
  */
 import * as z from 'zod';
 import { be, type Shape, type Tensor } from '../backends/index.js';

@@ -2,6 +2,7 @@
  * Typed errors. Each has a stable `name` and a message that says what was expected,
  * what was found, and where.
  * @packageDocumentation
+ * @module relief/errors
  */
 
 /** Base class of every error Relief throws on purpose. */

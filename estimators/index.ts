@@ -11,6 +11,7 @@
  * const logPL = estimators.pseudoLogLikelihood(rbm, binaryRows);                 // (batch)
  * ```
  * @packageDocumentation
+ * @module relief/estimators
  */
 export {
   type AISOptions,

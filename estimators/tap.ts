@@ -27,7 +27,7 @@ export class Magnetizations {
   /** @param layers - per layer, means and variances (particles, numUnits) */
   constructor(readonly layers: readonly Magnetization[]) {}
 
-  /** Rebuilds magnetizations from {@link tensors}' list (the means, then the variances). */
+  /** Rebuilds magnetizations from {@link Magnetizations#tensors | tensors()}' list (the means, then the variances). */
   static fromTensors(tensors: readonly Tensor[]): Magnetizations {
     if (tensors.length % 2 !== 0) {
       throw new ShapeError(`Magnetizations: expected each layer's means then variances, got ${tensors.length} tensors`);

@@ -68,7 +68,7 @@ export class GaussianLayer extends QuadraticLayer {
    * μ* = m + φ and s* = σ⁴/(σ² − c), where ∂/∂μ and ∂/∂s of
    * ((μ − m)² + s)/(2σ²) − ½ ln(2πe s) − μφ/σ² − ½ c s/σ⁴ vanish. Where c ≥ σ² the TAP free energy
    * has no minimum in s (the expansion breaks down, see `estimators.tapBreakdown`); s* is then
-   * capped at σ²/{@link MIN_PRECISION_RATIO}.
+   * capped at 10⁴ σ² (the ratio 1 − c/σ² is floored at 10⁻⁴).
    */
   override tapUpdate(field: Tensor, onsager: Tensor, current: Magnetization, damping: number): Magnetization {
     return be.tidy(() => {

@@ -1,6 +1,7 @@
 /**
  * Unit layers (Bernoulli, Gaussian, OneHot, rectified linear, continuous Bernoulli) and the Weights that couple them.
  * @packageDocumentation
+ * @module relief/layers
  */
 
 import * as z from 'zod';

@@ -156,12 +156,13 @@ export abstract class Layer extends Parametrized {
   }
 
   // ----- second-order TAP (extended mean-field) terms; a layer without them throws -----
+  // biome-ignore-start lint/correctness/noUnusedFunctionParameters: the defaults throw; the names are documented
 
   /**
    * Starting magnetizations for the fixed-point iteration, random and inside the support.
    * @returns each (particles, numUnits), owned by the caller
    */
-  tapStart(_particles: number): Magnetization {
+  tapStart(particles: number): Magnetization {
     throw this.unsupported('second-order TAP terms');
   }
 
@@ -172,12 +173,12 @@ export abstract class Layer extends Parametrized {
    * @param onsager - (particles, numUnits) @param damping - λ in (0, 1]
    * @returns each (particles, numUnits), owned by the caller
    */
-  tapUpdate(_field: Tensor, _onsager: Tensor, _current: Magnetization, _damping: number): Magnetization {
+  tapUpdate(field: Tensor, onsager: Tensor, current: Magnetization, damping: number): Magnetization {
     throw this.unsupported('second-order TAP terms');
   }
 
   /** E_q[H(x)] − S(q) for the factorized q with this magnetization. @returns (particles) */
-  tapFreeEnergy(_magnetization: Magnetization): Tensor {
+  tapFreeEnergy(magnetization: Magnetization): Tensor {
     throw this.unsupported('second-order TAP terms');
   }
 
@@ -185,7 +186,7 @@ export abstract class Layer extends Parametrized {
    * Var r(x) under q, from Var x (the quantity the Onsager term couples).
    * @param variance - (particles, numUnits) @returns (particles, numUnits)
    */
-  tapRescaledVariance(_variance: Tensor): Tensor {
+  tapRescaledVariance(variance: Tensor): Tensor {
     throw this.unsupported('second-order TAP terms');
   }
 
@@ -194,7 +195,7 @@ export abstract class Layer extends Parametrized {
    * E_q[∂H/∂θ] plus what the coupling and Onsager terms owe to θ through r(x).
    * @param field - (particles, numUnits) @param onsager - (particles, numUnits) @returns each (numUnits)
    */
-  tapDerivatives(_magnetization: Magnetization, _field: Tensor, _onsager: Tensor): ParameterTensors {
+  tapDerivatives(magnetization: Magnetization, field: Tensor, onsager: Tensor): ParameterTensors {
     throw this.unsupported('second-order TAP terms');
   }
 
@@ -203,7 +204,7 @@ export abstract class Layer extends Parametrized {
    * (c/σ² for Gaussian units): at 1 or more Γ has no minimum and the expansion has broken
    * down. Undefined for layers that tolerate any coupling. @param onsager - (particles, numUnits) @returns a scalar
    */
-  tapOnsagerRatio(_onsager: Tensor): Tensor | undefined {
+  tapOnsagerRatio(onsager: Tensor): Tensor | undefined {
     return undefined;
   }
 
@@ -226,9 +227,10 @@ export abstract class Layer extends Parametrized {
    * @param base - from {@link annealingBase} @param field - (batch, numUnits), the full coupling field φ
    * @returns (batch, numUnits)
    */
-  annealedSample(_base: Layer, _field: Tensor, _beta: number): Tensor {
+  annealedSample(base: Layer, field: Tensor, beta: number): Tensor {
     throw this.unsupported('an annealing path for AIS');
   }
+  // biome-ignore-end lint/correctness/noUnusedFunctionParameters: the defaults throw; the names are documented
 
   /** The error for a capability this layer lacks. */
   protected unsupported(what: string): UnsupportedError {

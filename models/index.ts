@@ -15,6 +15,7 @@ export {
 export { Centering, type CenteringOptions, OFFSET_TYPES, type OffsetType, type PhaseMeans } from './centering.js';
 export { type ConvolutionalRBMOptions, convolutionalRBM, tieChannelBiases } from './convolutional.js';
 export {
+  type DataMoments,
   dataMoments,
   INITIALIZATION_METHODS,
   type InitializationMethod,
@@ -48,5 +49,11 @@ export {
   writeFileAtomic,
   writeModelDirectory,
 } from './persistence.js';
-export { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type TensorData } from './safetensors.js';
+export {
+  decodeSafetensors,
+  type ExpectedTensors,
+  encodeSafetensors,
+  MAX_HEADER_BYTES,
+  type TensorData,
+} from './safetensors.js';
 export { State } from './state.js';

@@ -17,7 +17,7 @@ export const INITIALIZATION_METHODS = ['hinton', 'glorotNormal', 'stddev', 'pca'
 export type InitializationMethod = (typeof INITIALIZATION_METHODS)[number];
 
 /** Mean, variance and second moments of the visible data, accumulated in float64 over batches. */
-interface DataMoments {
+export interface DataMoments {
   readonly count: number;
   readonly mean: Float64Array;
   readonly variance: Float64Array;

@@ -4,6 +4,7 @@
  * (`models.estimateLogLikelihood`, `models.exactLogLikelihood`, …). It sits above both
  * folders, so neither imports the other's public face.
  * @packageDocumentation
+ * @module relief/models
  */
 export * from '../estimators/index.js';
 export * from '../models/index.js';

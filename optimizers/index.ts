@@ -2,6 +2,7 @@
  * Optimizers that step a model's parameters down a gradient, each with a step-size schedule:
  * `GradientDescent` (`StochasticGradientDescent`), `Momentum`, `RMSProp`, `ADAM`.
  * @packageDocumentation
+ * @module relief/optimizers
  */
 export {
   ADAM,

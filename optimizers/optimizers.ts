@@ -36,13 +36,13 @@ const momentumOptions = z.strictObject({ stepsize: stepsizeOption, ...momentumFi
 const rmspropOptions = z.strictObject({ stepsize: stepsizeOption, ...rmspropFields });
 const adamOptions = z.strictObject({ stepsize: stepsizeOption, ...adamFields });
 
-/** Options every optimizer takes: `stepsize`, a schedule over epochs or a number (constant), default {@link DEFAULT_STEPSIZE}. */
+/** Options every optimizer takes: `stepsize`, a schedule over epochs or a number (constant), default {@link DEFAULT_STEPSIZE}. @useDeclaredType */
 export type OptimizerOptions = z.input<typeof sgdOptions>;
-/** Options of {@link Momentum}: `momentum` μ ∈ [0, 1), default 0.9. */
+/** Options of {@link Momentum}: `momentum` μ ∈ [0, 1), default 0.9. @useDeclaredType */
 export type MomentumOptions = z.input<typeof momentumOptions>;
-/** Options of {@link RMSProp}: `meanSquareWeight` ρ ∈ [0, 1), default 0.9; `epsilon` > 0, default 1e-6. */
+/** Options of {@link RMSProp}: `meanSquareWeight` ρ ∈ [0, 1), default 0.9; `epsilon` > 0, default 1e-6. @useDeclaredType */
 export type RMSPropOptions = z.input<typeof rmspropOptions>;
-/** Options of {@link ADAM}: β₁ `meanWeight` 0.9, β₂ `meanSquareWeight` 0.999, `epsilon` 1e-8 by default. */
+/** Options of {@link ADAM}: β₁ `meanWeight` 0.9, β₂ `meanSquareWeight` 0.999, `epsilon` 1e-8 by default. @useDeclaredType */
 export type ADAMOptions = z.input<typeof adamOptions>;
 
 /** The schema of an optimizer's description in run configs: `{ type, stepsize?, ... }`, strict. */

@@ -3,6 +3,7 @@
  * its gradient (added to the parameter's gradient). Attach them with
  * `layer.addPenalty({ loc: l2(1e-3) })` or `weights.addPenalty({ matrix: l1(1e-3) })`.
  * @packageDocumentation
+ * @module relief/penalties
  */
 
 import * as z from 'zod';
@@ -83,7 +84,8 @@ export function expL2(coefficient: number): Penalty {
 /**
  * `c/2 · Σ_j (Σ_i |W_ij|)²`: an l1 penalty that grows with each column's total coupling
  * (Paysage's `l1_adaptive_decay_penalty_2`, Tubiana & Monasson 2017), gradient
- * `c · (Σ_i |W_ij|) · sign(W_ij)`. @param x - (rows, columns), or a vector (one column)
+ * `c · (Σ_i |W_ij|) · sign(W_ij)`, on a parameter of shape (rows, columns) or a vector (one
+ * column). @param coefficient - c, non-negative
  */
 export function l1AdaptiveDecay(coefficient: number): Penalty {
   checkCoefficient(coefficient, 'l1AdaptiveDecay');
@@ -102,7 +104,8 @@ function columnSquareNorms(x: Tensor): Tensor {
 
 /**
  * `−c/2 · Σ_j ln ‖w_j‖²`, which keeps every column of a weight matrix away from zero
- * (Paysage's `log_norm`), gradient `−c · W_ij / ‖w_j‖²`. @param x - (rows, columns)
+ * (Paysage's `log_norm`), gradient `−c · W_ij / ‖w_j‖²`, on a parameter of shape
+ * (rows, columns). @param coefficient - c, non-negative
  */
 export function logNorm(coefficient: number): Penalty {
   checkCoefficient(coefficient, 'logNorm');
@@ -116,8 +119,10 @@ export function logNorm(coefficient: number): Penalty {
 
 /**
  * `c/2 · Σ_j (‖w_j‖ − target)²`, which pulls each column's norm toward `target` (Paysage's
- * `l2_norm`, Desjardins et al. 2012), gradient `c · (‖w_j‖ − target) · W_ij / ‖w_j‖`.
- * @param x - (rows, columns)
+ * `l2_norm`, Desjardins et al. 2012), gradient `c · (‖w_j‖ − target) · W_ij / ‖w_j‖`, on a
+ * parameter of shape (rows, columns).
+ * @param coefficient - c, non-negative
+ * @param target - the column norm it pulls toward, non-negative
  */
 export function l2Norm(coefficient: number, target = 1): Penalty {
   checkCoefficient(coefficient, 'l2Norm');
@@ -152,7 +157,8 @@ function gram(x: Tensor): Tensor {
 /**
  * `−c · ln det(WᵀW)`, which keeps the columns of a weight matrix linearly independent
  * (Paysage's `logdet_penalty`), gradient `−2c · W (WᵀW)⁻¹`. Costs a Gauss–Jordan elimination
- * of (columns, columns) per call. @param x - (rows, columns), rows ≥ columns
+ * of (columns, columns) per call, on a parameter of shape (rows, columns) with rows ≥ columns.
+ * @param coefficient - c, non-negative
  */
 export function logDet(coefficient: number): Penalty {
   checkCoefficient(coefficient, 'logDet');

@@ -2,6 +2,7 @@
  * Samplers: persistent Markov chains (SequentialMC) and the inverse-temperature drivers
  * that move them (constant, driven by an autoregressive Gamma process, annealed).
  * @packageDocumentation
+ * @module relief/samplers
  */
 export {
   AnnealedBeta,

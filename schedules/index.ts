@@ -3,6 +3,7 @@
  * `t = 0, 1, 2, …`; optimizers advance it **once per epoch**, as Paysage does (its SGD calls
  * `optimizer.update_lr()` at the start of every epoch), so `t` is the epoch index.
  * @packageDocumentation
+ * @module relief/schedules
  */
 import * as z from 'zod';
 import { parseWith } from '../validation/index.js';
@@ -31,15 +32,15 @@ const stepOptions = z.strictObject({
   steps: z.int().min(0).default(1),
 });
 
-/** Options of {@link Constant}: `initial` is required (no default learning rate hides here). */
+/** Options of {@link Constant}: `initial` is required (no default learning rate hides here). @useDeclaredType */
 export type ConstantOptions = z.input<typeof constantOptions>;
-/** Options of {@link ExponentialDecay}; `coefficient` defaults to 0.9. */
+/** Options of {@link ExponentialDecay}; `coefficient` defaults to 0.9. @useDeclaredType */
 export type ExponentialDecayOptions = z.input<typeof exponentialDecayOptions>;
-/** Options of {@link PowerLawDecay}; `coefficient` defaults to 0.1. */
+/** Options of {@link PowerLawDecay}; `coefficient` defaults to 0.1. @useDeclaredType */
 export type PowerLawDecayOptions = z.input<typeof powerLawDecayOptions>;
-/** Options of {@link Linear}; `delta` defaults to −0.1, `minimum` to 0. */
+/** Options of {@link Linear}; `delta` defaults to −0.1, `minimum` to 0. @useDeclaredType */
 export type LinearOptions = z.input<typeof linearOptions>;
-/** Options of {@link Step}; `final` defaults to 0.1, `steps` to 1. */
+/** Options of {@link Step}; `final` defaults to 0.1, `steps` to 1. @useDeclaredType */
 export type StepOptions = z.input<typeof stepOptions>;
 
 /** The schema of a schedule's description in run configs: `{ type, initial, ... }`, strict. */

@@ -3,6 +3,7 @@
  * backpropagation (from RBMs, DBNs or random weights), label RBMs trained discriminatively,
  * generatively or both, and their evaluation (accuracy, confusion matrix).
  * @packageDocumentation
+ * @module relief/supervised
  */
 export { type Classifier, predict } from './classifier.js';
 export { type DbnSampleOptions, DeepBeliefNetwork, type ResidualOptions } from './dbn.js';

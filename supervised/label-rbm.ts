@@ -287,7 +287,7 @@ export function hybrid(alpha: number, options: { readonly chains?: 'cd' | 'pcd' 
 
 /**
  * Generative training of the joint p(x, y) of a label RBM (PyDeep's BinaryBinaryLabelRBM),
- * with the labels clamped in the data phase. @param chains - `'pcd'` (default) or `'cd'`
+ * with the labels clamped in the data phase. @param options.chains - `'pcd'` (default) or `'cd'`
  */
 export function generativeLabels(options: { readonly chains?: 'cd' | 'pcd' } = {}): FitMethod {
   return labelMethod({ discriminative: 0, generative: 1, chains: options.chains ?? 'pcd' });

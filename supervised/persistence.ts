@@ -35,7 +35,7 @@ export const DBN_FORMAT = 'relief-dbn';
 /** The `format` of a saved classifier. */
 export const CLASSIFIER_FORMAT = 'relief-classifier';
 
-/** Metadata saved beside the parameters (training history, run config, …). */
+/** Metadata saved beside the parameters (training history, run config, …). @inline */
 type Metadata = Record<string, unknown>;
 
 const parameterFields = weightsConfigSchema.omit({ shape: true }).shape;

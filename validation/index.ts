@@ -2,6 +2,7 @@
  * Validation of untrusted input: zod schemas, one error formatter, strict option objects and
  * "did you mean" suggestions.
  * @packageDocumentation
+ * @module relief/validation
  */
 
 export {

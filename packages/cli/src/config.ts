@@ -62,7 +62,7 @@ export interface RunRows<T> {
   readonly description: string;
 }
 
-/** Options of {@link loadRunData} and {@link loadRunLabelledData}. */
+/** Options of {@link loadRunData} and of loading a run's labelled rows. */
 export interface RunRowsOptions {
   /** Keep at most this many rows of the split (after splitting, so the split never changes). */
   readonly limit?: number;

@@ -1,12 +1,21 @@
 /**
  * @relief/cli: the `relief` command's building blocks, usable from scripts too.
  * @packageDocumentation
+ * @module @relief/cli
  */
 
-export { evaluate } from './commands/evaluate.js';
-export { denoise, reconstruct, sample, writeFantasy, writeReconstructions } from './commands/pictures.js';
-export { plotRun, writeLearningCurves, writeWeights } from './commands/plot.js';
-export { train } from './commands/train.js';
+export { type AnnealingMethod, type EvaluateOptions, evaluate } from './commands/evaluate.js';
+export {
+  denoise,
+  type FantasyOptions,
+  type RowLayout,
+  reconstruct,
+  sample,
+  writeFantasy,
+  writeReconstructions,
+} from './commands/pictures.js';
+export { plotRun, type WrittenPicture, writeLearningCurves, writeWeights } from './commands/plot.js';
+export { type TrainCommandOptions, train } from './commands/train.js';
 export {
   buildMethod,
   buildModel,
@@ -15,5 +24,7 @@ export {
   loadTrainingData,
   parseRunConfig,
   type RunConfig,
+  type RunRows,
+  type RunRowsOptions,
   type RunSplit,
 } from './config.js';

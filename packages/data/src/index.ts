@@ -3,6 +3,7 @@
  * Fashion-MNIST, CSV, npy — and batches streamed from files larger than memory.
  * In-memory batches and transforms live in `relief/batch` and are re-exported here.
  * @packageDocumentation
+ * @module @relief/data
  */
 export { InMemoryBatch, inMemoryBatch, randomPatches, splitLabelColumn } from 'relief/batch';
 export { type CsvOptions, parseCsv, readCsv } from './csv.js';

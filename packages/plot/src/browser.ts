@@ -3,6 +3,7 @@
  * image grids and weight mosaics on RGB canvases (put them on an HTML canvas with
  * `ImageData`), colour maps, and learning curves as SVG.
  * @packageDocumentation
+ * @module @relief/plot/browser
  */
 
 export { type RgbCanvas, rgbCanvas } from './canvas.js';

@@ -3,6 +3,7 @@
  * fantasy particles, grey or RGB), weight mosaics on a symmetric diverging colour scale,
  * titled rows of pictures, heat maps of tabular data and weight matrices, learning curves (SVG and PNG) and confusion matrices.
  * @packageDocumentation
+ * @module @relief/plot
  */
 
 // Everything a browser can run too (canvases, colour maps, SVG charts), then the Node-only parts.

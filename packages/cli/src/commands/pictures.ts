@@ -142,14 +142,14 @@ export interface FantasyOptions {
   readonly betaStd: number;
   /** Output file: PNG, or `.json` for the raw values. */
   readonly out: string;
-  /** Chains to continue (at β = 1) instead of random states, which it takes over: e.g. {@link checkpointChains}. */
+  /** Chains to continue (at β = 1) instead of random states, which it takes over: e.g. a run's checkpointed chains. */
   readonly start?: State;
 }
 
 /**
  * Writes fantasy particles of `model`: `n` chains after `steps` Gibbs sweeps, from random
  * states or from `options.start` (its first `n` chains); a grid of images, or a heat map of
- * particles × columns for a table (`layout`, e.g. {@link rowLayout}).
+ * particles × columns for a table (`layout`).
  */
 export async function writeFantasy(
   model: BoltzmannMachine,
@@ -220,7 +220,7 @@ async function testImages(config: RunConfig, n: number, preprocessing?: Preproce
 }
 
 /**
- * Writes `n` test rows of the run's data (see {@link rowLayout}) and their mean-field
+ * Writes `n` test rows of the run's data (images or a table, by its source) and their mean-field
  * reconstructions by `model` (which sees them after its saved `preprocessing`, when it has
  * one, and whose reconstructions are mapped back by its inverse): images as titled strips, the
  * held-out images above their reconstructions; a table as two heat maps side by side. The

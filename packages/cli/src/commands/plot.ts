@@ -33,7 +33,7 @@ export interface WrittenPicture {
 }
 
 /**
- * Writes `weights.png`: the weights into the first {@link MAX_FILTERS} hidden units (or
+ * Writes `weights.png`: the weights into the first 100 hidden units (or
  * convolution filters), captioned with how many of how many it shows. Images (`layout`) get a
  * mosaic of one tile per unit on one symmetric diverging scale; a table gets a heat map of
  * hidden units × data columns.
@@ -119,7 +119,7 @@ async function imageFilters(filters: HostMatrix, preprocessing: Preprocessing | 
  * `relief plot`: the pictures of a saved run, written into its folder — `metrics.png` (and
  * `.svg`), and for a generative model `weights.png`, `fantasy.png` and `reconstructions.png`:
  * image tiles where the run's data are images, heat maps of rows × columns where they are a
- * table (see {@link rowLayout}). @returns the files written, and what a picture shows by its
+ * table. @returns the files written, and what a picture shows by its
  * file name where its title says more (e.g. `weights.png`: how many filters of how many)
  */
 export async function plotRun(

@@ -60,7 +60,7 @@ function readConfigFile(path: string): unknown {
  * `--resume` it continues a run stopped by Ctrl-C, a crash or `kill -9` from its last
  * checkpoint, as if it had never stopped (`--epochs`, or `--final-epochs` for a deep model's
  * joint stage, may extend it). It refuses an `--out` that holds a run unless `--force`. It
- * answers Ctrl-C ({@link interruptible}): while the data loads it quits with exit code 130;
+ * answers Ctrl-C: while the data loads it quits with exit code 130;
  * while training, the first Ctrl-C saves the model and stops, a second quits at once.
  */
 export async function train(options: TrainCommandOptions): Promise<{ interrupted: boolean; out: string }> {
