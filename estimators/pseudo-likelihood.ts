@@ -12,11 +12,20 @@ export interface PseudoLikelihoodOptions {
 }
 
 /**
- * The log pseudo-likelihood Σ_i ln p(v_i | v_−i) (Besag 1975) of binary visible rows under an
- * RBM with a Bernoulli visible layer: ln p(v_i | v_−i) = ln σ(F(v⁽ⁱ⁾) − F(v)), v⁽ⁱ⁾ being v with
- * unit i flipped and F the exact free energy.
- * @param visible - (batch, numVisible) of 0s and 1s @returns (batch)
- * @throws UnsupportedError for deep models and visible layers that are not Bernoulli
+ * Whether {@link pseudoLogLikelihood} applies: an RBM whose visible layer has two-state units
+ * (`Layer.twoStateUnits`, Bernoulli's), so each conditional p(v_i | v_−i) compares v with v⁽ⁱ⁾.
+ */
+function supportsPseudoLikelihood(model: BoltzmannMachine): boolean {
+  return model.numLayers === 2 && model.layer(0).twoStateUnits;
+}
+
+/**
+ * The log pseudo-likelihood Σ_i ln p(v_i | v_−i) (Besag 1975) of visible rows under an RBM whose
+ * visible units take two states (`Layer.twoStateUnits`: Bernoulli's 0 and 1):
+ * ln p(v_i | v_−i) = ln σ(F(v⁽ⁱ⁾) − F(v)), v⁽ⁱ⁾ being v with unit i moved to its other state
+ * (`Layer.flipUnits`) and F the exact free energy.
+ * @param visible - (batch, numVisible), states of the visible units @returns (batch)
+ * @throws UnsupportedError for deep models and visible layers without two-state units, naming the layer
  */
 export function pseudoLogLikelihood(
   model: BoltzmannMachine,
@@ -24,9 +33,9 @@ export function pseudoLogLikelihood(
   { sites = 'random' }: PseudoLikelihoodOptions = {},
 ): Tensor {
   const layer = model.layer(0);
-  if (model.numLayers !== 2 || layer.type !== 'bernoulli') {
+  if (!supportsPseudoLikelihood(model)) {
     throw new UnsupportedError(
-      `pseudoLogLikelihood: expected an RBM with a Bernoulli visible layer, got ${model.numLayers} layers with a ${layer.describe()} visible layer`,
+      `pseudoLogLikelihood: expected an RBM whose visible layer has two-state units (as Bernoulli's), got ${model.numLayers} layers with a ${layer.describe()} visible layer${layer.twoStateUnits ? '' : ', whose units do not take two states'}`,
     );
   }
   const [rows, n] = be.shape(visible) as [number, number];
@@ -34,7 +43,7 @@ export function pseudoLogLikelihood(
     const freeEnergy = model.marginalFreeEnergy(visible);
     /** ln p(v_i | v_−i) at the sites the one-hot rows of `flips` (batch, n) pick. */
     const conditional = (flips: Tensor) =>
-      be.logSigmoid(be.sub(model.marginalFreeEnergy(be.abs(be.sub(visible, flips))), freeEnergy));
+      be.logSigmoid(be.sub(model.marginalFreeEnergy(layer.flipUnits(visible, flips)), freeEnergy));
     if (sites === 'random') return be.mul(conditional(be.categorical(be.zeros([rows, n]))), n);
     let total = be.zeros([rows]);
     for (let i = 0; i < n; i++) {

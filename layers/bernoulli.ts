@@ -30,6 +30,12 @@ function magnetizationAt(mean: Tensor): Magnetization {
 export class BernoulliLayer extends BiasLayer {
   readonly type = 'bernoulli' as const;
   override readonly hasTapTerms = true;
+  override readonly twoStateUnits = true;
+
+  /** 0 ↔ 1 where `sites` is 1: |x − sites|. */
+  override flipUnits(units: Tensor, sites: Tensor): Tensor {
+    return be.tidy(() => be.abs(be.sub(units, sites)));
+  }
 
   conditionalMean(field: Tensor, beta: InverseTemperature = 1): Tensor {
     return be.tidy(() => be.sigmoid(biasedField(field, this.param('loc'), beta)));

@@ -56,6 +56,11 @@ export abstract class Layer extends Parametrized {
    * fitted to data and the layer itself (so AIS can sample this layer as the visible one).
    */
   readonly annealable: boolean = false;
+  /**
+   * Whether every unit takes exactly two states, so {@link Layer.flipUnits} can move a single unit
+   * to its other state while the rest stay put (what the pseudo-likelihood compares against).
+   */
+  readonly twoStateUnits: boolean = false;
 
   /** @param numUnits - number of units @param paramNames - names of the (numUnits) parameters */
   protected constructor(
@@ -229,6 +234,15 @@ export abstract class Layer extends Parametrized {
    */
   annealedSample(base: Layer, field: Tensor, beta: number): Tensor {
     throw this.unsupported('an annealing path for AIS');
+  }
+  /**
+   * The units with those that `sites` marks moved to their other state (layers with
+   * {@link Layer.twoStateUnits}).
+   * @param units - (batch, numUnits) @param sites - (batch, numUnits) of 0s and 1s, 1 where a unit flips
+   * @returns (batch, numUnits)
+   */
+  flipUnits(units: Tensor, sites: Tensor): Tensor {
+    throw this.unsupported('two-state units to flip one at a time');
   }
   // biome-ignore-end lint/correctness/noUnusedFunctionParameters: the defaults throw; the names are documented
 

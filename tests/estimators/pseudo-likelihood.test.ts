@@ -8,7 +8,7 @@ import { be, setSeed } from '../../backends/index.js';
 import { UnsupportedError } from '../../errors/index.js';
 import { pseudoLogLikelihood } from '../../estimators/index.js';
 import { type Assessment, PseudoLikelihood } from '../../fit/index.js';
-import { BernoulliLayer, GaussianLayer } from '../../layers/index.js';
+import { BernoulliLayer, GaussianLayer, OneHotLayer } from '../../layers/index.js';
 import { BoltzmannMachine } from '../../models/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectAllClose, randomizeParams, values } from '../helpers/finite-differences.js';
@@ -72,6 +72,53 @@ describeOnBackends('pseudo-likelihood', () => {
     });
     be.dispose([visible, repeated]);
     rbm.dispose();
+  });
+
+  it('flips Bernoulli units through the layer: each site gives ln σ(F(v with unit i flipped) − F(v))', async () => {
+    const rbm = new BoltzmannMachine([new BernoulliLayer(V), new BernoulliLayer(H)]);
+    for (const owner of [...rbm.layers, rbm.connections[0]?.weights as never]) randomizeParams(owner, 0.9);
+    const visible = be.tensor([1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 1], [3, V]);
+    expect(rbm.layer(0).twoStateUnits).toBe(true);
+    const sites = be.tensor([0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0], [3, V]);
+    expect(Array.from(await values(rbm.layer(0).flipUnits(visible, sites)))).toEqual([
+      1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1,
+    ]);
+    // The sum over sites, from the free energies of the rows flipped on the host.
+    const freeEnergy = await values(rbm.marginalFreeEnergy(visible));
+    const rows = await values(be.clone(visible));
+    const expected = [0, 0, 0];
+    for (let i = 0; i < V; i++) {
+      const flipped = Array.from(rows, (x, k) => (k % V === i ? 1 - x : x));
+      const flippedEnergy = await values(rbm.marginalFreeEnergy(be.tensor(flipped, [3, V])));
+      expected.forEach((_, r) => {
+        const d = (flippedEnergy[r] as number) - (freeEnergy[r] as number);
+        expected[r] = (expected[r] as number) - Math.log1p(Math.exp(-d));
+      });
+    }
+    expectAllClose(await values(pseudoLogLikelihood(rbm, visible, { sites: 'all' })), expected, {
+      absolute: 1e-5,
+      relative: 1e-5,
+    });
+    be.dispose([visible, sites]);
+    rbm.dispose();
+  });
+
+  it('refuses visible layers without two-state units, naming the layer', () => {
+    const visible = be.tensor([1, 0, 0, 0, 1, 0], [1, 6]);
+    for (const [layer, name] of [
+      [new OneHotLayer(6, { groupSize: 3 }), 'OneHotLayer(6'],
+      [new GaussianLayer(6), 'GaussianLayer(6)'],
+    ] as const) {
+      expect(layer.twoStateUnits).toBe(false);
+      expect(() => layer.flipUnits(visible, visible)).toThrow(UnsupportedError);
+      const model = new BoltzmannMachine([layer, new BernoulliLayer(2)]);
+      expect(() => pseudoLogLikelihood(model, visible)).toThrow(
+        expect.objectContaining({ name: 'UnsupportedError', message: expect.stringContaining(name) }),
+      );
+      expect(() => pseudoLogLikelihood(model, visible)).toThrow(/two-state units/);
+      model.dispose();
+    }
+    be.dispose(visible);
   });
 
   it('the PseudoLikelihood metric averages the random-site estimate over the data, NaN for other models', async () => {
