@@ -7,10 +7,10 @@
  * and `loadModel` apply them again.
  * @packageDocumentation
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import * as z from 'zod';
 import { be } from '../backends/index.js';
 import { ConfigError, DataError } from '../errors/index.js';
+import { principalComponents } from '../linalg/index.js';
 import { parseWith } from '../validation/index.js';
 import { checkFinite, type HostMatrix } from './transforms.js';
 
@@ -265,25 +265,6 @@ async function covariance(data: HostMatrix, mean: Float64Array): Promise<Float64
   return total.map((v) => v / data.rows);
 }
 
-/** Eigenvalues (descending, floored at 0) and eigenvectors (columns of an (n, n) row-major array) of a covariance. */
-function eigen(cov: Float64Array, n: number): { readonly values: Float64Array; readonly vectors: Float64Array } {
-  const decomposition = new EigenvalueDecomposition(
-    new Matrix(Array.from({ length: n }, (_, r) => Array.from(cov.subarray(r * n, (r + 1) * n)))),
-    {
-      assumeSymmetric: true,
-    },
-  );
-  const order = decomposition.realEigenvalues
-    .map((value, index) => ({ value, index }))
-    .sort((a, b) => b.value - a.value);
-  const vectors = decomposition.eigenvectorMatrix;
-  const out = new Float64Array(n * n);
-  order.forEach(({ index }, c) => {
-    for (let r = 0; r < n; r++) out[r * n + c] = vectors.get(r, index);
-  });
-  return { values: Float64Array.from(order, ({ value }) => Math.max(value, 0)), vectors: out };
-}
-
 /** A step's statistics fitted on `data`, by name (see {@link stepFromStatistics}). */
 async function fitStatistics(
   step: PreprocessingStep,
@@ -316,13 +297,11 @@ async function fitStatistics(
         throw new ConfigError(`${where}.components: expected at most the ${n} columns of the data, got ${components}`);
       }
       const mean = columnMeans(data);
-      const { values, vectors } = eigen(await covariance(data, mean), n);
-      const basis = new Float64Array(n * components);
-      for (let r = 0; r < n; r++) basis.set(vectors.subarray(r * n, r * n + components), r * components);
+      const { directions, variances } = principalComponents(await covariance(data, mean), n, components);
       return {
         mean: vector(mean),
-        basis: { shape: [n, components], values: basis },
-        variances: vector(values.slice(0, components)),
+        basis: { shape: [n, components], values: directions },
+        variances: vector(variances),
       };
     }
   }

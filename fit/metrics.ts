@@ -14,6 +14,7 @@ import {
   tapGibbsFreeEnergy,
   tapMagnetizations,
 } from '../estimators/tap.js';
+import { symmetricEigenvalues } from '../linalg/index.js';
 import type { BoltzmannMachine, Connection, State } from '../models/index.js';
 
 /** What a metric looks at for one validation batch. */
@@ -228,39 +229,6 @@ export class JensenShannonDivergence extends AveragedMetric {
     const halves = [await halfJensenShannon(data, model, this.k), await halfJensenShannon(model, data, this.k)];
     this.average.add((halves[0] as number) / 2 + (halves[1] as number) / 2);
   }
-}
-
-/** Eigenvalues of a symmetric matrix (cyclic Jacobi), for the small Gram matrices below. */
-export function symmetricEigenvalues(matrix: Float64Array, n: number): Float64Array {
-  const a = Float64Array.from(matrix);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let offDiagonal = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) offDiagonal += (a[p * n + q] as number) ** 2;
-    if (offDiagonal < 1e-22) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q] as number;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = ((a[q * n + q] as number) - (a[p * n + p] as number)) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p] as number;
-          const akq = a[k * n + q] as number;
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k] as number;
-          const aqk = a[q * n + k] as number;
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  return Float64Array.from({ length: n }, (_, i) => a[i * n + i] as number);
 }
 
 /**

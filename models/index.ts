@@ -20,7 +20,6 @@ export {
   INITIALIZATION_METHODS,
   type InitializationMethod,
   initializeModel,
-  topEigenvectors,
   type VisibleData,
 } from './initialize.js';
 export {

@@ -1,6 +1,7 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, DataError, ShapeError, UnsupportedError } from '../errors/index.js';
 import { ConvolutionalWeights } from '../layers/index.js';
+import { principalComponents } from '../linalg/index.js';
 import { checkOptions } from '../validation/index.js';
 import type { BoltzmannMachine } from './boltzmann-machine.js';
 
@@ -121,7 +122,7 @@ export async function initializeModel(
     const { numLower, numUpper } = weights;
     const scale = method === 'hinton' ? 0.01 : Math.sqrt(2 / (numLower + numUpper));
     if (i === 0 && method === 'pca') {
-      weights.setParam('matrix', await principalWeights(moments, numUpper, scale));
+      weights.setParam('matrix', principalWeights(moments, numUpper, scale));
       continue;
     }
     const rowScale =
@@ -157,18 +158,18 @@ function initializeFilters(weights: ConvolutionalWeights, method: Initialization
 }
 
 /** glorot · √n · (std_k / ‖std‖) · q_k for the top `k` principal directions q_k of the data. @returns (n, k) */
-async function principalWeights(moments: DataMoments, k: number, glorot: number): Promise<Tensor> {
+function principalWeights(moments: DataMoments, k: number, glorot: number): Tensor {
   const n = moments.mean.length;
   if (n < k) throw new ConfigError(`initialize: pca needs at least as many visible (${n}) as hidden units (${k})`);
-  const covariance = new Float32Array(n * n);
+  const covariance = new Float64Array(n * n);
   const second = moments.secondMoment as Float64Array;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       covariance[i * n + j] = (second[i * n + j] as number) - (moments.mean[i] as number) * (moments.mean[j] as number);
     }
   }
-  const { directions, variances } = await topEigenvectors(covariance, n, k);
-  const std = variances.map((v) => Math.sqrt(Math.max(v, 0) + 1e-8));
+  const { directions, variances } = principalComponents(covariance, n, k);
+  const std = variances.map((v) => Math.sqrt(v + 1e-8));
   const norm = Math.sqrt(std.reduce((a, s) => a + s * s, 0));
   const scaled = new Float32Array(n * k);
   for (let i = 0; i < n; i++) {
@@ -176,52 +177,4 @@ async function principalWeights(moments: DataMoments, k: number, glorot: number)
       scaled[i * k + c] = glorot * Math.sqrt(n) * ((std[c] as number) / norm) * (directions[i * k + c] as number);
   }
   return be.tensor(scaled, [n, k]);
-}
-
-/**
- * The top `k` eigenvectors (as columns of an (n, k) row-major array) and eigenvalues of a
- * symmetric positive semi-definite matrix, by orthogonal (subspace) iteration: products on
- * the backend, Gram–Schmidt in float64 on the host.
- */
-export async function topEigenvectors(
-  matrix: Float32Array,
-  n: number,
-  k: number,
-  iterations = 100,
-): Promise<{ directions: Float64Array; variances: Float64Array }> {
-  const a = be.tensor(matrix, [n, n]);
-  const readBack = async (t: Tensor) => {
-    const values = Float64Array.from(await be.read(t));
-    be.dispose(t);
-    return values;
-  };
-  let q = orthonormalize(await readBack(be.randomNormal([n, k])), n, k);
-  for (let it = 0; it < iterations; it++) {
-    q = orthonormalize(await readBack(be.tidy(() => be.matmul(a, be.tensor(q, [n, k])))), n, k);
-  }
-  const variances = await readBack(
-    be.tidy(() => {
-      const basis = be.tensor(q, [n, k]);
-      return be.sum(be.mul(basis, be.matmul(a, basis)), 0);
-    }),
-  );
-  be.dispose(a);
-  return { directions: q, variances };
-}
-
-/** Modified Gram–Schmidt on the columns of an (n, k) row-major array. */
-function orthonormalize(columns: Float64Array, n: number, k: number): Float64Array {
-  for (let c = 0; c < k; c++) {
-    for (let p = 0; p < c; p++) {
-      let dot = 0;
-      for (let i = 0; i < n; i++) dot += (columns[i * k + c] as number) * (columns[i * k + p] as number);
-      for (let i = 0; i < n; i++)
-        columns[i * k + c] = (columns[i * k + c] as number) - dot * (columns[i * k + p] as number);
-    }
-    let norm = 0;
-    for (let i = 0; i < n; i++) norm += (columns[i * k + c] as number) ** 2;
-    norm = Math.sqrt(norm) || 1;
-    for (let i = 0; i < n; i++) columns[i * k + c] = (columns[i * k + c] as number) / norm;
-  }
-  return columns;
 }

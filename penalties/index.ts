@@ -9,8 +9,8 @@
 import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, formatShape, ShapeError } from '../errors/index.js';
+import { inverseAndLogDet } from '../linalg/index.js';
 import { parseWith } from '../validation/index.js';
-import { inverseAndLogDet } from './gauss-jordan.js';
 
 /** The kinds of penalty, as saved in `model.json`. */
 export type PenaltyType = 'l1' | 'l2' | 'log' | 'expL2' | 'l1AdaptiveDecay' | 'logNorm' | 'l2Norm' | 'logDet';

@@ -1,8 +1,7 @@
 import { expect, it } from 'vitest';
 import { be } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
-import { symmetricEigenvalues } from '../fit/metrics.js';
-import { inverseAndLogDet } from '../penalties/gauss-jordan.js';
+import { inverseAndLogDet, symmetricEigenvalues } from '../linalg/index.js';
 import {
   expL2,
   l1,
