@@ -202,19 +202,29 @@ export class BoltzmannMachine {
 
   /**
    * The free energy of visible configurations, `F(v) = −ln Σ_h exp(−βE(v, h))`: exact for two
-   * layers (the hidden units are summed out analytically); for deeper models the mean-field
+   * layers (the hidden units are summed out analytically: `F(v) = βH_v(v) − ln Z_h(φ(v), β)`,
+   * Z_h the hidden layer's partition function at β); for deeper models the mean-field
    * bound `F_MF(v) = E_q[E] − S(q) ≥ F(v)` (β = 1), with q the fixed point of
    * `meanFieldSteps` mean-field iterations with v clamped.
-   * @param visible - (batch, numVisible) @returns (batch)
+   * @param visible - (batch, numVisible)
+   * @param options - `beta`: a number, or (batch, 1) with one β per row (two layers only)
+   * @returns (batch)
    */
   marginalFreeEnergy(visible: Tensor, options: { beta?: InverseTemperature; meanFieldSteps?: number } = {}): Tensor {
     const beta = options.beta ?? 1;
     this.checkVisible(visible);
     if (this.numLayers === 2) {
+      const rows = be.shape(visible)[0] as number;
+      const betaShape = typeof beta === 'number' ? [rows, 1] : be.shape(beta);
+      if (betaShape.length !== 2 || betaShape[0] !== rows || betaShape[1] !== 1) {
+        throw new ShapeError(
+          `marginalFreeEnergy: beta: expected a number or a tensor (${rows}, 1), one β per row, got [${betaShape.join(', ')}]`,
+        );
+      }
       return be.tidy(() => {
         const visibleEnergy = be.mul(
           this.layer(0).energy(visible),
-          typeof beta === 'number' ? beta : be.reshape(beta, [-1]),
+          typeof beta === 'number' ? beta : be.reshape(beta, [rows]),
         );
         const field = this.connections[0]?.weights.fieldUp(this.layer(0).rescale(visible)) as Tensor;
         return be.sub(visibleEnergy, this.layer(1).logPartition(field, beta));
