@@ -1,4 +1,7 @@
-/** AIS (DESIGN §4 item 4): the estimate of ln Z lies within its reported error of the exact value on tiny models. */
+/**
+ * AIS against exact ln Z: on tiny models whose states can be enumerated, the estimate of ln Z
+ * lies within its reported error of the exact value.
+ */
 import { expect, it } from 'vitest';
 import { be } from '../../backends/index.js';
 import {

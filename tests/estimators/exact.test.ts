@@ -1,5 +1,5 @@
 /**
- * Exact maths on tiny models (DESIGN §4 item 2): log Z, free energies, conditionals and the
+ * Exact maths on tiny models, whose states can be enumerated: log Z, free energies, conditionals and the
  * exact log-likelihood gradient, each against an independent float64 brute force written
  * here (or numerical integration for Gaussian units) and against finite differences.
  */

@@ -1,7 +1,7 @@
 /**
- * Training end to end on tiny models where the exact log-likelihood is computable
- * (DESIGN §4 items 5 and 7): CD and PCD on 3×3 bars and stripes, TAP on data from a weakly
- * coupled teacher RBM; sampled gradients converge to the exact gradient as k grows; TAP's
+ * Training end to end on tiny models where the exact log-likelihood is computable, so each
+ * method is judged by the exact log-likelihood it reaches: CD and PCD on 3×3 bars and
+ * stripes, TAP on data from a weakly coupled teacher RBM; sampled gradients converge to the exact gradient as k grows; TAP's
  * free energy approaches the exact one for weak couplings.
  */
 import { expect, it } from 'vitest';

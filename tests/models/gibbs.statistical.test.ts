@@ -1,5 +1,5 @@
 /**
- * Gibbs sampling (DESIGN §4 item 3): long block-Gibbs chains on tiny models reproduce the
+ * Gibbs sampling against exact distributions: long block-Gibbs chains on tiny models reproduce the
  * exact joint distribution, and clamped chains the exact conditional, within a total
  * variation bound derived from the number of samples.
  */
