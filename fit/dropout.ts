@@ -13,6 +13,17 @@ export const DROPOUT_TYPES = ['dropout', 'dropConnect', 'energyDropout'] as cons
 /** A dropout method's name. */
 export type DropoutType = (typeof DROPOUT_TYPES)[number];
 
+/** Options of {@link dropout} and {@link dropConnect}. */
+export interface DropoutOptions {
+  /** The probability of dropping a hidden unit (dropout) or a connection (dropConnect), in [0, 1). */
+  readonly rate: number;
+}
+
+/** The rate of `{ rate }` (or of a bare number, the deprecated positional form). */
+function rateOf(options: DropoutOptions | number): number {
+  return typeof options === 'number' ? options : options.rate;
+}
+
 /** Draws one minibatch's hidden-unit masks: per layer, absent or (batch, numUnits). */
 type MaskDraw = (visible: Tensor, model: BoltzmannMachine) => UnitMasks;
 
@@ -21,9 +32,11 @@ type MaskDraw = (visible: Tensor, model: BoltzmannMachine) => UnitMasks;
  * each hidden unit with probability 1 − `rate` and trains the thinned model, its dropped
  * units held at 0 through the positive phase and the negative chains. Chains that are not one
  * per data row (PCD with another count) take the data rows' masks in turn.
- * @param rate - probability of dropping a hidden unit, in [0, 1)
+ * @param options.rate - probability of dropping a hidden unit, in [0, 1) (a bare number is
+ *   the deprecated positional form)
  */
-export function dropout(method: FitMethod, rate: number): FitMethod {
+export function dropout(method: FitMethod, options: DropoutOptions | number): FitMethod {
+  const rate = rateOf(options);
   checkRate(rate, 'dropout');
   return withUnitMasks('dropout', method, (visible, model) => {
     const rows = be.shape(visible)[0] as number;
@@ -37,7 +50,7 @@ export function dropout(method: FitMethod, rate: number): FitMethod {
  * divided by its largest value in the batch (so the system's energy change ΔE, one number
  * per minibatch, cancels), and each unit is kept with probability 1 − I.
  */
-export function energyDropout(method: FitMethod): FitMethod {
+export function energyDropout(method: FitMethod, _options: Readonly<Record<string, never>> = {}): FitMethod {
   return withUnitMasks('energyDropout', method, (visible, model) => {
     if (model.numLayers !== 2) {
       throw new UnsupportedError(`energyDropout: expected an RBM (2 layers), got ${model.numLayers} layers`);
@@ -57,9 +70,11 @@ export function energyDropout(method: FitMethod): FitMethod {
  * DropConnect (Wan et al. 2013; Learnergy's DropConnectRBM): each minibatch keeps each
  * connection with probability 1 − `rate`, one mask per weight matrix shared by the batch and
  * its chains; dropped connections get no gradient from the data that minibatch.
- * @param rate - probability of dropping a connection, in [0, 1)
+ * @param options.rate - probability of dropping a connection, in [0, 1) (a bare number is
+ *   the deprecated positional form)
  */
-export function dropConnect(method: FitMethod, rate: number): FitMethod {
+export function dropConnect(method: FitMethod, options: DropoutOptions | number): FitMethod {
+  const rate = rateOf(options);
   checkRate(rate, 'dropConnect');
   checkSampled(method, 'dropConnect');
   const wrapped: FitMethod = (visible, model, positivePhase, negativePhase, targets) =>
@@ -77,8 +92,8 @@ export function dropConnect(method: FitMethod, rate: number): FitMethod {
 
 /** The dropout method a run config names (`rate` unused by `energyDropout`). */
 export function withDropout(method: FitMethod, type: DropoutType, rate: number): FitMethod {
-  if (type === 'dropout') return dropout(method, rate);
-  if (type === 'dropConnect') return dropConnect(method, rate);
+  if (type === 'dropout') return dropout(method, { rate });
+  if (type === 'dropConnect') return dropConnect(method, { rate });
   return energyDropout(method);
 }
 

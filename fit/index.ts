@@ -21,6 +21,7 @@ export {
 } from './checkpoint.js';
 export {
   DROPOUT_TYPES,
+  type DropoutOptions,
   type DropoutType,
   dropConnect,
   dropout,
@@ -37,12 +38,25 @@ export {
   type PretrainStage,
 } from './layerwise.js';
 export {
+  createMethod,
+  type MethodEntry,
+  methodEntry,
+  registeredMethods,
+  registerMethod,
+} from './method-registry.js';
+export {
+  type CDOptions,
   cd,
+  cdOptionsSchema,
   contrastiveDivergence,
   type FitMethod,
+  type MethodFactory,
   type MethodValidation,
+  methodFactory,
+  type PCDOptions,
   type PersistentTensors,
   pcd,
+  pcdOptionsSchema,
   persistentContrastiveDivergence,
 } from './methods.js';
 export {
@@ -92,5 +106,5 @@ export {
   sparsityTarget,
 } from './regularizers.js';
 export { SGD, SGD as StochasticGradientDescent, type SGDStage, type TrainOptions } from './sgd.js';
-export { TAP, type TAPOptions } from './tap.js';
-export { PT, type PTOptions } from './tempering.js';
+export { TAP, type TAPOptions, tap, tapOptionsSchema } from './tap.js';
+export { PT, type PTOptions, pt, ptOptionsSchema } from './tempering.js';

@@ -4,10 +4,13 @@
  * negative-phase sampler, and returns `model.gradient(dataState, modelPhase)`, which it owns.
  * @packageDocumentation
  */
+import * as z from 'zod';
 import type { Tensor } from '../backends/index.js';
 import type { BatchSource } from '../batch/index.js';
 import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
+import { parseWith } from '../validation/index.js';
+import { registerMethod } from './method-registry.js';
 
 /**
  * Tensors a gradient estimator carries from one minibatch to the next beyond the samplers'
@@ -76,28 +79,81 @@ export function positiveState(visible: Tensor, model: BoltzmannMachine, positive
 }
 
 /**
- * Contrastive divergence CD-k (Hinton 2002): the negative chains restart at the data and run
- * k = `mcsteps` sweeps.
+ * A factory that is also the method its default options make: `pcd()` is the factory form;
+ * passing `pcd` itself where a fit method is expected is the older value form, kept as a
+ * deprecated alias.
  */
-export const cd: FitMethod = (visible, model, positivePhase, negativePhase) => {
-  const dataState = positiveState(visible, model, positivePhase);
-  negativePhase.setStateFromVisible(visible);
-  negativePhase.updateState();
-  const modelState = negativePhase.stateForGrad(model.numLayers - 1);
-  return gradientFrom(model, dataState, modelState);
-};
+export type MethodFactory<Options> = ((options?: Options) => FitMethod) & FitMethod;
 
 /**
- * Persistent contrastive divergence PCD-k (Tieleman 2008): the negative chains carry on from
- * where the previous minibatch left them.
+ * The factory `make` (options checked by `schema`), callable as the method of its defaults too
+ * (which must keep no state between minibatches).
+ * A call with a minibatch (four or more arguments) runs that method; any other call makes a method.
  */
-export const pcd: FitMethod = (visible, model, positivePhase, negativePhase) => {
-  const dataState = positiveState(visible, model, positivePhase);
-  negativePhase.updateState();
-  const modelState = negativePhase.stateForGrad(model.numLayers - 1);
-  return gradientFrom(model, dataState, modelState);
-};
+export function methodFactory<Schema extends z.ZodObject>(
+  schema: Schema,
+  where: string,
+  make: (options: z.output<Schema>) => FitMethod,
+): MethodFactory<z.input<Schema>> {
+  const factory = (options: z.input<Schema> = {} as z.input<Schema>) =>
+    make(parseWith(schema, options, `${where}:`) as z.output<Schema>);
+  // The value form is one shared method: only for methods that keep no state between minibatches.
+  const defaultMethod = factory();
+  const both = (...args: unknown[]): FitMethod | Gradient =>
+    args.length < 4
+      ? factory(args[0] as z.input<Schema> | undefined)
+      : (defaultMethod as (...a: unknown[]) => Gradient)(...args);
+  return Object.assign(both, {
+    ...(defaultMethod.usesLabels !== undefined && { usesLabels: defaultMethod.usesLabels }),
+    ...(defaultMethod.validation !== undefined && { validation: defaultMethod.validation }),
+  }) as MethodFactory<z.input<Schema>>;
+}
+
+/** Options of {@link cd}. */
+export const cdOptionsSchema = z.strictObject({
+  /** Sweeps of the negative chains from the data, k (default: the run's `mcsteps`). */
+  steps: z.int().min(1).optional(),
+});
+/** Options of {@link cd}. */
+export type CDOptions = z.input<typeof cdOptionsSchema>;
+
+/**
+ * Contrastive divergence CD-k (Hinton 2002): `cd({ steps })` makes a method whose negative
+ * chains restart at the data and run k = `steps` sweeps (default the run's `mcsteps`).
+ */
+export const cd: MethodFactory<CDOptions> = methodFactory(cdOptionsSchema, 'cd', ({ steps }) => {
+  const method: FitMethod = (visible, model, positivePhase, negativePhase) => {
+    const dataState = positiveState(visible, model, positivePhase);
+    negativePhase.setStateFromVisible(visible);
+    negativePhase.updateState(steps);
+    const modelState = negativePhase.stateForGrad(model.numLayers - 1);
+    return gradientFrom(model, dataState, modelState);
+  };
+  return method;
+});
+
+/** Options of {@link pcd} (none). */
+export const pcdOptionsSchema = z.strictObject({});
+/** Options of {@link pcd}. */
+export type PCDOptions = z.input<typeof pcdOptionsSchema>;
+
+/**
+ * Persistent contrastive divergence PCD-k (Tieleman 2008): `pcd()` makes a method whose
+ * negative chains carry on from where the previous minibatch left them (k = the run's `mcsteps`).
+ */
+export const pcd: MethodFactory<PCDOptions> = methodFactory(pcdOptionsSchema, 'pcd', () => {
+  const method: FitMethod = (visible, model, positivePhase, negativePhase) => {
+    const dataState = positiveState(visible, model, positivePhase);
+    negativePhase.updateState();
+    const modelState = negativePhase.stateForGrad(model.numLayers - 1);
+    return gradientFrom(model, dataState, modelState);
+  };
+  return method;
+});
 
 /** Paysage's long names. */
 export const contrastiveDivergence = cd;
 export const persistentContrastiveDivergence = pcd;
+
+registerMethod({ name: 'cd', schema: cdOptionsSchema, create: (options) => cd(options), sampled: true });
+registerMethod({ name: 'pcd', schema: pcdOptionsSchema, create: () => pcd(), sampled: true });

@@ -6,12 +6,14 @@
  * carry TAP terms (Bernoulli and Gaussian units), of any depth, dense or convolutional.
  * @packageDocumentation
  */
+import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import { hasTapTerms, Magnetizations, tapGradient, tapMagnetizations } from '../estimators/tap.js';
 import type { BoltzmannMachine, Gradient } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
-import { checkOptions } from '../validation/index.js';
+import { checkOptions, parseWith } from '../validation/index.js';
+import { registerMethod } from './method-registry.js';
 import { type FitMethod, positiveState } from './methods.js';
 
 /** Options of {@link TAP}. */
@@ -96,3 +98,20 @@ export class TAP {
     this.magnetizations = undefined;
   }
 }
+
+/** Options of {@link tap}: those of {@link TAP}. */
+export const tapOptionsSchema = z.strictObject({
+  particles: z.int().min(1).optional(),
+  iterations: z.int().min(1).optional(),
+  damping: z.number().gt(0).max(1).optional(),
+});
+
+/**
+ * The TAP fit method with its own persistent magnetizations: `tap({ particles, iterations,
+ * damping })`. Its `persistent.release()` frees them.
+ */
+export function tap(options: TAPOptions = {}): FitMethod {
+  return new TAP(parseWith(tapOptionsSchema, options, 'tap:')).method;
+}
+
+registerMethod({ name: 'tap', schema: tapOptionsSchema, create: (options) => tap(options) });

@@ -4,11 +4,13 @@
  * replicas, persistent across minibatches, and the β = 1 replicas give the negative statistics.
  * @packageDocumentation
  */
+import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { type BoltzmannMachine, type Gradient, State } from '../models/index.js';
 import { ParallelTempering, type SequentialMC, temperatureLadder } from '../samplers/index.js';
-import { checkOptions } from '../validation/index.js';
+import { checkOptions, parseWith } from '../validation/index.js';
+import { registerMethod } from './method-registry.js';
 import { type FitMethod, positiveState } from './methods.js';
 
 /** The state with its top layer replaced by its conditional mean (as PCD's negative phase takes it). Frees `state`. */
@@ -111,3 +113,21 @@ export class PT {
     return this.sampler;
   }
 }
+
+/** Options of {@link pt}: those of {@link PT}. */
+export const ptOptionsSchema = z.strictObject({
+  /** Inverse temperatures from 1 down (default [1, 0.8, 0.6, 0.4, 0.2]). */
+  betas: z.array(z.number().gt(0).max(1)).min(2).optional(),
+  /** Sweeps at every temperature between exchange rounds (default 1). */
+  mcsteps: z.int().min(1).optional(),
+});
+
+/**
+ * The parallel-tempering fit method with its own replicas: `pt({ betas, mcsteps })`. Its
+ * `persistent.release()` frees them.
+ */
+export function pt(options: PTOptions = {}): FitMethod {
+  return new PT(parseWith(ptOptionsSchema, options, 'pt:')).method;
+}
+
+registerMethod({ name: 'pt', schema: ptOptionsSchema, create: (options) => pt(options) });

@@ -27,6 +27,7 @@ export {
   classScores,
   discriminative,
   generativeLabels,
+  type HybridOptions,
   hybrid,
   labelClassifier,
   labelRBM,

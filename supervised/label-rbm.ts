@@ -1,10 +1,18 @@
+import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import { isLabelled } from '../batch/index.js';
 import { ConfigError, ShapeError } from '../errors/index.js';
-import type { FitMethod, MethodValidation } from '../fit/index.js';
+import {
+  type FitMethod,
+  type MethodFactory,
+  type MethodValidation,
+  methodFactory,
+  registerMethod,
+} from '../fit/index.js';
 import { type Layer, OneHotLayer, type ParameterTensors, type Weights } from '../layers/index.js';
 import { BoltzmannMachine, type Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
+import { parseWith } from '../validation/index.js';
 import type { Classifier } from './classifier.js';
 import { VALIDATION_METRICS, validationMetrics } from './evaluation.js';
 
@@ -268,27 +276,71 @@ const LABEL_VALIDATION: MethodValidation = {
     isLabelled(data) ? validationMetrics(data, (inputs) => classScores(model, inputs)) : {},
 };
 
+/** Options of {@link discriminative} (none). */
+export const discriminativeOptionsSchema = z.strictObject({});
+
 /**
  * Discriminative training of a label RBM (Larochelle & Bengio 2008; Learnergy's
- * DiscriminativeRBM): the exact gradient of −ln p(y | x), no sampling.
+ * DiscriminativeRBM): `discriminative()` makes the method of the exact gradient of
+ * −ln p(y | x), no sampling. Passing `discriminative` itself is the deprecated value form.
  */
-export const discriminative: FitMethod = labelMethod({ discriminative: 1, generative: 0, chains: 'pcd' });
+export const discriminative: MethodFactory<z.input<typeof discriminativeOptionsSchema>> = methodFactory(
+  discriminativeOptionsSchema,
+  'discriminative',
+  () => labelMethod({ discriminative: 1, generative: 0, chains: 'pcd' }),
+);
+
+/** How a label method's generative part runs its chains: persistent (default) or CD-k from the data. */
+const chainsSchema = z.enum(['cd', 'pcd']).default('pcd');
+
+/** Options of {@link hybrid}. */
+export const hybridOptionsSchema = z.strictObject({
+  /** The generative weight α ≥ 0 (the paper's best MNIST model: 0.01). */
+  alpha: z.number().min(0).default(0.01),
+  chains: chainsSchema,
+});
+/** Options of {@link hybrid}. */
+export type HybridOptions = z.input<typeof hybridOptionsSchema>;
 
 /**
  * Hybrid training (Learnergy's HybridDiscriminativeRBM): `−ln p(y|x) − α ln p(x, y)`, the
- * generative part estimated with persistent chains (or CD-k with `chains: 'cd'`).
- * @param alpha - the generative weight α ≥ 0 (the paper's best MNIST model: 0.01)
+ * generative part estimated with persistent chains (or CD-k with `chains: 'cd'`):
+ * `hybrid({ alpha: 0.01 })`. `hybrid(alpha, { chains })` is the deprecated positional form.
  */
-export function hybrid(alpha: number, options: { readonly chains?: 'cd' | 'pcd' } = {}): FitMethod {
-  if (!(alpha >= 0) || !Number.isFinite(alpha))
-    throw new ConfigError(`hybrid: alpha: expected a number ≥ 0, got ${alpha}`);
-  return labelMethod({ discriminative: 1, generative: alpha, chains: options.chains ?? 'pcd' });
+export function hybrid(options?: HybridOptions): FitMethod;
+/** @deprecated write `hybrid({ alpha, chains })` */
+export function hybrid(alpha: number, options?: { readonly chains?: 'cd' | 'pcd' }): FitMethod;
+export function hybrid(first: HybridOptions | number = {}, rest: { readonly chains?: 'cd' | 'pcd' } = {}): FitMethod {
+  if (typeof first === 'number' && !(first >= 0 && Number.isFinite(first))) {
+    throw new ConfigError(`hybrid: alpha: expected a number ≥ 0, got ${first}`);
+  }
+  const options = typeof first === 'number' ? { ...rest, alpha: first } : first;
+  const { alpha, chains } = parseWith(hybridOptionsSchema, options, 'hybrid:');
+  return labelMethod({ discriminative: 1, generative: alpha, chains });
 }
+
+/** Options of {@link generativeLabels}. */
+export const generativeLabelsOptionsSchema = z.strictObject({ chains: chainsSchema });
 
 /**
  * Generative training of the joint p(x, y) of a label RBM (PyDeep's BinaryBinaryLabelRBM),
  * with the labels clamped in the data phase. @param options.chains - `'pcd'` (default) or `'cd'`
  */
-export function generativeLabels(options: { readonly chains?: 'cd' | 'pcd' } = {}): FitMethod {
-  return labelMethod({ discriminative: 0, generative: 1, chains: options.chains ?? 'pcd' });
+export function generativeLabels(options: z.input<typeof generativeLabelsOptionsSchema> = {}): FitMethod {
+  const { chains } = parseWith(generativeLabelsOptionsSchema, options, 'generativeLabels:');
+  return labelMethod({ discriminative: 0, generative: 1, chains });
 }
+
+registerMethod({
+  name: 'discriminative',
+  schema: discriminativeOptionsSchema,
+  create: () => discriminative(),
+  usesLabels: true,
+});
+registerMethod({ name: 'hybrid', schema: hybridOptionsSchema, create: (options) => hybrid(options), usesLabels: true });
+registerMethod({
+  name: 'generative-labels',
+  schema: generativeLabelsOptionsSchema,
+  create: (options) => generativeLabels(options),
+  usesLabels: true,
+});

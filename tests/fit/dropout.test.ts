@@ -57,7 +57,7 @@ describeOnBackends('dropout', () => {
     const masked: FitMethod = (v, model, positive, negative) => {
       positive.setMasks(() => [undefined, mask]);
       negative.setMasks(() => [undefined, mask]);
-      return cd(v, model, positive, negative);
+      return cd()(v, model, positive, negative);
     };
     const fullGradient = meanFieldGradient(full, visible, masked);
     const smallGradient = meanFieldGradient(small, visible);
@@ -91,7 +91,7 @@ describeOnBackends('dropout', () => {
     const dropped: FitMethod = (v, model, positive, negative) => {
       weights?.dropConnections(mask);
       try {
-        return cd(v, model, positive, negative);
+        return cd()(v, model, positive, negative);
       } finally {
         weights?.dropConnections(undefined);
       }
@@ -123,7 +123,7 @@ describeOnBackends('dropout', () => {
     const trials = 4;
     for (let t = 0; t < trials; t++) {
       // One training case: a dropped unit's column of the weight gradient is exactly zero.
-      const gradient = meanFieldGradient(rbm, visible, dropout(cd, 0.3));
+      const gradient = meanFieldGradient(rbm, visible, dropout(cd(), { rate: 0.3 }));
       const W = await values(gradient.weights[0]?.matrix as Tensor);
       for (let j = 0; j < 500; j++) if (columnsOf(W, 500, [j]).every((g) => g === 0)) dropped += 1;
     }
@@ -143,7 +143,7 @@ describeOnBackends('dropout', () => {
     const capture: FitMethod = (v, model, positive, negative) => {
       positive.setStateFromVisible(v);
       keptUnits = Float64Array.from(be.readSync(positive.state.getLayer(1)));
-      return cd(v, model, positive, negative);
+      return cd()(v, model, positive, negative);
     };
     setSeed(6);
     const [positive, negative] = meanFieldPhases(rbm);
@@ -193,8 +193,8 @@ describeOnBackends('dropout', () => {
 
 it('the dropout family refuses rates outside [0, 1), TAP and label methods, and the wrong mask shapes', () => {
   const rbm = randomRBM(4, 3);
-  expect(() => dropout(cd, 1)).toThrow(/dropout: rate: expected a probability in \[0, 1\), got 1/);
-  expect(() => dropConnect(cd, -0.1)).toThrow(/dropConnect: rate/);
+  expect(() => dropout(cd(), { rate: 1 })).toThrow(/dropout: rate: expected a probability in \[0, 1\), got 1/);
+  expect(() => dropConnect(cd(), { rate: -0.1 })).toThrow(/dropConnect: rate/);
   const tap = new TAP();
   expect(() => energyDropout(tap.method)).toThrow(UnsupportedError);
   tap.dispose();
@@ -226,11 +226,11 @@ it('each of the family trains a 784-16 RBM on 5,000 MNIST digits to near plain C
     rbm.dispose();
     return mean;
   };
-  const plain = await testLogLikelihood(cd);
+  const plain = await testLogLikelihood(cd());
   // Measured: −202.5 at the start; −174.6 plain, −175.2 dropout, −179.1 DropConnect, −173.2 Energy-based.
   expect(plain).toBeGreaterThan(-180);
   for (const type of DROPOUT_TYPES) {
-    expect(await testLogLikelihood(withDropout(cd, type, 0.2)), type).toBeGreaterThan(plain - 7);
+    expect(await testLogLikelihood(withDropout(cd(), type, 0.2)), type).toBeGreaterThan(plain - 7);
   }
   be.dispose(visible);
 }, 120_000);

@@ -38,8 +38,8 @@ describeOnBackends('regularizers', () => {
   it('the sparsity target adds strength · (mean hidden activation − target) to the hidden bias gradient only', async () => {
     const rbm = randomRBM(6, 4);
     const visible = be.tensor(VISIBLE, [3, 6]);
-    const plain = meanFieldGradient(rbm, visible, cd);
-    const sparse = meanFieldGradient(rbm, visible, sparsityTarget(cd, { target: 0.1, strength: 0.5 }));
+    const plain = meanFieldGradient(rbm, visible, cd());
+    const sparse = meanFieldGradient(rbm, visible, sparsityTarget(cd(), { target: 0.1, strength: 0.5 }));
     const activation = await values(be.mean(rbm.stateFromVisible(visible).getLayer(1), 0));
     const plainLoc = await values(plain.layers[1]?.loc as Tensor);
     expectAllClose(
@@ -64,11 +64,11 @@ describeOnBackends('regularizers', () => {
     it(`restricting the ${norm}' norms scales down exactly the ${norm} above the bound, keeping their direction`, async () => {
       const rbm = randomRBM(6, 4);
       const visible = be.tensor(VISIBLE, [3, 6]);
-      const plain = await values(meanFieldGradient(rbm, visible, cd).weights[0]?.matrix as Tensor);
+      const plain = await values(meanFieldGradient(rbm, visible, cd()).weights[0]?.matrix as Tensor);
       const before = norms(plain, 4, axis);
       const bound = [...before].sort((a, b) => a - b)[1] as number; // some above, some below
       const restricted = await values(
-        meanFieldGradient(rbm, visible, restrictGradient(cd, { maxNorm: bound, norm })).weights[0]?.matrix as Tensor,
+        meanFieldGradient(rbm, visible, restrictGradient(cd(), { maxNorm: bound, norm })).weights[0]?.matrix as Tensor,
       );
       const expected = Array.from(plain, (g, i) => {
         const k = axis === 0 ? i % 4 : Math.floor(i / 4);
@@ -85,7 +85,7 @@ describeOnBackends('regularizers', () => {
     const rbm = randomRBM(6, 4);
     const visible = be.tensor(VISIBLE, [3, 6]);
     const restricted = await values(
-      meanFieldGradient(rbm, visible, restrictGradient(cd, { maxNorm: 1e-3, norm: 'matrix' })).weights[0]
+      meanFieldGradient(rbm, visible, restrictGradient(cd(), { maxNorm: 1e-3, norm: 'matrix' })).weights[0]
         ?.matrix as Tensor,
     );
     expect(Math.hypot(...restricted)).toBeCloseTo(1e-3, 7);
@@ -107,22 +107,22 @@ it('training with a sparsity target brings the mean hidden activation to it, whe
     rbm.dispose();
     return mean;
   };
-  const plain = await meanActivation(cd);
-  const sparse = await meanActivation(sparsityTarget(cd, { target: 0.05, strength: 1 }));
+  const plain = await meanActivation(cd());
+  const sparse = await meanActivation(sparsityTarget(cd(), { target: 0.05, strength: 1 }));
   expect(plain).toBeGreaterThan(0.2);
   expect(Math.abs(sparse - 0.05)).toBeLessThan(0.03);
 });
 
 it('the regularizers refuse bad options, and a run config composes them with dropout', () => {
-  expect(() => sparsityTarget(cd, { target: -0.1, strength: 1 })).toThrow(
+  expect(() => sparsityTarget(cd(), { target: -0.1, strength: 1 })).toThrow(
     'sparsityTarget: target: expected a non-negative number, got -0.1',
   );
-  expect(() => restrictGradient(cd, { maxNorm: 0 })).toThrow(
+  expect(() => restrictGradient(cd(), { maxNorm: 0 })).toThrow(
     'restrictGradient: maxNorm: expected a positive number, got 0',
   );
-  expect(() => sparsityTarget(hybrid(0.1), { target: 0.1, strength: 1 })).toThrow(UnsupportedError);
+  expect(() => sparsityTarget(hybrid({ alpha: 0.1 }), { target: 0.1, strength: 1 })).toThrow(UnsupportedError);
   // A restricted label method still uses labels and still classifies the validation split.
-  const restricted = restrictGradient(hybrid(0.1), { maxNorm: 1 });
+  const restricted = restrictGradient(hybrid({ alpha: 0.1 }), { maxNorm: 1 });
   expect(restricted.usesLabels).toBe(true);
   expect(restricted.validation?.metrics).toEqual(['validationLoss', 'validationAccuracy']);
   const layers = [

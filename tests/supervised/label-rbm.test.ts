@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
-import { type cd, SGD } from '../../fit/index.js';
+import { type FitMethod, SGD } from '../../fit/index.js';
 import { BernoulliLayer, GaussianLayer } from '../../layers/index.js';
 import { type BoltzmannMachine, State } from '../../models/index.js';
 import { GradientDescent } from '../../optimizers/index.js';
@@ -61,7 +61,7 @@ async function conditionalLoss(model: BoltzmannMachine): Promise<number> {
 }
 
 /** A fit method's gradient on the fixed batch, by saved key, with fresh samplers. */
-async function methodGradient(model: BoltzmannMachine, method: typeof cd): Promise<Map<string, Float64Array>> {
+async function methodGradient(model: BoltzmannMachine, method: FitMethod): Promise<Map<string, Float64Array>> {
   const visible = be.tensor(inputs.flat(), [3, VISIBLE]);
   const targets = be.tensor(oneHot(labels), [3, CLASSES]);
   const positive = new SequentialMC(model, { clamped: [0] });
@@ -95,7 +95,7 @@ describeOnBackends('label RBM', () => {
   for (const input of ['bernoulli', 'gaussian'] as const) {
     it(`trains discriminatively on the exact gradient of −ln p(y | x) with ${input} inputs (finite differences)`, async () => {
       const model = randomLabelRBM(input);
-      const gradient = await methodGradient(model, discriminative);
+      const gradient = await methodGradient(model, discriminative());
       for (const { key, owner, name } of model.namedParameters()) {
         const numeric = await finiteDifferences(owner, name, () => conditionalLoss(model), 1e-2);
         expectAllClose(gradient.get(key) as Float64Array, numeric, { absolute: 2e-3, relative: 2e-2 }, key);
@@ -107,11 +107,11 @@ describeOnBackends('label RBM', () => {
   it('hybrid(α) is the discriminative gradient plus α times the generative one on the same draws', async () => {
     const model = randomLabelRBM();
     const alpha = 0.3;
-    const disc = await methodGradient(model, discriminative);
+    const disc = await methodGradient(model, discriminative());
     be.setSeed(77);
     const gen = await methodGradient(model, generativeLabels({ chains: 'cd' }));
     be.setSeed(77);
-    const both = await methodGradient(model, hybrid(alpha, { chains: 'cd' }));
+    const both = await methodGradient(model, hybrid({ alpha, chains: 'cd' }));
     for (const [key, g] of both) {
       const expected = (disc.get(key) as Float64Array).map(
         (d, i) => d + alpha * ((gen.get(key) as Float64Array)[i] as number),
@@ -126,10 +126,10 @@ describeOnBackends('label RBM', () => {
     const visible = be.tensor(inputs.flat(), [3, VISIBLE]);
     const positive = new SequentialMC(model, { clamped: [0] });
     const negative = SequentialMC.fromModel(model, 3);
-    expect(() => discriminative(visible, model, positive, negative, be.zeros([3, 2]))).toThrow(
+    expect(() => discriminative()(visible, model, positive, negative, be.zeros([3, 2]))).toThrow(
       /expected targets \(3, 3\)/,
     );
-    expect(() => discriminative(visible, model, positive, negative)).toThrow(/expected targets/);
+    expect(() => discriminative()(visible, model, positive, negative)).toThrow(/expected targets/);
     const rbm = labelRBM(new BernoulliLayer(2), new BernoulliLayer(2), 2);
     expect(() => classProbabilities(rbm, be.zeros([1, 3]))).toThrow(/expected inputs \(batch, 2\)/);
     positive.dispose();
@@ -157,7 +157,7 @@ describeOnBackends('label RBM', () => {
       },
     );
     const history = await new SGD(model, data).train(new GradientDescent({ stepsize: 0.05 }), 3, {
-      method: discriminative,
+      method: discriminative(),
       monitor: null,
       stopping: { metric: 'validationAccuracy', mode: 'max', patience: 5 },
     });
