@@ -126,8 +126,9 @@ export class SGD {
       [
         ...model.parameterTensors('parameter'),
         ...model.parameterTensors('gradient of'),
-        ...model.parameterTensors('optimizer moments of'),
-        ...model.parameterTensors('optimizer moments of'),
+        ...Array.from({ length: optimizer.momentsPerParameter }, () =>
+          model.parameterTensors('optimizer moments of'),
+        ).flat(),
         ...model.stateTensors(data.batchSize, 'minibatch state'),
         ...model.stateTensors(chains, 'negative-phase chains'),
         ...model.stateTensors(chains, 'fields of the chains'),

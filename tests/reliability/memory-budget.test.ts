@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { be, checkMemory, formatBytes } from '../../backends/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { be, checkMemory, current, formatBytes } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
 import { buildModel, parseRunConfig } from '../../config/index.js';
 import { MemoryBudgetError } from '../../errors/index.js';
@@ -7,7 +7,7 @@ import { annealedImportanceSampling } from '../../estimators/index.js';
 import { SGD } from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
 import { BoltzmannMachine } from '../../models/index.js';
-import { ADAM } from '../../optimizers/index.js';
+import { ADAM, GradientDescent } from '../../optimizers/index.js';
 import { SequentialMC } from '../../samplers/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 
@@ -69,5 +69,26 @@ describeOnBackends('memory budgets before allocation', () => {
       new SGD(model, batches).train(new ADAM(), 1, { negativePhaseBatchSize: 10_000_000, monitor: null }),
     ).rejects.toThrow(/SGD\.train: .*use a smaller batchSize \(or negativePhaseBatchSize\)/);
     model.dispose();
+  });
+
+  it("a training run plans as many optimizer moments as its optimizer keeps: 0 for gradient descent, ADAM's 2", async () => {
+    const model = new BoltzmannMachine([new BernoulliLayer(4), new BernoulliLayer(3)]);
+    const batches = new InMemoryBatch({ rows: 10, columns: 4, values: new Float32Array(40) }, { batchSize: 5 });
+    const bytes = (planned: readonly { readonly shape: readonly number[] }[]) =>
+      planned.reduce((total, { shape }) => total + shape.reduce((a, b) => a * b, 1), 0) * be.bytesPerElement;
+    const parameters = bytes(model.parameterTensors('parameter'));
+    const states = 3 * bytes(model.stateTensors(5, 'state'));
+    // Parameters, gradients and the states fit with half a set of moments to spare: not ADAM's two sets.
+    const totalBytes = 2 * parameters + states + parameters / 2;
+    const limits = vi.spyOn(current(), 'memoryLimits').mockReturnValue({ maxTensorBytes: totalBytes, totalBytes });
+    try {
+      await expect(new SGD(model, batches).train(new GradientDescent(), 1, { monitor: null })).resolves.toBeDefined();
+      await expect(new SGD(model, batches).train(new ADAM(), 1, { monitor: null })).rejects.toThrow(
+        /SGD\.train: .*optimizer moments of.* need .* together/,
+      );
+    } finally {
+      limits.mockRestore();
+      model.dispose();
+    }
   });
 });
