@@ -7,6 +7,32 @@
 
 export { symmetricEigenvalues } from '../linalg/index.js';
 export {
+  type Assessment,
+  allMetrics,
+  EnergyCoefficient,
+  EnergyDistance,
+  FrechetScore,
+  HeatCapacity,
+  type ImageShape,
+  JensenShannonDivergence,
+  KLDivergence,
+  METRIC_NAMES,
+  METRICS,
+  type Metric,
+  type MetricName,
+  metricsByName,
+  OPTIONAL_METRICS,
+  PseudoLikelihood,
+  ReconstructionError,
+  ReconstructionSSIM,
+  ReverseKLDivergence,
+  structuralSimilarity,
+  TAPFreeEnergy,
+  TAPLogLikelihood,
+  WeightSparsity,
+  WeightSquare,
+} from '../metrics/index.js';
+export {
   loadCheckpoint,
   type RunParts,
   type RunPosition,
@@ -29,6 +55,7 @@ export {
   scaleWeightsForInference,
   withDropout,
 } from './dropout.js';
+export { type FastPCDOptions, fastPcd, fastPcdOptionsSchema } from './fast-pcd.js';
 export {
   LayerwisePretrain,
   PRETRAINING_SCALINGS,
@@ -59,32 +86,6 @@ export {
   pcdOptionsSchema,
   persistentContrastiveDivergence,
 } from './methods.js';
-export {
-  type Assessment,
-  allMetrics,
-  EnergyCoefficient,
-  EnergyDistance,
-  FrechetScore,
-  HeatCapacity,
-  type ImageShape,
-  JensenShannonDivergence,
-  KLDivergence,
-  METRIC_NAMES,
-  METRICS,
-  type Metric,
-  type MetricName,
-  metricsByName,
-  OPTIONAL_METRICS,
-  PseudoLikelihood,
-  ReconstructionError,
-  ReconstructionSSIM,
-  ReverseKLDivergence,
-  structuralSimilarity,
-  TAPFreeEnergy,
-  TAPLogLikelihood,
-  WeightSparsity,
-  WeightSquare,
-} from './metrics.js';
 export {
   checkRunHooks,
   type EpochRecord,

@@ -1,10 +1,10 @@
 import { be } from '../backends/index.js';
 import type { BatchSource, Preprocessing } from '../batch/index.js';
 import { ConfigError } from '../errors/index.js';
+import { allMetrics, type Metric } from '../metrics/index.js';
 import type { BoltzmannMachine } from '../models/index.js';
 import { SequentialMC } from '../samplers/index.js';
 import { checkOptions, didYouMean, type OptionKeys } from '../validation/index.js';
-import { allMetrics, type Metric } from './metrics.js';
 
 /** One epoch of training: its number, its training time in seconds (metrics excluded), and each metric by name. */
 export interface EpochRecord {
