@@ -6,7 +6,7 @@ import { BoltzmannMachine, type InitializationMethod, initializeModel } from '..
 import type { Optimizer } from '../optimizers/index.js';
 import { checkChoice, checkOptions, show } from '../validation/index.js';
 import { History } from './monitor.js';
-import { SGD, TRAIN_OPTION_KEYS, type TrainOptions } from './sgd.js';
+import { stageSGD, TRAIN_OPTION_KEYS, type TrainOptions } from './sgd.js';
 
 /** The conditional means of layer `target` given `visible`, carried up layer by layer. @param visible - (batch, numVisible) */
 function upward(model: BoltzmannMachine, target: number, visible: Tensor): Tensor {
@@ -156,7 +156,7 @@ export class LayerwisePretrain {
           }
           const stageOptimizer = joint ? finalOptimizer : optimizer;
           stageOptimizer.reset();
-          const sgd = new SGD(rbm, stage.data, { saves: model, index, before: [...stages] });
+          const sgd = stageSGD(rbm, stage.data, { saves: model, index, before: [...stages] });
           stages.push(
             await sgd.train(stageOptimizer, stage.epochs, { ...stageOptions, resume: resuming ? resume : undefined }),
           );

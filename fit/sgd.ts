@@ -68,6 +68,20 @@ export interface SGDStage {
   readonly before: readonly History[];
 }
 
+/** The stage of each run that {@link stageSGD} made; runs made with `new SGD` have none. */
+const STAGES = new WeakMap<SGD, SGDStage>();
+
+/**
+ * An SGD run that is one stage of layerwise pretraining: its checkpoints save `stage.saves`
+ * and record the stage, and it resumes only snapshots of that stage. For `LayerwisePretrain`;
+ * not exported from `fit/index.ts`.
+ */
+export function stageSGD(model: BoltzmannMachine, data: BatchSource, stage: SGDStage): SGD {
+  const sgd = new SGD(model, data);
+  STAGES.set(sgd, stage);
+  return sgd;
+}
+
 /** The keys of {@link TrainOptions}, for run-time checks of option objects. */
 export const TRAIN_OPTION_KEYS: OptionKeys<TrainOptions> = {
   method: true,
@@ -90,17 +104,20 @@ export const TRAIN_OPTION_KEYS: OptionKeys<TrainOptions> = {
  * Every minibatch step runs inside `be.tidy`, so the tensor count stays flat across epochs.
  */
 export class SGD {
-  /** @param stage - given by layerwise pretraining: what its checkpoints save and record */
   constructor(
     readonly model: BoltzmannMachine,
     readonly data: BatchSource,
-    readonly stage: SGDStage = { saves: model, index: 0, before: [] },
   ) {
     if (data.numVisible !== model.layer(0).numUnits) {
       throw new ConfigError(
         `SGD: the data has ${data.numVisible} columns but the model has ${model.layer(0).numUnits} visible units`,
       );
     }
+  }
+
+  /** Where this run sits in layerwise pretraining ({@link stageSGD}); otherwise stage 0 of itself. */
+  get #stage(): SGDStage {
+    return STAGES.get(this) ?? { saves: this.model, index: 0, before: [] };
   }
 
   /**
@@ -215,12 +232,12 @@ export class SGD {
           method.validation && data.size('validate') > 0 ? await method.validation.evaluate(model, data) : {};
         if (!stopped) position = this.position(epoch, history);
         const record = { epoch, seconds, ...report, ...metrics, ...validation };
-        if (await endEpoch(history, record, epochs, options, this.stage.saves, save)) break;
+        if (await endEpoch(history, record, epochs, options, this.#stage.saves, save)) break;
       }
       if (first > epochs && options.checkpoint) {
         // Nothing left to train: the checkpoint still holds the model and where it stands.
         const { directory, metadata } = options.checkpoint;
-        await save(this.stage.saves, directory, { ...metadata, history: history.toJSON() });
+        await save(this.#stage.saves, directory, { ...metadata, history: history.toJSON() });
       }
       return history;
     } finally {
@@ -234,8 +251,8 @@ export class SGD {
   /** Where the run stands after `epochsDone` finished epochs: the random streams and shuffle now, the history so far. */
   private position(epochsDone: number, history: History): RunPosition {
     return {
-      stage: this.stage.index,
-      stages: this.stage.before.map((h) => h.records),
+      stage: this.#stage.index,
+      stages: this.#stage.before.map((h) => h.records),
       epochsDone,
       batchesDone: 0,
       secondsDone: 0,
@@ -247,9 +264,9 @@ export class SGD {
 
   /** Continues from a snapshot: checks it is this stage's, then restores every part. */
   private resumeFrom(parts: RunParts, snapshot: TrainingSnapshot): void {
-    if (snapshot.stage !== this.stage.index) {
+    if (snapshot.stage !== this.#stage.index) {
       throw new ConfigError(
-        `SGD.train: resume: the snapshot is of stage ${snapshot.stage} of layerwise pretraining; this run is stage ${this.stage.index} (resume it with LayerwisePretrain)`,
+        `SGD.train: resume: the snapshot is of stage ${snapshot.stage} of layerwise pretraining; this run is stage ${this.#stage.index} (resume it with LayerwisePretrain)`,
       );
     }
     restoreRun(parts, snapshot);

@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { be } from '../../backends/index.js';
 import { InMemoryBatch } from '../../batch/index.js';
 import { ConfigError, DivergenceError } from '../../errors/index.js';
+import * as fit from '../../fit/index.js';
 import {
   cd,
   endEpoch,
@@ -150,6 +151,16 @@ describeOnBackends('SGD', () => {
     // Within each stage the count is flat: every stage's epochs 2 and 3 match.
     for (let stage = 0; stage < 3; stage++) expect(deepCounts[stage * 3 + 1]).toBe(deepCounts[stage * 3 + 2]);
     optimizer.reset();
+  });
+
+  it("SGD takes a model and its data only: a stage of layerwise pretraining is fit/'s own", () => {
+    const model = rbm();
+    const sgd = new SGD(model, data());
+    expect('stage' in sgd).toBe(false);
+    expect('stageSGD' in fit).toBe(false);
+    // @ts-expect-error: the constructor has no third parameter
+    new SGD(model, data(), { saves: model, index: 1, before: [] });
+    model.dispose();
   });
 
   it('pretrains each RBM of a deep model on the means of the layer below, then the whole model', async () => {
