@@ -1,6 +1,7 @@
 /**
  * Estimators of partition functions and likelihoods: exact enumeration for tiny models,
- * annealed importance sampling, the second-order TAP free energy, and the pseudo-likelihood.
+ * annealed importance sampling, the second-order TAP free energy, the pseudo-likelihood, and
+ * Salakhutdinov & Murray's lower bound on a deep belief network's log-likelihood.
  *
  * ```ts
  * import { estimators } from 'relief';
@@ -26,6 +27,12 @@ export {
   type LogPartitionEstimate,
   reverseAnnealedImportanceSampling,
 } from './ais.js';
+export {
+  type BeliefNetworkStack,
+  type DbnLikelihoodOptions,
+  type DbnLogLikelihoodEstimate,
+  estimateDbnLogLikelihood,
+} from './dbn-likelihood.js';
 export {
   exactFreeEnergy,
   exactGradient,

@@ -5,13 +5,14 @@
  * @packageDocumentation
  * @module relief/supervised
  */
-export { type Classifier, predict } from './classifier.js';
-export { type DbnSampleOptions, DeepBeliefNetwork, type ResidualOptions } from './dbn.js';
+
 export {
   type DbnLikelihoodOptions,
   type DbnLogLikelihoodEstimate,
   estimateDbnLogLikelihood,
-} from './dbn-likelihood.js';
+} from '../estimators/index.js';
+export { type Classifier, predict } from './classifier.js';
+export { type DbnSampleOptions, DeepBeliefNetwork, type ResidualOptions } from './dbn.js';
 export { ACTIVATIONS, type Activation, DenseLayer } from './dense.js';
 export {
   accuracy,

@@ -5,12 +5,22 @@
  */
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, ShapeError, UnsupportedError } from '../errors/index.js';
-import { type AISOptions, annealedImportanceSampling, type LogPartitionEstimate } from '../estimators/index.js';
-import { logMeanExpWithError, meanWithError } from '../estimators/sample-statistics.js';
 import type { Layer } from '../layers/index.js';
 import type { BoltzmannMachine } from '../models/index.js';
 import { checkOptions } from '../validation/index.js';
-import type { DeepBeliefNetwork } from './dbn.js';
+import { type AISOptions, annealedImportanceSampling, type LogPartitionEstimate } from './ais.js';
+import { logMeanExpWithError, meanWithError } from './sample-statistics.js';
+
+/**
+ * What the bound reads of a deep belief network (`supervised.DeepBeliefNetwork` is one): its
+ * stack of two-layer RBMs, bottom first, and whether its up-pass is residual.
+ */
+export interface BeliefNetworkStack {
+  /** The RBMs, bottom first: each one's visible layer takes the hidden layer of the one below. */
+  readonly rbms: readonly BoltzmannMachine[];
+  /** Defined for a ResidualDBN, whose up-pass is not a distribution. */
+  readonly residual?: unknown;
+}
 
 /** Options of {@link estimateDbnLogLikelihood}: AIS's, plus the recognition samples. */
 export interface DbnLikelihoodOptions extends Omit<AISOptions, 'data'> {
@@ -69,11 +79,11 @@ function recognitionDraw(rbms: readonly BoltzmannMachine[], visible: Tensor): { 
  * (2008): the recognition distribution q is the RBMs' upward conditionals, drawn `samples`
  * times per row, and ln Z of the top RBM comes from AIS (its base model fitted to the drawn
  * top-layer inputs). With one RBM it is that RBM's AIS log-likelihood.
- * @param data - (rows, numVisible)
+ * @param dbn - a DBN, or any stack of RBMs bottom first @param data - (rows, numVisible)
  * @throws UnsupportedError for a ResidualDBN, whose up-pass is not a distribution
  */
 export async function estimateDbnLogLikelihood(
-  dbn: DeepBeliefNetwork,
+  dbn: BeliefNetworkStack,
   data: Tensor,
   options: DbnLikelihoodOptions = {},
 ): Promise<DbnLogLikelihoodEstimate> {
@@ -86,14 +96,15 @@ export async function estimateDbnLogLikelihood(
   if (!Number.isInteger(samples) || samples < 1) {
     throw new ConfigError(`estimateDbnLogLikelihood: samples: expected an integer ≥ 1, got ${samples}`);
   }
-  if (dbn.residual) {
+  if (dbn.residual !== undefined) {
     throw new UnsupportedError('estimateDbnLogLikelihood: a ResidualDBN has no recognition distribution');
   }
+  const numVisible = (dbn.rbms[0] as BoltzmannMachine).layer(0).numUnits;
   const shape = be.shape(data);
   const rows = shape[0] as number;
-  if (shape.length !== 2 || shape[1] !== dbn.units[0] || !rows) {
+  if (shape.length !== 2 || shape[1] !== numVisible || !rows) {
     throw new ShapeError(
-      `estimateDbnLogLikelihood: expected data (rows ≥ 1, ${dbn.units[0]}), got [${shape.join(', ')}]`,
+      `estimateDbnLogLikelihood: expected data (rows ≥ 1, ${numVisible}), got [${shape.join(', ')}]`,
     );
   }
   const draws: Float64Array[] = [];

@@ -5,9 +5,10 @@
 import { expect, it } from 'vitest';
 import { be } from '../../backends/index.js';
 import { ConfigError, ShapeError, UnsupportedError } from '../../errors/index.js';
+import { estimateDbnLogLikelihood } from '../../estimators/index.js';
 import { BernoulliLayer, GaussianLayer } from '../../layers/index.js';
 import { BoltzmannMachine, exactLogLikelihood } from '../../namespaces/models.js';
-import { DeepBeliefNetwork, estimateDbnLogLikelihood } from '../../supervised/index.js';
+import * as supervised from '../../supervised/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { randomizeParams, scalar } from '../helpers/finite-differences.js';
 
@@ -56,7 +57,7 @@ describeOnBackends('DBN log-likelihood bound', () => {
   it('matches the enumerated Salakhutdinov–Murray bound, which lies below the exact ln p(v); importance weighting tightens it', async () => {
     const bottom = randomRBM(new BernoulliLayer(6), 4, 1);
     const top = randomRBM(new BernoulliLayer(4), 3, 1.5);
-    const dbn = new DeepBeliefNetwork([bottom, top]);
+    const dbn = new supervised.DeepBeliefNetwork([bottom, top]);
     const data = be.bernoulli(be.fill([40, 6], 0.4));
     const rows = await be.read(data);
     const [r1, r2] = [await host(bottom), await host(top)];
@@ -95,7 +96,7 @@ describeOnBackends('DBN log-likelihood bound', () => {
     const rbm = randomRBM(new GaussianLayer(5), 4, 0.5);
     const data = be.randomNormal([30, 5]);
     const exact = await scalar(be.tidy(() => be.mean(exactLogLikelihood(rbm, data))));
-    const estimate = await estimateDbnLogLikelihood(new DeepBeliefNetwork([rbm]), data, {
+    const estimate = await estimateDbnLogLikelihood(new supervised.DeepBeliefNetwork([rbm]), data, {
       samples: 2,
       chains: 200,
       steps: 1000,
@@ -108,12 +109,16 @@ describeOnBackends('DBN log-likelihood bound', () => {
   });
 
   it('refuses bad data, bad options and ResidualDBNs with typed errors', async () => {
-    const dbn = new DeepBeliefNetwork([randomRBM(new BernoulliLayer(6), 4, 1), randomRBM(new BernoulliLayer(4), 3, 1)]);
+    expect(supervised.estimateDbnLogLikelihood).toBe(estimateDbnLogLikelihood);
+    const dbn = new supervised.DeepBeliefNetwork([
+      randomRBM(new BernoulliLayer(6), 4, 1),
+      randomRBM(new BernoulliLayer(4), 3, 1),
+    ]);
     const [wrong, right] = [be.zeros([3, 5]), be.zeros([3, 6])];
     await expect(estimateDbnLogLikelihood(dbn, wrong)).rejects.toThrow(ShapeError);
     await expect(estimateDbnLogLikelihood(dbn, wrong)).rejects.toThrow(/expected data \(rows ≥ 1, 6\), got \[3, 5\]/);
     await expect(estimateDbnLogLikelihood(dbn, right, { samples: 0 })).rejects.toThrow(ConfigError);
-    const residual = new DeepBeliefNetwork(dbn.rbms, { residual: {} });
+    const residual = new supervised.DeepBeliefNetwork(dbn.rbms, { residual: {} });
     await expect(estimateDbnLogLikelihood(residual, right)).rejects.toThrow(UnsupportedError);
     be.dispose([wrong, right]);
     dbn.dispose();
