@@ -284,18 +284,6 @@ export abstract class Backend implements BackendPrimitives {
   // ----- outer products -----
 
   /**
-   * Per-sample outer products. @param a - (batch, n) @param b - (batch, m)
-   * @returns (batch, n, m) with `out[s, i, j] = a[s, i] · b[s, j]`
-   */
-  batchOuter(a: Tensor, b: Tensor): Tensor {
-    return this.tidy(() => {
-      const [batchA = 0, n = 0] = this.shape(a);
-      const [batchB = 0, m = 0] = this.shape(b);
-      return this.mul(this.reshape(a, [batchA, n, 1]), this.reshape(b, [batchB, 1, m]));
-    });
-  }
-
-  /**
    * Σᵢ aᵢᵀbᵢ, the product [a₁; a₂; …]ᵀ[b₁; b₂; …] of the stacked batches — one product here; a
    * backend may sum the pairs' products instead (the cpu backend, whose 0/1 factors are
    * listed once each and not again stacked).
@@ -305,17 +293,6 @@ export abstract class Backend implements BackendPrimitives {
     return this.tidy(() => {
       const [lefts, rights] = [pairs.map(([a]) => a), pairs.map(([, b]) => b)];
       return this.matmul(this.concat(lefts, 0), this.concat(rights, 0), { transposeA: true });
-    });
-  }
-
-  /**
-   * Mean over the batch of outer products, `aᵀb / batch`, as one matrix product.
-   * @param a - (batch, n) @param b - (batch, m) @returns (n, m)
-   */
-  meanOuter(a: Tensor, b: Tensor): Tensor {
-    return this.tidy(() => {
-      const batch = this.shape(a)[0] ?? 0;
-      return this.div(this.matmul(a, b, { transposeA: true }), batch);
     });
   }
 }

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, CpuBackend, SeededRandom, TfjsBackend } from '../../backends/index.js';
+import { meanOuter } from '../helpers/outer-products.js';
 
 function values(seed: number, count: number): Float32Array {
   const random = new SeededRandom(seed);
@@ -47,7 +48,7 @@ describe('cpu and tfjs backends agree', () => {
                 mean: be.sigmoid(field),
                 freeEnergy: be.sum(be.softplus(field), 1),
                 logPartition: be.logsumexp(field, 1),
-                correlation: be.meanOuter(visible, be.sigmoid(field)),
+                correlation: meanOuter(be, visible, be.sigmoid(field)),
                 reconstruction: be.matmul(be.sigmoid(field), weights, { transposeB: true }),
               };
             });
