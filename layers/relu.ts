@@ -7,12 +7,20 @@ import { QuadraticLayer } from './quadratic-layer.js';
 import { registerLayer } from './registry.js';
 
 /**
- * Rectified linear units as truncated Gaussians (the exact model behind PyDeep's
- * Gaussian–rectified RBMs and Learnergy's GaussianReluRBM): `H(x) = Σ (x − m)²/(2σ²)` for
+ * Rectified linear units as truncated Gaussians: `H(x) = Σ (x − m)²/(2σ²)` for
  * x ≥ 0, rescale `r(x) = x/σ²`. Given the field φ a unit is N(μ, s²) truncated to [0, ∞), with
  * μ = m + φ and s² = σ²/β, so with a = μ/s and λ the inverse Mills ratio φ/Φ:
  * `E[x] = μ + s·λ(a)` (computed without cancellation for a ≪ 0), `E[x²] = s² + μ·E[x]`, and the log partition function is the Gaussian
  * one plus `ln Φ(a)`, exactly. Samples invert the truncated normal's distribution function.
+ *
+ * The peers' rectified units are not this model, nor any model with a partition function:
+ * PyDeep's rectified RBMs (`BinaryRectRBM`, `GaussianRectRBM`, `RectRectRBM`) give a hidden
+ * unit with input x the mean softplus(x) and draw it as `clip(x + ε·sigmoid(x), 0, max_act)`,
+ * ε ~ N(0, 1), max_act 1000 (10 for `GaussianRectRBM`), and leave its energy and ln Z
+ * unimplemented; Learnergy's `GaussianReluRBM` sets each hidden unit to `relu(a)`,
+ * a = Wᵀv + b, with no noise (this layer's {@link ReLULayer.conditionalMode} at σ = 1, not a
+ * draw), and trains on its Gaussian–Bernoulli free energy.
+ * {@link NReLULayer} keeps this model and draws with Nair & Hinton's noise instead.
  */
 export class ReLULayer extends QuadraticLayer {
   readonly type: 'relu' | 'nrelu' = 'relu';
@@ -68,10 +76,13 @@ export class ReLULayer extends QuadraticLayer {
 }
 
 /**
- * Noisy rectified linear units (Nair & Hinton 2010): the {@link ReLULayer}'s model, sampled as
- * `max(0, η + N(0, σ(η)))` with η = μ/s, the cheap approximation of a sum of many tied binary
- * units that ReLU RBM code commonly draws from. Only the training sampler differs: means, modes,
- * free energies, gradients and the estimators' exact draws are the truncated Gaussian's.
+ * Noisy rectified linear units (Nair & Hinton 2010): the {@link ReLULayer}'s model, sampled in
+ * training as `s · max(0, η + √sigmoid(η) · ε)`, ε ~ N(0, 1), η = μ/s: noise of variance
+ * sigmoid(η), Nair & Hinton's approximation of a sum of many tied binary units. PyDeep's
+ * rectified units draw `clip(x + sigmoid(x) · ε, 0, max_act)` instead (standard deviation
+ * sigmoid(x), an upper clip; see {@link ReLULayer}). Only the training sampler differs from
+ * `relu`: means, modes, free energies, gradients and the estimators' exact draws are the
+ * truncated Gaussian's.
  */
 export class NReLULayer extends ReLULayer {
   override readonly type = 'nrelu' as const;
