@@ -6,7 +6,7 @@ import { discriminative, hybrid } from '../../supervised/index.js';
 describe('fit method registry', () => {
   it('registers every method by name, the label methods marked', () => {
     const names = registeredMethods().map((entry) => entry.name);
-    for (const name of ['cd', 'pcd', 'tap', 'pt', 'discriminative', 'hybrid', 'generative-labels']) {
+    for (const name of ['cd', 'pcd', 'tap', 'pt', 'fast-pcd', 'discriminative', 'hybrid', 'generative-labels']) {
       expect(names).toContain(name);
     }
     expect(methodEntry('hybrid').usesLabels).toBe(true);
