@@ -99,7 +99,9 @@ export async function estimateDbnLogLikelihood(
   if (dbn.residual !== undefined) {
     throw new UnsupportedError('estimateDbnLogLikelihood: a ResidualDBN has no recognition distribution');
   }
-  const numVisible = (dbn.rbms[0] as BoltzmannMachine).layer(0).numUnits;
+  const bottom = dbn.rbms[0];
+  if (bottom === undefined) throw new ConfigError('estimateDbnLogLikelihood: expected at least one RBM, got none');
+  const numVisible = bottom.layer(0).numUnits;
   const shape = be.shape(data);
   const rows = shape[0] as number;
   if (shape.length !== 2 || shape[1] !== numVisible || !rows) {

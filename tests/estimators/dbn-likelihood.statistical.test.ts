@@ -118,6 +118,7 @@ describeOnBackends('DBN log-likelihood bound', () => {
     await expect(estimateDbnLogLikelihood(dbn, wrong)).rejects.toThrow(ShapeError);
     await expect(estimateDbnLogLikelihood(dbn, wrong)).rejects.toThrow(/expected data \(rows ≥ 1, 6\), got \[3, 5\]/);
     await expect(estimateDbnLogLikelihood(dbn, right, { samples: 0 })).rejects.toThrow(ConfigError);
+    await expect(estimateDbnLogLikelihood({ rbms: [] }, right)).rejects.toThrow('expected at least one RBM, got none');
     const residual = new supervised.DeepBeliefNetwork(dbn.rbms, { residual: {} });
     await expect(estimateDbnLogLikelihood(residual, right)).rejects.toThrow(UnsupportedError);
     be.dispose([wrong, right]);
