@@ -12,8 +12,10 @@ import {
   type EpochRecord,
   History,
   LayerwisePretrain,
+  methodEntry,
   ProgressMonitor,
   type RunHooks,
+  registeredMethods,
   SGD,
   type TrainOptions,
 } from '../fit/index.js';
@@ -26,7 +28,8 @@ import {
   buildMethod,
   buildMonitor,
   buildOptimizer,
-  LABEL_METHODS,
+  type MethodConfig,
+  methodName,
   parseRunConfig,
   type RunConfig,
   runConfigSchema,
@@ -54,7 +57,6 @@ export function fitOptionsSchema() {
   const run = runConfigSchema().shape;
   const train = run.train.unwrap().shape;
   const data = run.data.unwrap().shape;
-  const generativeMethod = train.method.unwrap().exclude(LABEL_METHODS);
   return z.strictObject({
     /** Epochs (a deep model: per RBM of its pretraining, and of the joint stage unless `pretraining.finalEpochs`). */
     epochs: train.epochs,
@@ -66,15 +68,19 @@ export function fitOptionsSchema() {
     seed: run.seed,
     /** How a model not yet initialized is initialized from its training rows. */
     init: run.model.shape.init,
-    /** The gradient estimator, by its run-config name: 'pcd', 'cd', 'tap' or 'pt' (the label methods train label RBMs). */
-    method: generativeMethod.default(generativeMethod.parse(train.method.def.defaultValue)),
+    /**
+     * The gradient estimator as a run config's `train.method` gives it: a name ('pcd', 'cd',
+     * 'fast-pcd', 'tap', 'pt') or `{ type, ...options }` (the label methods train label RBMs).
+     */
+    method: train.method,
     mcsteps: train.mcsteps,
     /** An optimizer's description (`{ type: 'adam', stepsize: 0.01 }`) or an `Optimizer`. */
     optimizer: z.union([z.instanceof(Optimizer), train.optimizer]),
     /** Replaces the described optimizer's step size: a number or a schedule's description. */
     stepsize: stepsizeConfigSchema.optional(),
     betaStd: train.betaStd,
-    tempering: train.tempering,
+    /** @deprecated write `method: { type: 'pt', betas }` */
+    tempering: z.strictObject({ betas: z.array(z.number().gt(0).max(1)).min(2) }).optional(),
     centering: train.centering,
     positivePhase: train.positivePhase,
     pretraining: train.pretraining,
@@ -127,6 +133,7 @@ export type FitOptions = z.input<ReturnType<typeof fitOptionsSchema>>;
 export async function fitModel(model: BoltzmannMachine, data: FitData, options: FitOptions = {}): Promise<History> {
   const where = 'BoltzmannMachine.fit';
   const given = parseWith(fitOptionsSchema(), options, `${where}:`);
+  checkGenerativeMethod(given.method, where);
   checkCombinations(given, options, where);
   const config = equivalentRunConfig(model, given, where);
   setSeed(config.seed);
@@ -178,6 +185,18 @@ export async function fitModel(model: BoltzmannMachine, data: FitData, options: 
 }
 
 type ParsedFitOptions = z.output<ReturnType<typeof fitOptionsSchema>>;
+
+/** @throws ConfigError for a label method, which trains a label RBM, not the model `fit` is given */
+function checkGenerativeMethod(method: MethodConfig, where: string): void {
+  const name = methodName(method);
+  const entry = methodEntry(name, `${where}: method`);
+  if (entry.usesLabels) {
+    const generative = registeredMethods().filter((e) => !e.usesLabels);
+    throw new ConfigError(
+      `${where}: method: expected one of ${generative.map((e) => `'${e.name}'`).join(', ')}, got '${name}' (a label RBM's method: train a label RBM with fit.SGD)`,
+    );
+  }
+}
 
 /** Refuses options that contradict each other. */
 function checkCombinations(given: ParsedFitOptions, options: FitOptions, where: string): void {

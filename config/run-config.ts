@@ -10,19 +10,18 @@ import { preprocessingStepSchema, TRANSFORMS } from '../batch/index.js';
 import { constraintConfigSchema, constraintFromConfig } from '../constraints/index.js';
 import { ConfigError } from '../errors/index.js';
 import {
-  cd,
+  createMethod,
   DROPOUT_TYPES,
   type FitMethod,
   METRIC_NAMES,
+  methodEntry,
   metricsByName,
   PRETRAINING_SCALINGS,
   ProgressMonitor,
-  PT,
-  pcd,
   RESTRICTION_NORMS,
+  registeredMethods,
   restrictGradient,
   sparsityTarget,
-  TAP,
   withDropout,
 } from '../fit/index.js';
 import {
@@ -36,14 +35,8 @@ import { BoltzmannMachine, INITIALIZATION_METHODS, OFFSET_TYPES, tieChannelBiase
 import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromConfig } from '../optimizers/index.js';
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
 import { UPDATERS } from '../samplers/index.js';
-import {
-  ACTIVATIONS,
-  discriminative,
-  generativeLabels,
-  hybrid,
-  labelRBM,
-  VALIDATION_METRICS,
-} from '../supervised/index.js';
+// supervised/ registers the label RBMs' fit methods (discriminative, hybrid, generative-labels).
+import { ACTIVATIONS, labelRBM, VALIDATION_METRICS } from '../supervised/index.js';
 import { didYouMean, parseJsonText, parseWith } from '../validation/index.js';
 
 /** Where a run's data comes from: a bundled data set or a file. */
@@ -58,6 +51,91 @@ const WATCHABLE_METRICS = [...METRIC_NAMES, ...VALIDATION_METRICS] as const;
 
 function isValidationMetric(name: string | undefined): name is (typeof VALIDATION_METRICS)[number] {
   return (VALIDATION_METRICS as readonly (string | undefined)[]).includes(name);
+}
+
+/**
+ * The schema of `train.method`: a registered fit method's name (`"pcd"`), or the method with
+ * its options, tagged by `type` (`{ "type": "pt", "betas": [1, 0.5] }`), from the registry's
+ * schemas (`fit.registeredMethods()`).
+ */
+export function methodConfigSchema() {
+  const entries = registeredMethods();
+  const names = entries.map((entry) => entry.name) as [string, ...string[]];
+  const tagged = entries.map((entry) => entry.schema.extend({ type: z.literal(entry.name) }));
+  const schema = z.union([
+    z.enum(names),
+    z.discriminatedUnion('type', tagged as unknown as [z.ZodObject, ...z.ZodObject[]]),
+  ]);
+  return schema as unknown as z.ZodType<MethodConfig, MethodConfig>;
+}
+
+/** A `train.method` as written: a name, or `{ type, ...options }`. */
+export type MethodConfig = string | ({ readonly type: string } & Readonly<Record<string, unknown>>);
+
+/** The name of a `train.method` (`'pt'` for `{ type: 'pt', … }`). */
+export function methodName(method: MethodConfig): string {
+  return typeof method === 'string' ? method : method.type;
+}
+
+/** The options of a `train.method` (none for a bare name). */
+export function methodOptions(method: MethodConfig): Record<string, unknown> {
+  if (typeof method === 'string') return {};
+  const { type: _type, ...options } = method;
+  return options;
+}
+
+/**
+ * Older flat `train` fields that are now options of one method: `alpha` (hybrid's) and
+ * `tempering` (`{ betas }`, pt's). A config with `train.method` that method still loads, the
+ * field moved into `train.method`'s options.
+ */
+const FLAT_METHOD_FIELDS: Readonly<Record<string, { method: string; options: (value: unknown) => object }>> = {
+  alpha: { method: 'hybrid', options: (alpha) => ({ alpha }) },
+  tempering: {
+    method: 'pt',
+    options: (tempering) => (typeof tempering === 'object' && tempering !== null ? tempering : { betas: tempering }),
+  },
+};
+
+/** A plain object (not an array), for the checks made before the schema's. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The input with the flat method fields moved into `train.method`, and an option given to the
+ * wrong method refused naming both. Leaves what it does not understand to the schema.
+ */
+function withMethodOptions(input: unknown, where: string): unknown {
+  if (!isRecord(input) || !isRecord(input.train)) return input;
+  const train: Record<string, unknown> = { ...input.train };
+  let method = train.method ?? 'pcd';
+  const nameOf = (value: unknown) => (typeof value === 'string' ? value : isRecord(value) ? value.type : undefined);
+  for (const [field, { method: owner, options }] of Object.entries(FLAT_METHOD_FIELDS)) {
+    if (train[field] === undefined) continue;
+    const name = nameOf(method);
+    if (name !== owner) {
+      throw new ConfigError(
+        `${where}: train.${field}: an option of method '${owner}', not of '${String(name)}'; for '${owner}' write train.method { "type": "${owner}", ${JSON.stringify(options(train[field])).slice(1, -1)} }`,
+      );
+    }
+    method = { ...(isRecord(method) ? method : { type: owner }), ...options(train[field]) };
+    delete train[field];
+  }
+  if (isRecord(method) && typeof method.type === 'string' && registeredMethods().some((e) => e.name === method.type)) {
+    const own = Object.keys(methodEntry(method.type as string).schema.shape);
+    for (const key of Object.keys(method)) {
+      if (key === 'type' || own.includes(key)) continue;
+      const owners = registeredMethods().filter((entry) => key in entry.schema.shape);
+      if (owners.length > 0) {
+        throw new ConfigError(
+          `${where}: train.method.${key}: an option of method ${owners.map((e) => `'${e.name}'`).join(', ')}, not of '${method.type}'`,
+        );
+      }
+    }
+  }
+  if (train.method !== undefined || method !== 'pcd') train.method = method;
+  return { ...input, train };
 }
 
 /** The schema of a run config; backend and layer names are those registered when it is called. */
@@ -103,11 +181,12 @@ export function runConfigSchema() {
     task: z.enum(['generative', 'classify']).default('generative'),
     train: z
       .strictObject({
-        method: z.enum(['cd', 'pcd', 'tap', 'pt', ...LABEL_METHODS]).default('pcd'),
-        /** The temperature ladder of `method: 'pt'` (parallel tempering), inverse temperatures from 1 down. */
-        tempering: z.strictObject({ betas: z.array(z.number().gt(0).max(1)).min(2) }).optional(),
-        /** The generative weight α of `method: 'hybrid'` (Larochelle & Bengio's best MNIST model: 0.01). */
-        alpha: z.number().min(0).default(0.01),
+        /**
+         * The fit method: a name (`"pcd"`, `"cd"`, `"fast-pcd"`, `"tap"`, `"pt"`, or a label
+         * method) or the method with its options, `{ "type": "pt", "betas": [1, 0.5] }`,
+         * `{ "type": "hybrid", "alpha": 0.01 }`.
+         */
+        method: methodConfigSchema().default('pcd'),
         mcsteps: z.int().min(1).default(1),
         epochs: z.int().min(0).default(5),
         batchSize: z.int().min(1).default(100),
@@ -204,10 +283,10 @@ export type RunConfigInput = z.input<ReturnType<typeof runConfigSchema>>;
  *   penalty keys are checked by {@link buildModel}, which knows the parameters
  */
 export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
-  const config = parseWith(runConfigSchema(), input, `${where}:`);
+  const config = parseWith(runConfigSchema(), withMethodOptions(input, where), `${where}:`);
   if (config.device !== undefined) checkDevice(config.backend, config.device, `${where}: device`);
   if (usesLabelRBM(config)) {
-    const labelled = `${where}: train.method: '${config.train.method}' trains a label RBM`;
+    const labelled = `${where}: train.method: '${methodName(config.train.method)}' trains a label RBM`;
     if (config.task !== 'classify') throw new ConfigError(`${labelled}: set task to 'classify'`);
     if (config.model.layers.length !== 2) {
       throw new ConfigError(
@@ -234,7 +313,8 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
       `${where}: train.pretraining.rbmEpochs: expected one count per RBM of model.layers (${config.model.layers.length - 1}), got ${rbmEpochs.length}`,
     );
   }
-  const { dropout, sparsity, method } = config.train;
+  const { dropout, sparsity } = config.train;
+  const method = methodName(config.train.method);
   if (dropout !== undefined && method !== 'cd' && method !== 'pcd') {
     throw new ConfigError(`${where}: train.dropout: expected train.method 'cd' or 'pcd', got '${method}'`);
   }
@@ -256,9 +336,6 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
       );
     }
   }
-  if (config.train.tempering !== undefined && method !== 'pt') {
-    throw new ConfigError(`${where}: train.tempering: expected train.method 'pt', got '${method}'`);
-  }
   if (sparsity !== undefined && usesLabelRBM(config)) {
     throw new ConfigError(`${where}: train.sparsity: expected an unlabelled train.method, got '${method}'`);
   }
@@ -276,7 +353,7 @@ export function parseRunConfigText(text: string, where = 'config'): RunConfig {
 
 /** Whether a config trains a label RBM (a label method in `train.method`). */
 export function usesLabelRBM(config: RunConfig): boolean {
-  return (LABEL_METHODS as readonly string[]).includes(config.train.method);
+  return (LABEL_METHODS as readonly string[]).includes(methodName(config.train.method));
 }
 
 /**
@@ -288,7 +365,7 @@ export function buildModel(config: RunConfig, where = 'config', numClasses?: num
   const units = config.model.layers.map((layer) => layer.units);
   const labelled = usesLabelRBM(config);
   if (labelled && numClasses === undefined) {
-    throw new ConfigError(`${where}: train.method '${config.train.method}' needs the data's class count`);
+    throw new ConfigError(`${where}: train.method '${methodName(config.train.method)}' needs the data's class count`);
   }
   const { convolution } = config.model;
   if (convolution) return convolutionalModel(config, where);
@@ -371,27 +448,24 @@ export function buildClassifierOptimizer(config: RunConfig): Optimizer {
   return optimizerFromConfig(config.classify.optimizer, 'classify.optimizer');
 }
 
-/** The fit method a config names (a fresh TAP for 'tap', PT for 'pt'), wrapped in its dropout, sparsity target and gradient restriction. */
+/**
+ * The fit method a config names, made fresh by the registry's factory from its options (`pt`
+ * takes `train.mcsteps` unless its options give `mcsteps`), wrapped in its dropout, sparsity
+ * target and gradient restriction.
+ */
 export function buildMethod(config: RunConfig): FitMethod {
   const { dropout, sparsity, restrictGradient: restriction } = config.train;
-  let method = namedMethod(config);
+  const name = methodName(config.train.method);
+  const options = methodOptions(config.train.method);
+  let method = createMethod(
+    name,
+    name === 'pt' && options.mcsteps === undefined ? { ...options, mcsteps: config.train.mcsteps } : options,
+    'train.method',
+  );
   if (dropout) method = withDropout(method, dropout.type, dropout.rate);
   if (sparsity) method = sparsityTarget(method, sparsity);
   if (restriction) method = restrictGradient(method, restriction);
   return method;
-}
-
-function namedMethod(config: RunConfig): FitMethod {
-  const methods: Record<RunConfig['train']['method'], () => FitMethod> = {
-    cd: () => cd,
-    pcd: () => pcd,
-    tap: () => new TAP().method,
-    pt: () => new PT({ ...config.train.tempering, mcsteps: config.train.mcsteps }).method,
-    discriminative: () => discriminative,
-    hybrid: () => hybrid(config.train.alpha),
-    'generative-labels': () => generativeLabels(),
-  };
-  return methods[config.train.method]();
 }
 
 /**

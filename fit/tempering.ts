@@ -117,7 +117,13 @@ export class PT {
 /** Options of {@link pt}: those of {@link PT}. */
 export const ptOptionsSchema = z.strictObject({
   /** Inverse temperatures from 1 down (default [1, 0.8, 0.6, 0.4, 0.2]). */
-  betas: z.array(z.number().gt(0).max(1)).min(2).optional(),
+  betas: z
+    .array(z.number().gt(0).max(1))
+    .min(2)
+    .refine((betas) => betas[0] === 1 && betas.every((beta, i) => i === 0 || beta < (betas[i - 1] as number)), {
+      error: 'expected a decreasing list starting at 1',
+    })
+    .optional(),
   /** Sweeps at every temperature between exchange rounds (default 1). */
   mcsteps: z.int().min(1).optional(),
 });

@@ -252,8 +252,37 @@ describe('run configs are strict', () => {
       [10, 3],
     ]);
     expect(() => parseRunConfig({ model: example.model, train: { tempering: { betas: [1, 0.5] } } })).toThrow(
-      "config: train.tempering: expected train.method 'pt', got 'pcd'",
+      `config: train.tempering: an option of method 'pt', not of 'pcd'; for 'pt' write train.method { "type": "pt", "betas":[1,0.5] }`,
     );
+    method.persistent?.release();
+  });
+
+  it('train.method is a name or a tagged method with its options, from the registry', () => {
+    const train = (method: unknown, extra: object = {}) =>
+      parseRunConfig({ model: example.model, train: { method, ...extra } }).train.method;
+    expect(train('pcd')).toBe('pcd');
+    expect(parseRunConfig({ model: example.model }).train.method).toBe('pcd');
+    expect(train({ type: 'pt', betas: [1, 0.5] })).toEqual({ type: 'pt', betas: [1, 0.5] });
+    expect(train({ type: 'fast-pcd', fastRate: 0.02 })).toEqual({ type: 'fast-pcd', fastRate: 0.02, decay: 0.95 });
+    // The older flat fields load, moved into the method's options.
+    expect(train('pt', { tempering: { betas: [1, 0.25] } })).toEqual({ type: 'pt', betas: [1, 0.25] });
+    const labelled = { model: { layers: example.model.layers.slice(0, 2) }, task: 'classify' };
+    expect(parseRunConfig({ ...labelled, train: { method: 'hybrid', alpha: 0.1 } }).train.method).toEqual({
+      type: 'hybrid',
+      alpha: 0.1,
+      chains: 'pcd',
+    });
+    expect(() => parseRunConfig({ model: example.model, train: { alpha: 0.1 } })).toThrow(
+      `config: train.alpha: an option of method 'hybrid', not of 'pcd'; for 'hybrid' write train.method { "type": "hybrid", "alpha":0.1 }`,
+    );
+    expect(() => train({ type: 'pcd', betas: [1, 0.5] })).toThrow(
+      "config: train.method.betas: an option of method 'pt', not of 'pcd'",
+    );
+    expect(() => train({ type: 'pt', betas: [0.9, 0.5] })).toThrow(ConfigError);
+    expect(() => train({ type: 'pt', ladder: [1] })).toThrow(/ladder/);
+    expect(() => train('pct')).toThrow(/train\.method/);
+    const fast = buildMethod(parseRunConfig({ model: example.model, train: { method: { type: 'fast-pcd' } } }));
+    expect(fast.persistent).toBeDefined();
   });
 
   it('a watched metric (stopping, keepBest) must be one the monitor or the label fit method computes', () => {

@@ -171,7 +171,7 @@ describeOnBackends('BoltzmannMachine.fit', () => {
     await expect(refusal({ method: 'pdc' })).rejects.toThrow(/method: .*did you mean 'pcd'\?/);
     await expect(refusal({ optimizer: { type: 'adma' } })).rejects.toThrow(/optimizer.*did you mean 'adam'\?/);
     await expect(refusal({ method: 'hybrid' })).rejects.toThrow(
-      /method: expected one of 'cd', 'pcd', 'tap', 'pt', got/,
+      /method: expected one of 'cd', 'pcd', 'fast-pcd', 'tap', 'pt', got 'hybrid'/,
     );
     await expect(refusal({ stepsize: -1 })).rejects.toThrow(ConfigError);
     const batches = inMemoryBatch(data, { batchSize: 10 });
