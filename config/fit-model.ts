@@ -17,7 +17,6 @@ import {
   type RunHooks,
   registeredMethods,
   SGD,
-  type TrainOptions,
 } from '../fit/index.js';
 import { type BoltzmannMachine, initializeModel } from '../models/index.js';
 import { Optimizer } from '../optimizers/index.js';
@@ -25,9 +24,8 @@ import { stepsizeConfigSchema } from '../schedules/index.js';
 import { parseWith, show } from '../validation/index.js';
 import {
   buildFinalOptimizer,
-  buildMethod,
-  buildMonitor,
   buildOptimizer,
+  buildTrainOptions,
   type MethodConfig,
   methodName,
   parseRunConfig,
@@ -149,21 +147,16 @@ export async function fitModel(model: BoltzmannMachine, data: FitData, options: 
   fitted.add(model);
 
   const { signal, onBatch, onEpoch, checkpoint, keepBest, stopping } = given;
-  const method = buildMethod(config);
-  const trainOptions: TrainOptions = {
-    method,
-    mcsteps: config.train.mcsteps,
-    betaStd: config.train.betaStd,
-    ...(config.train.positivePhase && { positivePhase: config.train.positivePhase }),
-    ...(config.train.centering && { centering: config.train.centering }),
-    monitor: given.monitor !== undefined ? given.monitor : buildMonitor(config),
+  const trainOptions = buildTrainOptions(config, {
+    ...(given.monitor !== undefined && { monitor: given.monitor }),
     ...(signal && { signal }),
     ...(onBatch && { onBatch }),
     ...(onEpoch && { onEpoch }),
     ...(checkpoint && { checkpoint }),
     ...(keepBest && { keepBest }),
     ...(stopping && { stopping }),
-  };
+  });
+  const { method } = trainOptions;
   // What this call makes only it can reach, so it frees them when training ends: the method's
   // persistent tensors, and the moments of optimizers it built (not of one it was given).
   const built = given.optimizer instanceof Optimizer ? [] : [buildOptimizer(config)];

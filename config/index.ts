@@ -7,14 +7,20 @@
  */
 export { type FitData, type FitOptions, fitModel, fitOptionsSchema } from './fit-model.js';
 export {
+  type BuiltTrainOptions,
   buildClassifierOptimizer,
   buildFinalOptimizer,
   buildMethod,
   buildModel,
   buildMonitor,
   buildOptimizer,
+  buildTrainOptions,
   DATA_SOURCES,
   LABEL_METHODS,
+  type MethodConfig,
+  methodConfigSchema,
+  methodName,
+  methodOptions,
   parseRunConfig,
   parseRunConfigText,
   type RunConfig,

@@ -22,6 +22,7 @@ import {
   registeredMethods,
   restrictGradient,
   sparsityTarget,
+  type TrainOptions,
   withDropout,
 } from '../fit/index.js';
 import {
@@ -466,6 +467,29 @@ export function buildMethod(config: RunConfig): FitMethod {
   if (sparsity) method = sparsityTarget(method, sparsity);
   if (restriction) method = restrictGradient(method, restriction);
   return method;
+}
+
+/** {@link TrainOptions} whose fit method is always given (the one {@link buildTrainOptions} made). */
+export type BuiltTrainOptions = TrainOptions & { readonly method: FitMethod };
+
+/**
+ * The SGD options a config describes — its fit method (made fresh by {@link buildMethod}),
+ * `mcsteps`, `betaStd`, `positivePhase`, `centering` and the monitor of `train.metrics` — with
+ * `extras` (hooks, checkpoints, a resume, a monitor of the caller's own) given over them.
+ * The caller frees the method's persistent tensors when training ends:
+ * `options.method.persistent?.release()`.
+ */
+export function buildTrainOptions(config: RunConfig, extras: Omit<TrainOptions, 'method'> = {}): BuiltTrainOptions {
+  const { mcsteps, betaStd, positivePhase, centering } = config.train;
+  return {
+    mcsteps,
+    betaStd,
+    ...(positivePhase && { positivePhase }),
+    ...(centering && { centering }),
+    ...extras,
+    monitor: extras.monitor !== undefined ? extras.monitor : buildMonitor(config),
+    method: buildMethod(config),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   buildFinalOptimizer,
   buildMethod,
   buildModel,
+  buildTrainOptions,
   parseRunConfig,
   runConfigJsonSchema,
 } from '../../config/index.js';
@@ -255,6 +256,21 @@ describe('run configs are strict', () => {
       `config: train.tempering: an option of method 'pt', not of 'pcd'; for 'pt' write train.method { "type": "pt", "betas":[1,0.5] }`,
     );
     method.persistent?.release();
+  });
+
+  it('buildTrainOptions maps the train section onto SGD options, the caller’s extras over them', () => {
+    const config = parseRunConfig({
+      model: example.model,
+      train: { method: { type: 'cd', steps: 3 }, mcsteps: 2, betaStd: 0.5, metrics: false, centering: {} },
+    });
+    const onBatch = () => undefined;
+    const options = buildTrainOptions(config, { onBatch });
+    expect(typeof options.method).toBe('function');
+    expect(options).toMatchObject({ mcsteps: 2, betaStd: 0.5, monitor: null, centering: { rate: 0.01 }, onBatch });
+    expect(options.positivePhase).toBeUndefined();
+    const monitored = buildTrainOptions(parseRunConfig({ model: example.model, train: { metrics: ['WeightSquare'] } }));
+    expect(monitored.monitor?.metrics.map((metric) => metric.name)).toEqual(['WeightSquare']);
+    expect(buildTrainOptions(config, { monitor: null }).monitor).toBeNull();
   });
 
   it('train.method is a name or a tagged method with its options, from the registry', () => {

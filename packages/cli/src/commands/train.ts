@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { be, registeredBackends } from 'relief/backends';
+import { buildTrainOptions } from 'relief/config';
 import { ConfigError, DataError } from 'relief/errors';
-import { LayerwisePretrain, loadCheckpoint, SGD, type TrainOptions } from 'relief/fit';
+import { LayerwisePretrain, loadCheckpoint, SGD } from 'relief/fit';
 import { initializeModel } from 'relief/models';
 import { checkChoice, parseJsonText } from 'relief/validation';
 import {
   buildFinalOptimizer,
-  buildMethod,
   buildModel,
-  buildMonitor,
   buildOptimizer,
   fitRunPreprocessing,
   loadTrainingData,
@@ -166,14 +165,7 @@ async function trainRun(
   }
 
   const progress = progressReport(batches.size('train'), config.train.batchSize, options.progress);
-  const method = buildMethod(config);
-  const trainOptions: TrainOptions = {
-    method,
-    mcsteps: config.train.mcsteps,
-    betaStd: config.train.betaStd,
-    ...(config.train.positivePhase && { positivePhase: config.train.positivePhase }),
-    ...(config.train.centering && { centering: config.train.centering }),
-    monitor: buildMonitor(config),
+  const trainOptions = buildTrainOptions(config, {
     ...watchHooks(config, out),
     signal: interrupt.signal,
     // Every epoch's checkpoint holds the model, the history and where training stands.
@@ -181,7 +173,8 @@ async function trainRun(
     ...(checkpoint && { resume: checkpoint.snapshot }),
     onBatch: progress.onBatch,
     onEpoch: progress.onEpoch,
-  };
+  });
+  const { method } = trainOptions;
   const optimizer = buildOptimizer(config);
   await interrupt.training();
   try {
