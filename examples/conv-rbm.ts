@@ -21,7 +21,7 @@ console.log(`${rbm.connections[0]?.weights.describe()}: ${rbm.layer(1).numUnits}
 await models.initializeModel(rbm, data.batches('train'), 'hinton');
 // ADAM: a filter's gradient sums over every position (484 here), which plain SGD's one step size ignores.
 const optimizer = new optimizers.ADAM({ stepsize: Number(options.extra.stepsize) });
-await trainModel(rbm, data, optimizer, options, { method: fit.cd });
+await trainModel(rbm, data, optimizer, options, { method: fit.cd() });
 if (binarize) {
   const test = await mnist({ split: 'test', binarize: true, scale: true, limit: 1000 });
   const images = backends.be.tensor(test.values, [test.rows, test.columns]);

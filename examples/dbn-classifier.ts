@@ -31,7 +31,7 @@ async function pretrainedDBN(): Promise<supervised.DeepBeliefNetwork> {
     options.extra.residual === '1' ? { residual: {} } : {},
   );
   await pretrained.pretrain(data, new optimizers.ADAM({ stepsize: 1e-3 }), options.epochs, {
-    method: fit.cd,
+    method: fit.cd(),
     monitor: null,
     onEpoch: logEpoch,
   });

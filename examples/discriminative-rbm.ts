@@ -34,7 +34,7 @@ const optimizer =
 const started = performance.now();
 const best = join(options.out, 'model');
 await new fit.SGD(model, data).train(optimizer, options.epochs, {
-  method: alpha > 0 ? supervised.hybrid(alpha) : supervised.discriminative,
+  method: alpha > 0 ? supervised.hybrid({ alpha }) : supervised.discriminative(),
   monitor: null,
   keepBest: { metric: 'validationAccuracy', mode: 'max', directory: best },
   onEpoch: logEpoch,

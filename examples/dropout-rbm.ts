@@ -10,6 +10,6 @@ if (!fit.DROPOUT_TYPES.includes(type)) throw new Error(`--type: expected one of 
 const data = await mnistBatches(options);
 const rbm = new models.BoltzmannMachine([new layers.BernoulliLayer(784), new layers.BernoulliLayer(200)]);
 await models.initializeModel(rbm, data.batches('train'), 'hinton');
-const method = fit.withDropout(fit.cd, type, Number(options.extra.rate));
+const method = fit.withDropout(fit.cd(), type, Number(options.extra.rate));
 await trainModel(rbm, data, new optimizers.GradientDescent({ stepsize: 0.05 }), options, { method });
 await showResults(rbm, options);
