@@ -12,6 +12,7 @@ import { InMemoryBatch } from '../../batch/index.js';
 import { ConfigError, DataError } from '../../errors/index.js';
 import {
   type EpochRecord,
+  fastPcd,
   History,
   LayerwisePretrain,
   loadCheckpoint,
@@ -189,6 +190,18 @@ describeOnBackends(
           epochs: 2,
           optimizer: () => new ADAM({ stepsize: 0.02 }),
           options: () => ({ method: new TAP({ particles: 7, iterations: 5 }).method, monitor: null }),
+        },
+        [[1, 4]],
+      );
+    });
+
+    bitIdentical("fast PCD's fast weights travel in the checkpoint", async () => {
+      await expectResumedEqualsUninterrupted(
+        {
+          units: [9, 4],
+          epochs: 2,
+          optimizer: () => new ADAM({ stepsize: 0.02 }),
+          options: () => ({ method: fastPcd({ fastRate: 0.05 }), monitor: null }),
         },
         [[1, 4]],
       );
