@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { be } from 'relief/backends';
 import type { InMemoryBatch, LabelledData } from 'relief/batch';
+import { buildTrainOptions } from 'relief/config';
 import { ConfigError, DataError } from 'relief/errors';
 import { SGD } from 'relief/fit';
 import { layerFromConfig } from 'relief/layers';
@@ -23,7 +24,6 @@ import {
 } from 'relief/supervised';
 import {
   buildClassifierOptimizer,
-  buildMethod,
   buildModel,
   buildOptimizer,
   loadLabelledTrainingData,
@@ -90,17 +90,18 @@ async function trainLabelRBM(run: ClassifyRun): Promise<{ interrupted: boolean }
   const model = buildModel(config, options.config, run.data.numClasses);
   try {
     await initializeFromTrainingSplit(model, run);
-    const history = await new SGD(model, run.batches).train(buildOptimizer(config), config.train.epochs, {
-      method: buildMethod(config),
-      mcsteps: config.train.mcsteps,
-      ...(config.train.centering && { centering: config.train.centering }),
-      monitor: null,
-      ...watchHooks(config, options.out),
-      signal: run.signal,
-      checkpoint: { directory: options.out, metadata: { config } },
-      onBatch: progress.onBatch,
-      onEpoch: progress.onEpoch,
-    });
+    const history = await new SGD(model, run.batches).train(
+      buildOptimizer(config),
+      config.train.epochs,
+      buildTrainOptions(config, {
+        monitor: null,
+        ...watchHooks(config, options.out),
+        signal: run.signal,
+        checkpoint: { directory: options.out, metadata: { config } },
+        onBatch: progress.onBatch,
+        onEpoch: progress.onEpoch,
+      }),
+    );
     await saveModel(model, options.out, { config, history: history.toJSON() });
     await writeRunFiles(options.out, config, history);
     return { interrupted: history.aborted };
@@ -129,15 +130,15 @@ async function pretrainAndFineTune(run: ClassifyRun): Promise<{ interrupted: boo
     if (config.train.epochs > 0) {
       await initializeFromTrainingSplit(dbn.rbms[0] as BoltzmannMachine, run);
       progress.stage('pretraining');
-      const stages = await dbn.pretrain(run.batches, buildOptimizer(config), config.train.epochs, {
-        method: buildMethod(config),
-        mcsteps: config.train.mcsteps,
-        ...(config.train.centering && { centering: config.train.centering }),
+      const pretrainOptions = buildTrainOptions(config, {
         monitor: null,
         signal: run.signal,
         onBatch: progress.onBatch,
         onEpoch: progress.onEpoch,
       });
+      const stages = await dbn
+        .pretrain(run.batches, buildOptimizer(config), config.train.epochs, pretrainOptions)
+        .finally(() => pretrainOptions.method.persistent?.release());
       pretraining = stages.map((history) => history.toJSON());
       network = FeedForwardNetwork.fromStack(dbn.rbms, data.numClasses, activation);
     } else {
