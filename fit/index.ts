@@ -1,6 +1,7 @@
 /**
  * Training: SGD over minibatches, greedy layerwise pretraining of deep models, the gradient
- * estimators (cd, pcd, tap, parallel tempering) and the dropout family wrapping them, metrics and the progress monitor.
+ * estimators (cd, pcd, fast pcd, tap, parallel tempering; made by factories registered by name)
+ * and the dropout family wrapping them, metrics and the progress monitor.
  * @packageDocumentation
  * @module relief/fit
  */
