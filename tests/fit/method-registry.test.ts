@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { be, setSeed, type Tensor } from '../../backends/index.js';
 import { ConfigError } from '../../errors/index.js';
-import { cd, createMethod, dropout, methodEntry, pcd, registeredMethods, tap } from '../../fit/index.js';
+import {
+  cd,
+  createMethod,
+  dropout,
+  type FitMethod,
+  methodEntry,
+  pcd,
+  registeredMethods,
+  tap,
+} from '../../fit/index.js';
+import { BernoulliLayer } from '../../layers/index.js';
+import { SequentialMC } from '../../samplers/index.js';
 import { discriminative, hybrid } from '../../supervised/index.js';
+import { describeOnBackends } from '../helpers/backends.js';
+import { randomizedModel } from '../helpers/finite-differences.js';
+import { disposeGradient } from '../helpers/mean-field-gradients.js';
 
 describe('fit method registry', () => {
   it('registers every method by name, the label methods marked', () => {
@@ -32,5 +47,29 @@ describe('fit method registry', () => {
     expect(hybrid({ alpha: 0.1 }).usesLabels).toBe(true);
     expect(() => hybrid(-1)).toThrow(/hybrid: alpha: expected a number ≥ 0, got -1/);
     expect(() => dropout(cd(), { rate: 1 })).toThrow(/dropout: rate: expected a probability in \[0, 1\), got 1/);
+  });
+});
+
+describeOnBackends('cd({ steps })', () => {
+  it('runs `steps` sweeps in place of the run’s mcsteps: cd({ steps: 3 }) at mcsteps 1 is cd() at mcsteps 3', async () => {
+    setSeed(4);
+    const model = randomizedModel([new BernoulliLayer(4), new BernoulliLayer(3)], 0.8);
+    const visible = be.tensor([1, 0, 1, 1, 0, 0, 1, 0], [2, 4]);
+    const gradientOf = async (method: FitMethod, mcsteps: number) => {
+      setSeed(9);
+      const positive = new SequentialMC(model, { clamped: [0] });
+      const negative = SequentialMC.fromModel(model, 2, { mcsteps });
+      const gradient = method(visible, model, positive, negative);
+      const weights = Array.from(await be.read(gradient.weights[0]?.matrix as Tensor));
+      disposeGradient(gradient);
+      positive.dispose();
+      negative.dispose();
+      return weights;
+    };
+    const threeSweeps = await gradientOf(cd(), 3);
+    expect(await gradientOf(cd({ steps: 3 }), 1)).toEqual(threeSweeps);
+    expect(await gradientOf(cd(), 1)).not.toEqual(threeSweeps);
+    be.dispose(visible);
+    model.dispose();
   });
 });
