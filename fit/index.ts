@@ -107,6 +107,6 @@ export {
   type SparsityOptions,
   sparsityTarget,
 } from './regularizers.js';
-export { SGD, SGD as StochasticGradientDescent, type SGDStage, type TrainOptions } from './sgd.js';
+export { SGD, SGD as StochasticGradientDescent, type TrainOptions } from './sgd.js';
 export { TAP, type TAPOptions, tap, tapOptionsSchema } from './tap.js';
 export { PT, type PTOptions, pt, ptOptionsSchema } from './tempering.js';

@@ -27,9 +27,11 @@ export {
   classProbabilities,
   classScores,
   discriminative,
+  discriminativeOptionsSchema,
   generativeLabels,
   type HybridOptions,
   hybrid,
+  hybridOptionsSchema,
   labelClassifier,
   labelRBM,
 } from './label-rbm.js';
