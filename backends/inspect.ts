@@ -22,12 +22,10 @@ export function tensorText(
   return `Tensor<${backend} ${dtype} (${shape.join(', ')})> [${shown.join(', ')}${more}]`;
 }
 
-const printable = new WeakSet<object>();
-
 /**
  * Makes every object with `prototype` print as a tensor through {@link tensorText}, reading its
  * shape and row-major values with `read`. Cheap to call on every new tensor: the prototype is
- * patched once.
+ * patched once (and left as it is when a reloaded copy of this module meets it again).
  */
 export function printAsTensor(
   prototype: object,
@@ -35,9 +33,9 @@ export function printAsTensor(
   dtype: string,
   read: (tensor: object) => { shape: readonly number[]; values: ArrayLike<number> },
 ): void {
-  if (printable.has(prototype)) return;
-  printable.add(prototype);
+  if (Object.hasOwn(prototype, INSPECT)) return;
   Object.defineProperty(prototype, INSPECT, {
+    configurable: true,
     value(this: object) {
       const { shape, values } = read(this);
       return tensorText(backend, dtype, shape, values);
