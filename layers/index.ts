@@ -13,7 +13,7 @@ import { ConvolutionalWeights, convolutionGeometrySchema } from './convolutional
 import type { Coupling } from './coupling.js';
 import type { Layer } from './layer.js';
 import type { Parametrized } from './parameters.js';
-import { type LayerType, layerTypes, makeLayer } from './registry.js';
+import { type LayerType, layerOptionsSchema, layerTypes, makeLayer, unknownLayerOptionMessage } from './registry.js';
 import { Weights } from './weights.js';
 
 export { BernoulliLayer } from './bernoulli.js';
@@ -34,17 +34,20 @@ export {
   MOMENT_SHRINKAGE,
   type PictureScale,
 } from './layer.js';
-export { OneHotLayer } from './onehot.js';
+export { OneHotLayer, type OneHotOptions, oneHotOptionsSchema } from './onehot.js';
 export { type ParameterConfig, type ParameterTensors, Parametrized } from './parameters.js';
 export { QuadraticLayer } from './quadratic-layer.js';
 export {
   type LayerOptions,
   type LayerType,
   type LayerTypes,
+  layerOptionsSchema,
   layerTypes,
   makeLayer,
+  NO_LAYER_OPTIONS,
   parseLayerType,
   registerLayer,
+  unknownLayerOptionMessage,
 } from './registry.js';
 export { NReLULayer, ReLULayer } from './relu.js';
 export { Weights, type WeightsConfig } from './weights.js';
@@ -55,16 +58,33 @@ const parameterFields = {
   constraints: z.record(z.string(), constraintConfigSchema).default({}),
 };
 
-/** The schema of a layer's description `{ type, units, fixedParams?, penalties?, constraints? }`, strict; types are those registered now. */
-export function layerConfigSchema() {
-  return z.strictObject({
-    type: z.enum(layerTypes()),
-    units: z.int().min(1),
-    /** OneHot layers: units per categorical variable (softmax groups). */
-    groupSize: z.int().min(1).optional(),
-    ...parameterFields,
-  });
+/**
+ * The schema of a layer's description in `model.json` and run configs, built from the
+ * registrations when called: a union tagged by `type` whose branch for each registered type is
+ * `{ type, units, fixedParams?, penalties?, constraints? }` and that type's options
+ * ({@link layerOptionsSchema}), strict, so an option given to a type that does not take it is
+ * refused naming both.
+ */
+export function layerConfigSchema(): z.ZodType<LayerDescription, LayerDescriptionInput> {
+  const branches = layerTypes().map((type) =>
+    z.strictObject(
+      { type: z.literal(type), units: z.int().min(1), ...layerOptionsSchema(type).shape, ...parameterFields },
+      { error: unknownLayerOptionMessage(type) },
+    ),
+  );
+  return z.discriminatedUnion('type', branches as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<
+    LayerDescription,
+    LayerDescriptionInput
+  >;
 }
+
+/** A layer's description as written: `{ type, units }`, its type's options, and optionally `fixedParams`, `penalties`, `constraints`. */
+export type LayerDescriptionInput = { readonly type: LayerType; readonly units: number } & Readonly<
+  Record<string, unknown>
+>;
+
+/** A layer's parsed description: {@link LayerDescriptionInput} with the defaults filled in. */
+export type LayerDescription = LayerDescriptionInput & z.output<z.ZodObject<typeof parameterFields>>;
 
 /** The schema of a dense connection's description in `model.json`: `{ shape, fixedParams?, penalties?, constraints? }`, strict. */
 export const weightsConfigSchema = z.strictObject({
@@ -84,11 +104,15 @@ export const couplingConfigSchema = z.union([weightsConfigSchema, convolutionalW
 /** A connection's parsed description. */
 export type CouplingConfig = z.output<typeof couplingConfigSchema>;
 
-/** A new layer from an untrusted description `{ type, units, fixedParams?, penalties?, constraints? }`; `where` names it in errors. */
+/** A new layer from an untrusted description (see {@link layerConfigSchema}); `where` names it in errors. */
 export function layerFromConfig(config: unknown, where: string): Layer {
-  const { type, units, groupSize, ...parameters } = parseWith(layerConfigSchema(), config, where);
-  const layer = makeLayer(type as LayerType, units, { groupSize }, where);
-  applyParameterConfig(layer, parameters, where);
+  const { type, units, fixedParams, penalties, constraints, ...options } = parseWith(
+    layerConfigSchema(),
+    config,
+    where,
+  );
+  const layer = makeLayer(type, units, options, where);
+  applyParameterConfig(layer, { fixedParams, penalties, constraints }, where);
   return layer;
 }
 

@@ -251,7 +251,7 @@ export abstract class Layer extends Parametrized {
     return new UnsupportedError(`${this.describe()} lacks ${what}`);
   }
 
-  /** What makes this layer besides its type and size (none but a grouped OneHot layer's `groupSize`). */
+  /** What makes this layer besides its type and size: its options, as its type's registered options schema takes them (none by default). */
   protected layerOptions(): LayerOptions {
     return {};
   }

@@ -1,8 +1,23 @@
+import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
+import { parseWith } from '../validation/index.js';
 import { BiasLayer } from './bias-layer.js';
 import { biasedField, type InverseTemperature, linearEnergy, MOMENT_SHRINKAGE, sumXLogX } from './layer.js';
-import { type LayerOptions, registerLayer } from './registry.js';
+import { registerLayer } from './registry.js';
+
+/** The options of a {@link OneHotLayer}, in its constructor, `model.json` and run configs. */
+export const oneHotOptionsSchema = z.strictObject({
+  /** Units per categorical variable (softmax groups), a divisor of the units; default all of them. */
+  groupSize: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ examples: [2] }),
+});
+
+/** Options of {@link OneHotLayer}: `groupSize`, units per categorical variable (default all the units). @useDeclaredType */
+export type OneHotOptions = z.input<typeof oneHotOptionsSchema>;
 
 /**
  * Categorical variables as one-hot units, `groupSize` units each (softmax groups; by default
@@ -18,14 +33,13 @@ export class OneHotLayer extends BiasLayer {
    * @param numUnits - number of units @param options - `groupSize`, a divisor of numUnits (default numUnits)
    * @throws ConfigError when groupSize does not divide numUnits
    */
-  constructor(numUnits: number, options: LayerOptions = {}) {
+  constructor(numUnits: number, options: OneHotOptions = {}) {
     super(numUnits);
-    this.groupSize = options.groupSize ?? numUnits;
-    if (!Number.isInteger(this.groupSize) || this.groupSize < 1 || numUnits % this.groupSize !== 0) {
-      throw new ConfigError(
-        `OneHotLayer(${numUnits}): groupSize: expected a divisor of ${numUnits}, got ${options.groupSize}`,
-      );
+    const { groupSize = numUnits } = parseWith(oneHotOptionsSchema, options, `OneHotLayer(${numUnits})`);
+    if (numUnits % groupSize !== 0) {
+      throw new ConfigError(`OneHotLayer(${numUnits}): groupSize: expected a divisor of ${numUnits}, got ${groupSize}`);
     }
+    this.groupSize = groupSize;
   }
 
   override describe(): string {
@@ -85,7 +99,7 @@ export class OneHotLayer extends BiasLayer {
     this.setParam('loc', be.tensor(loc));
   }
 
-  protected override layerOptions(): LayerOptions {
+  protected override layerOptions(): OneHotOptions {
     return this.groupSize === this.numUnits ? {} : { groupSize: this.groupSize };
   }
 
@@ -105,4 +119,4 @@ declare module './registry.js' {
     onehot: OneHotLayer;
   }
 }
-registerLayer('onehot', OneHotLayer, ['groupSize']);
+registerLayer('onehot', OneHotLayer, oneHotOptionsSchema);

@@ -12,6 +12,7 @@ import {
   GaussianLayer,
   type Layer,
   layerFromConfig,
+  makeLayer,
   NReLULayer,
   OneHotLayer,
   ReLULayer,
@@ -169,7 +170,13 @@ describeOnBackends('layers', () => {
       'OneHotLayer(6): groupSize: expected a divisor of 6, got 4',
     );
     expect(() => layerFromConfig({ type: 'bernoulli', units: 6, groupSize: 3 }, 'layers[1]')).toThrow(
-      "layers[1]: groupSize: a 'bernoulli' layer takes no groupSize",
+      "layers[1].groupSize: unknown key for a 'bernoulli' layer, an option of 'onehot' layers (allowed: type, units, fixedParams, penalties, constraints)",
+    );
+    expect(() => layerFromConfig({ type: 'onehot', units: 6, groupsize: 3 }, 'layers[2]')).toThrow(
+      "layers[2].groupsize: unknown key for a 'onehot' layer; did you mean 'groupSize'?",
+    );
+    expect(() => makeLayer('gaussian', 6, { groupSize: 3 })).toThrow(
+      "makeLayer.groupSize: unknown key for a 'gaussian' layer, an option of 'onehot' layers (it takes no options)",
     );
   });
 
