@@ -9,7 +9,6 @@ import { SeededRandom } from './random.js';
 import { normalizeAxis, reducedShape } from './shapes.js';
 import type {
   AdamSettings,
-  BackendPrimitives,
   Convolution,
   MatmulOptions,
   RandomWords,
@@ -20,16 +19,26 @@ import type {
 } from './types.js';
 
 /**
- * The full tensor interface model code calls: an implementation's primitives plus the
- * composites below, written once here in terms of those primitives. The composites are
- * numerically stable (no overflow or NaN where the result is finite). A subclass may
- * override a composite for speed; the shared backend suite proves it still agrees.
+ * The one backend contract: the tensor interface model code calls.
+ * - **Primitives**, the `abstract` members: what a new backend must write, and all it must write.
+ * - **Composites**, every other member: written once here over the primitives, numerically
+ *   stable (no overflow or NaN where the result is finite).
+ * - **Fast kernels**: a backend may override a composite for speed (the cpu backend fuses
+ *   `adamStep`, `bernoulliLogits`, `softplus`, `sign` and `stackedOuter`). The shared backend
+ *   suite runs each override against the composite it replaces on the same backend.
+ *
+ * Every tensor is float32 (the float64 reference aside) and row-major. Binary operations
+ * broadcast like numpy: shapes are aligned on the right and a size-1 axis stretches (so a row
+ * `(n)` or `(1, n)` and a column `(m, 1)` broadcast against `(m, n)`); a number is a scalar.
  */
-export abstract class Backend implements BackendPrimitives {
+export abstract class Backend {
+  /** The name the backend is registered under (`'cpu'`, `'tfjs'`, `'float64'`, …). */
   abstract readonly name: string;
+  /** The device in use: `'ndarray'` for cpu, the tfjs device otherwise. */
   abstract readonly device: string;
+  /** Whether {@link Backend.readSync} works (false on WebGPU). */
   abstract readonly canReadSync: boolean;
-  /** The generator behind every random op (all of them draw on the host, so every device gives one stream). */
+  /** The host generator behind the random primitives of backends that draw on the host (cpu, float64, tfjs). */
   protected readonly random: SeededRandom;
 
   /** @param seed - seed of the random generator */
@@ -37,62 +46,143 @@ export abstract class Backend implements BackendPrimitives {
     this.random = new SeededRandom(seed);
   }
 
+  // ----- creation and readback -----
+  /** A tensor from row-major values. @param values - length = product of `shape` @param shape - defaults to `[values.length]` */
   abstract tensor(values: ArrayLike<number>, shape?: Shape): Tensor;
+  /** A tensor of `shape` filled with `value`. */
   abstract fill(shape: Shape, value: number): Tensor;
+  /** The row-major values, copied to the host. Always works. */
   abstract read(t: Tensor): Promise<Float32Array>;
+  /** The row-major values, copied synchronously. Throws where `canReadSync` is false. */
   abstract readSync(t: Tensor): Float32Array;
+  /** The shape of `t`. */
   abstract shape(t: Tensor): Shape;
+
+  // ----- movement -----
+  /** The same values in a new shape of equal size (`-1` is not accepted). */
   abstract reshape(t: Tensor, shape: Shape): Tensor;
+  /** The block starting at `begin` with `size` (one entry per axis; `-1` means "to the end"). */
   abstract slice(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor;
+  /** Join tensors along `axis`; all other sizes must agree. */
   abstract concat(ts: readonly Tensor[], axis: number): Tensor;
+  /** Rows of `t` picked by index. @param t - (n, ...) @param indices - k integers in [0, n) @returns (k, ...) */
   abstract gather(t: Tensor, indices: ArrayLike<number>): Tensor;
+
+  // ----- elementwise unary -----
+  /** −x */
   abstract neg(t: Tensor): Tensor;
+  /** |x| */
   abstract abs(t: Tensor): Tensor;
+  /** eˣ */
   abstract exp(t: Tensor): Tensor;
+  /** ln x */
   abstract log(t: Tensor): Tensor;
+  /** ln(1 + x), accurate near 0. */
   abstract log1p(t: Tensor): Tensor;
+  /** √x */
   abstract sqrt(t: Tensor): Tensor;
+  /** x² */
   abstract square(t: Tensor): Tensor;
+  /** Logistic 1/(1+e⁻ˣ), computed without overflow for any finite x. */
   abstract sigmoid(t: Tensor): Tensor;
+
+  // ----- elementwise binary (broadcasting) -----
+  /** a + b */
   abstract add(a: TensorLike, b: TensorLike): Tensor;
+  /** a − b */
   abstract sub(a: TensorLike, b: TensorLike): Tensor;
+  /** a · b */
   abstract mul(a: TensorLike, b: TensorLike): Tensor;
+  /** a / b */
   abstract div(a: TensorLike, b: TensorLike): Tensor;
+  /** max(a, b) */
   abstract maximum(a: TensorLike, b: TensorLike): Tensor;
+  /** min(a, b) */
   abstract minimum(a: TensorLike, b: TensorLike): Tensor;
+  /** 1 where a > b, else 0. */
   abstract greater(a: TensorLike, b: TensorLike): Tensor;
+  /** 1 where a < b, else 0. */
   abstract less(a: TensorLike, b: TensorLike): Tensor;
+  /** 1 where a = b, else 0. */
   abstract equal(a: TensorLike, b: TensorLike): Tensor;
+
+  // ----- reductions -----
+  /** Sum over `axis` (all axes when omitted). `keepDims` keeps the reduced axis as size 1. */
   abstract sum(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  /** Maximum over `axis` (all axes when omitted). */
   abstract max(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  /** Minimum over `axis` (all axes when omitted). */
   abstract min(t: Tensor, axis?: number, keepDims?: boolean): Tensor;
+  /** Index of the maximum along `axis`, as float values (first one on ties). */
   abstract argMax(t: Tensor, axis: number): Tensor;
+
+  // ----- linear algebra -----
+  /**
+   * Matrix product `op(a)·op(b)` where `op` transposes when asked, without materializing
+   * the transpose. @param a - (m, k), or (k, m) with `transposeA` @param b - (k, n), or (n, k)
+   * with `transposeB` @returns (m, n)
+   */
   abstract matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+  /**
+   * Cross-correlation of images with filters: `out[b,f,y,x] = Σ_{c,i,j} filters[f,c,i,j] ·
+   * images[b,c, y·s+i−p, x·s+j−p]`, zero outside the image.
+   * @param images - (batch, channels, height, width) @param filters - (numFilters, channels, kh, kw)
+   * @returns (batch, numFilters, outHeight, outWidth), `out = ⌊(in + 2p − k)/s⌋ + 1`
+   */
   abstract conv2d(images: Tensor, filters: Tensor, convolution: Convolution): Tensor;
+  /**
+   * The transpose of {@link conv2d} in the images (PyTorch's `conv_transpose2d`): each map value
+   * adds itself times its filter onto the patch it was read from; what falls in the padding is dropped.
+   * @param maps - (batch, numFilters, outHeight, outWidth) @param filters - (numFilters, channels, kh, kw)
+   * @param imageSize - [height, width] of the images @returns (batch, channels, height, width)
+   */
   abstract conv2dTranspose(
     maps: Tensor,
     filters: Tensor,
     imageSize: readonly [number, number],
     convolution: Convolution,
   ): Tensor;
+  /**
+   * The derivative of `Σ maps ∘ conv2d(images, W)` in W: `out[f,c,i,j] = Σ_{b,y,x} maps[b,f,y,x] ·
+   * images[b,c, y·s+i−p, x·s+j−p]`. @param images - (batch, channels, height, width)
+   * @param maps - (batch, numFilters, outHeight, outWidth) @param kernelSize - [kh, kw]
+   * @returns (numFilters, channels, kh, kw)
+   */
   abstract conv2dFilterProducts(
     images: Tensor,
     maps: Tensor,
     kernelSize: readonly [number, number],
     convolution: Convolution,
   ): Tensor;
+
+  // ----- random (seeded by setSeed) -----
+  /** Uniform samples in [0, 1). */
   abstract randomUniform(shape: Shape): Tensor;
+  /** Normal samples with mean 0 and standard deviation 1. */
   abstract randomNormal(shape: Shape): Tensor;
+  /** 1 with probability p, else 0, elementwise. @param probabilities - any shape, values in [0, 1] */
   abstract bernoulli(probabilities: Tensor): Tensor;
+  /**
+   * One-hot samples from softmax(logits) along the last axis.
+   * @param logits - (batch, categories) @returns (batch, categories), one 1 per row
+   */
   abstract categorical(logits: Tensor): Tensor;
+
+  // ----- memory -----
+  /** Runs `fn`, then frees every tensor it made except those it returns (synchronous `fn` only). */
   abstract tidy<T extends TensorContainer>(fn: () => T): T;
+  /** Exempts `t` from the enclosing `tidy`. */
   abstract keep<T extends Tensor>(t: T): T;
+  /** Frees tensors now. */
   abstract dispose(ts: Tensor | readonly Tensor[]): void;
+  /** Tensors made and not yet freed (by `dispose` or a `tidy`). */
   abstract numTensors(): number;
+  /** Bytes of those tensors' data. */
   abstract numBytes(): number;
 
-  // ----- random state -----
+  // ----- random state (a backend that draws on its device overrides all three) -----
 
+  /** Restart the generator: every later random op is reproducible for the same seed. */
   setSeed(seed: number): void {
     this.random.reseed(seed);
   }

@@ -20,6 +20,7 @@ export { checkMemory, formatBytes, hostMemoryBytes, type MemoryLimits, type Plan
 export { SeededRandom } from './random.js';
 export {
   type BackendFactory,
+  type BackendOptionsByName,
   type BackendStartOptions,
   backendFactory,
   checkDevice,
@@ -37,13 +38,19 @@ export {
   setRandomStates,
   setSeed,
   type UseOptions,
+  type UseOptionsOf,
   use,
 } from './select.js';
 export type { ConvolutionDims } from './shapes.js';
-export { TfjsBackend, type TfjsCreateOptions, type TfjsDeviceOptions } from './tfjs/index.js';
+export {
+  TFJS_DEVICES,
+  TfjsBackend,
+  type TfjsCreateOptions,
+  type TfjsDevice,
+  type TfjsDeviceOptions,
+} from './tfjs/index.js';
 export type {
   AdamSettings,
-  BackendPrimitives,
   Convolution,
   MatmulOptions,
   RandomWords,
@@ -51,6 +58,4 @@ export type {
   Tensor,
   TensorContainer,
   TensorLike,
-  TfjsDevice,
 } from './types.js';
-export { TFJS_DEVICES } from './types.js';

@@ -1,6 +1,17 @@
+import type * as z from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { didYouMean } from '../validation/index.js';
 import type { Backend } from './backend.js';
+
+/**
+ * Each backend's own options by name, filled by declaration merging in the backend's file so
+ * `backends.use(name, options)` type-checks them:
+ * ```ts
+ * declare module '../registry.js' { interface BackendOptionsByName { cpu: CpuBackendOptions } }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in each backend's file
+export interface BackendOptionsByName {}
 
 /** What a backend is started with: a device (for backends that have several) and a seed. */
 export interface BackendStartOptions {
@@ -8,7 +19,7 @@ export interface BackendStartOptions {
   readonly device?: string;
   /** Seed of the backend's random generator. */
   readonly seed: number;
-  /** Backend-specific options passed through from `backends.use` (e.g. the cpu kernel, Dawn options). */
+  /** The backend's own options from `backends.use`, already checked against its factory's `options` schema. */
   readonly [option: string]: unknown;
 }
 
@@ -24,6 +35,11 @@ export interface BackendFactory {
   readonly devices: readonly string[];
   /** The device used when none is asked for (ignored when `devices` is empty). */
   readonly defaultDevice?: string;
+  /**
+   * The backend's own options besides `device` and `seed`, as a strict zod object: `backends.use`
+   * refuses any other key and any bad value before `create` runs. Absent: the backend takes none.
+   */
+  readonly options?: z.ZodObject;
   /** Starts the backend. @throws BackendUnavailableError when it cannot run here */
   create(options: BackendStartOptions): Promise<Backend>;
   /** Starts the backend synchronously, where it can (so `be` works without `await backends.ready()`). */

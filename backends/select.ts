@@ -1,40 +1,49 @@
+import * as z from 'zod';
 import { ConfigError } from '../errors/index.js';
-import { checkOptions, type OptionKeys } from '../validation/index.js';
+import { parseWith } from '../validation/index.js';
 import type { Backend } from './backend.js';
 import { resolveSettings } from './config.js';
-import type { CpuBackendOptions } from './cpu/index.js';
 import { SeededRandom } from './random.js';
-import { type BackendStartOptions, backendFactory, checkDevice } from './registry.js';
-import type { TfjsDeviceOptions } from './tfjs/index.js';
+import { type BackendOptionsByName, type BackendStartOptions, backendFactory, checkDevice } from './registry.js';
 import type { RandomWords } from './types.js';
 
-/** Options of {@link use}: a device, a seed, and the options of the built-in backends. */
-export interface UseOptions extends TfjsDeviceOptions, CpuBackendOptions {
+/** What every backend is started with: a device and a seed. */
+export type UseOptions = {
   /** One of the backend's devices (e.g. tfjs: `webgpu`, `wasm`, `cpu`); default: the backend's own. */
   readonly device?: string;
   /** Seed for the backend's random generator (else the one from {@link setSeed}, else random). */
   readonly seed?: number;
-}
+};
+
+/**
+ * The options of `backends.use(name)`: {@link UseOptions} and the backend's own, as its file
+ * declares them (e.g. `cpu`: its `CpuBackendOptions`); any key for a backend Relief does not know.
+ */
+export type UseOptionsOf<Name extends string> = UseOptions &
+  (Name extends keyof BackendOptionsByName ? BackendOptionsByName[Name] : { readonly [option: string]: unknown });
 
 let active: Backend | undefined;
 let globalSeed: number | undefined;
 const host = new SeededRandom(Math.floor(Math.random() * 2 ** 32));
 
-/** The start options of registered backend `name`, its device checked against the registry. */
-function startOptions(name: string, options: UseOptions): BackendStartOptions {
-  if (options.device !== undefined) checkDevice(name, options.device, `backends.use('${name}'): device`);
-  return { ...options, seed: options.seed ?? globalSeed ?? Math.floor(Math.random() * 2 ** 32) };
-}
-
-const USE_OPTION_KEYS: OptionKeys<UseOptions> = {
-  device: true,
-  seed: true,
-  kernel: true,
-  threads: true,
-  sparseProducts: true,
-  sharedMemory: true,
-  dawnOptions: true,
+const commonOptions = {
+  device: z.string().optional(),
+  seed: z.number().int().min(0).optional(),
 };
+
+/**
+ * The start options of registered backend `name`: `options` checked against the backend's own
+ * schema (unknown keys refused), its device against the registry, and a seed filled in.
+ * @throws ConfigError naming the option, the backend and what it takes
+ */
+function startOptions(name: string, options: UseOptions): BackendStartOptions {
+  const where = `backends.use('${name}')`;
+  const factory = backendFactory(name, 'backends.use: name');
+  const schema = z.strictObject({ ...commonOptions, ...factory.options?.shape });
+  const checked = parseWith(schema, options, where) as UseOptions;
+  if (checked.device !== undefined) checkDevice(name, checked.device, `${where}: device`);
+  return { ...checked, seed: checked.seed ?? globalSeed ?? Math.floor(Math.random() * 2 ** 32) };
+}
 
 /**
  * Makes the registered backend `name` the one every model uses from now on (programmatic
@@ -43,10 +52,9 @@ const USE_OPTION_KEYS: OptionKeys<UseOptions> = {
  * @throws ConfigError for an unregistered name or a device the backend lacks
  * @throws BackendUnavailableError when the backend or device cannot run here
  */
-export async function use(name: string, options: UseOptions = {}): Promise<Backend> {
-  checkOptions(options, USE_OPTION_KEYS, `backends.use('${name}')`);
-  const factory = backendFactory(name, 'backends.use: name');
-  active = await factory.create(startOptions(name, options));
+export async function use<Name extends string>(name: Name, options?: UseOptionsOf<Name>): Promise<Backend> {
+  const started = startOptions(name, options ?? {});
+  active = await backendFactory(name, 'backends.use: name').create(started);
   return active;
 }
 

@@ -154,7 +154,7 @@ export function checkValues(values: ArrayLike<number>, shape: Shape): void {
   }
 }
 
-/** Every size of a 2-D convolution (see `BackendPrimitives.conv2d`). */
+/** Every size of a 2-D convolution (see `Backend.conv2d`). */
 export interface ConvolutionDims extends Convolution {
   readonly batch: number;
   readonly channels: number;

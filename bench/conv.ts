@@ -25,7 +25,7 @@ const start = performance.now();
 await new fit.SGD(rbm, inMemoryBatch(data, { batchSize: 100, trainFraction: 1, seed: 1 })).train(
   new optimizers.ADAM({ stepsize: 0.005 }),
   1,
-  { method: fit.cd, monitor: null },
+  { method: fit.cd(), monitor: null },
 );
 const relief = (performance.now() - start) / 1000;
 console.log(

@@ -85,7 +85,7 @@ for (const kind of (process.env.KINDS ?? 'gaussian,dbn,dbm').split(',')) {
     const rbm = new models.BoltzmannMachine([visible, new layers.BernoulliLayer(units)]);
     await models.initializeModel(rbm, data.batches('train'), 'stddev');
     visible.setFixedParams(['logVar']);
-    await new fit.SGD(rbm, data).train(adam(), epochs, { method: fit.pcd, mcsteps: 1 });
+    await new fit.SGD(rbm, data).train(adam(), epochs, { method: fit.pcd(), mcsteps: 1 });
     const [trained, trainingSeconds] = [elapsed(), training()];
     const estimates = await bothEstimates(rbm, test);
     console.log(`Gaussian–Bernoulli 784-${units}, ${epochs} epochs ${trained}; test log-density ${estimates.text}`);
@@ -102,7 +102,7 @@ for (const kind of (process.env.KINDS ?? 'gaussian,dbn,dbm').split(',')) {
       new layers.BernoulliLayer(units),
     ]);
     await models.initializeModel(dbn.rbms[0] as models.BoltzmannMachine, data.batches('train'), 'glorotNormal');
-    await dbn.pretrain(data, adam(), epochs, { method: fit.pcd, mcsteps: 1 });
+    await dbn.pretrain(data, adam(), epochs, { method: fit.pcd(), mcsteps: 1 });
     const [trained, trainingSeconds] = [elapsed(), training()];
     const bottom = await bothEstimates(dbn.rbms[0] as models.BoltzmannMachine, test);
     const bound = await supervised.estimateDbnLogLikelihood(dbn, test, { chains: 100, steps, samples: 10 });
@@ -139,7 +139,7 @@ for (const kind of (process.env.KINDS ?? 'gaussian,dbn,dbm').split(',')) {
     await models.initializeModel(dbm, data.batches('train'), 'glorotNormal');
     // 'dbm-from-rbm': the joint stage starts from the bottom RBM and the top coupling as initialized.
     const start = kind === 'dbm-from-rbm' ? { scaling: 'none' as const, rbmEpochs: [epochs, 0] } : {};
-    await new fit.LayerwisePretrain(dbm, data).train(adam(), epochs, { method: fit.pcd, mcsteps: 1, ...start });
+    await new fit.LayerwisePretrain(dbm, data).train(adam(), epochs, { method: fit.pcd(), mcsteps: 1, ...start });
     const [trained, trainingSeconds] = [elapsed(), training()];
     const estimates = await bothEstimates(dbm, test, ', mean-field bound');
     console.log(

@@ -68,7 +68,7 @@ for (const recipe of RECIPES) {
   const rbm = new BoltzmannMachine([new BernoulliLayer(784), new BernoulliLayer(recipe.hidden)]);
   await initializeModel(rbm, data.batches('train'), recipe.init);
   const started = performance.now();
-  await new SGD(rbm, data).train(recipe.optimizer(), recipe.epochs, { method: pcd, mcsteps: 1, monitor: null });
+  await new SGD(rbm, data).train(recipe.optimizer(), recipe.epochs, { method: pcd(), mcsteps: 1, monitor: null });
   const seconds = (performance.now() - started) / 1000;
   const estimate = recipe.exact ? undefined : await estimateLogLikelihood(rbm, testRows, { path: 'visible' });
   const logLikelihood = estimate?.logLikelihood ?? (await be.readScalar(be.mean(exactLogLikelihood(rbm, testRows))));

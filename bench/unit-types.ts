@@ -46,7 +46,7 @@ for (const kind of (process.env.KINDS ?? 'bernoulli,relu,nrelu,cb').split(',')) 
   const optimizer = new optimizers.ADAM({ stepsize: new schedules.PowerLawDecay({ initial: 1e-3, coefficient: 0.5 }) });
   const started = performance.now();
   const dropout = fit.DROPOUT_TYPES.find((type) => type === kind);
-  const method = dropout ? fit.withDropout(fit.pcd, dropout, rate) : fit.pcd;
+  const method = dropout ? fit.withDropout(fit.pcd(), dropout, rate) : fit.pcd();
   await new fit.SGD(rbm, data).train(optimizer, epochs, { method, mcsteps: 1 });
   const seconds = (performance.now() - started) / 1000;
   const t = be.tensor(test.values, [test.rows, test.columns]);

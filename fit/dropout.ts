@@ -6,7 +6,8 @@
 import { be, type Tensor } from '../backends/index.js';
 import { ConfigError, UnsupportedError } from '../errors/index.js';
 import type { BoltzmannMachine, UnitMasks } from '../models/index.js';
-import type { FitMethod } from './methods.js';
+import { show } from '../validation/index.js';
+import { checkFitMethod, type FitMethod } from './methods.js';
 
 /** The dropout methods by name, for run configs. */
 export const DROPOUT_TYPES = ['dropout', 'dropConnect', 'energyDropout'] as const;
@@ -19,9 +20,16 @@ export interface DropoutOptions {
   readonly rate: number;
 }
 
-/** The rate of `{ rate }` (or of a bare number, the deprecated positional form). */
-function rateOf(options: DropoutOptions | number): number {
-  return typeof options === 'number' ? options : options.rate;
+/** The rate of `{ rate }`, checked. @throws ConfigError saying what to write */
+function rateOf(options: DropoutOptions, where: string): number {
+  const rate = (options as Partial<DropoutOptions> | undefined)?.rate;
+  if (typeof options !== 'object' || options === null || rate === undefined) {
+    throw new ConfigError(
+      `${where}: expected options { rate }, got ${show(options)} (write \`${where}(method, { rate })\`)`,
+    );
+  }
+  checkRate(rate, where);
+  return rate;
 }
 
 /** Draws one minibatch's hidden-unit masks: per layer, absent or (batch, numUnits). */
@@ -32,13 +40,11 @@ type MaskDraw = (visible: Tensor, model: BoltzmannMachine) => UnitMasks;
  * each hidden unit with probability 1 − `rate` and trains the thinned model, its dropped
  * units held at 0 through the positive phase and the negative chains. Chains that are not one
  * per data row (PCD with another count) take the data rows' masks in turn.
- * @param options.rate - probability of dropping a hidden unit, in [0, 1) (a bare number is
- *   the deprecated positional form)
+ * @param options.rate - probability of dropping a hidden unit, in [0, 1)
  */
-export function dropout(method: FitMethod, options: DropoutOptions | number): FitMethod {
-  const rate = rateOf(options);
-  checkRate(rate, 'dropout');
-  return withUnitMasks('dropout', method, (visible, model) => {
+export function dropout(method: FitMethod, options: DropoutOptions): FitMethod {
+  const rate = rateOf(options, 'dropout');
+  return withUnitMasks('dropout', checkFitMethod(method, 'dropout: method'), (visible, model) => {
     const rows = be.shape(visible)[0] as number;
     return model.layers.map((layer, i) => (i === 0 ? undefined : keepMask([rows, layer.numUnits], rate)));
   });
@@ -51,7 +57,7 @@ export function dropout(method: FitMethod, options: DropoutOptions | number): Fi
  * per minibatch, cancels), and each unit is kept with probability 1 − I.
  */
 export function energyDropout(method: FitMethod, _options: Readonly<Record<string, never>> = {}): FitMethod {
-  return withUnitMasks('energyDropout', method, (visible, model) => {
+  return withUnitMasks('energyDropout', checkFitMethod(method, 'energyDropout: method'), (visible, model) => {
     if (model.numLayers !== 2) {
       throw new UnsupportedError(`energyDropout: expected an RBM (2 layers), got ${model.numLayers} layers`);
     }
@@ -70,13 +76,11 @@ export function energyDropout(method: FitMethod, _options: Readonly<Record<strin
  * DropConnect (Wan et al. 2013; Learnergy's DropConnectRBM): each minibatch keeps each
  * connection with probability 1 − `rate`, one mask per weight matrix shared by the batch and
  * its chains; dropped connections get no gradient from the data that minibatch.
- * @param options.rate - probability of dropping a connection, in [0, 1) (a bare number is
- *   the deprecated positional form)
+ * @param options.rate - probability of dropping a connection, in [0, 1)
  */
-export function dropConnect(method: FitMethod, options: DropoutOptions | number): FitMethod {
-  const rate = rateOf(options);
-  checkRate(rate, 'dropConnect');
-  checkSampled(method, 'dropConnect');
+export function dropConnect(method: FitMethod, options: DropoutOptions): FitMethod {
+  const rate = rateOf(options, 'dropConnect');
+  checkSampled(checkFitMethod(method, 'dropConnect: method'), 'dropConnect');
   const wrapped: FitMethod = (visible, model, positivePhase, negativePhase, targets) =>
     be.tidy(() => {
       const connections = model.connections.map((_, i) => model.denseWeights(i, 'dropConnect'));

@@ -8,9 +8,8 @@
 import * as z from 'zod';
 import { be, type Tensor } from '../backends/index.js';
 import type { BoltzmannMachine, Gradient } from '../models/index.js';
-import { parseWith } from '../validation/index.js';
 import { registerMethod } from './method-registry.js';
-import { type FitMethod, positiveState } from './methods.js';
+import { type FitMethod, type MethodFactory, methodFactory, positiveState } from './methods.js';
 
 /** Options of {@link fastPcd}. */
 export const fastPcdOptionsSchema = z.strictObject({
@@ -36,66 +35,69 @@ export type FastPCDOptions = z.input<typeof fastPcdOptionsSchema>;
  * stays at zero). The fast parameters, one per model parameter in `namedParameters()` order,
  * are the method's `persistent` tensors, which checkpoints carry; `persistent.release()` frees them.
  */
-export function fastPcd(options: FastPCDOptions = {}): FitMethod {
-  const { fastRate, decay } = parseWith(fastPcdOptionsSchema, options, 'fastPcd:');
-  /** φ, one tensor per parameter of `owner` (or restored from a checkpoint before the first minibatch). */
-  let fast: Tensor[] | undefined;
-  let owner: BoltzmannMachine | undefined;
+export const fastPcd: MethodFactory<FastPCDOptions> = methodFactory(
+  fastPcdOptionsSchema,
+  'fastPcd',
+  ({ fastRate, decay }) => {
+    /** φ, one tensor per parameter of `owner` (or restored from a checkpoint before the first minibatch). */
+    let fast: Tensor[] | undefined;
+    let owner: BoltzmannMachine | undefined;
 
-  const release = () => {
-    if (fast) be.dispose(fast);
-    fast = undefined;
-    owner = undefined;
-  };
+    const release = () => {
+      if (fast) be.dispose(fast);
+      fast = undefined;
+      owner = undefined;
+    };
 
-  /** φ for `model`: zeros for a model it has not trained (e.g. the next pretraining stage). */
-  const fastFor = (model: BoltzmannMachine): Tensor[] => {
-    if (fast && owner !== undefined && owner !== model) release();
-    owner = model;
-    fast ??= model.namedParameters().map(({ owner: holder, name }) => be.keep(be.zeros(holder.paramShape(name))));
-    return fast;
-  };
+    /** φ for `model`: zeros for a model it has not trained (e.g. the next pretraining stage). */
+    const fastFor = (model: BoltzmannMachine): Tensor[] => {
+      if (fast && owner !== undefined && owner !== model) release();
+      owner = model;
+      fast ??= model.namedParameters().map(({ owner: holder, name }) => be.keep(be.zeros(holder.paramShape(name))));
+      return fast;
+    };
 
-  const method = (
-    visible: Tensor,
-    model: BoltzmannMachine,
-    positivePhase: Parameters<FitMethod>[2],
-    negativePhase: Parameters<FitMethod>[3],
-  ): Gradient => {
-    const fastWeights = fastFor(model);
-    const dataState = positiveState(visible, model, positivePhase);
-    const modelState = onFastWeights(model, fastWeights, () => {
-      negativePhase.updateState();
-      return negativePhase.stateForGrad(model.numLayers - 1);
-    });
-    const gradient = model.gradient(dataState, modelState);
-    dataState.dispose();
-    modelState.dispose();
-    const gradients = gradientsByParameter(model, gradient);
-    fast = fastWeights.map((phi, k) => {
-      const g = gradients[k];
-      const next = be.keep(
-        be.tidy(() => (g === undefined ? be.mul(phi, decay) : be.sub(be.mul(phi, decay), be.mul(g, fastRate)))),
-      );
-      be.dispose(phi);
-      return next;
-    });
-    return gradient;
-  };
+    const method = (
+      visible: Tensor,
+      model: BoltzmannMachine,
+      positivePhase: Parameters<FitMethod>[2],
+      negativePhase: Parameters<FitMethod>[3],
+    ): Gradient => {
+      const fastWeights = fastFor(model);
+      const dataState = positiveState(visible, model, positivePhase);
+      const modelState = onFastWeights(model, fastWeights, () => {
+        negativePhase.updateState();
+        return negativePhase.stateForGrad(model.numLayers - 1);
+      });
+      const gradient = model.gradient(dataState, modelState);
+      dataState.dispose();
+      modelState.dispose();
+      const gradients = gradientsByParameter(model, gradient);
+      fast = fastWeights.map((phi, k) => {
+        const g = gradients[k];
+        const next = be.keep(
+          be.tidy(() => (g === undefined ? be.mul(phi, decay) : be.sub(be.mul(phi, decay), be.mul(g, fastRate)))),
+        );
+        be.dispose(phi);
+        return next;
+      });
+      return gradient;
+    };
 
-  return Object.assign(method, {
-    persistent: {
-      current: () => fast,
-      restore: (tensors: readonly Tensor[]) => {
-        release();
-        fast = tensors.map((t) => be.keep(t));
+    return Object.assign(method, {
+      persistent: {
+        current: () => fast,
+        restore: (tensors: readonly Tensor[]) => {
+          release();
+          fast = tensors.map((t) => be.keep(t));
+        },
+        release,
+        shapes: (model: BoltzmannMachine) =>
+          model.namedParameters().map(({ owner: holder, name }) => [...holder.paramShape(name)]),
       },
-      release,
-      shapes: (model: BoltzmannMachine) =>
-        model.namedParameters().map(({ owner: holder, name }) => [...holder.paramShape(name)]),
-    },
-  });
-}
+    });
+  },
+);
 
 /**
  * Runs `run` with every parameter of `model` at θ + φ, then puts θ back exactly.

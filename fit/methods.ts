@@ -7,9 +7,10 @@
 import * as z from 'zod';
 import type { Tensor } from '../backends/index.js';
 import type { BatchSource } from '../batch/index.js';
+import { ConfigError } from '../errors/index.js';
 import type { BoltzmannMachine, Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
-import { parseWith } from '../validation/index.js';
+import { parseWith, show } from '../validation/index.js';
 import { registerMethod } from './method-registry.js';
 
 /**
@@ -78,17 +79,14 @@ export function positiveState(visible: Tensor, model: BoltzmannMachine, positive
   return positivePhase.stateForGrad(model.numLayers - 1);
 }
 
-/**
- * A factory that is also the method its default options make: `pcd()` is the factory form;
- * passing `pcd` itself where a fit method is expected is the older value form, kept as a
- * deprecated alias.
- */
-export type MethodFactory<Options> = ((options?: Options) => FitMethod) & FitMethod;
+const FACTORY = Symbol('fit method factory');
+
+/** A fit method's factory: `pcd()`, `cd({ steps })`; one options object, checked by the method's schema. */
+export type MethodFactory<Options> = ((options?: Options) => FitMethod) & { readonly [FACTORY]: string };
 
 /**
- * The factory `make` (options checked by `schema`), callable as the method of its defaults too
- * (which must keep no state between minibatches).
- * A call with a minibatch (four or more arguments) runs that method; any other call makes a method.
+ * The factory `make`, its options checked by `schema` (a `ConfigError` names the method and the
+ * field). @param where - the method's name in errors
  */
 export function methodFactory<Schema extends z.ZodObject>(
   schema: Schema,
@@ -97,16 +95,22 @@ export function methodFactory<Schema extends z.ZodObject>(
 ): MethodFactory<z.input<Schema>> {
   const factory = (options: z.input<Schema> = {} as z.input<Schema>) =>
     make(parseWith(schema, options, `${where}:`) as z.output<Schema>);
-  // The value form is one shared method: only for methods that keep no state between minibatches.
-  const defaultMethod = factory();
-  const both = (...args: unknown[]): FitMethod | Gradient =>
-    args.length < 4
-      ? factory(args[0] as z.input<Schema> | undefined)
-      : (defaultMethod as (...a: unknown[]) => Gradient)(...args);
-  return Object.assign(both, {
-    ...(defaultMethod.usesLabels !== undefined && { usesLabels: defaultMethod.usesLabels }),
-    ...(defaultMethod.validation !== undefined && { validation: defaultMethod.validation }),
-  }) as MethodFactory<z.input<Schema>>;
+  return Object.assign(factory, { [FACTORY]: where });
+}
+
+/**
+ * Checks that `method` is a fit method, not the factory that makes one (`pcd` where `pcd()`
+ * was meant). @param where - names the option in errors @throws ConfigError saying what to write
+ */
+export function checkFitMethod(method: unknown, where: string): FitMethod {
+  const factory = (method as Partial<MethodFactory<unknown>> | null)?.[FACTORY];
+  if (factory !== undefined) {
+    throw new ConfigError(`${where}: expected a fit method, got the factory '${factory}': call it, \`${factory}()\``);
+  }
+  if (typeof method !== 'function') {
+    throw new ConfigError(`${where}: expected a fit method (e.g. \`pcd()\`), got ${show(method)}`);
+  }
+  return method as FitMethod;
 }
 
 /** Options of {@link cd}. */

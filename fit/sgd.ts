@@ -13,12 +13,12 @@ import {
   snapshotRun,
   type TrainingSnapshot,
 } from './checkpoint.js';
-import { type FitMethod, pcd } from './methods.js';
+import { checkFitMethod, type FitMethod, pcd } from './methods.js';
 import { checkRunHooks, endEpoch, History, ProgressMonitor, RUN_HOOK_KEYS, type RunHooks } from './monitor.js';
 
 /** Options of {@link SGD.train}. */
 export interface TrainOptions extends RunHooks<BoltzmannMachine> {
-  /** Gradient estimator: `pcd` (default), `cd`, or a `TAP` instance's `method`. */
+  /** Gradient estimator, made by a method factory: `pcd()` (default), `cd({ steps })`, `tap()`, `pt({ betas })`, … */
   readonly method?: FitMethod;
   /** Monte Carlo sweeps per gradient (k of CD-k / PCD-k; default 1). */
   readonly mcsteps?: number;
@@ -132,7 +132,7 @@ export class SGD {
       checkOptions(options.positivePhase, { updater: true, mcsteps: true }, 'SGD.train: positivePhase');
     checkRunHooks(options, 'SGD.train');
     const { model, data } = this;
-    const method = options.method ?? pcd;
+    const method = options.method === undefined ? pcd() : checkFitMethod(options.method, 'SGD.train: method');
     if (method.usesLabels && !isLabelled(data)) throw labelsNeeded();
     const mcsteps = options.mcsteps ?? 1;
     const updater = options.updater ?? 'markovChain';

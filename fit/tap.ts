@@ -12,9 +12,9 @@ import { UnsupportedError } from '../errors/index.js';
 import { hasTapTerms, Magnetizations, tapGradient, tapMagnetizations } from '../estimators/tap.js';
 import type { BoltzmannMachine, Gradient } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
-import { checkOptions, parseWith } from '../validation/index.js';
+import { checkOptions } from '../validation/index.js';
 import { registerMethod } from './method-registry.js';
-import { type FitMethod, positiveState } from './methods.js';
+import { type FitMethod, type MethodFactory, methodFactory, positiveState } from './methods.js';
 
 /** Options of {@link TAP}. */
 export interface TAPOptions {
@@ -110,8 +110,10 @@ export const tapOptionsSchema = z.strictObject({
  * The TAP fit method with its own persistent magnetizations: `tap({ particles, iterations,
  * damping })`. Its `persistent.release()` frees them.
  */
-export function tap(options: TAPOptions = {}): FitMethod {
-  return new TAP(parseWith(tapOptionsSchema, options, 'tap:')).method;
-}
+export const tap: MethodFactory<TAPOptions> = methodFactory(
+  tapOptionsSchema,
+  'tap',
+  (options) => new TAP(options).method,
+);
 
 registerMethod({ name: 'tap', schema: tapOptionsSchema, create: (options) => tap(options) });

@@ -9,9 +9,9 @@ import { be, type Tensor } from '../backends/index.js';
 import { ConfigError } from '../errors/index.js';
 import { type BoltzmannMachine, type Gradient, State } from '../models/index.js';
 import { ParallelTempering, type SequentialMC, temperatureLadder } from '../samplers/index.js';
-import { checkOptions, parseWith } from '../validation/index.js';
+import { checkOptions } from '../validation/index.js';
 import { registerMethod } from './method-registry.js';
-import { type FitMethod, positiveState } from './methods.js';
+import { type FitMethod, type MethodFactory, methodFactory, positiveState } from './methods.js';
 
 /** The state with its top layer replaced by its conditional mean (as PCD's negative phase takes it). Frees `state`. */
 function withTopMeans(model: BoltzmannMachine, state: State): State {
@@ -132,8 +132,7 @@ export const ptOptionsSchema = z.strictObject({
  * The parallel-tempering fit method with its own replicas: `pt({ betas, mcsteps })`. Its
  * `persistent.release()` frees them.
  */
-export function pt(options: PTOptions = {}): FitMethod {
-  return new PT(parseWith(ptOptionsSchema, options, 'pt:')).method;
-}
+// The schema reads any array; the type lets callers pass read-only ones.
+export const pt = methodFactory(ptOptionsSchema, 'pt', (options) => new PT(options).method) as MethodFactory<PTOptions>;
 
 registerMethod({ name: 'pt', schema: ptOptionsSchema, create: (options) => pt(options) });

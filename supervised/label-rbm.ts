@@ -12,7 +12,6 @@ import {
 import { type Layer, OneHotLayer, type ParameterTensors, type Weights } from '../layers/index.js';
 import { BoltzmannMachine, type Gradient, State } from '../models/index.js';
 import type { SequentialMC } from '../samplers/index.js';
-import { parseWith } from '../validation/index.js';
 import type { Classifier } from './classifier.js';
 import { VALIDATION_METRICS, validationMetrics } from './evaluation.js';
 
@@ -282,7 +281,7 @@ export const discriminativeOptionsSchema = z.strictObject({});
 /**
  * Discriminative training of a label RBM (Larochelle & Bengio 2008; Learnergy's
  * DiscriminativeRBM): `discriminative()` makes the method of the exact gradient of
- * −ln p(y | x), no sampling. Passing `discriminative` itself is the deprecated value form.
+ * −ln p(y | x), no sampling.
  */
 export const discriminative: MethodFactory<z.input<typeof discriminativeOptionsSchema>> = methodFactory(
   discriminativeOptionsSchema,
@@ -305,19 +304,11 @@ export type HybridOptions = z.input<typeof hybridOptionsSchema>;
 /**
  * Hybrid training (Learnergy's HybridDiscriminativeRBM): `−ln p(y|x) − α ln p(x, y)`, the
  * generative part estimated with persistent chains (or CD-k with `chains: 'cd'`):
- * `hybrid({ alpha: 0.01 })`. `hybrid(alpha, { chains })` is the deprecated positional form.
+ * `hybrid({ alpha: 0.01 })`.
  */
-export function hybrid(options?: HybridOptions): FitMethod;
-/** @deprecated write `hybrid({ alpha, chains })` */
-export function hybrid(alpha: number, options?: { readonly chains?: 'cd' | 'pcd' }): FitMethod;
-export function hybrid(first: HybridOptions | number = {}, rest: { readonly chains?: 'cd' | 'pcd' } = {}): FitMethod {
-  if (typeof first === 'number' && !(first >= 0 && Number.isFinite(first))) {
-    throw new ConfigError(`hybrid: alpha: expected a number ≥ 0, got ${first}`);
-  }
-  const options = typeof first === 'number' ? { ...rest, alpha: first } : first;
-  const { alpha, chains } = parseWith(hybridOptionsSchema, options, 'hybrid:');
-  return labelMethod({ discriminative: 1, generative: alpha, chains });
-}
+export const hybrid: MethodFactory<HybridOptions> = methodFactory(hybridOptionsSchema, 'hybrid', ({ alpha, chains }) =>
+  labelMethod({ discriminative: 1, generative: alpha, chains }),
+);
 
 /** Options of {@link generativeLabels}. */
 export const generativeLabelsOptionsSchema = z.strictObject({ chains: chainsSchema });
@@ -326,10 +317,11 @@ export const generativeLabelsOptionsSchema = z.strictObject({ chains: chainsSche
  * Generative training of the joint p(x, y) of a label RBM (PyDeep's BinaryBinaryLabelRBM),
  * with the labels clamped in the data phase. @param options.chains - `'pcd'` (default) or `'cd'`
  */
-export function generativeLabels(options: z.input<typeof generativeLabelsOptionsSchema> = {}): FitMethod {
-  const { chains } = parseWith(generativeLabelsOptionsSchema, options, 'generativeLabels:');
-  return labelMethod({ discriminative: 0, generative: 1, chains });
-}
+export const generativeLabels: MethodFactory<z.input<typeof generativeLabelsOptionsSchema>> = methodFactory(
+  generativeLabelsOptionsSchema,
+  'generativeLabels',
+  ({ chains }) => labelMethod({ discriminative: 0, generative: 1, chains }),
+);
 
 registerMethod({
   name: 'discriminative',

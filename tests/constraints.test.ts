@@ -59,7 +59,7 @@ describeOnBackends('constraints', () => {
     let steps = 0;
     const data = new InMemoryBatch(barsAndStripes(4), { batchSize: 8, trainFraction: 1, seed: 1 });
     await new SGD(rbm, data).train(new GradientDescent({ stepsize: 0.5 }), 3, {
-      method: cd,
+      method: cd(),
       monitor: null,
       onBatch: () => {
         steps += 1;

@@ -152,7 +152,8 @@ function formatIssues(issues: readonly Issue[], where: string): string[] {
         lines.push(`${fieldPath(where, [...issue.path, key])}: ${messages[i] ?? 'unknown key'}`);
       });
     } else {
-      lines.push(`${fieldPath(where, issue.path)}: ${issue.message}`);
+      const path = fieldPath(where, issue.path);
+      lines.push(`${path.endsWith(':') ? path.slice(0, -1) : path}: ${issue.message}`);
     }
   }
   return lines;

@@ -26,8 +26,11 @@ import {
 import type { AdamSettings, Convolution, MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
 import { type BinaryOperation, flatLayout, LOOPS, runFlat } from './elementwise.js';
 import { matmulFloat32 } from './matmul.js';
+import { type CpuBackendOptions, cpuBackendOptions } from './options.js';
 import { addPatchRows, patchRows, swapInnerAxes } from './patches.js';
 import { WasmGemm } from './wasm-gemm.js';
+
+export type { CpuBackendOptions } from './options.js';
 
 /** A cpu tensor: a contiguous row-major ndarray view over a Float32Array (offset 0). */
 type Array32 = NdArray<Float32Array>;
@@ -58,25 +61,6 @@ function aroundAxis(shape: Shape, axis: number): { outer: number; length: number
     length: shape[axis] as number,
     inner: sizeOf(shape.slice(axis + 1)),
   };
-}
-
-/** Options of the cpu backend's matrix products. */
-export interface CpuBackendOptions {
-  /** `'wasm'` (default): the WebAssembly SIMD kernel where it runs, else JavaScript; `'js'`: always JavaScript. */
-  readonly kernel?: 'wasm' | 'js';
-  /** Threads for the WebAssembly kernel: 1 or 2 (default 2). */
-  readonly threads?: number;
-  /**
-   * Whether the WebAssembly kernel's memory is shared (default: where SharedArrayBuffer
-   * exists). Without it the kernel runs on one thread over a memory of fixed size, as in a
-   * page that is not cross-origin isolated.
-   */
-  readonly sharedMemory?: boolean;
-  /**
-   * Whether a product with a factor of only 0s and 1s (binary data, Bernoulli samples) sums
-   * the rows its ones pick instead of multiplying densely (default true; same bits either way).
-   */
-  readonly sparseProducts?: boolean;
 }
 
 /** Tensors of at least this many elements go to the WebAssembly kernel (below, the calls cost more than they save). */
@@ -735,6 +719,7 @@ export class CpuBackend extends Backend {
 registerBackend('cpu', {
   description: 'ndarray tensors in WebAssembly memory, SIMD kernel on two threads',
   devices: [],
+  options: cpuBackendOptions,
   create: async (options) => new CpuBackend(options.seed, options as CpuBackendOptions),
   createSync: (options) => new CpuBackend(options.seed, options as CpuBackendOptions),
 });

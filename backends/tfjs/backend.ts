@@ -24,17 +24,9 @@ import {
   sliceSize,
   transposedConvolutionDims,
 } from '../shapes.js';
-import type {
-  AdamSettings,
-  Convolution,
-  MatmulOptions,
-  Shape,
-  Tensor,
-  TensorContainer,
-  TensorLike,
-  TfjsDevice,
-} from '../types.js';
-import { startTfjsDevice, type TfjsDeviceOptions } from './devices.js';
+import type { AdamSettings, Convolution, MatmulOptions, Shape, Tensor, TensorContainer, TensorLike } from '../types.js';
+import { startTfjsDevice } from './devices.js';
+import type { TfjsDevice, TfjsDeviceOptions } from './options.js';
 import { adamStepPrograms, bernoulliLogitsProgram, uploadFloat32 } from './webgpu-programs.js';
 
 /** WebGPU's default `maxBufferSize` (256 MiB), used when the adapter does not say. */

@@ -1,16 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from '../../errors/index.js';
-import type { TfjsDevice } from '../types.js';
-
-/** Options for starting a tfjs device. */
-export interface TfjsDeviceOptions {
-  /**
-   * Node only: options for Dawn's `create()` in the `webgpu` package, e.g.
-   * `['backend=vulkan']`. By default the platform's adapter is tried first, then Mesa's
-   * software OpenGL adapter in compatibility mode.
-   */
-  readonly dawnOptions?: readonly string[];
-}
+import type { TfjsDevice, TfjsDeviceOptions } from './options.js';
 
 /** How to get each device when it is missing. */
 const INSTALL_HINTS: Record<TfjsDevice, string> = {

@@ -6,11 +6,10 @@
  */
 import { BackendUnavailableError } from '../../errors/index.js';
 import { registerBackend } from '../registry.js';
-import { TFJS_DEVICES, type TfjsDevice } from '../types.js';
 import type { TfjsBackend as LoadedTfjsBackend } from './backend.js';
-import type { TfjsDeviceOptions } from './devices.js';
+import { TFJS_DEVICES, type TfjsDevice, type TfjsDeviceOptions, tfjsBackendOptions } from './options.js';
 
-export type { TfjsDeviceOptions } from './devices.js';
+export { TFJS_DEVICES, type TfjsDevice, type TfjsDeviceOptions } from './options.js';
 
 /** Options of {@link TfjsBackend.create}: the device options and a seed. */
 export type TfjsCreateOptions = TfjsDeviceOptions & { readonly seed?: number };
@@ -76,5 +75,6 @@ registerBackend('tfjs', {
   description: 'TensorFlow.js: webgpu (browser, or Node with the webgpu package), tensorflow (tfjs-node), wasm, cpu',
   devices: TFJS_DEVICES,
   defaultDevice: 'cpu',
+  options: tfjsBackendOptions,
   create: (options) => TfjsBackend.create((options.device ?? 'cpu') as TfjsDevice, options as TfjsCreateOptions),
 });

@@ -131,6 +131,18 @@ describe('backend selection', () => {
     expect(() => setSeed(-3)).toThrow(errors.ConfigError);
   });
 
+  it("checks each backend's own options against the schema in its file", async () => {
+    const { use, errors } = await freshSelection();
+    await expect(use('cpu', { threads: 1, kernel: 'js' })).resolves.toMatchObject({ name: 'cpu' });
+    // Casts stand for JavaScript callers, whom the compiler does not stop.
+    await expect(use('cpu', { threads: 3 } as never)).rejects.toThrow(errors.ConfigError);
+    await expect(use('cpu', { threads: 3 } as never)).rejects.toThrow(/backends.use\('cpu'\)\.threads/);
+    await expect(use('cpu', { kernal: 'js' } as never)).rejects.toThrow(/kernal.*did you mean 'kernel'/s);
+    await expect(use('cpu', { dawnOptions: [] } as never)).rejects.toThrow(/dawnOptions/);
+    await expect(use('float64', { threads: 1 } as never)).rejects.toThrow(/backends.use\('float64'\)\.threads/);
+    await expect(use('cpu', { seed: -1 })).rejects.toThrow(/backends.use\('cpu'\)\.seed/);
+  });
+
   it('explains how to get an unavailable device and what is available', async () => {
     const { use, errors } = await freshSelection();
     await expect(use('tfjs', { device: 'tensorflow' })).rejects.toThrow(errors.BackendUnavailableError);

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Shape, Tensor } from '../../backends/index.js';
-import { Float64Backend, SeededRandom } from '../../backends/index.js';
+import type { Shape, Tensor } from '../../backends/index.js';
+import { Backend, Float64Backend, SeededRandom } from '../../backends/index.js';
 import { sizeOf } from '../../backends/shapes.js';
 import { ConfigError, ShapeError } from '../../errors/index.js';
 import { meanOuter } from '../helpers/outer-products.js';
@@ -69,6 +69,51 @@ const broadcastPairArb = fc
       out.slice(Math.min(drop, out.length)).map((d, i) => (ones[i] ? 1 : d));
     return [operand(onesA, dropA), operand(onesB, dropB)] as const;
   });
+
+/** A call of one composite, given a way to run it: the backend's override or the composite itself. */
+type KernelCall = (be: Backend, run: (...args: unknown[]) => unknown) => Tensor[];
+
+/**
+ * For each composite a backend may override for speed (a fast kernel), a call that exercises
+ * it at training sizes; random ones are reseeded before each run, so both draw the same uniforms.
+ */
+const FAST_KERNEL_CALLS: Readonly<Record<string, KernelCall>> = {
+  softplus: (be, run) => [run(be.tensor(randomValues(31, 6000, [-30, 30]), [60, 100])) as Tensor],
+  sign: (be, run) => [run(be.tensor([-2, -0, 0, 3, -1e-30, 7e-30], [2, 3])) as Tensor],
+  adamStep: (be, run) => {
+    const values = (seed: number, range: Domain) => be.tensor(randomValues(seed, 5000, range), [50, 100]);
+    const settings = { rate: 0.01, meanWeight: 0.9, meanSquareWeight: 0.999, epsilon: 1e-8, step: 4 };
+    const fresh = run(values(32, [-1, 1]), values(33, [-1, 1]), undefined, undefined, settings);
+    const continued = run(values(32, [-1, 1]), values(33, [-1, 1]), values(34, [-1, 1]), values(35, [0, 1]), settings);
+    return [fresh, continued].flatMap((o) => Object.values(o as Record<string, Tensor>));
+  },
+  bernoulliLogits: (be, run) => {
+    const logits = be.tensor(randomValues(36, 100 * 200, [-4, 4]), [100, 200]);
+    be.setSeed(5);
+    const unbiased = run(logits) as Tensor;
+    be.setSeed(5);
+    return [unbiased, run(logits, be.tensor(randomValues(37, 200, [-2, 2]), [200])) as Tensor];
+  },
+  stackedOuter: (be, run) => {
+    const binary = (seed: number, count: number) => randomValues(seed, count, [0, 1]).map((v) => (v < 0.2 ? 1 : 0));
+    const pair = (seed: number, rows: number) => [
+      be.tensor(binary(seed, rows * 784), [rows, 784]),
+      be.tensor(randomValues(seed + 1, rows * 16, [0, 1]), [rows, 16]),
+    ];
+    return [run([pair(38, 100), pair(40, 60)]) as Tensor];
+  },
+};
+
+/** Members of {@link Backend} besides the composites that a backend may override: each is tested by its own checks. */
+const NOT_KERNELS = new Set([
+  'constructor',
+  'memoryLimits',
+  'checkMemory',
+  'dtype',
+  'setSeed',
+  'randomState',
+  'setRandomState',
+]);
 
 export function backendSuite(label: string, makeBackend: () => Promise<Backend>, options: SuiteOptions): void {
   describe(`backend suite: ${label}`, () => {
@@ -482,6 +527,36 @@ export function backendSuite(label: string, makeBackend: () => Promise<Backend>,
           await expectMatches(out.mean, ref(mean, [3, 4]));
           await expectMatches(out.meanSquare, ref(square, [3, 4]));
           await expectMatches(out.param, ref(param, [3, 4]), options.tolerance * 10);
+        }
+      });
+    });
+
+    describe('fast kernels', () => {
+      it('each composite the backend overrides agrees with the composite on the same backend', async () => {
+        const overridden = Object.getOwnPropertyNames(Backend.prototype).filter((name) => {
+          const composite = Object.getOwnPropertyDescriptor(Backend.prototype, name)?.value;
+          return typeof composite === 'function' && !NOT_KERNELS.has(name) && Reflect.get(be, name) !== composite;
+        });
+        for (const name of overridden) {
+          const call = FAST_KERNEL_CALLS[name];
+          expect(call, `${name} is overridden: add a call to FAST_KERNEL_CALLS to test it`).toBeDefined();
+          const method = (source: object) => Reflect.get(source, name) as (...args: unknown[]) => unknown;
+          be.setSeed(3);
+          const fast = (call as KernelCall)(be, (...args) => method(be).apply(be, args));
+          be.setSeed(3);
+          const composed = (call as KernelCall)(be, (...args) => method(Backend.prototype).apply(be, args));
+          for (const [i, tensor] of fast.entries()) {
+            const expected = await be.read(composed[i] as Tensor);
+            const got = await be.read(tensor);
+            const differing = got.filter(
+              (v, j) => Math.abs(v - (expected[j] as number)) > 1e-5 * (1 + Math.abs(expected[j] as number)),
+            ).length;
+            // A fused draw may differ only where a uniform lands within rounding of σ(x).
+            const allowed = name === 'bernoulliLogits' ? got.length / 1000 : 0;
+            expect(differing, `${name}, result ${i}: values differing from the composite's`).toBeLessThanOrEqual(
+              allowed,
+            );
+          }
         }
       });
     });

@@ -14,7 +14,7 @@ async function train(name: 'cpu' | 'tfjs', options: backends.UseOptions) {
   const before = await be.readScalar(be.mean(models.exactLogLikelihood(rbm, all)));
   const batches = new batch.InMemoryBatch(data, { batchSize: 20, trainFraction: 1, seed: 1 });
   await new fit.SGD(rbm, batches).train(new optimizers.ADAM({ stepsize: 0.01 }), 5, {
-    method: fit.pcd,
+    method: fit.pcd(),
     mcsteps: 2,
     monitor: null,
   });

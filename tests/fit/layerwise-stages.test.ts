@@ -21,7 +21,7 @@ describe('LayerwisePretrain stages', () => {
       new GradientDescent({ stepsize: 0.01 }),
       1,
       {
-        method: pcd,
+        method: pcd(),
         monitor: null,
         rbmEpochs: [2, 1],
         finalEpochs: 1,

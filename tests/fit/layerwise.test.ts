@@ -253,7 +253,7 @@ describe('layerwise pretraining as Salakhutdinov & Hinton', () => {
       const dbm = deepModel([64, 12, 10]);
       await initializeModel(dbm, data.batches('train'), 'hinton');
       await new LayerwisePretrain(dbm, data).train(new ADAM({ stepsize: 0.01 }), 10, {
-        method: pcd,
+        method: pcd(),
         monitor: null,
         scaling,
         finalEpochs: 0,

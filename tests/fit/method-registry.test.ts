@@ -1,17 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { be, setSeed, type Tensor } from '../../backends/index.js';
+import { InMemoryBatch } from '../../batch/index.js';
 import { ConfigError } from '../../errors/index.js';
 import {
   cd,
   createMethod,
   dropout,
   type FitMethod,
+  fastPcd,
   methodEntry,
   pcd,
+  pt,
   registeredMethods,
+  SGD,
   tap,
 } from '../../fit/index.js';
 import { BernoulliLayer } from '../../layers/index.js';
+import { BoltzmannMachine } from '../../models/index.js';
+import { ADAM } from '../../optimizers/index.js';
 import { SequentialMC } from '../../samplers/index.js';
 import { discriminative, hybrid } from '../../supervised/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
@@ -37,16 +43,26 @@ describe('fit method registry', () => {
     expect(() => createMethod('hybrid', { alpha: -1 })).toThrow(/hybrid/);
   });
 
-  it('factories take one options object; the older value forms still work as methods', () => {
+  it('factories take one options object, and a factory given where its method belongs is refused', async () => {
     expect(typeof pcd()).toBe('function');
     expect(pcd().length).toBe(4);
     expect(() => cd({ steps: 0 })).toThrow(/cd: steps/);
     expect(() => tap({ particles: 0 })).toThrow(/tap: particles/);
-    expect(discriminative.usesLabels).toBe(true);
     expect(discriminative().usesLabels).toBe(true);
     expect(hybrid({ alpha: 0.1 }).usesLabels).toBe(true);
-    expect(() => hybrid(-1)).toThrow(/hybrid: alpha: expected a number ≥ 0, got -1/);
+    expect(() => hybrid({ alpha: -1 })).toThrow(/hybrid: alpha/);
+    // Casts stand for JavaScript callers and older code, which the compiler does not stop.
+    expect(() => hybrid(0.1 as never)).toThrow(/^hybrid: expected an object, got 0.1$/);
     expect(() => dropout(cd(), { rate: 1 })).toThrow(/dropout: rate: expected a probability in \[0, 1\), got 1/);
+    expect(() => dropout(cd(), 0.5 as never)).toThrow(/dropout: expected options \{ rate \}, got 0.5/);
+    expect(() => dropout(cd as never, { rate: 0.5 })).toThrow(/dropout: method: .*the factory 'cd': call it, `cd\(\)`/);
+    const model = new BoltzmannMachine([new BernoulliLayer(4), new BernoulliLayer(3)]);
+    const data = new InMemoryBatch({ rows: 4, columns: 4, values: new Float32Array(16).fill(1) }, { batchSize: 2 });
+    for (const factory of [pcd, pt, tap, fastPcd, discriminative]) {
+      await expect(new SGD(model, data).train(new ADAM(), 1, { method: factory as never })).rejects.toThrow(
+        /SGD.train: method: expected a fit method, got the factory/,
+      );
+    }
   });
 });
 

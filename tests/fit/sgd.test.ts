@@ -34,6 +34,7 @@ describeOnBackends('SGD', () => {
   it("a deep model's positive phase moves as `positivePhase` says, the negative phase as `updater`", async () => {
     const dbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(6), new BernoulliLayer(4)]);
     const seen: { updaters: string[]; gap: number }[] = [];
+    const persistent = pcd();
     const spy: FitMethod = (visible, model, positivePhase, negativePhase) => {
       const positive = positiveState(visible, model, positivePhase);
       const start = model.stateFromVisible(visible);
@@ -43,7 +44,7 @@ describeOnBackends('SGD', () => {
       positive.dispose();
       // Layer 0 of both is the batch itself.
       be.dispose([gap, ...[start, fixedPoint].flatMap((state) => state.units.slice(1))]);
-      return pcd(visible, model, positivePhase, negativePhase);
+      return persistent(visible, model, positivePhase, negativePhase);
     };
     await new SGD(dbm, data()).train(new ADAM(), 1, {
       method: spy,
@@ -131,7 +132,7 @@ describeOnBackends('SGD', () => {
     const sgd = new SGD(model, data());
     const counts: number[] = [];
     await sgd.train(new ADAM(), 4, {
-      method: cd,
+      method: cd(),
       monitor: new ProgressMonitor({ maxBatches: 1 }),
       onEpoch: () => {
         counts.push(be.numTensors());

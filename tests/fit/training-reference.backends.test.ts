@@ -112,7 +112,7 @@ describeOnBackends(
         const model = new BoltzmannMachine([new BernoulliLayer(PIXELS), new BernoulliLayer(spec.hidden)]);
         await initializeModel(model, be.tensor(data, [data.length / PIXELS, PIXELS]), 'glorotNormal');
         const optimizer = reliefOptimizer(spec.optimizer);
-        const method: FitMethod = spec.method === 'pcd' ? pcd : cd;
+        const method: FitMethod = spec.method === 'pcd' ? pcd() : cd();
         const positivePhase = new SequentialMC(model, { clamped: [0] });
         const negativePhase = SequentialMC.fromModel(model, BATCH);
         let draws = 0;

@@ -42,8 +42,8 @@ describeOnBackends('training', () => {
   // PCD's persistent chains need the smaller step (and more epochs) to stay near equilibrium:
   // at 0.01 its result varies from −3.3 to −3.7 with the seed, at 0.005 from −3.24 to −3.36.
   const cases: [string, FitMethod, number, number, number][] = [
-    ['CD-5', cd, 5, 0.01, 100],
-    ['PCD-5', pcd, 5, 0.005, 200],
+    ['CD-5', cd(), 5, 0.01, 100],
+    ['PCD-5', pcd(), 5, 0.005, 200],
   ];
   /** Trains a 9-16 RBM on bars and stripes; returns the exact mean log-likelihood before and after, and the history. */
   async function trainOnBarsAndStripes(method: FitMethod, mcsteps: number, stepsize: number, epochs: number) {

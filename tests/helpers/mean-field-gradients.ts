@@ -22,7 +22,7 @@ export function meanFieldPhases(model: BoltzmannMachine): [SequentialMC, Sequent
 }
 
 /** The gradient of `method` on `visible` with mean-field phases (which are freed). @param visible - (batch, numVisible) */
-export function meanFieldGradient(model: BoltzmannMachine, visible: Tensor, method: FitMethod = cd): Gradient {
+export function meanFieldGradient(model: BoltzmannMachine, visible: Tensor, method: FitMethod = cd()): Gradient {
   const [positive, negative] = meanFieldPhases(model);
   const gradient = method(visible, model, positive, negative);
   positive.dispose();

@@ -17,7 +17,7 @@ async function trainedWeights(name: string, options: UseOptions): Promise<{ weig
   const counts: number[] = [];
   const batches = new InMemoryBatch(data, { batchSize: 20, trainFraction: 1, seed: 1 });
   await new SGD(rbm, batches).train(new ADAM({ stepsize: 0.01 }), 5, {
-    method: pcd,
+    method: pcd(),
     mcsteps: 2,
     monitor: null,
     onEpoch: () => {

@@ -202,9 +202,9 @@ describeOnBackends('convolutional weights', () => {
     const twin = await denseTwin(model);
     const visible = be.bernoulli(be.fill([6, 12], 0.4));
     be.setSeed(7);
-    const gradient = meanFieldGradient(model, visible, cd);
+    const gradient = meanFieldGradient(model, visible, cd());
     be.setSeed(7);
-    const twinGradient = meanFieldGradient(twin, visible, cd);
+    const twinGradient = meanFieldGradient(twin, visible, cd());
     const conv = model.connections[0]?.weights as ConvolutionalWeights;
     expectAllClose(
       await values(gradient.weights[0]?.filters as Tensor),
@@ -344,7 +344,7 @@ describeOnBackends('convolutional weights', () => {
     const model = convolutionalRBM({ image: [1, 4, 4], filters: 2, kernel: 2 });
     const visible = be.bernoulli(be.fill([4, 16], 0.5));
     expect(() => model.center({ rate: 0.1, offsets: 'data' })).toThrow(UnsupportedError);
-    expect(() => meanFieldGradient(model, visible, dropConnect(cd, 0.5))).toThrow(
+    expect(() => meanFieldGradient(model, visible, dropConnect(cd(), { rate: 0.5 }))).toThrow(
       /dropConnect: needs dense weights; connection 0 is ConvolutionalWeights\(1×4×4 → 2×3×3/,
     );
     await expect(initializeModel(model, visible, 'pca')).rejects.toThrow(/method 'pca' needs dense weights/);

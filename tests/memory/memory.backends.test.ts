@@ -78,8 +78,8 @@ describeOnBackends(
     };
 
     it('are flat across training with cd, pcd and TAP, metrics included', async () => {
-      await expectFlat(trainWith(cd));
-      await expectFlat(trainWith(pcd));
+      await expectFlat(trainWith(cd()));
+      await expectFlat(trainWith(pcd()));
       const tap = new TAP({ particles: 5, iterations: 3 });
       await expectFlat(trainWith(tap.method));
       tap.dispose();
@@ -96,7 +96,7 @@ describeOnBackends(
           const model = new BoltzmannMachine(layers);
           const optimizer = new ADAM({ stepsize: 0.01 });
           await new SGD(model, data()).train(optimizer, 2, {
-            method: pcd,
+            method: pcd(),
             monitor: new ProgressMonitor({ maxBatches: 1 }),
           });
           optimizer.reset();
@@ -115,7 +115,7 @@ describeOnBackends(
       await expectFlat(async () => {
         const dbm = new BoltzmannMachine([new BernoulliLayer(9), new BernoulliLayer(5), new OneHotLayer(3)]);
         const optimizer = new ADAM({ stepsize: 0.01 });
-        await new LayerwisePretrain(dbm, data()).train(optimizer, 1, { method: pcd, monitor: null });
+        await new LayerwisePretrain(dbm, data()).train(optimizer, 1, { method: pcd(), monitor: null });
         optimizer.reset();
         dbm.dispose();
       });
@@ -144,7 +144,7 @@ describeOnBackends(
       await expectFlat(async () => {
         const optimizer = new ADAM({ stepsize: 0.01 });
         const label = labelRBM(new BernoulliLayer(9), new BernoulliLayer(4), 3);
-        for (const method of [discriminative, hybrid(0.1), generativeLabels({ chains: 'cd' })]) {
+        for (const method of [discriminative(), hybrid({ alpha: 0.1 }), generativeLabels({ chains: 'cd' })]) {
           await new SGD(label, labelled()).train(optimizer, 1, { method, monitor: null });
         }
         await evaluateClassifier(labelClassifier(label), {

@@ -172,7 +172,7 @@ it('training centered beats the same run uncentered in exact test log-likelihood
     const rbm = new BoltzmannMachine([new BernoulliLayer(784), new BernoulliLayer(16)]);
     await initializeModel(rbm, data.batches('train'), 'hinton');
     await new SGD(rbm, data).train(new GradientDescent({ stepsize: 0.01 }), 10, {
-      method: pcd,
+      method: pcd(),
       monitor: null,
       ...(centered && { centering: { rate: 0.01 } }),
     });

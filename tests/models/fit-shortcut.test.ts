@@ -87,7 +87,7 @@ describeOnBackends('BoltzmannMachine.fit', () => {
     await initializeModel(explicit, rows, 'hinton');
     be.dispose(rows);
     await new SGD(explicit, batches).train(new ADAM({ stepsize: DEFAULT_STEPSIZE }), 2, {
-      method: pcd,
+      method: pcd(),
       mcsteps: 1,
       monitor: null,
     });

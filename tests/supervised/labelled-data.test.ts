@@ -58,7 +58,7 @@ describe('labelled data', () => {
     const { data } = taggedRows();
     const model = labelRBM(new BernoulliLayer(1), new BernoulliLayer(2), 5);
     await expect(
-      new SGD(model, new InMemoryBatch(data)).train(new ADAM(), 1, { method: discriminative, monitor: null }),
+      new SGD(model, new InMemoryBatch(data)).train(new ADAM(), 1, { method: discriminative(), monitor: null }),
     ).rejects.toThrow(/learns from labels; give it a labelled batch source/);
     model.dispose();
   });

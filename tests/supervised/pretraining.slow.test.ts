@@ -29,7 +29,7 @@ it('a network fine-tuned from a pretrained RBM beats the same network from rando
   be.dispose(images);
   const pretrainingData = new InMemoryBatch(unlabelled.inputs, { batchSize: 50, seed: 1, trainFraction: 1 });
   await new SGD(rbm, pretrainingData).train(new Momentum({ stepsize: 0.05, momentum: 0.5 }), 3, {
-    method: cd,
+    method: cd(),
     monitor: null,
   });
   const data = new InMemoryBatch(labelled, {
