@@ -1,0 +1,401 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The machinery under the WebGPU backend: a pool of storage buffers bucketed by size, compute
+ * pipelines compiled once per kernel, bind groups cached by the buffers they bind, uniforms
+ * packed into one ring buffer written once per submit, and one command encoder that records
+ * every dispatch until a readback, a full ring or `flush()` submits it.
+ */
+import { MemoryBudgetError, ReliefError } from '../../errors/index.js';
+import { formatBytes } from '../memory.js';
+import { DeviceLostError } from './errors.js';
+
+/** GPUBufferUsage flags (numbers, so nothing depends on the `GPUBufferUsage` global). */
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+/** GPUMapMode.READ */
+const MAP_READ = 0x1;
+
+/** Bytes of one dispatch's uniforms: 64 words, at the alignment every device accepts for dynamic offsets. */
+export const UNIFORM_SLOT_BYTES = 256;
+/** Words of one dispatch's uniforms. */
+export const UNIFORM_WORDS = UNIFORM_SLOT_BYTES / 4;
+/** Uniform slots in the ring; a full ring submits. */
+const RING_SLOTS = 2048;
+/** Host values up to this size go up through the ring (copied in order inside the encoder). */
+const RING_UPLOAD_BYTES = 64 * 1024;
+/** The ring: uniform slots, then room for small uploads. */
+const RING_BYTES = RING_SLOTS * UNIFORM_SLOT_BYTES + 4 * RING_UPLOAD_BYTES;
+/** Dispatches recorded before the encoder is submitted even without a readback. */
+export const DEFAULT_DISPATCHES_PER_SUBMIT = 1024;
+/** Smallest pooled buffer. */
+const MIN_BUFFER_BYTES = 16;
+/** Cached bind groups kept before the cache is cleared (they are cheap to remake). */
+const MAX_BIND_GROUPS = 8192;
+
+/** Cumulative counts of the work the backend gave the device. */
+export interface WebGpuStats {
+  /** Compute dispatches recorded. */
+  readonly dispatches: number;
+  /** Command buffers submitted. */
+  readonly submits: number;
+  /** Tensors read back to the host. */
+  readonly readbacks: number;
+  /** Bytes of host values uploaded (tensors, gather indices; not uniforms). */
+  readonly bytesUp: number;
+  /** Bytes read back. */
+  readonly bytesDown: number;
+  /** Milliseconds the host spent recording dispatches and submitting them. */
+  readonly hostMs: number;
+  /** Compute pipelines compiled. */
+  readonly pipelines: number;
+  /** GPU buffers made (the pool reuses freed ones). */
+  readonly buffersCreated: number;
+}
+
+/** A pooled GPU storage buffer, shared by the tensors that view it (reshapes). */
+export class GpuStorage {
+  /** Tensors viewing this storage. */
+  refs = 1;
+  /** The submit epoch in which a recorded command last used it. */
+  usedInEpoch = -1;
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly capacity: number,
+    readonly id: number,
+  ) {}
+}
+
+/** A compiled kernel: its pipeline and the layout of its bindings. */
+export interface Kernel {
+  readonly id: number;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
+/** Workgroups of a one-dimensional dispatch of `threads` threads, spread over x and y past the per-dimension limit. */
+export function linearGroups(threads: number, workgroupSize: number, maxPerDimension: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(threads / workgroupSize));
+  const x = Math.min(groups, maxPerDimension);
+  return [x, Math.ceil(groups / x)];
+}
+
+/** The bucket a request of `bytes` is rounded up to: four sizes per power of two. */
+function bucketBytes(bytes: number, limit: number): number {
+  const wanted = Math.max(MIN_BUFFER_BYTES, Math.ceil(bytes / 16) * 16);
+  const power = 2 ** Math.floor(Math.log2(wanted));
+  const step = Math.max(16, power / 4);
+  const rounded = Math.ceil(wanted / step) * step;
+  return rounded <= limit ? rounded : wanted;
+}
+
+/** The device, its pool, caches, ring and open encoder. */
+export class GpuRuntime {
+  readonly limits: GPUSupportedLimits;
+  /** Why the device was lost, once it is. */
+  lostReason: string | undefined;
+  private firstError: string | undefined;
+
+  private readonly freeBuffers = new Map<number, GpuStorage[]>();
+  private readonly freeReadBuffers = new Map<number, GPUBuffer[]>();
+  private nextBufferId = 0;
+  private readonly kernels = new Map<string, Kernel>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+
+  private readonly ring: GPUBuffer;
+  private readonly ringWords = new Uint32Array(RING_BYTES / 4);
+  private ringSlots = 0;
+  private ringUploadBytes = 0;
+
+  private encoder: GPUCommandEncoder | undefined;
+  private pass: GPUComputePassEncoder | undefined;
+  private epoch = 0;
+  private dispatchesInEncoder = 0;
+  /** Staging buffers to destroy once the encoder that copies from them is submitted. */
+  private stagingToDestroy: GPUBuffer[] = [];
+
+  private counts = {
+    dispatches: 0,
+    submits: 0,
+    readbacks: 0,
+    bytesUp: 0,
+    bytesDown: 0,
+    hostMs: 0,
+    pipelines: 0,
+    buffersCreated: 0,
+  };
+
+  /** @param dispatchesPerSubmit - dispatches recorded before a submit without a readback */
+  constructor(
+    readonly device: GPUDevice,
+    readonly dispatchesPerSubmit = DEFAULT_DISPATCHES_PER_SUBMIT,
+  ) {
+    this.limits = device.limits;
+    this.ring = device.createBuffer({
+      size: RING_BYTES,
+      usage: USAGE.UNIFORM | USAGE.COPY_DST | USAGE.COPY_SRC,
+    });
+    void device.lost.then((info) => {
+      this.lostReason = `${info.reason}: ${info.message || 'no message'}`;
+    });
+    device.addEventListener?.('uncapturederror', (event) => {
+      this.firstError ??= (event as GPUUncapturedErrorEvent).error.message;
+    });
+  }
+
+  /** The largest tensor in bytes: one storage binding. */
+  get maxTensorBytes(): number {
+    return Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+  }
+
+  stats(): WebGpuStats {
+    return { ...this.counts };
+  }
+
+  resetStats(): void {
+    for (const key of Object.keys(this.counts) as (keyof typeof this.counts)[]) this.counts[key] = 0;
+  }
+
+  /** Throws once the device is lost. */
+  checkAlive(): void {
+    if (this.lostReason !== undefined) {
+      throw new DeviceLostError(
+        `webgpu backend: the device was lost (${this.lostReason}); its tensors are gone. Start the backend again ` +
+          "(`await backends.use('webgpu')`) and reload the model from a checkpoint.",
+      );
+    }
+  }
+
+  // ----- buffers -----
+
+  /**
+   * A storage buffer of at least `bytes` from the pool.
+   * @throws MemoryBudgetError beyond the largest storage binding
+   */
+  acquire(bytes: number, what: string): GpuStorage {
+    this.checkAlive();
+    if (bytes > this.maxTensorBytes) {
+      throw new MemoryBudgetError(
+        `webgpu backend: ${what} needs ${formatBytes(bytes)}, more than the ${formatBytes(this.maxTensorBytes)} one ` +
+          'tensor can hold on this device (its maxStorageBufferBindingSize); use smaller batches or fewer units',
+      );
+    }
+    const capacity = bucketBytes(bytes, this.maxTensorBytes);
+    const pooled = this.freeBuffers.get(capacity)?.pop();
+    if (pooled) {
+      pooled.refs = 1;
+      return pooled;
+    }
+    const buffer = this.device.createBuffer({
+      size: capacity,
+      usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST,
+    });
+    this.counts.buffersCreated += 1;
+    return new GpuStorage(buffer, capacity, this.nextBufferId++);
+  }
+
+  /** Returns `storage` to the pool (when its last view is freed). */
+  release(storage: GpuStorage): void {
+    const list = this.freeBuffers.get(storage.capacity);
+    if (list) list.push(storage);
+    else this.freeBuffers.set(storage.capacity, [storage]);
+  }
+
+  /** Pooled buffers not in use, and their bytes. */
+  pooled(): { buffers: number; bytes: number } {
+    let [buffers, bytes] = [0, 0];
+    for (const [capacity, list] of this.freeBuffers) {
+      buffers += list.length;
+      bytes += capacity * list.length;
+    }
+    return { buffers, bytes };
+  }
+
+  /** Destroys the pooled buffers not in use (after submitting what may still read them). */
+  trimPool(): void {
+    this.flush();
+    for (const list of this.freeBuffers.values()) for (const storage of list) storage.buffer.destroy();
+    this.freeBuffers.clear();
+    this.bindGroups.clear();
+  }
+
+  /** Writes host `values` into `storage`, in order with the recorded work. */
+  upload(storage: GpuStorage, values: ArrayBufferView): void {
+    const bytes = values.byteLength;
+    if (bytes === 0) return;
+    this.counts.bytesUp += bytes;
+    const source = new Uint8Array(values.buffer, values.byteOffset, bytes);
+    if (storage.usedInEpoch !== this.epoch || this.encoder === undefined) {
+      // No recorded command uses this buffer: a queue write lands before the encoder is submitted.
+      this.device.queue.writeBuffer(storage.buffer, 0, source, 0, bytes);
+      return;
+    }
+    const padded = Math.ceil(bytes / 16) * 16;
+    if (padded <= RING_UPLOAD_BYTES && this.ringUploadBytes + padded <= 4 * RING_UPLOAD_BYTES) {
+      const offset = RING_SLOTS * UNIFORM_SLOT_BYTES + this.ringUploadBytes;
+      new Uint8Array(this.ringWords.buffer, offset, bytes).set(source);
+      this.ringUploadBytes += padded;
+      this.copy(this.ring, offset, storage.buffer, 0, padded);
+      return;
+    }
+    const staging = this.device.createBuffer({ size: padded, usage: USAGE.COPY_SRC, mappedAtCreation: true });
+    new Uint8Array(staging.getMappedRange()).set(source);
+    staging.unmap();
+    this.copy(staging, 0, storage.buffer, 0, padded);
+    this.stagingToDestroy.push(staging);
+  }
+
+  private copy(from: GPUBuffer, fromOffset: number, to: GPUBuffer, toOffset: number, bytes: number): void {
+    const encoder = this.openEncoder();
+    this.pass?.end();
+    this.pass = undefined;
+    encoder.copyBufferToBuffer(from, fromOffset, to, toOffset, bytes);
+  }
+
+  // ----- kernels -----
+
+  /**
+   * The kernel compiled from `source` (once per `key`): binding 0 is the uniform slot, then
+   * `inputs` read-only storage buffers, then `outputs` read-write ones.
+   */
+  kernel(key: string, inputs: number, outputs: number, source: () => string): Kernel {
+    const known = this.kernels.get(key);
+    if (known) return known;
+    const entries: GPUBindGroupLayoutEntry[] = [
+      {
+        binding: 0,
+        visibility: 4, // GPUShaderStage.COMPUTE
+        buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: UNIFORM_SLOT_BYTES },
+      },
+    ];
+    for (let i = 0; i < inputs + outputs; i++) {
+      entries.push({ binding: i + 1, visibility: 4, buffer: { type: i < inputs ? 'read-only-storage' : 'storage' } });
+    }
+    const layout = this.device.createBindGroupLayout({ entries });
+    const module = this.device.createShaderModule({ code: source(), label: key });
+    const pipeline = this.device.createComputePipeline({
+      label: key,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main' },
+    });
+    const kernel = { id: this.kernels.size, pipeline, layout };
+    this.kernels.set(key, kernel);
+    this.counts.pipelines += 1;
+    return kernel;
+  }
+
+  /**
+   * Records one dispatch of `kernel` over `groups` workgroups, binding `buffers` (inputs, then
+   * outputs) and `uniforms` (at most {@link UNIFORM_WORDS} words; floats as their bits).
+   */
+  dispatch(
+    kernel: Kernel,
+    buffers: readonly GpuStorage[],
+    uniforms: ArrayLike<number>,
+    groups: readonly number[],
+  ): void {
+    this.checkAlive();
+    const started = performance.now();
+    if (this.ringSlots === RING_SLOTS || this.dispatchesInEncoder >= this.dispatchesPerSubmit) this.flush();
+    const slot = this.ringSlots++;
+    const base = (slot * UNIFORM_SLOT_BYTES) / 4;
+    for (let i = 0; i < uniforms.length; i++) this.ringWords[base + i] = uniforms[i] as number;
+    const bindGroup = this.bindGroup(kernel, buffers);
+    this.openEncoder();
+    this.pass ??= (this.encoder as GPUCommandEncoder).beginComputePass();
+    this.pass.setPipeline(kernel.pipeline);
+    this.pass.setBindGroup(0, bindGroup, [slot * UNIFORM_SLOT_BYTES]);
+    this.pass.dispatchWorkgroups(groups[0] ?? 1, groups[1] ?? 1, groups[2] ?? 1);
+    for (const storage of buffers) storage.usedInEpoch = this.epoch;
+    this.dispatchesInEncoder += 1;
+    this.counts.dispatches += 1;
+    this.counts.hostMs += performance.now() - started;
+  }
+
+  private bindGroup(kernel: Kernel, buffers: readonly GpuStorage[]): GPUBindGroup {
+    let key = `${kernel.id}`;
+    for (const storage of buffers) key += `,${storage.id}`;
+    const known = this.bindGroups.get(key);
+    if (known) return known;
+    if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.ring, offset: 0, size: UNIFORM_SLOT_BYTES } },
+    ];
+    buffers.forEach((storage, i) => {
+      entries.push({ binding: i + 1, resource: { buffer: storage.buffer } });
+    });
+    const group = this.device.createBindGroup({ layout: kernel.layout, entries });
+    this.bindGroups.set(key, group);
+    return group;
+  }
+
+  private openEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  /** Submits everything recorded (writing the ring's used part first). */
+  flush(): void {
+    if (this.encoder === undefined) return;
+    const started = performance.now();
+    this.pass?.end();
+    this.pass = undefined;
+    if (this.ringSlots > 0) {
+      this.device.queue.writeBuffer(this.ring, 0, this.ringWords.buffer, 0, this.ringSlots * UNIFORM_SLOT_BYTES);
+    }
+    if (this.ringUploadBytes > 0) {
+      const offset = RING_SLOTS * UNIFORM_SLOT_BYTES;
+      this.device.queue.writeBuffer(this.ring, offset, this.ringWords.buffer, offset, this.ringUploadBytes);
+    }
+    this.device.queue.submit([this.encoder.finish()]);
+    for (const staging of this.stagingToDestroy) staging.destroy();
+    this.stagingToDestroy = [];
+    this.encoder = undefined;
+    this.ringSlots = 0;
+    this.ringUploadBytes = 0;
+    this.dispatchesInEncoder = 0;
+    this.epoch += 1;
+    this.counts.submits += 1;
+    this.counts.hostMs += performance.now() - started;
+  }
+
+  /** Copies the first `bytes` of `storage` to the host: records the copy, submits, waits. */
+  async read(storage: GpuStorage, bytes: number): Promise<ArrayBuffer> {
+    this.checkAlive();
+    if (bytes === 0) return new ArrayBuffer(0);
+    const size = Math.ceil(bytes / 4) * 4;
+    const capacity = bucketBytes(size, Number.POSITIVE_INFINITY);
+    const staging =
+      this.freeReadBuffers.get(capacity)?.pop() ??
+      this.device.createBuffer({ size: capacity, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    this.copy(storage.buffer, 0, staging, 0, size);
+    this.flush();
+    this.counts.readbacks += 1;
+    this.counts.bytesDown += bytes;
+    try {
+      await staging.mapAsync(MAP_READ, 0, size);
+    } catch (cause) {
+      this.checkAlive();
+      throw new ReliefError(`webgpu backend: reading a tensor back failed: ${String(cause)}`, { cause });
+    }
+    const values = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    const list = this.freeReadBuffers.get(capacity);
+    if (list) list.push(staging);
+    else this.freeReadBuffers.set(capacity, [staging]);
+    if (this.firstError !== undefined) {
+      const message = this.firstError;
+      this.firstError = undefined;
+      throw new ReliefError(`webgpu backend: the device reported an error: ${message}`);
+    }
+    return values;
+  }
+
+  /** Waits until the device has done everything submitted. */
+  async synchronize(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  destroy(): void {
+    this.device.destroy();
+  }
+}
