@@ -9,6 +9,8 @@ import type { ParameterTensors } from './parameters.js';
  */
 export abstract class BiasLayer extends Layer {
   readonly discrete: boolean = true;
+  /** Every unit lies in [0, 1]. */
+  readonly support = [0, 1] as const;
   override readonly centerable = true;
   override readonly annealable = true;
 

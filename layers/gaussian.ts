@@ -22,6 +22,7 @@ const MIN_PRECISION_RATIO = 1e-4;
  */
 export class GaussianLayer extends QuadraticLayer {
   readonly type = 'gaussian' as const;
+  readonly support = [-Infinity, Infinity] as const;
   override readonly hasTapTerms = true;
 
   conditionalMean(field: Tensor): Tensor {

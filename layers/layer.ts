@@ -46,6 +46,8 @@ export abstract class Layer extends Parametrized {
   readonly hasTapTerms: boolean = false;
   /** Whether the units take finitely many values (so states can be enumerated). */
   abstract readonly discrete: boolean;
+  /** The smallest and the largest value a unit takes (±Infinity where the units are unbounded). */
+  abstract readonly support: readonly [lowest: number, highest: number];
   /**
    * Whether the layer can be centered (Melchior et al. 2016): r(x) = x and `∂E/∂loc = −x`, so
    * shifting its units by an offset only moves its neighbours' biases.

@@ -24,6 +24,7 @@ import { registerLayer } from './registry.js';
  */
 export class ReLULayer extends QuadraticLayer {
   readonly type: 'relu' | 'nrelu' = 'relu';
+  readonly support = [0, Infinity] as const;
 
   /** μ = m + φ and s = σ/√β. @returns each (batch, numUnits) */
   protected location(field: Tensor, beta: InverseTemperature): { readonly mu: Tensor; readonly scale: Tensor } {

@@ -10,48 +10,7 @@ import { be } from '../../backends/index.js';
 import { ContinuousBernoulliLayer, type Layer, NReLULayer, ReLULayer } from '../../layers/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectAllClose, values } from '../helpers/finite-differences.js';
-
-/** The (unnormalized) log density of one unit and its support, integrated on a grid. */
-interface Density {
-  readonly logDensity: (x: number) => number;
-  readonly from: number;
-  readonly to: number;
-}
-
-/** ln ∫ e^{logDensity}, E[x] and the distribution function (interpolated), by the trapezoid rule in float64. */
-function integrate({ logDensity, from, to }: Density) {
-  const steps = 200_000;
-  const h = (to - from) / steps;
-  let peak = -Infinity;
-  for (let k = 0; k <= steps; k++) peak = Math.max(peak, logDensity(from + k * h));
-  const density = (k: number) => Math.exp(logDensity(from + k * h) - peak);
-  let [mass, first] = [0, 0];
-  const cumulative = new Float64Array(steps + 1);
-  for (let k = 1; k <= steps; k++) {
-    const piece = ((density(k - 1) + density(k)) / 2) * h;
-    mass += piece;
-    first += piece * (from + (k - 0.5) * h);
-    cumulative[k] = mass;
-  }
-  const cdf = (x: number) => {
-    const position = Math.min(steps, Math.max(0, (x - from) / h));
-    const k = Math.min(steps - 1, Math.floor(position));
-    const [low, high] = [cumulative[k] as number, cumulative[k + 1] as number];
-    return (low + (high - low) * (position - k)) / mass;
-  };
-  return { logZ: peak + Math.log(mass), mean: first / mass, cdf };
-}
-
-/** The largest gap between the empirical distribution function of `samples` and `cdf`. */
-function kolmogorovSmirnov(samples: Float64Array, cdf: (x: number) => number): number {
-  const sorted = Float64Array.from(samples).sort();
-  let gap = 0;
-  sorted.forEach((x, i) => {
-    const f = cdf(x);
-    gap = Math.max(gap, Math.abs(f - i / sorted.length), Math.abs(f - (i + 1) / sorted.length));
-  });
-  return gap;
-}
+import { type Density, integrate, kolmogorovSmirnov, ksBound } from './integration.js';
 
 /** A one-unit layer's log partition, mean and samples at field φ and β, read back. */
 async function oneUnit(layer: Layer, field: number, beta: number, draws: number) {
@@ -70,8 +29,6 @@ function reluLayer(loc: number, variance: number, make = () => new ReLULayer(1))
   return layer;
 }
 
-/** A p = 0.001 Kolmogorov–Smirnov bound for n draws. */
-const ksBound = (n: number) => 1.95 / Math.sqrt(n);
 const DRAWS = 20_000;
 
 describeOnBackends('continuous unit types', () => {
