@@ -18,9 +18,18 @@ const TIERS = {
   slow: ['**/*.slow.test.ts'],
 } as const;
 
+/**
+ * The backends tier runs the webgpu backend on Mesa's software adapter, drawing the host's
+ * random stream so that it agrees draw for draw with the float64 reference (its own tests run
+ * the device's generator).
+ */
+const TIER_ENV: Readonly<Record<string, Record<string, string>>> = {
+  backends: { RELIEF_WEBGPU_ADAPTER: 'software', RELIEF_WEBGPU_RANDOM: 'host' },
+};
+
 const tier = (name: string, include: readonly string[], exclude: readonly string[] = []) => ({
   extends: true as const,
-  test: { name, include: [...include], exclude: ['**/node_modules/**', ...exclude] },
+  test: { name, include: [...include], exclude: ['**/node_modules/**', ...exclude], env: TIER_ENV[name] ?? {} },
 });
 
 export default defineConfig({

@@ -37,7 +37,7 @@ import type {
   TensorContainer,
   TensorLike,
 } from '../types.js';
-import { type AdapterChoice, acquireDevice, type DeviceOptions } from './device.js';
+import { type AdapterChoice, acquireDevice } from './device.js';
 import { f32Bits, LINEAR_WORKGROUP, MAX_RANK } from './kernels/common.js';
 import { conv2dFilterProductsSource, conv2dSource, conv2dTransposeSource } from './kernels/convolution.js';
 import {
@@ -60,20 +60,20 @@ import {
   uniformSource,
 } from './kernels/random.js';
 import { type ReduceOp, reduceGroupSource, reduceThreadSource } from './kernels/reduce.js';
+import type { WebGpuOptions } from './options.js';
 import { GpuRuntime, type GpuStorage, linearGroups, type WebGpuStats } from './runtime.js';
 
-/** Options of {@link WebGpuBackend.create}. */
-export interface WebGpuBackendOptions extends DeviceOptions {
+/** Options of {@link WebGpuBackend.create}: the backend's options and a seed. */
+export type WebGpuBackendOptions = WebGpuOptions & {
   /** Seed of the random generator (random by default). */
   readonly seed?: number;
-  /**
-   * Where random numbers are drawn: `'device'` (default), Philox4x32-10 on the GPU; `'host'`,
-   * the seeded stream every other backend draws (xoshiro128** on the host, uploaded), so a
-   * seeded run matches the cpu and float64 backends sample for sample, at the cost of uploads.
-   */
-  readonly random?: UniformSource;
-  /** Dispatches recorded before a submit when nothing is read back (default 1024). */
-  readonly dispatchesPerSubmit?: number;
+};
+
+/** The random source from the options, else from RELIEF_WEBGPU_RANDOM. */
+function randomSourceOf(options: WebGpuBackendOptions): UniformSource {
+  if (options.random) return options.random;
+  const fromEnv = typeof process === 'undefined' ? undefined : process.env?.RELIEF_WEBGPU_RANDOM;
+  return fromEnv === 'host' ? 'host' : 'device';
 }
 
 /** A tensor: a view of a pooled storage buffer (reshapes share one). */
@@ -164,7 +164,7 @@ export class WebGpuBackend extends Backend {
   readonly name = 'webgpu' as const;
   readonly device: string;
   readonly canReadSync = false;
-  /** Where random numbers are drawn (see {@link WebGpuBackendOptions.random}). */
+  /** Where random numbers are drawn (see {@link WebGpuOptions}). */
   readonly randomSource: UniformSource;
   /** The adapter in use. */
   readonly adapter: AdapterChoice;
@@ -185,7 +185,7 @@ export class WebGpuBackend extends Backend {
     this.runtime = runtime;
     this.device = description;
     this.adapter = adapter;
-    this.randomSource = options.random ?? 'device';
+    this.randomSource = randomSourceOf(options);
     this.setSeed(seed);
   }
 

@@ -3,27 +3,18 @@
  * Finding a WebGPU device: `navigator.gpu` in browsers, the `webgpu` package (Dawn) in Node.
  */
 import { BackendUnavailableError } from '../../errors/index.js';
+import type { WebGpuOptions } from './options.js';
 
-/** Which adapter to ask for. */
-export type AdapterChoice = 'hardware' | 'software';
+/** Which adapter to ask for (see {@link WebGpuOptions}). */
+export type AdapterChoice = NonNullable<WebGpuOptions['adapter']>;
 
 /** Options for finding a device. */
-export interface DeviceOptions {
-  /**
-   * `'hardware'` (default): the platform's own adapter (Vulkan, Metal, D3D12), and an error if
-   * there is none; `'software'`: Mesa's llvmpipe through OpenGL in WebGPU compatibility mode
-   * in Node (slow, for tests and machines without a GPU), a fallback adapter in browsers.
-   * The environment variable `RELIEF_WEBGPU_ADAPTER=software` asks for it too.
-   */
-  readonly adapter?: AdapterChoice;
-  /** Node only: options for Dawn's `create()`, e.g. `['backend=vulkan']`, replacing the adapter's defaults. */
-  readonly dawnOptions?: readonly string[];
-}
+export type DeviceOptions = Pick<WebGpuOptions, 'adapter' | 'dawnOptions'>;
 
 /** A device, its adapter's description, and the limits it was created with. */
 export interface AcquiredDevice {
   readonly device: GPUDevice;
-  /** E.g. `NVIDIA H100 (vulkan)` or `llvmpipe (opengl, software)`. */
+  /** The adapter's vendor and name and how it was reached, e.g. `nvidia … (dawn)`, `… (backend=opengl, software)`. */
   readonly description: string;
 }
 

@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import { WebGpuBackend } from '../../backends/webgpu/backend.js';
 import { backendSuite, FULL_SUITE } from './suite.js';
 
-const started: WebGpuBackend | Error = await WebGpuBackend.create({ adapter: 'software', seed: 1 }).catch(
+const started: WebGpuBackend | Error = await WebGpuBackend.create({ adapter: 'software', random: 'device', seed: 1 }).catch(
   (error: Error) => error,
 );
 
