@@ -10,6 +10,7 @@ import { normalizeAxis, reducedShape } from './shapes.js';
 import type {
   AdamSettings,
   Convolution,
+  DeviceStats,
   MatmulOptions,
   RandomWords,
   Shape,
@@ -195,6 +196,11 @@ export abstract class Backend {
   /** Continues the random stream from a state given by {@link randomState}. */
   setRandomState(words: RandomWords): void {
     this.random.importState(words);
+  }
+
+  /** The device's counters since the backend started, or undefined for a backend that computes on the host. */
+  stats(): DeviceStats | undefined {
+    return undefined;
   }
 
   // ----- creation -----

@@ -52,6 +52,7 @@ export {
 export type {
   AdamSettings,
   Convolution,
+  DeviceStats,
   MatmulOptions,
   RandomWords,
   Shape,

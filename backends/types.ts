@@ -17,6 +17,22 @@ export type TensorLike = Tensor | number;
 /** The four 32-bit state words of a random generator (xoshiro128**), to continue its stream elsewhere. */
 export type RandomWords = readonly [number, number, number, number];
 
+/** Work a device backend has done since it started, counted on the host. */
+export interface DeviceStats {
+  /** Compute dispatches encoded. */
+  readonly dispatches: number;
+  /** Command buffers submitted to the device's queue. */
+  readonly submits: number;
+  /** Copies from the device that the host waited for (`read`). */
+  readonly readbacks: number;
+  /** Bytes written to the device. */
+  readonly bytesUp: number;
+  /** Bytes read back from the device. */
+  readonly bytesDown: number;
+  /** Milliseconds of host time spent encoding and submitting work. */
+  readonly hostMs: number;
+}
+
 /** What `tidy` may return: tensors anywhere inside arrays or plain objects, or nothing. */
 export type TensorContainer =
   // biome-ignore lint/suspicious/noConfusingVoidType: a tidy callback may return nothing

@@ -13,6 +13,7 @@ import {
   snapshotRun,
   type TrainingSnapshot,
 } from './checkpoint.js';
+import { countDeviceWork } from './device-work.js';
 import { checkFitMethod, type FitMethod, pcd } from './methods.js';
 import { checkRunHooks, endEpoch, History, ProgressMonitor, RUN_HOOK_KEYS, type RunHooks } from './monitor.js';
 
@@ -192,7 +193,9 @@ export class SGD {
         const started = performance.now() - 1000 * (resumed?.secondsDone ?? 0);
         let samples = 0;
         let batches = 0;
+        let trained = 0;
         let stopped = false;
+        const deviceWork = countDeviceWork();
         for await (const { visible, targets } of this.trainingBatches(method.usesLabels === true)) {
           const owned = targets === undefined ? [visible] : [visible, targets];
           samples += be.shape(visible)[0] as number;
@@ -211,9 +214,11 @@ export class SGD {
             optimizer.update(model, method(visible, model, positivePhase, negative, targets));
           });
           batches += 1;
+          trained += 1;
           be.dispose(owned);
           options.onBatch?.(epoch, samples);
         }
+        const work = deviceWork(trained);
         const seconds = (performance.now() - started) / 1000;
         // A stop within an epoch resumes at its next minibatch: the random streams as they are
         // now (before the metrics draw), the shuffle the epoch started with.
@@ -231,7 +236,7 @@ export class SGD {
         const validation =
           method.validation && data.size('validate') > 0 ? await method.validation.evaluate(model, data) : {};
         if (!stopped) position = this.position(epoch, history);
-        const record = { epoch, seconds, ...report, ...metrics, ...validation };
+        const record = { epoch, seconds, ...work, ...report, ...metrics, ...validation };
         if (await endEpoch(history, record, epochs, options, this.#stage.saves, save)) break;
       }
       if (first > epochs && options.checkpoint) {
