@@ -1,10 +1,10 @@
 /**
- * Tensor backends: the {@link Backend} interface, the cpu (ndarray) and tfjs
- * implementations, and the selection of the one in use (`be`).
+ * Tensor backends: the {@link Backend} contract, the cpu (ndarray), native WebGPU and tfjs
+ * implementations, the float64 oracle, and the selection of the one in use (`be`).
  *
  * ```ts
  * import { backends } from 'relief';
- * await backends.use('tfjs', { device: 'webgpu' }); // or RELIEF_BACKEND / relief.config.json
+ * await backends.use('webgpu'); // or RELIEF_BACKEND / relief.config.json
  * backends.setSeed(137);
  * const { be } = backends;
  * const p = be.sigmoid(be.matmul(v, W)); // (batch, numHidden)
@@ -60,3 +60,11 @@ export type {
   TensorContainer,
   TensorLike,
 } from './types.js';
+export {
+  ADAPTER_HINT,
+  DeviceLostError,
+  WebGpuBackend,
+  type WebGpuBackendOptions,
+  type WebGpuOptions,
+  type WebGpuStats,
+} from './webgpu/index.js';

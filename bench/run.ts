@@ -81,6 +81,13 @@ const candidates: Candidate[] = [
     select: () => use('cpu', { kernel: 'js' }),
     fast: false,
   },
+  ...(['hardware', 'software'] as const).map((adapter) => ({
+    label: adapter === 'hardware' ? 'webgpu' : 'webgpu-software',
+    description: adapter === 'hardware' ? 'webgpu (native WGSL)' : 'webgpu (native WGSL, software adapter)',
+    start: () => use('webgpu', { adapter, seed: 1 }),
+    select: () => use('webgpu', { adapter }),
+    fast: adapter === 'hardware',
+  })),
   ...(['wasm', 'cpu', 'webgpu', 'tensorflow'] as TfjsDevice[]).map((device) => ({
     label: `tfjs-${device}`,
     description: TFJS_DESCRIPTIONS[device],
@@ -160,6 +167,8 @@ interface EpochResult {
   readonly secondsPerEpoch: number;
   readonly samplesPerSecond: number;
   readonly extrapolated: boolean;
+  /** A device backend's work per minibatch: dispatches, readbacks and host milliseconds. */
+  readonly device?: { readonly dispatches: number; readonly readbacks: number; readonly hostMs: number };
 }
 
 /** One epoch of PCD-1 (batch 100, ADAM) on binarized MNIST, timed without metrics. */
@@ -171,7 +180,8 @@ async function pcdEpoch(candidate: Candidate, hidden: number, samples: number): 
   const rbm = new BoltzmannMachine([new BernoulliLayer(784), new BernoulliLayer(hidden)]);
   await initializeModel(rbm, batches.batches('train'), 'hinton');
   const history = await new SGD(rbm, batches).train(new ADAM({ stepsize: 0.01 }), 1, { monitor: null });
-  const seconds = history.records[0]?.seconds ?? Number.NaN;
+  const record = history.records[0];
+  const seconds = record?.seconds ?? Number.NaN;
   rbm.dispose();
   return {
     backend: candidate.label,
@@ -180,6 +190,13 @@ async function pcdEpoch(candidate: Candidate, hidden: number, samples: number): 
     secondsPerEpoch: (seconds * 57000) / samples,
     samplesPerSecond: samples / seconds,
     extrapolated: samples !== 57000,
+    ...(record?.gpuDispatches !== undefined && {
+      device: {
+        dispatches: record.gpuDispatches,
+        readbacks: record.gpuReadbacks ?? Number.NaN,
+        hostMs: record.gpuHostMs ?? Number.NaN,
+      },
+    }),
   };
 }
 
@@ -228,6 +245,9 @@ if (epochs.length > 0) {
       model: r.model,
       's/epoch': Number(r.secondsPerEpoch.toFixed(2)) + (r.extrapolated ? ` (from ${r.samples} samples)` : ''),
       'samples/s': Math.round(r.samplesPerSecond),
+      'dispatches/batch': r.device ? Number(r.device.dispatches.toFixed(1)) : '',
+      'readbacks/batch': r.device ? Number(r.device.readbacks.toFixed(2)) : '',
+      'host ms/batch': r.device ? Number(r.device.hostMs.toFixed(3)) : '',
     })),
   );
 }
@@ -248,14 +268,15 @@ function epochFigure(result: EpochResult): ResultFigure {
   return { label: `PCD-1 epoch ${result.model}${extrapolated}`, value: rounded(result.secondsPerEpoch), unit: 's' };
 }
 
-const gpu = kernels.some((r) => r.backend === 'tfjs-webgpu') ? nvidiaGpuName() : undefined;
+const ON_GPU = ['tfjs-webgpu', 'webgpu'];
+const gpu = kernels.some((r) => ON_GPU.includes(r.backend)) ? nvidiaGpuName() : undefined;
 for (const candidate of candidates) {
   const figures = [
     ...kernels.filter((r) => r.backend === candidate.label).map(kernelFigure),
     ...epochs.filter((r) => r.backend === candidate.label).map(epochFigure),
   ];
   if (figures.length === 0) continue;
-  const onGpu = candidate.label === 'tfjs-webgpu' && gpu !== undefined;
+  const onGpu = ON_GPU.includes(candidate.label) && gpu !== undefined;
   const path = writeResult({
     id: `kernels-${candidate.label}${onGpu ? `-${idPart(gpu)}` : ''}`,
     section: 'kernels',

@@ -41,7 +41,7 @@ describe('backend settings', () => {
   it('names the bad variable and the allowed values', () => {
     expect(() => settingsFromEnv({ RELIEF_BACKEND: 'gpu' })).toThrow(ConfigError);
     expect(() => settingsFromEnv({ RELIEF_BACKEND: 'gpu' })).toThrow(
-      `RELIEF_BACKEND: expected one of 'cpu', 'float64', 'tfjs', got "gpu"`,
+      `RELIEF_BACKEND: expected one of 'cpu', 'float64', 'tfjs', 'webgpu', got "gpu"`,
     );
     expect(() => settingsFromEnv({ RELIEF_DEVICE: 'cuda' })).toThrow(
       /RELIEF_DEVICE: expected one of 'webgpu', 'tensorflow', 'wasm', 'cpu'/,
@@ -61,7 +61,7 @@ describe('backend settings', () => {
 
   it('names the file and field of a bad config', () => {
     expect(() => parseConfigFile({ backend: 'gpu' }, 'x/relief.config.json')).toThrow(
-      `x/relief.config.json: backend: expected one of 'cpu', 'float64', 'tfjs', got "gpu"`,
+      `x/relief.config.json: backend: expected one of 'cpu', 'float64', 'tfjs', 'webgpu', got "gpu"`,
     );
     expect(() => parseConfigFile({ backend: 'cpu', seed: -1 }, 'f')).toThrow(
       'f: seed: expected a non-negative integer, got -1',
@@ -156,6 +156,8 @@ describe('backend selection', () => {
     await expect(use('cpu', { device: 'wasm' })).rejects.toThrow(
       /backend 'cpu' has no devices \(backends with devices: 'tfjs'\)/,
     );
-    await expect(use('gpu')).rejects.toThrow(/backends.use: name: expected one of 'cpu', 'float64', 'tfjs', got "gpu"/);
+    await expect(use('gpu')).rejects.toThrow(
+      /backends.use: name: expected one of 'cpu', 'float64', 'tfjs', 'webgpu', got "gpu"/,
+    );
   });
 });
