@@ -212,6 +212,17 @@ export class WebGpuBackend extends Backend {
     this.runtime.resetStats();
   }
 
+  /**
+   * Starts recording the kernel of every dispatch into the list it returns (e.g.
+   * `['matmul:false:false', 'bernoulli-logits:true:device', …]`); `false` stops and returns
+   * the list recorded.
+   */
+  traceDispatches(on = true): string[] | undefined {
+    const recorded = this.runtime.trace;
+    this.runtime.trace = on ? [] : undefined;
+    return on ? this.runtime.trace : recorded;
+  }
+
   /** Submits what is recorded, without waiting for it. */
   flush(): void {
     this.runtime.flush();

@@ -67,6 +67,8 @@ export class GpuStorage {
 /** A compiled kernel: its pipeline and the layout of its bindings. */
 export interface Kernel {
   readonly id: number;
+  /** The kernel and its variant, e.g. `binary:add:same:strided`. */
+  readonly key: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
 }
@@ -90,6 +92,8 @@ function bucketBytes(bytes: number, limit: number): number {
 /** The device, its pool, caches, ring and open encoder. */
 export class GpuRuntime {
   readonly limits: GPUSupportedLimits;
+  /** When set, each dispatch appends its kernel's key (to see what a step runs). */
+  trace: string[] | undefined;
   /** Why the device was lost, once it is. */
   lostReason: string | undefined;
   private firstError: string | undefined;
@@ -134,7 +138,7 @@ export class GpuRuntime {
       usage: USAGE.UNIFORM | USAGE.COPY_DST | USAGE.COPY_SRC,
     });
     void device.lost.then((info) => {
-      this.lostReason = `${info.reason}: ${info.message || 'no message'}`;
+      this.lostReason ??= `${info.reason}: ${info.message || 'no message'}`;
     });
     device.addEventListener?.('uncapturederror', (event) => {
       this.firstError ??= (event as GPUUncapturedErrorEvent).error.message;
@@ -276,7 +280,7 @@ export class GpuRuntime {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: 'main' },
     });
-    const kernel = { id: this.kernels.size, pipeline, layout };
+    const kernel = { id: this.kernels.size, key, pipeline, layout };
     this.kernels.set(key, kernel);
     this.counts.pipelines += 1;
     return kernel;
@@ -307,6 +311,7 @@ export class GpuRuntime {
     for (const storage of buffers) storage.usedInEpoch = this.epoch;
     this.dispatchesInEncoder += 1;
     this.counts.dispatches += 1;
+    this.trace?.push(kernel.key);
     this.counts.hostMs += performance.now() - started;
   }
 
@@ -395,7 +400,9 @@ export class GpuRuntime {
     await this.device.queue.onSubmittedWorkDone();
   }
 
+  /** Destroys the device; later operations throw DeviceLostError. */
   destroy(): void {
+    this.lostReason ??= 'destroyed: the backend was destroyed';
     this.device.destroy();
   }
 }
