@@ -12,7 +12,7 @@ import { didYouMean, parseWith } from '../validation/index.js';
 import { ConvolutionalWeights, convolutionGeometrySchema } from './convolutional-weights.js';
 import type { Coupling } from './coupling.js';
 import type { Layer } from './layer.js';
-import type { Parametrized } from './parameters.js';
+import type { ParameterConfig, Parametrized } from './parameters.js';
 import { type LayerType, layerOptionsSchema, layerTypes, makeLayer, unknownLayerOptionMessage } from './registry.js';
 import { Weights } from './weights.js';
 
@@ -47,7 +47,6 @@ export {
   NO_LAYER_OPTIONS,
   parseLayerType,
   registerLayer,
-  unknownLayerOptionMessage,
 } from './registry.js';
 export { NReLULayer, ReLULayer } from './relu.js';
 export { Weights, type WeightsConfig } from './weights.js';
@@ -84,7 +83,7 @@ export type LayerDescriptionInput = { readonly type: LayerType; readonly units: 
 >;
 
 /** A layer's parsed description: {@link LayerDescriptionInput} with the defaults filled in. */
-export type LayerDescription = LayerDescriptionInput & z.output<z.ZodObject<typeof parameterFields>>;
+export type LayerDescription = LayerDescriptionInput & ParameterConfig;
 
 /** The schema of a dense connection's description in `model.json`: `{ shape, fixedParams?, penalties?, constraints? }`, strict. */
 export const weightsConfigSchema = z.strictObject({
