@@ -557,13 +557,58 @@ export class WebGpuBackend extends Backend {
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     const [x, y] = [this.get(a), this.get(b)];
     const { m, k, n } = matmulDims(x.shape, y.shape, options);
+    const [ta, tb] = [options.transposeA === true, options.transposeB === true];
+    return this.gemm(`matmul:${ta}:${tb}`, () => matmulSource(ta, tb), [x, y], m, k, n, 0);
+  }
+
+  /** Records the tiled product into a new (m, n) tensor. @param operands - a, b (and a₂, b₂ when stacked) */
+  private gemm(
+    key: string,
+    source: () => string,
+    operands: readonly GpuTensor[],
+    m: number,
+    k: number,
+    n: number,
+    k1: number,
+  ): Tensor {
     const { tensor, storage } = this.allocate([m, n], 'matmul');
     if (m * n === 0) return tensor;
-    const [ta, tb] = [options.transposeA === true, options.transposeB === true];
-    const kernel = this.runtime.kernel(`matmul:${ta}:${tb}`, 2, 1, () => matmulSource(ta, tb));
+    const kernel = this.runtime.kernel(key, operands.length, 1, source);
     const groups = [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE)];
-    this.runtime.dispatch(kernel, [x.storage, y.storage, storage], [m, k, n], groups);
+    this.runtime.dispatch(kernel, [...operands.map((o) => o.storage), storage], [m, k, n, k1], groups);
     return tensor;
+  }
+
+  /** Fused for two pairs: one pass over both, as the product of the stacked operands, without stacking them. */
+  override stackedOuter(pairs: readonly (readonly [Tensor, Tensor])[]): Tensor {
+    const operands = pairs.map(([a, b]) => [this.get(a), this.get(b)] as const);
+    const [first, second] = operands;
+    const columns = (t: GpuTensor) => (t.shape.length === 2 ? (t.shape[1] as number) : -1);
+    const fits =
+      first !== undefined &&
+      second !== undefined &&
+      operands.length === 2 &&
+      operands.every(
+        ([a, b]) =>
+          a.shape.length === 2 &&
+          b.shape.length === 2 &&
+          a.shape[0] === b.shape[0] &&
+          columns(a) === columns(first[0]) &&
+          columns(b) === columns(first[1]),
+      );
+    if (!fits) return super.stackedOuter(pairs);
+    const [rows1, rows2] = [first[0].shape[0] as number, second[0].shape[0] as number];
+    const [m, n] = [columns(first[0]), columns(first[1])];
+    const stackedOperands = [first[0], first[1], second[0], second[1]];
+    return this.gemm(
+      'matmul:stacked',
+      () => matmulSource(true, false, true),
+      stackedOperands,
+      m,
+      rows1 + rows2,
+      n,
+      rows1,
+    );
   }
 
   // ----- convolutions -----
