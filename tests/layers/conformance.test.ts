@@ -245,6 +245,61 @@ describeOnBackends('layer conformance', (label) => {
       layer.dispose();
     });
 
+    it(`${name}: a β per sample gives each row what that β alone gives it`, async () => {
+      const layer = make();
+      randomizeParams(layer, 0.5);
+      const { field } = await randomField();
+      const betas = [1, 0.5, 0.8, 1.3, 0.2];
+      const perRow = be.tensor(betas, [BATCH, 1]);
+      const logZ = await values(layer.logPartition(field, perRow));
+      const mean = await values(layer.conditionalMean(field, perRow));
+      for (const [b, beta] of betas.entries()) {
+        expectAllClose(
+          [logZ[b] as number],
+          await values(layer.logPartition(row(field, b), beta)),
+          exact,
+          `ln Z row ${b}`,
+        );
+        expectAllClose(
+          mean.subarray(b * UNITS, (b + 1) * UNITS),
+          await values(layer.conditionalMean(row(field, b), beta)),
+          exact,
+          `E[x] row ${b}`,
+        );
+      }
+      const drawn = await values(layer.exactConditionalSample(field, perRow));
+      expect(drawn.every(Number.isFinite)).toBe(true);
+      be.dispose([field, perRow]);
+      layer.dispose();
+    });
+
+    it(`${name}: ln Z, means, modes and draws stay finite and in the support at extreme fields`, async () => {
+      const layer = make();
+      randomizeParams(layer, 0.5);
+      const [lowest, highest] = layer.support;
+      const extremes = [-1e4, -300, -30, 30, 300, 1e4];
+      const field = be.tensor(
+        extremes.flatMap((value, b) => Array.from({ length: UNITS }, (_, i) => ((b + i) % 2 === 0 ? value : -value))),
+        [extremes.length, UNITS],
+      );
+      for (const beta of BETAS) {
+        expect((await values(layer.logPartition(field, beta))).every(Number.isFinite), `ln Z at β ${beta}`).toBe(true);
+        for (const [what, t] of [
+          ['E[x]', layer.conditionalMean(field, beta)],
+          ['mode', layer.conditionalMode(field)],
+          ['draw', layer.conditionalSample(field, beta)],
+          ['exact draw', layer.exactConditionalSample(field, beta)],
+        ] as const) {
+          const drawn = await values(t);
+          expect(drawn.every(Number.isFinite), `${what} at β ${beta}`).toBe(true);
+          expect(Math.min(...drawn), `${what} at β ${beta}`).toBeGreaterThanOrEqual(lowest);
+          expect(Math.max(...drawn), `${what} at β ${beta}`).toBeLessThanOrEqual(highest);
+        }
+      }
+      be.dispose(field);
+      layer.dispose();
+    });
+
     it(`${name}: the capability flags hold (centering, two-state flips, annealing base)`, async () => {
       const layer = make();
       randomizeParams(layer, 0.5);
