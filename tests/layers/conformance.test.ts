@@ -176,6 +176,8 @@ describeOnBackends('layer conformance', (label) => {
         freeEnergy = layer.meanFieldFreeEnergy(mean);
       } catch (error) {
         expect(error).toBeInstanceOf(UnsupportedError);
+        be.dispose([field, mean]);
+        layer.dispose();
         return;
       }
       const expected = be.tidy(() => be.sub(be.sum(be.mul(layer.rescale(mean), field), 1), layer.logPartition(field)));
@@ -188,6 +190,7 @@ describeOnBackends('layer conformance', (label) => {
       const layer = make();
       if (!layer.hasTapTerms) {
         expect(() => layer.tapStart(BATCH)).toThrow(UnsupportedError);
+        layer.dispose();
         return;
       }
       randomizeParams(layer, 0.5);
@@ -330,6 +333,39 @@ describeOnBackends('layer conformance', (label) => {
         base.dispose();
       }
       be.dispose(units);
+      layer.dispose();
+    });
+
+    it(`${name}: each method leaves only the tensors it returns`, async () => {
+      const layer = make();
+      randomizeParams(layer, 0.5);
+      const units = unitsOf(layer);
+      const { field } = await randomField();
+      const perRow = be.tensor([1, 0.5, 0.8, 1.3, 0.2], [BATCH, 1]);
+      const calls: [string, () => Tensor[]][] = [
+        ['energy', () => [layer.energy(units)]],
+        ['rescale', () => [layer.rescale(units)]],
+        ['derivatives', () => Object.values(layer.derivatives(units, field)) as Tensor[]],
+        ['conditionalDerivatives', () => Object.values(layer.conditionalDerivatives(field)) as Tensor[]],
+        ['randomState', () => [layer.randomState(BATCH)]],
+      ];
+      for (const beta of [1, 0.6, perRow]) {
+        calls.push(
+          ['conditionalMean', () => [layer.conditionalMean(field, beta)]],
+          ['conditionalMode', () => [layer.conditionalMode(field, beta)]],
+          ['conditionalSample', () => [layer.conditionalSample(field, beta)]],
+          ['exactConditionalSample', () => [layer.exactConditionalSample(field, beta)]],
+          ['logPartition', () => [layer.logPartition(field, beta)]],
+        );
+      }
+      if (layer.discrete) calls.push(['enumerateStates', () => [layer.enumerateStates()]]);
+      for (const [method, call] of calls) {
+        const before = be.numTensors();
+        const fresh = new Set(call().filter((t) => t !== units && t !== field));
+        expect(be.numTensors() - before, method).toBe(fresh.size);
+        be.dispose([...fresh]);
+      }
+      be.dispose([units, field, perRow]);
       layer.dispose();
     });
 
