@@ -5,8 +5,10 @@
  */
 import { expect, it } from 'vitest';
 import { be, type Tensor } from '../../backends/index.js';
+import { parseRunConfig } from '../../config/index.js';
 import { ConfigError, ShapeError } from '../../errors/index.js';
 import { BernoulliLayer, GaussianLayer, layerFromConfig, makeLayer, OneHotLayer, Weights } from '../../layers/index.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelFromDescription } from '../../models/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectAllClose, finiteDifferences, randomizeParams, scalar, values } from '../helpers/finite-differences.js';
 
@@ -52,6 +54,18 @@ describeOnBackends('layers', () => {
     );
     expect(() => layerFromConfig({ type: 'onehot', units: 6, groupsize: 3 }, 'layers[2]')).toThrow(
       "layers[2].groupsize: unknown key for a 'onehot' layer; did you mean 'groupSize'?",
+    );
+    // Run configs and model.json take their layer descriptions from the same registrations.
+    const layers = [
+      { type: 'bernoulli', units: 6, groupSize: 3 },
+      { type: 'onehot', units: 4, groupSize: 2 },
+    ];
+    expect(() => parseRunConfig({ model: { layers } }, 'run.json')).toThrow(
+      "run.json: model.layers[0].groupSize: unknown key for a 'bernoulli' layer, an option of 'onehot' layers",
+    );
+    const description = { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, layers, connections: [] };
+    expect(() => modelFromDescription(description, 'model.json')).toThrow(
+      "model.json: layers[0].groupSize: unknown key for a 'bernoulli' layer, an option of 'onehot' layers",
     );
     expect(() => makeLayer('gaussian', 6, { groupSize: 3 })).toThrow(
       "makeLayer.groupSize: unknown key for a 'gaussian' layer, an option of 'onehot' layers (it takes no options)",
