@@ -3,8 +3,9 @@
  * options — held to the same checks, so that a new layer cannot go untested: its derivatives
  * against central finite differences of its energy, log partition function and TAP free
  * energy; ln Z, the means and the modes against exact enumeration (discrete units) or float64
- * quadrature (continuous units); what each capability flag promises; draws inside the support;
- * and a save and load round trip. Draws against the distribution are in
+ * quadrature (continuous units); what each capability flag promises; a β per sample; finite
+ * values inside the support, also at extreme fields; no tensor left behind by any method; and a
+ * save and load round trip. Draws against the distribution are in
  * `conformance.statistical.test.ts`. What a type lacks is skipped by its capability flag,
  * never by its name.
  */
