@@ -194,10 +194,8 @@ export class WebGpuBackend extends Backend {
    * @throws BackendUnavailableError saying why there is no adapter and how to get one
    */
   static async create(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
-    const { device, description } = await acquireDevice(options);
-    const runtime = new GpuRuntime(device, options.dispatchesPerSubmit);
-    const adapter = description.endsWith('software)') ? 'software' : 'hardware';
-    return new WebGpuBackend(runtime, description, adapter, options);
+    const { device, description, adapter } = await acquireDevice(options);
+    return new WebGpuBackend(new GpuRuntime(device, options.dispatchesPerSubmit), description, adapter, options);
   }
 
   // ----- the device's work -----

@@ -14,7 +14,9 @@ export type DeviceOptions = Pick<WebGpuOptions, 'adapter' | 'dawnOptions'>;
 /** A device, its adapter's description, and the limits it was created with. */
 export interface AcquiredDevice {
   readonly device: GPUDevice;
-  /** The adapter's vendor and name and how it was reached, e.g. `nvidia … (dawn)`, `… (backend=opengl, software)`. */
+  /** Which adapter it is on. */
+  readonly adapter: AdapterChoice;
+  /** The adapter's name and how it was reached, e.g. `NVIDIA H100 80GB HBM3 (dawn)`, `llvmpipe-llvm-15-0-6-256-bits (opengl, software)`. */
   readonly description: string;
 }
 
@@ -75,7 +77,7 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<Acquir
   for (const name of WANTED_LIMITS) if (typeof limits[name] === 'number') requiredLimits[name] = limits[name];
   try {
     const device = await adapter.requestDevice({ requiredLimits });
-    return { device, description };
+    return { device, description, adapter: choice };
   } catch (cause) {
     throw unavailable(`the adapter (${description}) refused a device: ${String(cause)}`, cause);
   }
@@ -102,14 +104,15 @@ async function findAdapter(
   const dawnOptions = options.dawnOptions ? [...options.dawnOptions] : software ? ['backend=opengl'] : [];
   if (software) process.env.EGL_PLATFORM ??= 'surfaceless';
   const gpu = await dawnInstance(dawnOptions);
-  const adapterOptions = software ? { featureLevel: 'compatibility' } : {};
+  const adapterOptions = software ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' };
   const adapter = await gpu.requestAdapter(adapterOptions as GPURequestAdapterOptions);
   if (adapter === null) return undefined;
-  const description = describe(adapter, dawnOptions.join(' ') || 'dawn');
+  const via = [...dawnOptions.map((o) => o.replace(/^backend=/, '')), ...(software ? ['software'] : [])];
+  const description = describe(adapter, via.join(', ') || 'dawn');
   if (!software && /llvmpipe|lavapipe|swiftshader|software/i.test(description)) {
     throw new Error(`the only adapter is a software one (${description}), which is used only when asked for`);
   }
-  return { adapter, description: software ? `${description}, software` : description };
+  return { adapter, description };
 }
 
 async function dawnInstance(dawnOptions: string[]): Promise<GPU> {
@@ -133,9 +136,9 @@ async function dawnInstance(dawnOptions: string[]): Promise<GPU> {
   return gpu;
 }
 
-/** The adapter's vendor and name, as far as it says. */
+/** The adapter's name as far as it says (`NVIDIA H100 80GB HBM3`, `llvmpipe-llvm-15…`) and how it was reached. */
 function describe(adapter: GPUAdapter, via: string): string {
   const info = (adapter as { info?: Partial<GPUAdapterInfo> }).info ?? {};
-  const name = [info.vendor, info.device, info.description].filter((s) => s !== undefined && s !== '').join(' ');
-  return `${name || 'unnamed adapter'} (${via})`;
+  const name = [info.device, info.description, info.vendor].find((s) => s !== undefined && s !== '');
+  return `${name?.replace(/-+$/, '') ?? 'unnamed adapter'} (${via})`;
 }
