@@ -76,7 +76,7 @@ if (gpu === undefined) process.exit(1);
 const backend = gpu;
 
 await trainEpoch(); // warm-up: compiles the pipelines, fills the pool
-const perBatch: { dispatches: number; submits: number; readbacks: number; hostMs: number }[] = [];
+const perBatch: { dispatches: number; submits: number; readbacks: number; hostMs: number; submitMs: number }[] = [];
 let previous = backend.stats();
 let kernels: string[] | undefined;
 const measured = await trainEpoch(() => {
@@ -86,6 +86,7 @@ const measured = await trainEpoch(() => {
     submits: now.submits - previous.submits,
     readbacks: now.readbacks - previous.readbacks,
     hostMs: now.hostMs - previous.hostMs,
+    submitMs: now.submitMs - previous.submitMs,
   });
   previous = now;
   if (perBatch.length === 2) backend.traceDispatches(true);
@@ -100,6 +101,7 @@ console.table({
   submits: rounded(mean('submits'), 2),
   readbacks: rounded(mean('readbacks'), 2),
   'encoding ms (stats.hostMs)': rounded(mean('hostMs'), 3),
+  'submit ms (stats.submitMs)': rounded(mean('submitMs'), 3),
   'host wall ms (median)': rounded(median(measured.wallMs), 2),
   'epoch s (to the last read)': rounded(measured.seconds, 2),
 });

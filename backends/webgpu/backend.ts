@@ -265,7 +265,7 @@ export class WebGpuBackend extends Backend {
   private allocate(shape: Shape, where: string): { tensor: Tensor; storage: GpuStorage } {
     const storage = this.runtime.acquire(
       Math.max(4, sizeOf(shape) * 4),
-      `${where}: a tensor of shape ${formatShape(shape)}`,
+      () => `${where}: a tensor of shape ${formatShape(shape)}`,
     );
     return { tensor: this.make(storage, shape), storage };
   }
@@ -297,13 +297,13 @@ export class WebGpuBackend extends Backend {
   ): void {
     if (count === 0) return;
     const kernel = this.runtime.kernel(key, inputs.length, outputs.length, source);
-    const groups = linearGroups(count, LINEAR_WORKGROUP, this.runtime.limits.maxComputeWorkgroupsPerDimension);
+    const groups = linearGroups(count, LINEAR_WORKGROUP, this.runtime.maxWorkgroupsPerDimension);
     this.runtime.dispatch(kernel, [...inputs, ...outputs], uniforms, groups);
   }
 
   /** A temporary storage buffer holding host values (returned to the pool after the dispatch that reads it). */
   private uploadTemporary(values: Float32Array | Uint32Array, what: string): GpuStorage {
-    const storage = this.runtime.acquire(Math.max(4, values.byteLength), what);
+    const storage = this.runtime.acquire(Math.max(4, values.byteLength), () => what);
     this.runtime.upload(storage, values);
     return storage;
   }
@@ -529,7 +529,7 @@ export class WebGpuBackend extends Backend {
     const uniforms = [outer, length, inner];
     if (length >= 128 && (inner === 1 || outputs < 1024)) {
       const kernel = this.runtime.kernel(`reduce-group:${op}`, 1, 1, () => reduceGroupSource(op));
-      const groups = linearGroups(outputs, 1, this.runtime.limits.maxComputeWorkgroupsPerDimension);
+      const groups = linearGroups(outputs, 1, this.runtime.maxWorkgroupsPerDimension);
       this.runtime.dispatch(kernel, [x.storage, storage], uniforms, groups);
     } else {
       this.linear(`reduce-thread:${op}`, () => reduceThreadSource(op), [x.storage], [storage], uniforms, outputs);
@@ -798,7 +798,7 @@ export class WebGpuBackend extends Backend {
     const [p] = operands as [GpuTensor];
     const withMoments = mean !== undefined && meanSquare !== undefined;
     const sameShape = operands.every((t) => t.shape.join() === p.shape.join());
-    const fits = this.runtime.limits.maxStorageBuffersPerShaderStage >= ADAM_BINDINGS;
+    const fits = this.runtime.maxStorageBuffers >= ADAM_BINDINGS;
     if (!sameShape || !fits || (mean === undefined) !== (meanSquare === undefined)) {
       return super.adamStep(param, gradient, mean, meanSquare, settings);
     }

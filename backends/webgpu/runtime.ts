@@ -43,8 +43,13 @@ export interface WebGpuStats {
   readonly bytesUp: number;
   /** Bytes read back. */
   readonly bytesDown: number;
-  /** Milliseconds the host spent recording dispatches and submitting them. */
+  /** Milliseconds the host spent recording dispatches (choosing buffers, writing uniforms, encoding). */
   readonly hostMs: number;
+  /**
+   * Milliseconds spent in submits. On a GPU this is host time too; Mesa's software adapter
+   * runs the recorded work inside the submit, so there it is the device's time.
+   */
+  readonly submitMs: number;
   /** Compute pipelines compiled. */
   readonly pipelines: number;
   /** GPU buffers made (the pool reuses freed ones). */
@@ -92,6 +97,12 @@ function bucketBytes(bytes: number, limit: number): number {
 /** The device, its pool, caches, ring and open encoder. */
 export class GpuRuntime {
   readonly limits: GPUSupportedLimits;
+  /** The largest tensor in bytes: one storage binding. */
+  readonly maxTensorBytes: number;
+  /** Workgroups a dispatch may have along one dimension. */
+  readonly maxWorkgroupsPerDimension: number;
+  /** Storage buffers one kernel may bind. */
+  readonly maxStorageBuffers: number;
   /** When set, each dispatch appends its kernel's key (to see what a step runs). */
   trace: string[] | undefined;
   /** Why the device was lost, once it is. */
@@ -111,6 +122,9 @@ export class GpuRuntime {
 
   private encoder: GPUCommandEncoder | undefined;
   private pass: GPUComputePassEncoder | undefined;
+  /** The pipeline the open pass last set. */
+  private passPipeline: GPUComputePipeline | undefined;
+  private readonly dynamicOffset = new Uint32Array(1);
   private epoch = 0;
   private dispatchesInEncoder = 0;
   /** Staging buffers to destroy once the encoder that copies from them is submitted. */
@@ -123,6 +137,7 @@ export class GpuRuntime {
     bytesUp: 0,
     bytesDown: 0,
     hostMs: 0,
+    submitMs: 0,
     pipelines: 0,
     buffersCreated: 0,
   };
@@ -133,6 +148,9 @@ export class GpuRuntime {
     readonly dispatchesPerSubmit = DEFAULT_DISPATCHES_PER_SUBMIT,
   ) {
     this.limits = device.limits;
+    this.maxTensorBytes = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    this.maxWorkgroupsPerDimension = this.limits.maxComputeWorkgroupsPerDimension;
+    this.maxStorageBuffers = this.limits.maxStorageBuffersPerShaderStage;
     this.ring = device.createBuffer({
       size: RING_BYTES,
       usage: USAGE.UNIFORM | USAGE.COPY_DST | USAGE.COPY_SRC,
@@ -143,11 +161,6 @@ export class GpuRuntime {
     device.addEventListener?.('uncapturederror', (event) => {
       this.firstError ??= (event as GPUUncapturedErrorEvent).error.message;
     });
-  }
-
-  /** The largest tensor in bytes: one storage binding. */
-  get maxTensorBytes(): number {
-    return Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
   }
 
   stats(): WebGpuStats {
@@ -172,13 +185,14 @@ export class GpuRuntime {
 
   /**
    * A storage buffer of at least `bytes` from the pool.
+   * @param what - names the tensor in the error (made only when needed)
    * @throws MemoryBudgetError beyond the largest storage binding
    */
-  acquire(bytes: number, what: string): GpuStorage {
+  acquire(bytes: number, what: () => string): GpuStorage {
     this.checkAlive();
     if (bytes > this.maxTensorBytes) {
       throw new MemoryBudgetError(
-        `webgpu backend: ${what} needs ${formatBytes(bytes)}, more than the ${formatBytes(this.maxTensorBytes)} one ` +
+        `webgpu backend: ${what()} needs ${formatBytes(bytes)}, more than the ${formatBytes(this.maxTensorBytes)} one ` +
           'tensor can hold on this device (its maxStorageBufferBindingSize); use smaller batches or fewer units',
       );
     }
@@ -297,16 +311,22 @@ export class GpuRuntime {
     groups: readonly number[],
   ): void {
     this.checkAlive();
-    const started = performance.now();
     if (this.ringSlots === RING_SLOTS || this.dispatchesInEncoder >= this.dispatchesPerSubmit) this.flush();
+    const started = performance.now();
     const slot = this.ringSlots++;
     const base = (slot * UNIFORM_SLOT_BYTES) / 4;
     for (let i = 0; i < uniforms.length; i++) this.ringWords[base + i] = uniforms[i] as number;
     const bindGroup = this.bindGroup(kernel, buffers);
-    this.openEncoder();
-    this.pass ??= (this.encoder as GPUCommandEncoder).beginComputePass();
-    this.pass.setPipeline(kernel.pipeline);
-    this.pass.setBindGroup(0, bindGroup, [slot * UNIFORM_SLOT_BYTES]);
+    if (this.pass === undefined) {
+      this.pass = this.openEncoder().beginComputePass();
+      this.passPipeline = undefined;
+    }
+    if (this.passPipeline !== kernel.pipeline) {
+      this.pass.setPipeline(kernel.pipeline);
+      this.passPipeline = kernel.pipeline;
+    }
+    this.dynamicOffset[0] = slot * UNIFORM_SLOT_BYTES;
+    this.pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
     this.pass.dispatchWorkgroups(groups[0] ?? 1, groups[1] ?? 1, groups[2] ?? 1);
     for (const storage of buffers) storage.usedInEpoch = this.epoch;
     this.dispatchesInEncoder += 1;
@@ -359,7 +379,7 @@ export class GpuRuntime {
     this.dispatchesInEncoder = 0;
     this.epoch += 1;
     this.counts.submits += 1;
-    this.counts.hostMs += performance.now() - started;
+    this.counts.submitMs += performance.now() - started;
   }
 
   /** Copies the first `bytes` of `storage` to the host: records the copy, submits, waits. */
