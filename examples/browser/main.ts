@@ -42,12 +42,12 @@ const status = (phase: Phase, text: string) => {
 /** Lets the page paint what changed (a macrotask: awaiting a promise alone does not). */
 const paint = () => new Promise((resolve) => setTimeout(resolve));
 
-/** WebGPU through TensorFlow.js when the browser offers an adapter, else the cpu backend. */
+/** The native WebGPU backend when the browser offers an adapter, else the cpu backend. */
 async function startBackend(): Promise<string> {
   if ('gpu' in navigator) {
     try {
-      await backends.use('tfjs', { device: 'webgpu' });
-      return 'tfjs on WebGPU';
+      await backends.use('webgpu');
+      return 'WebGPU';
     } catch (error) {
       console.warn('WebGPU unavailable, using the cpu backend:', error);
     }

@@ -1,8 +1,8 @@
 /**
  * The library in a real browser: Debian's Chromium with a software WebGPU adapter
  * (SwiftShader) runs an esbuild bundle of `page.ts`, which trains the same RBM on the cpu
- * backend (its WebAssembly kernel's one-thread build, the page lacking SharedArrayBuffer) and
- * on tfjs-webgpu.
+ * backend (its WebAssembly kernel's one-thread build, the page lacking SharedArrayBuffer), on
+ * the native webgpu backend and on tfjs-webgpu.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -50,14 +50,16 @@ describe.skipIf(!chromiumAvailable)('in a browser', () => {
       const handle = await page.waitForFunction(() => (globalThis as { reliefResult?: unknown }).reliefResult, null, {
         timeout: 120_000,
       });
-      const result = (await handle.jsonValue()) as { cpu?: Run; gpu?: Run; error?: string };
+      const result = (await handle.jsonValue()) as { cpu?: Run; gpu?: Run; tfjs?: Run; error?: string };
       expect(result.error).toBeUndefined();
-      const { cpu, gpu } = result as { cpu: Run; gpu: Run };
-      expect([cpu.backend, gpu.backend]).toEqual(['cpu/ndarray', 'tfjs/webgpu']);
+      const { cpu, gpu, tfjs } = result as { cpu: Run; gpu: Run; tfjs: Run };
+      expect([cpu.backend, gpu.backend.split('/')[0], tfjs.backend]).toEqual(['cpu/ndarray', 'webgpu', 'tfjs/webgpu']);
       // The page is not cross-origin isolated, so it has no SharedArrayBuffer: the one-thread build runs.
       expect(cpu.kernel).toBe('wasm-simd ×1, fixed memory');
-      expect(Math.abs(cpu.after - gpu.after)).toBeLessThan(1e-4);
-      for (const [i, w] of gpu.weights.entries()) expect(Math.abs(w - (cpu.weights[i] as number))).toBeLessThan(1e-4);
+      for (const run of [gpu, tfjs]) {
+        expect(Math.abs(cpu.after - run.after)).toBeLessThan(1e-4);
+        for (const [i, w] of run.weights.entries()) expect(Math.abs(w - (cpu.weights[i] as number))).toBeLessThan(1e-4);
+      }
     } finally {
       await browser.close();
       server.closeAllConnections();

@@ -67,7 +67,7 @@ describe.skipIf(!chromiumAvailable)('the example browser page', () => {
         });
       const report = await read();
       expect(report.error).toBe('');
-      expect(report.backend).toBe('tfjs on WebGPU');
+      expect(report.backend).toBe('WebGPU');
       const errors = report.history.map((record) => record.ReconstructionError);
       expect(errors).toHaveLength(3);
       expect(errors[2]).toBeLessThan(errors[0] as number);
@@ -88,7 +88,7 @@ describe.skipIf(!chromiumAvailable)('the example browser page', () => {
       expect(await page.locator('#curve svg path').count()).toBeGreaterThan(0);
       expect(report.phase).toBe('done');
       expect(await page.locator('#status').textContent()).toMatch(
-        /^done: trained 3 epochs on tfjs on WebGPU in [\d.]+ s \(last epoch 3 of 3 took [\d.]+ s\)$/,
+        /^done: trained 3 epochs on WebGPU in [\d.]+ s \(last epoch 3 of 3 took [\d.]+ s\)$/,
       );
 
       // The status line went loading → training epoch k of 3 → done, never asking for Train while training.
@@ -138,7 +138,7 @@ describe.skipIf(!chromiumAvailable)('the example browser page', () => {
       expect(stopped.error).toBe('');
       const status = (await page.locator('#status').textContent()) ?? '';
       expect(status).toMatch(
-        /^stopped in epoch [4-6] of 6 on tfjs on WebGPU after [\d.]+ s; the model keeps what it learned$/,
+        /^stopped in epoch [4-6] of 6 on WebGPU after [\d.]+ s; the model keeps what it learned$/,
       );
       expect(status).toContain(`epoch ${stopped.history.length} of 6`);
     } finally {

@@ -1,10 +1,11 @@
-// Runs in a browser page: trains a small RBM on bars and stripes on the cpu backend and on
-// tfjs-webgpu from the same seed, and publishes what happened on window.reliefResult.
+// Runs in a browser page: trains a small RBM on bars and stripes on the cpu backend, on the
+// native webgpu backend (drawing the host's random stream) and on tfjs-webgpu from the same
+// seed, and publishes what happened on window.reliefResult.
 import { backends, batch, fit, layers, models, optimizers } from '../../index.js';
 import { barsAndStripes } from '../helpers/bars-and-stripes.js';
 
-async function train(name: 'cpu' | 'tfjs', options: backends.UseOptions) {
-  await backends.use(name, options);
+async function train(start: () => Promise<unknown>) {
+  await start();
   backends.setSeed(3);
   const { be } = backends;
   const data = barsAndStripes(10);
@@ -30,9 +31,10 @@ async function train(name: 'cpu' | 'tfjs', options: backends.UseOptions) {
 
 const scope = globalThis as unknown as { reliefResult?: unknown };
 try {
-  const cpu = await train('cpu', {});
-  const gpu = await train('tfjs', { device: 'webgpu' });
-  scope.reliefResult = { cpu, gpu, hasGpu: 'gpu' in navigator };
+  const cpu = await train(() => backends.use('cpu'));
+  const gpu = await train(() => backends.use('webgpu', { random: 'host' }));
+  const tfjs = await train(() => backends.use('tfjs', { device: 'webgpu' }));
+  scope.reliefResult = { cpu, gpu, tfjs, hasGpu: 'gpu' in navigator };
 } catch (error) {
   scope.reliefResult = { error: String((error as Error).stack ?? error) };
 }
