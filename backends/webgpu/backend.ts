@@ -583,6 +583,7 @@ export class WebGpuBackend extends Backend {
     const [first, second] = operands;
     const columns = (t: GpuTensor) => (t.shape.length === 2 ? (t.shape[1] as number) : -1);
     const fits =
+      this.runtime.maxStorageBuffers >= 5 &&
       first !== undefined &&
       second !== undefined &&
       operands.length === 2 &&
