@@ -569,10 +569,16 @@ export class WebGpuBackend extends Backend {
     n: number,
     k1: number,
   ): Tensor {
+    const groups = [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE)];
+    if (Math.max(...groups) > this.runtime.maxWorkgroupsPerDimension) {
+      throw new ShapeError(
+        `matmul: a product of ${m} × ${n} needs more than the ${this.runtime.maxWorkgroupsPerDimension} workgroups ` +
+          `of ${MATMUL_TILE} rows or columns this device dispatches along one axis; split the operands`,
+      );
+    }
     const { tensor, storage } = this.allocate([m, n], 'matmul');
     if (m * n === 0) return tensor;
     const kernel = this.runtime.kernel(key, operands.length, 1, source);
-    const groups = [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE)];
     this.runtime.dispatch(kernel, [...operands.map((o) => o.storage), storage], [m, k, n, k1], groups);
     return tensor;
   }
