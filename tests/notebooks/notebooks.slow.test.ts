@@ -58,7 +58,12 @@ describe.skipIf(!available)('tslab notebooks', () => {
       {
         cwd: folder,
         encoding: 'utf8',
-        env: { ...process.env, JUPYTER_PATH: join(scratch, 'share', 'jupyter'), RELIEF_NOTEBOOK_QUICK: '1' },
+        env: {
+          ...process.env,
+          JUPYTER_PATH: join(scratch, 'share', 'jupyter'),
+          RELIEF_NOTEBOOK_QUICK: '1',
+          RELIEF_WEBGPU_ADAPTER: 'software',
+        },
       },
     );
     expect(run.status, run.stderr.split('\n').slice(-40).join('\n')).toBe(0);
@@ -73,6 +78,11 @@ describe.skipIf(!available)('tslab notebooks', () => {
         (o) => o.output_type === 'error' || (o.name === 'stderr' && /error/i.test((o.text ?? []).join(''))),
       );
       expect(errors, `errors from:\n${source}`).toEqual([]);
+    }
+    if (notebook === 'backends.ipynb' && process.env.RELIEF_REQUIRE_WEBGPU === '1') {
+      // The native webgpu backend trained (on the software adapter), not "unavailable".
+      const shown = code.flatMap((cell) => cell.outputs ?? []).map((o) => JSON.stringify(o));
+      expect(shown.join('\n')).toMatch(/\| webgpu \| [\d.]+ \| [\d.]+ \| \d+ \| 0 \|/);
     }
   });
 });
