@@ -76,7 +76,14 @@ if (gpu === undefined) process.exit(1);
 const backend = gpu;
 
 await trainEpoch(); // warm-up: compiles the pipelines, fills the pool
-const perBatch: { dispatches: number; submits: number; readbacks: number; hostMs: number; submitMs: number }[] = [];
+const perBatch: {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+  hostMs: number;
+  submitMs: number;
+  bindGroupsCreated: number;
+}[] = [];
 let previous = backend.stats();
 let kernels: string[] | undefined;
 const measured = await trainEpoch(() => {
@@ -87,6 +94,7 @@ const measured = await trainEpoch(() => {
     readbacks: now.readbacks - previous.readbacks,
     hostMs: now.hostMs - previous.hostMs,
     submitMs: now.submitMs - previous.submitMs,
+    bindGroupsCreated: now.bindGroupsCreated - previous.bindGroupsCreated,
   });
   previous = now;
   if (perBatch.length === 2) backend.traceDispatches(true);
@@ -102,6 +110,7 @@ console.table({
   readbacks: rounded(mean('readbacks'), 2),
   'encoding ms (stats.hostMs)': rounded(mean('hostMs'), 3),
   'submit ms (stats.submitMs)': rounded(mean('submitMs'), 3),
+  'bind groups made': rounded(mean('bindGroupsCreated'), 1),
   'host wall ms (median)': rounded(median(measured.wallMs), 2),
   'epoch s (to the last read)': rounded(measured.seconds, 2),
 });

@@ -8,11 +8,14 @@
 import { MemoryBudgetError, ReliefError } from '../../errors/index.js';
 import { formatBytes } from '../memory.js';
 import { DeviceLostError } from './errors.js';
+import { MAX_SPLIT_BINDINGS } from './kernels/common.js';
 
 /** GPUBufferUsage flags (numbers, so nothing depends on the `GPUBufferUsage` global). */
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 /** GPUMapMode.READ */
 const MAP_READ = 0x1;
+/** GPUShaderStage.COMPUTE */
+const COMPUTE = 0x4;
 
 /** Bytes of one dispatch's uniforms: 64 words, at the alignment every device accepts for dynamic offsets. */
 export const UNIFORM_SLOT_BYTES = 256;
@@ -28,7 +31,7 @@ const RING_BYTES = RING_SLOTS * UNIFORM_SLOT_BYTES + 4 * RING_UPLOAD_BYTES;
 export const DEFAULT_DISPATCHES_PER_SUBMIT = 1024;
 /** Smallest pooled buffer. */
 const MIN_BUFFER_BYTES = 16;
-/** Cached bind groups kept before the cache is cleared (they are cheap to remake). */
+/** Cached bind groups of several buffers kept before the cache is cleared (they are cheap to remake). */
 const MAX_BIND_GROUPS = 8192;
 
 /** Cumulative counts of the work the backend gave the device. */
@@ -54,6 +57,8 @@ export interface WebGpuStats {
   readonly pipelines: number;
   /** GPU buffers made (the pool reuses freed ones). */
   readonly buffersCreated: number;
+  /** Bind groups made (the cache reuses them for the same kernel and buffers). */
+  readonly bindGroupsCreated: number;
 }
 
 /** A pooled GPU storage buffer, shared by the tensors that view it (reshapes). */
@@ -62,6 +67,9 @@ export class GpuStorage {
   refs = 1;
   /** The submit epoch in which a recorded command last used it. */
   usedInEpoch = -1;
+  /** Its bind groups of its own, as a kernel's input and as its output (made on first use). */
+  readGroup: GPUBindGroup | undefined;
+  writeGroup: GPUBindGroup | undefined;
   constructor(
     readonly buffer: GPUBuffer,
     readonly capacity: number,
@@ -69,13 +77,16 @@ export class GpuStorage {
   ) {}
 }
 
-/** A compiled kernel: its pipeline and the layout of its bindings. */
+/** A compiled kernel: its pipeline and how its storage buffers are bound. */
 export interface Kernel {
   readonly id: number;
   /** The kernel and its variant, e.g. `binary:add:same:strided`. */
   readonly key: string;
   readonly pipeline: GPUComputePipeline;
-  readonly layout: GPUBindGroupLayout;
+  /** Read-only inputs, bound first. */
+  readonly inputs: number;
+  /** The layout of group 1 holding every storage buffer, or undefined when each has a group of its own. */
+  readonly combined: GPUBindGroupLayout | undefined;
 }
 
 /** Workgroups of a one-dimensional dispatch of `threads` threads, spread over x and y past the per-dimension limit. */
@@ -125,6 +136,14 @@ export class GpuRuntime {
   /** The pipeline the open pass last set. */
   private passPipeline: GPUComputePipeline | undefined;
   private readonly dynamicOffset = new Uint32Array(1);
+  /** The bind groups the open pass has at each index (to skip setting them again). */
+  private readonly passGroups: (GPUBindGroup | undefined)[] = [undefined, undefined, undefined, undefined];
+  /** Layouts: the uniform slot (group 0), and one storage buffer read or written (groups 1–3). */
+  private readonly uniformLayout: GPUBindGroupLayout;
+  private readonly readLayout: GPUBindGroupLayout;
+  private readonly writeLayout: GPUBindGroupLayout;
+  /** Group 0 of every dispatch: the ring, at a dynamic offset. */
+  private readonly ringGroup: GPUBindGroup;
   private epoch = 0;
   private dispatchesInEncoder = 0;
   /** Staging buffers to destroy once the encoder that copies from them is submitted. */
@@ -140,6 +159,7 @@ export class GpuRuntime {
     submitMs: 0,
     pipelines: 0,
     buffersCreated: 0,
+    bindGroupsCreated: 0,
   };
 
   /** @param dispatchesPerSubmit - dispatches recorded before a submit without a readback */
@@ -154,6 +174,23 @@ export class GpuRuntime {
     this.ring = device.createBuffer({
       size: RING_BYTES,
       usage: USAGE.UNIFORM | USAGE.COPY_DST | USAGE.COPY_SRC,
+    });
+    this.uniformLayout = device.createBindGroupLayout({
+      entries: [
+        {
+          binding: 0,
+          visibility: COMPUTE,
+          buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: UNIFORM_SLOT_BYTES },
+        },
+      ],
+    });
+    const single = (type: GPUBufferBindingType) =>
+      device.createBindGroupLayout({ entries: [{ binding: 0, visibility: COMPUTE, buffer: { type } }] });
+    this.readLayout = single('read-only-storage');
+    this.writeLayout = single('storage');
+    this.ringGroup = device.createBindGroup({
+      layout: this.uniformLayout,
+      entries: [{ binding: 0, resource: { buffer: this.ring, offset: 0, size: UNIFORM_SLOT_BYTES } }],
     });
     void device.lost.then((info) => {
       this.lostReason ??= `${info.reason}: ${info.message || 'no message'}`;
@@ -230,7 +267,9 @@ export class GpuRuntime {
   /** Destroys the pooled buffers not in use (after submitting what may still read them). */
   trimPool(): void {
     this.flush();
-    for (const list of this.freeBuffers.values()) for (const storage of list) storage.buffer.destroy();
+    for (const list of this.freeBuffers.values()) {
+      for (const storage of list) storage.buffer.destroy();
+    }
     this.freeBuffers.clear();
     this.bindGroups.clear();
   }
@@ -277,24 +316,27 @@ export class GpuRuntime {
   kernel(key: string, inputs: number, outputs: number, source: () => string): Kernel {
     const known = this.kernels.get(key);
     if (known) return known;
-    const entries: GPUBindGroupLayoutEntry[] = [
-      {
-        binding: 0,
-        visibility: 4, // GPUShaderStage.COMPUTE
-        buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: UNIFORM_SLOT_BYTES },
-      },
-    ];
-    for (let i = 0; i < inputs + outputs; i++) {
-      entries.push({ binding: i + 1, visibility: 4, buffer: { type: i < inputs ? 'read-only-storage' : 'storage' } });
-    }
-    const layout = this.device.createBindGroupLayout({ entries });
+    const storage = (i: number): GPUBindGroupLayoutEntry => ({
+      binding: 0,
+      visibility: COMPUTE,
+      buffer: { type: i < inputs ? 'read-only-storage' : 'storage' },
+    });
+    const split = inputs + outputs <= MAX_SPLIT_BINDINGS;
+    const combined = split
+      ? undefined
+      : this.device.createBindGroupLayout({
+          entries: Array.from({ length: inputs + outputs }, (_, i) => ({ ...storage(i), binding: i })),
+        });
+    const groupLayouts = split
+      ? Array.from({ length: inputs + outputs }, (_, i) => (i < inputs ? this.readLayout : this.writeLayout))
+      : [combined as GPUBindGroupLayout];
     const module = this.device.createShaderModule({ code: source(), label: key });
     const pipeline = this.device.createComputePipeline({
       label: key,
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [this.uniformLayout, ...groupLayouts] }),
       compute: { module, entryPoint: 'main' },
     });
-    const kernel = { id: this.kernels.size, key, pipeline, layout };
+    const kernel = { id: this.kernels.size, key, pipeline, inputs, combined };
     this.kernels.set(key, kernel);
     this.counts.pipelines += 1;
     return kernel;
@@ -316,18 +358,31 @@ export class GpuRuntime {
     const slot = this.ringSlots++;
     const base = (slot * UNIFORM_SLOT_BYTES) / 4;
     for (let i = 0; i < uniforms.length; i++) this.ringWords[base + i] = uniforms[i] as number;
-    const bindGroup = this.bindGroup(kernel, buffers);
     if (this.pass === undefined) {
       this.pass = this.openEncoder().beginComputePass();
       this.passPipeline = undefined;
+      this.passGroups.fill(undefined);
     }
+    const pass = this.pass;
     if (this.passPipeline !== kernel.pipeline) {
-      this.pass.setPipeline(kernel.pipeline);
+      pass.setPipeline(kernel.pipeline);
       this.passPipeline = kernel.pipeline;
     }
     this.dynamicOffset[0] = slot * UNIFORM_SLOT_BYTES;
-    this.pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
-    this.pass.dispatchWorkgroups(groups[0] ?? 1, groups[1] ?? 1, groups[2] ?? 1);
+    pass.setBindGroup(0, this.ringGroup, this.dynamicOffset, 0, 1);
+    if (kernel.combined === undefined) {
+      for (let i = 0; i < buffers.length; i++) {
+        const group = this.ownGroup(buffers[i] as GpuStorage, i >= kernel.inputs);
+        if (this.passGroups[i + 1] !== group) {
+          pass.setBindGroup(i + 1, group);
+          this.passGroups[i + 1] = group;
+        }
+      }
+    } else {
+      pass.setBindGroup(1, this.combinedGroup(kernel, kernel.combined, buffers));
+      this.passGroups[1] = undefined;
+    }
+    pass.dispatchWorkgroups(groups[0] ?? 1, groups[1] ?? 1, groups[2] ?? 1);
     for (const storage of buffers) storage.usedInEpoch = this.epoch;
     this.dispatchesInEncoder += 1;
     this.counts.dispatches += 1;
@@ -335,20 +390,31 @@ export class GpuRuntime {
     this.counts.hostMs += performance.now() - started;
   }
 
-  private bindGroup(kernel: Kernel, buffers: readonly GpuStorage[]): GPUBindGroup {
+  /** The bind group of `storage` alone, as an input or as an output (made once per buffer). */
+  private ownGroup(storage: GpuStorage, written: boolean): GPUBindGroup {
+    const known = written ? storage.writeGroup : storage.readGroup;
+    if (known) return known;
+    const group = this.device.createBindGroup({
+      layout: written ? this.writeLayout : this.readLayout,
+      entries: [{ binding: 0, resource: { buffer: storage.buffer } }],
+    });
+    this.counts.bindGroupsCreated += 1;
+    if (written) storage.writeGroup = group;
+    else storage.readGroup = group;
+    return group;
+  }
+
+  /** The bind group of all of `buffers` together, cached by their identity. */
+  private combinedGroup(kernel: Kernel, layout: GPUBindGroupLayout, buffers: readonly GpuStorage[]): GPUBindGroup {
     let key = `${kernel.id}`;
     for (const storage of buffers) key += `,${storage.id}`;
     const known = this.bindGroups.get(key);
     if (known) return known;
     if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: this.ring, offset: 0, size: UNIFORM_SLOT_BYTES } },
-    ];
-    buffers.forEach((storage, i) => {
-      entries.push({ binding: i + 1, resource: { buffer: storage.buffer } });
-    });
-    const group = this.device.createBindGroup({ layout: kernel.layout, entries });
+    const entries = buffers.map((storage, i) => ({ binding: i, resource: { buffer: storage.buffer } }));
+    const group = this.device.createBindGroup({ layout, entries });
     this.bindGroups.set(key, group);
+    this.counts.bindGroupsCreated += 1;
     return group;
   }
 

@@ -28,14 +28,25 @@ fn nanF() -> f32 { let bits = 0x7fc00000u; return bitcast<f32>(bits); }
 fn infinityF() -> f32 { let bits = 0x7f800000u; return bitcast<f32>(bits); }
 `;
 
-/** The storage bindings: `inputs` read-only from binding 1, then `outputs` read-write. */
-export function bindings(inputs: readonly string[], outputs: readonly string[], type = 'f32'): string {
-  const read = inputs.map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<${type}>;`);
-  const written = outputs.map(
-    (name, i) => `@group(0) @binding(${inputs.length + i + 1}) var<storage, read_write> ${name}: array<f32>;`,
-  );
+/** Kernels binding at most this many storage buffers give each its own bind group (see {@link bindings}). */
+export const MAX_SPLIT_BINDINGS = 3;
+
+/**
+ * The storage bindings: `inputs` read-only, then `outputs` read-write (an input named
+ * `name:u32` holds u32). A kernel with at most {@link MAX_SPLIT_BINDINGS} of them binds each
+ * buffer in a bind group of its own (groups 1, 2, 3), which the runtime makes once per buffer;
+ * one with more binds them all in group 1, made once per combination of buffers.
+ */
+export function bindings(inputs: readonly string[], outputs: readonly string[]): string {
+  const split = inputs.length + outputs.length <= MAX_SPLIT_BINDINGS;
+  const at = (index: number) => (split ? `@group(${index + 1}) @binding(0)` : `@group(1) @binding(${index})`);
+  const read = inputs.map((entry, i) => {
+    const [name, type = 'f32'] = entry.split(':');
+    return `${at(i)} var<storage, read> ${name}: array<${type}>;`;
+  });
+  const written = outputs.map((name, i) => `${at(inputs.length + i)} var<storage, read_write> ${name}: array<f32>;`);
   const lines = [...read, ...written];
-  return lines.join('\n');
+  return `${lines.join('\n')}\n`;
 }
 
 /** The entry point of a linear kernel: `body` runs with `i`, the flat index, below `count`. */

@@ -31,8 +31,6 @@ export function gatherSource(): string {
   const body = /* wgsl */ `
   let rowSize = param(1u);
   out[i] = input[indices[i / rowSize] * rowSize + i % rowSize];`;
-  return `${PRELUDE}${bindings(['input'], [])}
-@group(0) @binding(2) var<storage, read> indices: array<u32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+  return `${PRELUDE}${bindings(['input', 'indices:u32'], ['out'])}
 ${linearMain('param(0u)', body)}`;
 }
