@@ -655,15 +655,10 @@ export class WebGpuBackend extends Backend {
     const shape = [d.numFilters, d.channels, d.kernelHeight, d.kernelWidth];
     const { tensor, storage } = this.allocate(shape, 'conv2dFilterProducts');
     const count = sizeOf(shape);
-    const uniforms = convolutionUniforms(count, d);
-    this.linear(
-      'conv2d-filter-products',
-      conv2dFilterProductsSource,
-      [x.storage, y.storage],
-      [storage],
-      uniforms,
-      count,
-    );
+    if (count === 0) return tensor;
+    const kernel = this.runtime.kernel('conv2d-filter-products', 2, 1, conv2dFilterProductsSource);
+    const groups = linearGroups(count, 1, this.runtime.maxWorkgroupsPerDimension);
+    this.runtime.dispatch(kernel, [x.storage, y.storage, storage], convolutionUniforms(count, d), groups);
     return tensor;
   }
 

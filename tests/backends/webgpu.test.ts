@@ -7,6 +7,7 @@
  * RELIEF_REQUIRE_WEBGPU=1 (CI sets it) makes a missing adapter a failure.
  */
 import { describe, expect, it } from 'vitest';
+import { type Backend, Float64Backend, SeededRandom, type Tensor } from '../../backends/index.js';
 import { DeviceLostError, WebGpuBackend } from '../../backends/webgpu/index.js';
 import { BackendUnavailableError, ConfigError, MemoryBudgetError } from '../../errors/index.js';
 import { backendSuite, FULL_SUITE } from './suite.js';
@@ -75,6 +76,59 @@ if (started instanceof Error && process.env.RELIEF_REQUIRE_WEBGPU !== '1') {
         be.setSeed(4);
         const parts = [await be.read(be.randomUniform([300])), await be.read(be.randomUniform([700]))];
         expect(Float32Array.from([...(parts[0] as Float32Array), ...(parts[1] as Float32Array)])).toEqual(whole);
+      });
+    });
+
+    describe('kernels at sizes the shared suite does not reach', () => {
+      const oracle = new Float64Backend(0);
+      const random = new SeededRandom(8);
+      const values = (count: number) => Float32Array.from({ length: count }, () => 2 * random.nextFloat() - 1);
+      /** Runs `op` here and on the float64 oracle and compares within `tolerance` (relative to 1 + |expected|). */
+      const agrees = async (op: (b: Backend) => Tensor, tolerance: number) => {
+        const expected = oracle.readFloat64(op(oracle));
+        const got = await gpu().read(op(gpu()));
+        expect(got.length).toBe(expected.length);
+        got.forEach((v, i) => {
+          expect(Math.abs(v - (expected[i] as number)), `element ${i}`).toBeLessThanOrEqual(
+            tolerance * (1 + Math.abs(expected[i] as number)),
+          );
+        });
+      };
+
+      it('reductions over long axes, where a workgroup combines each output', async () => {
+        const x = values(3 * 1000 * 2);
+        for (const axis of [0, 1, 2, undefined]) {
+          await agrees((b) => b.sum(b.tensor(x, [3, 1000, 2]), axis), 1e-5);
+          await agrees((b) => b.max(b.tensor(x, [3, 1000, 2]), axis), 0);
+          await agrees((b) => b.min(b.tensor(x, [3, 1000, 2]), axis), 0);
+          if (axis !== undefined) await agrees((b) => b.argMax(b.tensor(x, [3, 1000, 2]), axis), 0);
+        }
+      });
+
+      it('products and filter products of many tiles and long sums', async () => {
+        const [a, w] = [values(130 * 300), values(300 * 70)];
+        for (const [ta, tb] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ] as const) {
+          await agrees(
+            (b) =>
+              b.matmul(b.tensor(a, ta ? [300, 130] : [130, 300]), b.tensor(w, tb ? [70, 300] : [300, 70]), {
+                transposeA: ta,
+                transposeB: tb,
+              }),
+            1e-5 * Math.sqrt(300),
+          );
+        }
+        const [images, maps] = [values(4 * 2 * 20 * 20), values(4 * 3 * 9 * 9)];
+        const convolution = { stride: 2, padding: 1 };
+        await agrees(
+          (b) =>
+            b.conv2dFilterProducts(b.tensor(images, [4, 2, 20, 20]), b.tensor(maps, [4, 3, 9, 9]), [5, 5], convolution),
+          1e-5 * Math.sqrt(4 * 81),
+        );
       });
     });
 

@@ -1,6 +1,7 @@
 /**
- * Direct 2-D convolutions (cross-correlation, NCHW), one thread per output value, each summing
- * its taps in a fixed order. Uniforms: [count, batch, channels, height, width, numFilters,
+ * Direct 2-D convolutions (cross-correlation, NCHW): one thread per output value for conv2d
+ * and its transpose (each sums its taps in a fixed order), a workgroup per output for the
+ * filter products. Uniforms: [count, batch, channels, height, width, numFilters,
  * kernelHeight, kernelWidth, outHeight, outWidth, stride, padding].
  */
 import { bindings, linearMain, PRELUDE } from './common.js';
@@ -74,28 +75,47 @@ export function conv2dTransposeSource(): string {
 ${linearMain('param(0u)', body)}`;
 }
 
-/** out[f,c,i,j] = Σ_{b,y,x} maps[b,f,y,x] · images[b,c,y·s+i−p,x·s+j−p]. */
+/** Threads of the workgroup that sums one filter product. */
+export const FILTER_PRODUCT_WORKGROUP = 256;
+
+/**
+ * out[f,c,i,j] = Σ_{b,y,x} maps[b,f,y,x] · images[b,c,y·s+i−p,x·s+j−p]: a long sum (batch ×
+ * outHeight × outWidth terms) for few outputs, so one workgroup per output: its threads stride
+ * the (b, y, x) positions, then combine in workgroup memory.
+ */
 export function conv2dFilterProductsSource(): string {
-  const body = /* wgsl */ `${DIMS}
+  return /* wgsl */ `${PRELUDE}${bindings(['images', 'maps'], ['out'])}
+var<workgroup> partial: array<f32, ${FILTER_PRODUCT_WORKGROUP}>;
+@compute @workgroup_size(${FILTER_PRODUCT_WORKGROUP})
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) thread: u32) {
+  let i = group.y * groups.x + group.x;
+  ${DIMS}
   let kj = i % kernelWidth;
   let ki = (i / kernelWidth) % kernelHeight;
   let c = (i / (kernelWidth * kernelHeight)) % channels;
   let f = i / (kernelWidth * kernelHeight * channels);
+  let positions = select(0u, batch * outHeight * outWidth, i < param(0u));
   var total = 0.0;
-  for (var b = 0u; b < batch; b++) {
-    for (var y = 0u; y < outHeight; y++) {
-      let row = i32(y) * stride + i32(ki) - padding;
-      if (row < 0 || row >= height) { continue; }
-      for (var x = 0u; x < outWidth; x++) {
-        let column = i32(x) * stride + i32(kj) - padding;
-        if (column < 0 || column >= width) { continue; }
-        let pixel = ((b * channels + c) * u32(height) + u32(row)) * u32(width) + u32(column);
-        let map = ((b * numFilters + f) * outHeight + y) * outWidth + x;
-        total = total + maps[map] * images[pixel];
-      }
+  for (var t = thread; t < positions; t += ${FILTER_PRODUCT_WORKGROUP}u) {
+    let x = t % outWidth;
+    let y = (t / outWidth) % outHeight;
+    let b = t / (outWidth * outHeight);
+    let row = i32(y) * stride + i32(ki) - padding;
+    let column = i32(x) * stride + i32(kj) - padding;
+    if (row >= 0 && row < height && column >= 0 && column < width) {
+      let pixel = ((b * channels + c) * u32(height) + u32(row)) * u32(width) + u32(column);
+      let map = ((b * numFilters + f) * outHeight + y) * outWidth + x;
+      total = total + maps[map] * images[pixel];
     }
   }
-  out[i] = total;`;
-  return `${PRELUDE}${bindings(['images', 'maps'], ['out'])}
-${linearMain('param(0u)', body)}`;
+  partial[thread] = total;
+  workgroupBarrier();
+  for (var half = ${FILTER_PRODUCT_WORKGROUP / 2}u; half > 0u; half = half / 2u) {
+    if (thread < half) { partial[thread] = partial[thread] + partial[thread + half]; }
+    workgroupBarrier();
+  }
+  if (thread == 0u && i < param(0u)) { out[i] = partial[0]; }
+}
+`;
 }
