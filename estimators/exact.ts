@@ -62,41 +62,75 @@ function chooseIntegrated(
   return best;
 }
 
-function enumerate(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>, enumerateAll = false): Enumeration {
+/** What an enumeration sums: the layers enumerated, integrated or clamped, and how many configurations. */
+interface EnumerationPlan {
+  readonly model: BoltzmannMachine;
+  readonly clamped: ReadonlyMap<number, Tensor>;
+  readonly batch: number;
+  readonly integrated: readonly boolean[];
+  /** Per layer: its states when enumerated. */
+  readonly states: readonly (Tensor | undefined)[];
+  /** Per layer: its state count (1 when clamped or integrated). */
+  readonly counts: readonly number[];
+  /** The product of the counts. */
+  readonly configurations: number;
+}
+
+/** Plans an enumeration; the caller disposes the plan's `states`. @throws UnsupportedError past MAX_ENUMERATED_ROWS */
+function planEnumeration(
+  model: BoltzmannMachine,
+  clamped: ReadonlyMap<number, Tensor>,
+  enumerateAll: boolean,
+): EnumerationPlan {
   const batches = [...clamped.values()].map((t) => be.shape(t)[0] as number);
   const batch = batches[0] ?? 1;
   if (batches.some((b) => b !== batch)) {
     throw new ShapeError(`exact: clamped layers have different batch sizes ${batches.join(', ')}`);
   }
   const integrated = chooseIntegrated(model, clamped, enumerateAll);
-  const enumerated = model.layers.map((layer, i) =>
+  const states = model.layers.map((layer, i) =>
     !clamped.has(i) && !integrated[i] ? layer.enumerateStates() : undefined,
   );
-  const counts = enumerated.map((states) => (states ? (be.shape(states)[0] as number) : 1));
+  const counts = states.map((t) => (t ? (be.shape(t)[0] as number) : 1));
   const configurations = counts.reduce((a, b) => a * b, 1);
   if (batch * configurations > MAX_ENUMERATED_ROWS) {
+    be.dispose(states.filter((t): t is Tensor => t !== undefined));
     throw new UnsupportedError(
       `exact: ${batch} samples × ${configurations} configurations exceed ${MAX_ENUMERATED_ROWS} rows; use a smaller model`,
     );
   }
-  const rows = batch * configurations;
-  // Mixed radix: the last enumerated layer varies fastest.
+  return {
+    model,
+    clamped,
+    batch,
+    integrated,
+    states,
+    counts,
+    configurations,
+  };
+}
+
+/**
+ * The configurations `first` to `first + count − 1` of a plan (mixed radix, the last
+ * enumerated layer varying fastest), for every clamped sample.
+ */
+function enumerateBlock(plan: EnumerationPlan, first: number, count: number): Enumeration {
+  const { model, clamped, batch, integrated, states, counts } = plan;
+  const rows = batch * count;
   const strides = counts.map((_, i) => counts.slice(i + 1).reduce((a, b) => a * b, 1));
   const units = model.layers.map((_, i) => {
     const clampedUnits = clamped.get(i);
-    const states = enumerated[i];
+    const own = states[i];
     if (clampedUnits)
       return be.gather(
         clampedUnits,
-        Int32Array.from({ length: rows }, (_, r) => Math.floor(r / configurations)),
+        Int32Array.from({ length: rows }, (_, r) => Math.floor(r / count)),
       );
-    if (!states) return undefined;
-    const stride = strides[i] as number;
-    const count = counts[i] as number;
-    const picks = Int32Array.from({ length: rows }, (_, r) => Math.floor((r % configurations) / stride) % count);
-    return be.gather(states, picks);
+    if (!own) return undefined;
+    const [stride, size] = [strides[i] as number, counts[i] as number];
+    const picks = Int32Array.from({ length: rows }, (_, r) => Math.floor((first + (r % count)) / stride) % size);
+    return be.gather(own, picks);
   });
-  be.dispose(enumerated.filter((t): t is Tensor => t !== undefined));
   const logWeights = be.tidy(() => {
     let total = be.zeros([rows]);
     model.layers.forEach((layer, i) => {
@@ -107,9 +141,44 @@ function enumerate(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>
       const [l, u] = [units[lower], units[upper]];
       if (l && u) total = be.sub(total, weights.energy(model.layer(lower).rescale(l), model.layer(upper).rescale(u)));
     }
-    return be.reshape(total, [batch, configurations]);
+    return be.reshape(total, [batch, count]);
   });
-  return { batch, configurations, units, integrated, logWeights };
+  return { batch, configurations: count, units, integrated, logWeights };
+}
+
+function enumerate(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>, enumerateAll = false): Enumeration {
+  const plan = planEnumeration(model, clamped, enumerateAll);
+  try {
+    return enumerateBlock(plan, 0, plan.configurations);
+  } finally {
+    be.dispose(plan.states.filter((t): t is Tensor => t !== undefined));
+  }
+}
+
+/**
+ * ln Σ exp(−E) over every configuration, per clamped sample, summed block by block so that no
+ * block's tensors exceed what the backend holds in one tensor (a GPU's binding limit).
+ * @returns (batch)
+ */
+function logSumOverConfigurations(model: BoltzmannMachine, clamped: ReadonlyMap<number, Tensor>): Tensor {
+  const plan = planEnumeration(model, clamped, false);
+  const widest = Math.max(...model.layers.map((layer) => layer.numUnits));
+  const rowsPerTensor = Math.floor(be.memoryLimits().maxTensorBytes / (2 * be.bytesPerElement * widest));
+  const block = Math.max(1, Math.min(plan.configurations, Math.floor(rowsPerTensor / plan.batch)));
+  let total: Tensor | undefined;
+  try {
+    for (let first = 0; first < plan.configurations; first += block) {
+      const e = enumerateBlock(plan, first, Math.min(block, plan.configurations - first));
+      const part = be.tidy(() => be.logsumexp(e.logWeights, 1));
+      disposeEnumeration(e);
+      const sum: Tensor = total === undefined ? part : be.tidy(() => be.logaddexp(total as Tensor, part));
+      if (total !== undefined) be.dispose([total, part]);
+      total = sum;
+    }
+    return total as Tensor;
+  } finally {
+    be.dispose(plan.states.filter((t): t is Tensor => t !== undefined));
+  }
 }
 
 function disposeEnumeration(enumeration: Enumeration): void {
@@ -131,12 +200,18 @@ function withEnumeration<T>(
 
 /** ln Z = ln Σ_x exp(−E(x)) (Gaussian layers integrated). @returns a scalar tensor */
 export function exactLogPartition(model: BoltzmannMachine): Tensor {
-  return withEnumeration(model, new Map(), (e) => be.logsumexp(e.logWeights));
+  const perSample = logSumOverConfigurations(model, new Map());
+  const scalar = be.tidy(() => be.reshape(perSample, []));
+  be.dispose(perSample);
+  return scalar;
 }
 
 /** F(v) = −ln Σ_h exp(−E(v, h)), exactly. @param visible - (batch, numVisible) @returns (batch) */
 export function exactFreeEnergy(model: BoltzmannMachine, visible: Tensor): Tensor {
-  return withEnumeration(model, new Map([[0, visible]]), (e) => be.tidy(() => be.neg(be.logsumexp(e.logWeights, 1))));
+  const logSum = logSumOverConfigurations(model, new Map([[0, visible]]));
+  const freeEnergy = be.tidy(() => be.neg(logSum));
+  be.dispose(logSum);
+  return freeEnergy;
 }
 
 /** ln p(v) = −F(v) − ln Z, exactly. @param visible - (batch, numVisible) @returns (batch) */
