@@ -49,7 +49,7 @@ import {
   type UnaryOp,
   unarySource,
 } from './kernels/elementwise.js';
-import { MATMUL_TILE, matmulSource } from './kernels/matmul.js';
+import { MATMUL_TILING, matmulSource } from './kernels/matmul.js';
 import { gatherSource, stridedCopySource } from './kernels/movement.js';
 import {
   bernoulliLogitsSource,
@@ -556,7 +556,10 @@ export class WebGpuBackend extends Backend {
     const [x, y] = [this.get(a), this.get(b)];
     const { m, k, n } = matmulDims(x.shape, y.shape, options);
     const [ta, tb] = [options.transposeA === true, options.transposeB === true];
-    return this.gemm(`matmul:${ta}:${tb}`, () => matmulSource(ta, tb), [x, y], m, k, n, 0);
+    // Four values at a time along each operand's contiguous axis, where its length allows.
+    const vectors = { vectorA: (ta ? m : k) % 4 === 0, vectorB: (tb ? k : n) % 4 === 0 };
+    const key = `matmul:${ta}:${tb}:${vectors.vectorA}:${vectors.vectorB}`;
+    return this.gemm(key, () => matmulSource(ta, tb, false, vectors), [x, y], m, k, n, 0);
   }
 
   /** Records the tiled product into a new (m, n) tensor. @param operands - a, b (and a₂, b₂ when stacked) */
@@ -569,11 +572,11 @@ export class WebGpuBackend extends Backend {
     n: number,
     k1: number,
   ): Tensor {
-    const groups = [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE)];
+    const groups = [Math.ceil(n / MATMUL_TILING.tile), Math.ceil(m / MATMUL_TILING.tile)];
     if (Math.max(...groups) > this.runtime.maxWorkgroupsPerDimension) {
       throw new ShapeError(
         `matmul: a product of ${m} × ${n} needs more than the ${this.runtime.maxWorkgroupsPerDimension} workgroups ` +
-          `of ${MATMUL_TILE} rows or columns this device dispatches along one axis; split the operands`,
+          `of ${MATMUL_TILING.tile} rows or columns this device dispatches along one axis; split the operands`,
       );
     }
     const { tensor, storage } = this.allocate([m, n], 'matmul');
@@ -605,9 +608,10 @@ export class WebGpuBackend extends Backend {
     const [rows1, rows2] = [first[0].shape[0] as number, second[0].shape[0] as number];
     const [m, n] = [columns(first[0]), columns(first[1])];
     const stackedOperands = [first[0], first[1], second[0], second[1]];
+    const vectors = { vectorA: m % 4 === 0, vectorB: n % 4 === 0 };
     return this.gemm(
-      'matmul:stacked',
-      () => matmulSource(true, false, true),
+      `matmul:stacked:${vectors.vectorA}:${vectors.vectorB}`,
+      () => matmulSource(true, false, true, vectors),
       stackedOperands,
       m,
       rows1 + rows2,
