@@ -2,7 +2,8 @@
  * `npx tsx bench/webgpu-dispatch.ts`: what one PCD-1 minibatch of a dense 784-500 RBM (batch
  * 100, ADAM) costs the host on the native webgpu backend: dispatches, submits, readbacks,
  * milliseconds spent encoding, and wall milliseconds per minibatch, with the kernels of one
- * minibatch; then the wall time of the same minibatch on tfjs's webgpu device where it starts.
+ * minibatch; then the same epoch on tfjs's webgpu device where it starts (epochs compared to
+ * their last read: webgpu's host returns before its device has worked).
  * Uses the hardware adapter where there is one, else Mesa's software adapter (whose times
  * measure llvmpipe, not a GPU). Options: `--batches N` (default 20), `--adapter software`.
  * Records the figures in `bench/results/speed-gpu-webgpu-dispatch-<adapter>.json`.
@@ -112,7 +113,7 @@ console.table({
   'submit ms (stats.submitMs)': rounded(mean('submitMs'), 3),
   'bind groups made': rounded(mean('bindGroupsCreated'), 1),
   'host wall ms (median)': rounded(median(measured.wallMs), 2),
-  'epoch s (to the last read)': rounded(measured.seconds, 2),
+  [`epoch of ${BATCHES} minibatches, s (to the last read)`]: rounded(measured.seconds, 2),
 });
 const histogram = new Map<string, number>();
 for (const kernel of kernels ?? []) histogram.set(kernel, (histogram.get(kernel) ?? 0) + 1);
@@ -125,6 +126,7 @@ const figures: ResultFigure[] = [
   { label: 'readbacks per minibatch', value: rounded(mean('readbacks'), 2) },
   { label: 'encoding per minibatch', value: rounded(mean('hostMs'), 3), unit: 'ms' },
   { label: 'host wall time per minibatch', value: rounded(median(measured.wallMs), 2), unit: 'ms' },
+  { label: `epoch of ${BATCHES} minibatches, to the last read`, value: rounded(measured.seconds, 2), unit: 's' },
 ];
 
 const tfjs: Backend | Error = await use('tfjs', { device: 'webgpu' }).catch((error: Error) => error);
@@ -133,11 +135,17 @@ if (tfjs instanceof Error) {
 } else {
   await trainEpoch();
   const { wallMs, seconds } = await trainEpoch();
+  // webgpu records a minibatch and returns (its device works later), so the fair comparison is
+  // the epoch to its last read; tfjs's host time per minibatch is printed for what it is.
   console.log(
-    `tfjs webgpu: host wall ms per minibatch (median) ${median(wallMs).toFixed(2)}, epoch ${seconds.toFixed(2)} s; ` +
-      `webgpu/tfjs = ${(median(measured.wallMs) / median(wallMs)).toFixed(2)}`,
+    `tfjs webgpu: epoch of ${BATCHES} minibatches ${seconds.toFixed(2)} s (webgpu/tfjs = ` +
+      `${(measured.seconds / seconds).toFixed(2)}); host wall ms per minibatch (median) ${median(wallMs).toFixed(2)}`,
   );
-  figures.push({ label: 'tfjs webgpu host wall time per minibatch', value: rounded(median(wallMs), 2), unit: 'ms' });
+  figures.push(
+    { label: `tfjs webgpu epoch of ${BATCHES} minibatches, to the last read`, value: rounded(seconds, 2), unit: 's' },
+    { label: 'webgpu / tfjs webgpu, epoch', value: rounded(measured.seconds / seconds) },
+    { label: 'tfjs webgpu host wall time per minibatch', value: rounded(median(wallMs), 2), unit: 'ms' },
+  );
 }
 
 const adapterName = backend.adapter === 'software' ? 'software adapter' : backend.device;
