@@ -49,7 +49,7 @@ interface Dawn {
 const dawnInstances = new Map<string, GPU>();
 
 /** The adapter choice from the options, else from RELIEF_WEBGPU_ADAPTER. */
-export function adapterChoice(options: DeviceOptions): AdapterChoice {
+function adapterChoice(options: DeviceOptions): AdapterChoice {
   if (options.adapter) return options.adapter;
   const fromEnv = typeof process === 'undefined' ? undefined : process.env?.RELIEF_WEBGPU_ADAPTER;
   return fromEnv === 'software' ? 'software' : 'hardware';

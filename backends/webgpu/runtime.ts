@@ -18,9 +18,9 @@ const MAP_READ = 0x1;
 const COMPUTE = 0x4;
 
 /** Bytes of one dispatch's uniforms: 64 words, at the alignment every device accepts for dynamic offsets. */
-export const UNIFORM_SLOT_BYTES = 256;
+const UNIFORM_SLOT_BYTES = 256;
 /** Words of one dispatch's uniforms. */
-export const UNIFORM_WORDS = UNIFORM_SLOT_BYTES / 4;
+const UNIFORM_WORDS = UNIFORM_SLOT_BYTES / 4;
 /** Uniform slots in the ring; a full ring submits. */
 const RING_SLOTS = 2048;
 /** Host values up to this size go up through the ring (copied in order inside the encoder). */
@@ -28,7 +28,7 @@ const RING_UPLOAD_BYTES = 64 * 1024;
 /** The ring: uniform slots, then room for small uploads. */
 const RING_BYTES = RING_SLOTS * UNIFORM_SLOT_BYTES + 4 * RING_UPLOAD_BYTES;
 /** Dispatches recorded before the encoder is submitted even without a readback. */
-export const DEFAULT_DISPATCHES_PER_SUBMIT = 1024;
+const DEFAULT_DISPATCHES_PER_SUBMIT = 1024;
 /** Smallest pooled buffer. */
 const MIN_BUFFER_BYTES = 16;
 /** Cached bind groups of several buffers kept before the cache is cleared (they are cheap to remake). */
@@ -355,6 +355,11 @@ export class GpuRuntime {
     this.checkAlive();
     if (this.ringSlots === RING_SLOTS || this.dispatchesInEncoder >= this.dispatchesPerSubmit) this.flush();
     const started = performance.now();
+    if (uniforms.length > UNIFORM_WORDS) {
+      throw new ReliefError(
+        `webgpu backend: kernel ${kernel.key} got ${uniforms.length} uniform words, at most ${UNIFORM_WORDS} fit`,
+      );
+    }
     const slot = this.ringSlots++;
     const base = (slot * UNIFORM_SLOT_BYTES) / 4;
     for (let i = 0; i < uniforms.length; i++) this.ringWords[base + i] = uniforms[i] as number;

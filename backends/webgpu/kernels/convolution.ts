@@ -76,7 +76,7 @@ ${linearMain('param(0u)', body)}`;
 }
 
 /** Threads of the workgroup that sums one filter product. */
-export const FILTER_PRODUCT_WORKGROUP = 256;
+const FILTER_PRODUCT_WORKGROUP = 256;
 
 /**
  * out[f,c,i,j] = Σ_{b,y,x} maps[b,f,y,x] · images[b,c,y·s+i−p,x·s+j−p]: a long sum (batch ×

@@ -4,7 +4,7 @@
 import { bindings, linearMain, MAX_RANK, PRELUDE } from './common.js';
 
 /** The unary operations, as WGSL expressions of `x`. */
-export const UNARY = {
+const UNARY = {
   neg: '-x',
   abs: 'abs(x)',
   exp: 'exp(x)',
@@ -37,7 +37,7 @@ ${linearMain('param(0u)', `let x = input[i]; out[i] = ${UNARY[op]};`)}`;
 }
 
 /** The binary operations, as WGSL expressions of `a` and `b`. */
-export const BINARY = {
+const BINARY = {
   add: 'a + b',
   sub: 'a - b',
   mul: 'a * b',

@@ -3,12 +3,12 @@
  * argMax. Short axes take one thread per output; long ones a workgroup per output that
  * strides the axis and combines in workgroup memory. Uniforms: [outer, length, inner].
  */
-import { bindings, LINEAR_WORKGROUP, linearMain, PRELUDE } from './common.js';
+import { bindings, linearMain, PRELUDE } from './common.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argMax';
 
 /** Threads of the workgroup-per-output reduction. */
-export const REDUCE_WORKGROUP = 256;
+const REDUCE_WORKGROUP = 256;
 
 /** Start value and combination of (best, bestIndex) with (x, index), in WGSL. */
 const COMBINE: Record<ReduceOp, { init: string; step: string }> = {
@@ -94,5 +94,3 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups
 }
 `;
 }
-
-export { LINEAR_WORKGROUP };
