@@ -1,9 +1,10 @@
 /// <reference types="@webgpu/types" />
 /**
  * The machinery under the WebGPU backend: a pool of storage buffers bucketed by size, compute
- * pipelines compiled once per kernel, bind groups cached by the buffers they bind, uniforms
- * packed into one ring buffer written once per submit, and one command encoder that records
- * every dispatch until a readback, a full ring or `flush()` submits it.
+ * pipelines compiled once per kernel, bind groups made once per buffer (or per combination of
+ * buffers, for kernels of more than three), uniforms packed into one ring buffer written once
+ * per submit, and one command encoder that records every dispatch until a readback, a full
+ * ring, `dispatchesPerSubmit` dispatches or `flush()` submits it.
  */
 import { MemoryBudgetError, ReliefError } from '../../errors/index.js';
 import { formatBytes } from '../memory.js';
@@ -310,8 +311,9 @@ export class GpuRuntime {
   // ----- kernels -----
 
   /**
-   * The kernel compiled from `source` (once per `key`): binding 0 is the uniform slot, then
-   * `inputs` read-only storage buffers, then `outputs` read-write ones.
+   * The kernel compiled from `source` (once per `key`): group 0 is the uniform slot, then
+   * `inputs` read-only storage buffers and `outputs` read-write ones, bound as the kernels'
+   * `bindings()` declares them (a group each for up to three, else all in group 1).
    */
   kernel(key: string, inputs: number, outputs: number, source: () => string): Kernel {
     const known = this.kernels.get(key);

@@ -5,7 +5,6 @@
  */
 import { describe, it } from 'vitest';
 import { type Backend, backendFactory, registeredBackends } from '../../backends/index.js';
-import '../../backends/webgpu/index.js';
 import { trainingAgreesWithOracle } from '../helpers/training-agreement.js';
 import { backendSuite, FULL_SUITE } from './suite.js';
 
