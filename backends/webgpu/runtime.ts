@@ -265,13 +265,17 @@ export class GpuRuntime {
     return { buffers, bytes };
   }
 
-  /** Destroys the pooled buffers not in use (after submitting what may still read them). */
+  /** Destroys the pooled buffers not in use, readback buffers included (after submitting what may still use them). */
   trimPool(): void {
     this.flush();
     for (const list of this.freeBuffers.values()) {
       for (const storage of list) storage.buffer.destroy();
     }
+    for (const list of this.freeReadBuffers.values()) {
+      for (const buffer of list) buffer.destroy();
+    }
     this.freeBuffers.clear();
+    this.freeReadBuffers.clear();
     this.bindGroups.clear();
   }
 
