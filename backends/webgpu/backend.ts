@@ -261,11 +261,12 @@ export class WebGpuBackend extends Backend {
     return wrap(t);
   }
 
-  /** A new tensor of `shape` whose values a dispatch is about to write. */
-  private allocate(shape: Shape, where: string): { tensor: Tensor; storage: GpuStorage } {
+  /** A new tensor of `shape` whose values a dispatch (or, `forUpload`, the host) is about to write. */
+  private allocate(shape: Shape, where: string, forUpload = false): { tensor: Tensor; storage: GpuStorage } {
     const storage = this.runtime.acquire(
       Math.max(4, sizeOf(shape) * 4),
       () => `${where}: a tensor of shape ${formatShape(shape)}`,
+      forUpload,
     );
     return { tensor: this.make(storage, shape), storage };
   }
@@ -303,7 +304,7 @@ export class WebGpuBackend extends Backend {
 
   /** A temporary storage buffer holding host values (returned to the pool after the dispatch that reads it). */
   private uploadTemporary(values: Float32Array | Uint32Array, what: string): GpuStorage {
-    const storage = this.runtime.acquire(Math.max(4, values.byteLength), () => what);
+    const storage = this.runtime.acquire(Math.max(4, values.byteLength), () => what, true);
     this.runtime.upload(storage, values);
     return storage;
   }
@@ -312,7 +313,7 @@ export class WebGpuBackend extends Backend {
 
   tensor(values: ArrayLike<number>, shape: Shape = [values.length]): Tensor {
     checkValues(values, shape);
-    const { tensor, storage } = this.allocate(shape, 'tensor');
+    const { tensor, storage } = this.allocate(shape, 'tensor', true);
     this.runtime.upload(storage, values instanceof Float32Array ? values : Float32Array.from(values));
     return tensor;
   }

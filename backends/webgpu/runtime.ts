@@ -224,9 +224,11 @@ export class GpuRuntime {
   /**
    * A storage buffer of at least `bytes` from the pool.
    * @param what - names the tensor in the error (made only when needed)
+   * @param forUpload - prefer a pooled buffer that no recorded command uses, which host values
+   *   can be written into directly (else {@link upload} stages them through a copy)
    * @throws MemoryBudgetError beyond the largest storage binding
    */
-  acquire(bytes: number, what: () => string): GpuStorage {
+  acquire(bytes: number, what: () => string, forUpload = false): GpuStorage {
     this.checkAlive();
     if (bytes > this.maxTensorBytes) {
       throw new MemoryBudgetError(
@@ -235,7 +237,10 @@ export class GpuRuntime {
       );
     }
     const capacity = bucketBytes(bytes, this.maxTensorBytes);
-    const pooled = this.freeBuffers.get(capacity)?.pop();
+    const free = this.freeBuffers.get(capacity);
+    // The longest-freed buffers (at the front) are the likeliest to be clean.
+    const clean = forUpload && free ? free.findIndex((storage) => storage.usedInEpoch !== this.epoch) : -1;
+    const pooled = clean >= 0 ? free?.splice(clean, 1)[0] : free?.pop();
     if (pooled) {
       pooled.refs = 1;
       return pooled;
