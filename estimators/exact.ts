@@ -15,14 +15,10 @@ import type { BoltzmannMachine, Gradient } from '../models/boltzmann-machine.js'
 /** Most rows (clamped samples × enumerated configurations) an enumeration may build. */
 export const MAX_ENUMERATED_ROWS = 1 << 22;
 
-/** The enumerated configurations of a model with some layers clamped. */
-interface Enumeration {
-  readonly batch: number;
-  readonly configurations: number;
+/** The enumerated configurations (all, or a block of them) of a model with some layers clamped. */
+interface Enumeration extends Pick<EnumerationPlan, 'batch' | 'configurations' | 'integrated'> {
   /** Per layer: (batch · configurations, numUnits) rows, or undefined for integrated Gaussian layers. */
   readonly units: readonly (Tensor | undefined)[];
-  /** Per layer: whether it is integrated analytically. */
-  readonly integrated: readonly boolean[];
   /** −E with integrated layers summed out, per row. (batch, configurations) */
   readonly logWeights: Tensor;
 }
@@ -66,13 +62,15 @@ function chooseIntegrated(
 interface EnumerationPlan {
   readonly model: BoltzmannMachine;
   readonly clamped: ReadonlyMap<number, Tensor>;
+  /** Clamped samples (1 when none is clamped). */
   readonly batch: number;
+  /** Per layer: whether it is integrated analytically. */
   readonly integrated: readonly boolean[];
   /** Per layer: its states when enumerated. */
   readonly states: readonly (Tensor | undefined)[];
   /** Per layer: its state count (1 when clamped or integrated). */
   readonly counts: readonly number[];
-  /** The product of the counts. */
+  /** The product of the counts (in an {@link Enumeration}: of its block). */
   readonly configurations: number;
 }
 
