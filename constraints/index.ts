@@ -7,17 +7,22 @@
  */
 import * as z from 'zod';
 import { be, type Shape, type Tensor } from '../backends/index.js';
-import { ConfigError } from '../errors/index.js';
+import { ConfigError, formatShape, ShapeError } from '../errors/index.js';
 
 /** The constraints by name, as saved in `model.json`. */
 export const CONSTRAINT_TYPES = ['nonNegative', 'nonPositive', 'diagonal', 'fixedColumnNorm'] as const;
 /** A constraint's name. */
 export type ConstraintType = (typeof CONSTRAINT_TYPES)[number];
 
-/** The schema of a saved constraint: a name, or `{ type: 'tiedChannels', channels }`. */
+/**
+ * The schema of a saved constraint: a name, `{ type: 'tiedChannels', channels }`,
+ * `{ type: 'zeroRow' | 'zeroColumn', index }` or `{ type: 'zeroMask', mask }` (rows of 0s and 1s).
+ */
 export const constraintConfigSchema = z.union([
   z.enum(CONSTRAINT_TYPES),
   z.strictObject({ type: z.literal('tiedChannels'), channels: z.int().min(1) }),
+  z.strictObject({ type: z.enum(['zeroRow', 'zeroColumn']), index: z.int() }),
+  z.strictObject({ type: z.literal('zeroMask'), mask: z.array(z.array(z.union([z.literal(0), z.literal(1)]))) }),
 ]);
 
 /** A constraint as `model.json` and run configs hold it. */
@@ -25,7 +30,7 @@ export type ConstraintConfig = z.output<typeof constraintConfigSchema>;
 
 /** A projection of a parameter onto its allowed set. */
 export interface Constraint {
-  readonly type: ConstraintType | 'tiedChannels';
+  readonly type: ConstraintType | 'tiedChannels' | 'zeroRow' | 'zeroColumn' | 'zeroMask';
   /** What `model.json` saves. */
   readonly config: ConstraintConfig;
   /** @throws ConfigError when a parameter of this shape cannot take the constraint @param where - names the parameter */
@@ -125,9 +130,121 @@ export function tiedChannels(channels: number): Constraint {
   };
 }
 
+/**
+ * A matrix with a 1 where `keep` says so and a 0 elsewhere, for zeroing entries by a product.
+ * @returns (rows, columns)
+ */
+function keepMask(rows: number, columns: number, keep: (row: number, column: number) => boolean): Tensor {
+  return be.tensor(
+    Float32Array.from({ length: rows * columns }, (_, i) => (keep(Math.floor(i / columns), i % columns) ? 1 : 0)),
+    [rows, columns],
+  );
+}
+
+/** Where `index` points along an axis of `size` entries, counting from the end when negative (as Python does). */
+function fromEnd(index: number, size: number): number {
+  return index < 0 ? size + index : index;
+}
+
+/** One row (axis 0) or one column (axis 1) of a matrix held at 0. */
+function zeroLine(type: 'zeroRow' | 'zeroColumn', index: number): Constraint {
+  if (!Number.isInteger(index)) throw new ConfigError(`${type}: index: expected an integer, got ${index}`);
+  const axis = type === 'zeroRow' ? 0 : 1;
+  return {
+    type,
+    config: { type, index },
+    check(shape, where) {
+      if (shape.length !== 2) {
+        throw new ShapeError(`${where}: constraint '${type}': expected a matrix, got shape ${formatShape(shape)}`);
+      }
+      const size = shape[axis] as number;
+      if (index < -size || index >= size) {
+        throw new ShapeError(
+          `${where}: constraint '${type}': expected a ${axis === 0 ? 'row' : 'column'} index in [${-size}, ${size - 1}] for shape ${formatShape(shape)}, got ${index}`,
+        );
+      }
+    },
+    apply: (x) =>
+      be.tidy(() => {
+        const [rows, columns] = be.shape(x) as [number, number];
+        const line = fromEnd(index, axis === 0 ? rows : columns);
+        return be.mul(
+          x,
+          keepMask(rows, columns, (r, c) => (axis === 0 ? r : c) !== line),
+        );
+      }),
+  };
+}
+
+/**
+ * Every entry of one row of a matrix set to 0 (Paysage's `zero_row`); a negative index counts
+ * from the last row, as Paysage's `tensor[index, :] = 0` does.
+ * @param index - the row, in [−rows, rows) of the (rows, columns) parameter
+ */
+export function zeroRow(index: number): Constraint {
+  return zeroLine('zeroRow', index);
+}
+
+/**
+ * Every entry of one column of a matrix set to 0 (Paysage's `zero_column`); a negative index
+ * counts from the last column, as Paysage's `tensor[:, index] = 0` does.
+ * @param index - the column, in [−columns, columns) of the (rows, columns) parameter
+ */
+export function zeroColumn(index: number): Constraint {
+  return zeroLine('zeroColumn', index);
+}
+
+/**
+ * The entries of a matrix where `mask` holds a 1 set to 0, the others kept (Paysage's
+ * `zero_mask`, whose mask is also 1 where the entry is zeroed).
+ * @param mask - (rows, columns) of 0s and 1s, the shape of the constrained matrix
+ */
+export function zeroMask(mask: readonly (readonly number[])[]): Constraint {
+  const rows = mask.length;
+  const columns = mask[0]?.length ?? 0;
+  mask.forEach((row, r) => {
+    if (row.length !== columns) {
+      throw new ShapeError(
+        `zeroMask: mask: expected ${columns} entries in every row (as row 0), got ${row.length} in row ${r}`,
+      );
+    }
+    const bad = row.findIndex((v) => v !== 0 && v !== 1);
+    if (bad >= 0) throw new ConfigError(`zeroMask: mask[${r}][${bad}]: expected 0 or 1, got ${row[bad]}`);
+  });
+  const saved = mask.map((row) => [...row] as (0 | 1)[]);
+  return {
+    type: 'zeroMask',
+    config: { type: 'zeroMask', mask: saved },
+    check(shape, where) {
+      if (shape.length !== 2 || shape[0] !== rows || shape[1] !== columns) {
+        throw new ShapeError(
+          `${where}: constraint 'zeroMask': expected a parameter of the mask's shape ${formatShape([rows, columns])}, got shape ${formatShape(shape)}`,
+        );
+      }
+    },
+    apply: (x) =>
+      be.tidy(() =>
+        be.mul(
+          x,
+          keepMask(rows, columns, (r, c) => saved[r]?.[c] !== 1),
+        ),
+      ),
+  };
+}
+
 const BY_TYPE: Readonly<Record<ConstraintType, Constraint>> = { nonNegative, nonPositive, diagonal, fixedColumnNorm };
 
 /** The constraint a `model.json` or run config describes (validated by its schema first). */
 export function constraintFromConfig(config: ConstraintConfig): Constraint {
-  return typeof config === 'string' ? BY_TYPE[config] : tiedChannels(config.channels);
+  if (typeof config === 'string') return BY_TYPE[config];
+  switch (config.type) {
+    case 'tiedChannels':
+      return tiedChannels(config.channels);
+    case 'zeroRow':
+      return zeroRow(config.index);
+    case 'zeroColumn':
+      return zeroColumn(config.index);
+    case 'zeroMask':
+      return zeroMask(config.mask);
+  }
 }
