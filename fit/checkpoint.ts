@@ -27,7 +27,7 @@ import {
   type TensorData,
   writeModelDirectory,
 } from '../models/index.js';
-import type { Optimizer, OptimizerState } from '../optimizers/index.js';
+import { OPTIMIZER_KINDS, type Optimizer, type OptimizerState } from '../optimizers/index.js';
 import type { DrivenBeta, DrivenBetaState, SequentialMC } from '../samplers/index.js';
 import { parseWith } from '../validation/index.js';
 import type { FitMethod } from './methods.js';
@@ -242,7 +242,7 @@ function trainingStateSchema() {
     random: z.strictObject({ backend: words, host: words }),
     shuffle: words.nullable(),
     optimizer: z.strictObject({
-      kind: z.enum(['sgd', 'momentum', 'rmsprop', 'adam']),
+      kind: z.enum(OPTIMIZER_KINDS),
       epoch: count,
       updates: count,
       moments: z.record(z.string(), count),

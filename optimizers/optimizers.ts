@@ -31,10 +31,12 @@ const adamFields = {
   meanSquareWeight: weight.default(0.999),
   epsilon: positive.default(1e-8),
 };
+const adagradFields = { epsilon: positive.default(1e-10) };
 const sgdOptions = z.strictObject({ stepsize: stepsizeOption });
 const momentumOptions = z.strictObject({ stepsize: stepsizeOption, ...momentumFields });
 const rmspropOptions = z.strictObject({ stepsize: stepsizeOption, ...rmspropFields });
 const adamOptions = z.strictObject({ stepsize: stepsizeOption, ...adamFields });
+const adagradOptions = z.strictObject({ stepsize: stepsizeOption, ...adagradFields });
 
 /** Options every optimizer takes: `stepsize`, a schedule over epochs or a number (constant), default {@link DEFAULT_STEPSIZE}. @useDeclaredType */
 export type OptimizerOptions = z.input<typeof sgdOptions>;
@@ -44,6 +46,8 @@ export type MomentumOptions = z.input<typeof momentumOptions>;
 export type RMSPropOptions = z.input<typeof rmspropOptions>;
 /** Options of {@link ADAM}: β₁ `meanWeight` 0.9, β₂ `meanSquareWeight` 0.999, `epsilon` 1e-8 by default. @useDeclaredType */
 export type ADAMOptions = z.input<typeof adamOptions>;
+/** Options of {@link AdaGrad}: `epsilon` > 0, added to √G, default 1e-10 (PyTorch's). @useDeclaredType */
+export type AdaGradOptions = z.input<typeof adagradOptions>;
 
 /** The schema of an optimizer's description in run configs: `{ type, stepsize?, ... }`, strict. */
 export const optimizerConfigSchema = z.discriminatedUnion('type', [
@@ -51,6 +55,7 @@ export const optimizerConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('momentum'), stepsize: stepsizeConfigSchema.optional(), ...momentumFields }),
   z.strictObject({ type: z.literal('rmsprop'), stepsize: stepsizeConfigSchema.optional(), ...rmspropFields }),
   z.strictObject({ type: z.literal('adam'), stepsize: stepsizeConfigSchema.optional(), ...adamFields }),
+  z.strictObject({ type: z.literal('adagrad'), stepsize: stepsizeConfigSchema.optional(), ...adagradFields }),
 ]);
 
 /** An optimizer's description, as in run configs. */
@@ -72,6 +77,11 @@ export function gradientByKey(model: BoltzmannMachine, gradient: Gradient): Map<
 /** The optimizer types, by their run-config names. */
 export type OptimizerKind = OptimizerConfig['type'];
 
+/** Every optimizer type's run-config name, in the order of {@link optimizerConfigSchema}. */
+export const OPTIMIZER_KINDS = optimizerConfigSchema.options.map(
+  (branch) => branch.shape.type.value,
+) as readonly OptimizerKind[] as readonly [OptimizerKind, ...OptimizerKind[]];
+
 /**
  * Where an optimizer stands between two updates (for a checkpoint): its type, epoch, update
  * count, and each parameter's moment tensors by key (the optimizer's own, not copies).
@@ -90,7 +100,7 @@ export interface OptimizerState {
 export abstract class Optimizer {
   /** The type, as run configs name it. */
   abstract readonly kind: OptimizerKind;
-  /** Moment tensors kept per parameter (ADAM 2, momentum and RMSProp 1, plain descent 0). */
+  /** Moment tensors kept per parameter (ADAM 2, momentum, RMSProp and AdaGrad 1, plain descent 0). */
   abstract readonly momentsPerParameter: number;
   /** The step-size schedule. */
   readonly stepsize: Schedule;
@@ -280,6 +290,29 @@ export class ADAM extends Optimizer {
   }
 }
 
+/**
+ * AdaGrad (Duchi, Hazan & Singer): G ← G + g²; θ ← θ − η g / (√G + ε), G the sum of every
+ * squared gradient so far, from 0. ε is added outside the square root, as PyTorch's `Adagrad`
+ * (which Learnergy's models take) and PyDeep's `ADAGDTrainer` add it; ε defaults to PyTorch's
+ * 1e-10 (PyDeep's `numerical_stabilty` is 1e-6). PyTorch's `lr_decay` is a schedule here.
+ */
+export class AdaGrad extends Optimizer {
+  readonly kind = 'adagrad';
+  readonly momentsPerParameter = 1;
+  readonly epsilon: number;
+  constructor(options: AdaGradOptions = {}) {
+    const parsed = parseWith(adagradOptions, options, 'AdaGrad');
+    super(parsed.stepsize);
+    this.epsilon = parsed.epsilon;
+  }
+  protected step(param: Tensor, gradient: Tensor, rate: number, previous?: readonly Tensor[]) {
+    const squared = be.square(gradient);
+    const sumOfSquares = previous?.[0] === undefined ? squared : be.add(previous[0], squared);
+    const value = be.sub(param, be.mul(be.div(gradient, be.add(be.sqrt(sumOfSquares), this.epsilon)), rate));
+    return { value, state: [sumOfSquares] };
+  }
+}
+
 /** Alias of {@link GradientDescent}, Paysage's name. */
 export const StochasticGradientDescent = GradientDescent;
 
@@ -299,5 +332,7 @@ export function optimizerFromConfig(config: unknown, where: string): Optimizer {
       return new RMSProp(options);
     case 'adam':
       return new ADAM(options);
+    case 'adagrad':
+      return new AdaGrad(options);
   }
 }

@@ -6,6 +6,7 @@ import { BernoulliLayer } from '../../layers/index.js';
 import { BoltzmannMachine, type Gradient } from '../../namespaces/models.js';
 import {
   ADAM,
+  AdaGrad,
   GradientDescent,
   Momentum,
   type Optimizer,
@@ -92,6 +93,28 @@ describe('optimizers', () => {
     for (const [i, v] of actual.entries()) expect(v).toBeCloseTo(expected[i] as number, 5);
   });
 
+  it('AdaGrad: G ← G + g², θ ← θ − ηg/(√G + ε), step by step on float64', async () => {
+    await use('float64');
+    try {
+      const gradients = [1, -2, 0.5, 0, 3];
+      for (const epsilon of [1e-10, 0.5]) {
+        let [sum, theta] = [0, 0];
+        const expected = gradients.map((x) => {
+          sum += x * x;
+          theta -= (0.1 * x) / (Math.sqrt(sum) + epsilon);
+          return theta;
+        });
+        const actual = await weightSequence(new AdaGrad({ stepsize: 0.1, epsilon }), gradients);
+        // The backend computes in float64; reading back rounds to float32.
+        for (const [i, v] of actual.entries()) expect(v).toBeCloseTo(expected[i] as number, 7);
+      }
+      // ε outside the square root: with G = 1 and ε = 0.5 the first step is η/1.5, not η/√1.5.
+      expect((await weightSequence(new AdaGrad({ stepsize: 0.3, epsilon: 0.5 }), [1]))[0]).toBeCloseTo(-0.2, 7);
+    } finally {
+      await use('cpu');
+    }
+  });
+
   it('take the step size from the schedule at the current epoch', async () => {
     const optimizer = new GradientDescent({ stepsize: new ExponentialDecay({ initial: 1, coefficient: 0.5 }) });
     optimizer.setEpoch(2);
@@ -119,8 +142,13 @@ describe('optimizers', () => {
     );
     expect(adam).toBeInstanceOf(ADAM);
     expect(adam.learningRate).toBe(0.01);
+    const adagrad = optimizerFromConfig({ type: 'adagrad', stepsize: 0.05, epsilon: 1e-6 }, 'train.optimizer');
+    expect(adagrad).toBeInstanceOf(AdaGrad);
+    expect([adagrad.learningRate, (adagrad as AdaGrad).epsilon, adagrad.momentsPerParameter]).toEqual([0.05, 1e-6, 1]);
+    expect(new AdaGrad().epsilon).toBe(1e-10);
+    expect(() => new AdaGrad({ epsilon: 0 })).toThrow('AdaGrad.epsilon: expected a positive number, got 0');
     expect(() => optimizerFromConfig({ type: 'adamw' }, 'train.optimizer')).toThrow(
-      `train.optimizer.type: expected one of 'sgd', 'momentum', 'rmsprop', 'adam', got "adamw"`,
+      `train.optimizer.type: expected one of 'sgd', 'momentum', 'rmsprop', 'adam', 'adagrad', got "adamw"`,
     );
     expect(() => optimizerFromConfig({ type: 'momentum', momentum: 'high' }, 'o')).toThrow(
       'o.momentum: expected a number, got "high"',
