@@ -110,6 +110,7 @@ const NOT_KERNELS = new Set([
   'memoryLimits',
   'checkMemory',
   'dtype',
+  'stats',
   'setSeed',
   'randomState',
   'setRandomState',

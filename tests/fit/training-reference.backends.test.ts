@@ -53,25 +53,31 @@ function reliefOptimizer(spec: ReferenceOptimizer): Optimizer {
   return new ADAM({ stepsize: spec.rate, meanWeight: spec.b1, meanSquareWeight: spec.b2, epsilon: spec.epsilon });
 }
 
-const host = (t: Tensor) => Float64Array.from(be.readSync(t));
-const matrix = (t: Tensor): Matrix => {
+const host = async (t: Tensor) => Float64Array.from(await be.read(t));
+const matrix = async (t: Tensor): Promise<Matrix> => {
   const [rows, columns] = be.shape(t) as [number, number];
-  return { rows, columns, values: host(t) };
+  return { rows, columns, values: await host(t) };
 };
 
-/** Relief's state between two minibatches, on the host. */
-function reliefState(model: BoltzmannMachine, optimizer: Optimizer, chains: SequentialMC) {
+/** Relief's state between two minibatches, on the host (read asynchronously: a GPU backend cannot read synchronously). */
+async function reliefState(model: BoltzmannMachine, optimizer: Optimizer, chains: SequentialMC) {
   const parameters = Object.fromEntries(
-    model.namedParameters().map(({ key, owner, name }) => [key, host(owner.param(name))]),
+    await Promise.all(
+      model.namedParameters().map(async ({ key, owner, name }) => [key, await host(owner.param(name))]),
+    ),
   ) as unknown as RbmParameters;
   const snapshot = optimizer.snapshot();
-  const moments = new Map([...snapshot.moments].map(([key, ts]) => [key as ParameterKey, ts.map(host)]));
+  const moments = new Map(
+    await Promise.all(
+      [...snapshot.moments].map(async ([key, ts]) => [key as ParameterKey, await Promise.all(ts.map(host))] as const),
+    ),
+  );
   return {
     parameters,
     moments,
     updates: snapshot.updates,
-    chainVisible: chains.hasState ? matrix(chains.state.getVisible()) : undefined,
-    chainHidden: chains.hasState ? matrix(chains.state.getLayer(1)) : undefined,
+    chainVisible: chains.hasState ? await matrix(chains.state.getVisible()) : undefined,
+    chainHidden: chains.hasState ? await matrix(chains.state.getLayer(1)) : undefined,
     random: be.randomState(),
   };
 }
@@ -121,13 +127,13 @@ describeOnBackends(
         for (let step = 0; step < STEPS; step++) {
           const rows = (step % (data.length / PIXELS / BATCH)) * BATCH;
           const batch = data.subarray(rows * PIXELS, (rows + BATCH) * PIXELS);
-          const before = reliefState(model, optimizer, negativePhase);
+          const before = await reliefState(model, optimizer, negativePhase);
           const visible = be.tensor(batch, [BATCH, PIXELS]);
           be.tidy(() => {
             optimizer.update(model, method(visible, model, positivePhase, negativePhase));
           });
           be.dispose(visible);
-          const after = reliefState(model, optimizer, negativePhase);
+          const after = await reliefState(model, optimizer, negativePhase);
           const newHidden = after.chainHidden as Matrix;
           const newVisible = after.chainVisible as Matrix;
 
