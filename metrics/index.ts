@@ -8,6 +8,11 @@
 export { EnergyCoefficient, EnergyDistance } from './energy-distance.js';
 export { FrechetScore } from './frechet.js';
 export { HeatCapacity } from './heat-capacity.js';
+export {
+  KStepReconstructionError,
+  type ReconstructionErrorOptions,
+  reconstructionError,
+} from './k-step-reconstruction-error.js';
 export type { Assessment, Metric } from './metric.js';
 export { JensenShannonDivergence, KLDivergence, ReverseKLDivergence } from './nearest-neighbours.js';
 export { PseudoLikelihood } from './pseudo-likelihood.js';

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors/index.js';
 import { EnergyCoefficient, EnergyDistance } from './energy-distance.js';
 import { FrechetScore } from './frechet.js';
 import { HeatCapacity } from './heat-capacity.js';
+import { KStepReconstructionError } from './k-step-reconstruction-error.js';
 import type { Metric } from './metric.js';
 import { JensenShannonDivergence, KLDivergence, ReverseKLDivergence } from './nearest-neighbours.js';
 import { PseudoLikelihood } from './pseudo-likelihood.js';
@@ -33,6 +34,7 @@ export type MetricName = keyof typeof METRICS;
 
 /** The metrics outside the default set, by name: they apply to some models only, or cost more. */
 export const OPTIONAL_METRICS = {
+  KStepReconstructionError,
   PseudoLikelihood,
   ReconstructionSSIM,
   TAPFreeEnergy,
