@@ -115,7 +115,9 @@ describeOnBackends('k-step reconstruction error', () => {
     expect(() => reconstructionError(rbm, data, { k: 1.5 })).toThrow(
       'reconstructionError: k: expected a whole number of Gibbs sweeps ≥ 1, got 1.5',
     );
-    expect(() => new KStepReconstructionError({ steps: 2 } as never)).toThrow(/KStepReconstructionError.steps: unknown key/);
+    expect(() => new KStepReconstructionError({ steps: 2 } as never)).toThrow(
+      /KStepReconstructionError.steps: unknown key/,
+    );
     be.dispose(dataState.units.filter((t) => t !== data));
     be.dispose(data);
     rbm.dispose();
