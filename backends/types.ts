@@ -29,7 +29,7 @@ export interface DeviceStats {
   readonly bytesUp: number;
   /** Bytes read back from the device. */
   readonly bytesDown: number;
-  /** Milliseconds of host time spent encoding and submitting work. */
+  /** Milliseconds of host time spent recording work for the device (not waiting for it). */
   readonly hostMs: number;
 }
 

@@ -8,6 +8,7 @@
  */
 import { MemoryBudgetError, ReliefError } from '../../errors/index.js';
 import { formatBytes } from '../memory.js';
+import type { DeviceStats } from '../types.js';
 import { DeviceLostError } from './errors.js';
 import { MAX_SPLIT_BINDINGS } from './kernels/common.js';
 
@@ -35,20 +36,12 @@ const MIN_BUFFER_BYTES = 16;
 /** Cached bind groups of several buffers kept before the cache is cleared (they are cheap to remake). */
 const MAX_BIND_GROUPS = 8192;
 
-/** Cumulative counts of the work the backend gave the device. */
-export interface WebGpuStats {
-  /** Compute dispatches recorded. */
-  readonly dispatches: number;
-  /** Command buffers submitted. */
-  readonly submits: number;
-  /** Tensors read back to the host. */
-  readonly readbacks: number;
-  /** Bytes of host values uploaded (tensors, gather indices; not uniforms). */
-  readonly bytesUp: number;
-  /** Bytes read back. */
-  readonly bytesDown: number;
-  /** Milliseconds the host spent recording dispatches (choosing buffers, writing uniforms, encoding). */
-  readonly hostMs: number;
+/**
+ * Cumulative counts of the work the backend gave the device: {@link DeviceStats} (bytes up
+ * count host values uploaded, tensors and gather indices, not uniforms; `hostMs` is the time
+ * spent recording dispatches: choosing buffers, writing uniforms, encoding), and these.
+ */
+export interface WebGpuStats extends DeviceStats {
   /**
    * Milliseconds spent in submits. On a GPU this is host time too; Mesa's software adapter
    * runs the recorded work inside the submit, so there it is the device's time.

@@ -60,3 +60,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 `;
 }
+
+/**
+ * WGSL that splits the flat output index `i` over a shape (its rank at uniform word 1, its
+ * sizes from word `shapeWord`) and adds each axis's index times a stride to each offset.
+ * @param offsets - per offset: its variable, the word its strides start at, and its initial value
+ */
+export function stridedOffsets(shapeWord: number, offsets: readonly (readonly [string, number, string])[]): string {
+  const declarations = offsets.map(([name, , initial]) => `  var ${name} = ${initial};`).join('\n');
+  const steps = offsets.map(([name, strides]) => `    ${name} += index * param(${strides}u + axis);`).join('\n');
+  return /* wgsl */ `
+  var rest = i;
+${declarations}
+  let rank = param(1u);
+  for (var d = 0u; d < rank; d++) {
+    let axis = rank - 1u - d;
+    let size = param(${shapeWord}u + axis);
+    let index = rest % size;
+    rest = rest / size;
+${steps}
+  }`;
+}

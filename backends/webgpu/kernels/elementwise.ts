@@ -1,7 +1,7 @@
 /**
  * Elementwise kernels: unary maths, broadcasting binary maths, fill, and the fused ADAM step.
  */
-import { bindings, linearMain, MAX_RANK, PRELUDE } from './common.js';
+import { bindings, linearMain, MAX_RANK, PRELUDE, stridedOffsets } from './common.js';
 
 /** The unary operations, as WGSL expressions of `x`. */
 const UNARY = {
@@ -67,19 +67,10 @@ export function binarySource(op: BinaryOp, modeA: OperandMode, modeB: OperandMod
     mode === 'scalar' ? `paramF(${scalarWord}u)` : mode === 'same' ? `${name}[i]` : `${name}[${offset}]`;
   const strided = modeA === 'strided' || modeB === 'strided';
   const offsets = strided
-    ? /* wgsl */ `
-  var rest = i;
-  var offsetA = 0u;
-  var offsetB = 0u;
-  let rank = param(1u);
-  for (var d = 0u; d < rank; d++) {
-    let axis = rank - 1u - d;
-    let size = param(${BINARY_LAYOUT.shape}u + axis);
-    let index = rest % size;
-    rest = rest / size;
-    offsetA += index * param(${BINARY_LAYOUT.stridesA}u + axis);
-    offsetB += index * param(${BINARY_LAYOUT.stridesB}u + axis);
-  }`
+    ? stridedOffsets(BINARY_LAYOUT.shape, [
+        ['offsetA', BINARY_LAYOUT.stridesA, '0u'],
+        ['offsetB', BINARY_LAYOUT.stridesB, '0u'],
+      ])
     : '';
   const body = `${offsets}
   let a = ${read(modeA, 'inputA', 2, 'offsetA')};
