@@ -2,7 +2,7 @@
  * Relief beside its peers, in one run on one machine (`npm run bench:peers`): training seconds
  * per MNIST epoch — PCD-1, 57,000 samples, batch 100, metrics off, the minimum of `--epochs`
  * epochs — for Relief's cpu backend and Paysage on its numpy and PyTorch-CPU backends, with
- * the ratios. `--gpu` adds Relief on tfjs WebGPU and Paysage on PyTorch with CUDA (a machine
+ * the ratios. `--gpu` adds Relief on its webgpu backend and on tfjs WebGPU, and Paysage on PyTorch with CUDA (a machine
  * with a GPU); `--batch-size N` changes the minibatch for every column; `--only 500,2000`
  * picks the models by hidden size (sizes without a recipe below train with ADAM at 0.001).
  * Writes one record per model to `bench/results/speed-cpu-<model>-batch-<size>.json` (with
@@ -207,7 +207,12 @@ if (!PAYSAGE || !existsSync(join(PAYSAGE, 'paysage', 'backends', 'config.json'))
 const paysageImports = 'import numpy, scipy, pandas, h5py, sklearn, matplotlib, cytoolz';
 const candidates: Column[] = [
   reliefColumn('relief cpu', () => use('cpu')),
-  ...(args.gpu ? [reliefColumn('relief webgpu', () => use('tfjs', { device: 'webgpu' }))] : []),
+  ...(args.gpu
+    ? [
+        reliefColumn('relief webgpu', () => use('webgpu')),
+        reliefColumn('relief tfjs-webgpu', () => use('tfjs', { device: 'webgpu' })),
+      ]
+    : []),
   paysageColumn('Paysage numpy', 'python', 'cpu', `${paysageImports}, numexpr`),
   paysageColumn('Paysage PyTorch-CPU', 'pytorch', 'cpu', `${paysageImports}, torch`),
   ...(args.gpu
