@@ -2,11 +2,16 @@ import { be, type Tensor } from '../backends/index.js';
 import { Parametrized } from '../layers/index.js';
 import { checkChoice } from '../validation/index.js';
 
-/** What a hidden layer of a feed-forward network applies to its pre-activations. */
-export type Activation = 'sigmoid' | 'relu';
+/**
+ * What a hidden layer of a feed-forward network applies to its pre-activations z: the logistic
+ * `sigmoid`, `relu` max(0, z), `tanh`, `softplus` ln(1 + eᶻ) or `linear`, the identity (PyDeep's
+ * `Sigmoid`, `Rectifier`, `TangentsHyperbolicus`, `SoftPlus` and `Identity`; PyTorch's `Sigmoid`,
+ * `ReLU`, `Tanh`, `Softplus` and `Identity`).
+ */
+export type Activation = 'sigmoid' | 'relu' | 'tanh' | 'softplus' | 'linear';
 
 /** The activations a network's hidden layers may use. */
-export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu'];
+export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh', 'softplus', 'linear'];
 
 /**
  * One fully connected layer of a feed-forward network: `z = x W + b` with `matrix` W
@@ -53,17 +58,42 @@ export class DenseLayer extends Parametrized {
   }
 }
 
-/** `f(z)` of a hidden layer. @param z - (batch, n) @returns (batch, n) */
+/** `f(z)` of a hidden layer (tanh as 2σ(2z) − 1). @param z - (batch, n) @returns (batch, n), owned by the caller */
 export function activate(activation: Activation, z: Tensor): Tensor {
-  return activation === 'relu' ? be.maximum(z, 0) : be.sigmoid(z);
+  switch (activation) {
+    case 'sigmoid':
+      return be.sigmoid(z);
+    case 'relu':
+      return be.maximum(z, 0);
+    case 'tanh':
+      return be.tidy(() => be.sub(be.mul(be.sigmoid(be.mul(z, 2)), 2), 1));
+    case 'softplus':
+      return be.softplus(z);
+    case 'linear':
+      return be.clone(z);
+  }
 }
 
 /**
- * `f'(z)` written with the layer's output `a = f(z)` where that is cheaper (sigmoid: a(1 − a);
- * ReLU: 1 where z > 0). @param z - (batch, n) @param a - (batch, n) @returns (batch, n)
+ * `f'(z)`, written with the layer's output `a = f(z)` where that is cheaper: sigmoid a(1 − a),
+ * ReLU 1 where z > 0, tanh 1 − a², softplus σ(z), linear 1.
+ * @param z - (batch, n) @param a - (batch, n) @returns (batch, n), owned by the caller
  */
 export function activationSlope(activation: Activation, z: Tensor, a: Tensor): Tensor {
-  return be.tidy(() => (activation === 'relu' ? be.greater(z, 0) : be.mul(a, be.sub(1, a))));
+  return be.tidy(() => {
+    switch (activation) {
+      case 'sigmoid':
+        return be.mul(a, be.sub(1, a));
+      case 'relu':
+        return be.greater(z, 0);
+      case 'tanh':
+        return be.sub(1, be.square(a));
+      case 'softplus':
+        return be.sigmoid(z);
+      case 'linear':
+        return be.ones(be.shape(z));
+    }
+  });
 }
 
 /** Checks an activation name. @throws ConfigError naming the allowed ones */

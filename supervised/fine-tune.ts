@@ -4,24 +4,27 @@ import { ConfigError, DivergenceError } from '../errors/index.js';
 import { checkRunHooks, endEpoch, History, RUN_HOOK_KEYS, type RunHooks } from '../fit/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { checkOptions, type OptionKeys } from '../validation/index.js';
+import { checkCost } from './costs.js';
 import { validationMetrics } from './evaluation.js';
-import type { DropoutOptions, FeedForwardNetwork } from './network.js';
+import type { FeedForwardNetwork, GradientOptions } from './network.js';
 import { saveClassifier } from './persistence.js';
 
-/** Options of {@link FineTune.train}. */
-export interface FineTuneOptions extends DropoutOptions, RunHooks<FeedForwardNetwork> {}
+/** Options of {@link FineTune.train}: dropout, the cost (default `softmaxCrossEntropy`) and the run hooks. */
+export interface FineTuneOptions extends GradientOptions, RunHooks<FeedForwardNetwork> {}
 
 const FINE_TUNE_OPTION_KEYS: OptionKeys<FineTuneOptions> = {
   dropout: true,
   inputDropout: true,
+  cost: true,
   ...RUN_HOOK_KEYS,
 };
 
 /**
- * Supervised training of a {@link FeedForwardNetwork} by minibatch backpropagation on the
- * cross-entropy ("fine-tuning" when the network starts from pretrained RBMs). Each epoch
- * records the mean training loss and, when the data has a validation split, the validation
- * loss and accuracy ({@link validationMetrics}). Every step runs inside `be.tidy`.
+ * Supervised training of a {@link FeedForwardNetwork} by minibatch backpropagation on a cost,
+ * the softmax cross-entropy by default ("fine-tuning" when the network starts from pretrained
+ * RBMs). Each epoch records the mean training loss (of the cost trained on) and, when the data
+ * has a validation split, the validation cross-entropy and accuracy ({@link validationMetrics}).
+ * Every step runs inside `be.tidy`.
  */
 export class FineTune {
   constructor(
@@ -45,7 +48,11 @@ export class FineTune {
     checkOptions(options, FINE_TUNE_OPTION_KEYS, 'FineTune.train');
     checkRunHooks(options, 'FineTune.train');
     const { network, data } = this;
-    const dropout = { dropout: options.dropout ?? 0, inputDropout: options.inputDropout ?? 0 };
+    const step = {
+      dropout: options.dropout ?? 0,
+      inputDropout: options.inputDropout ?? 0,
+      cost: checkCost(options.cost ?? 'softmaxCrossEntropy', 'FineTune.train: cost'),
+    };
     const history = new History();
     for (let epoch = 1; epoch <= epochs; epoch++) {
       optimizer.setEpoch(epoch - 1);
@@ -59,7 +66,7 @@ export class FineTune {
         }
         const rows = be.shape(inputs)[0] as number;
         const next = be.tidy(() => {
-          const { loss, gradients } = network.gradient(inputs, targets, dropout);
+          const { loss, gradients } = network.gradient(inputs, targets, step);
           optimizer.apply(network.namedParameters(), new Map(Object.entries(gradients)));
           return be.add(totalLoss, be.mul(loss, rows));
         });

@@ -12,6 +12,7 @@ export {
   estimateDbnLogLikelihood,
 } from '../estimators/index.js';
 export { type Classifier, predict } from './classifier.js';
+export { COSTS, type Cost } from './costs.js';
 export { type DbnSampleOptions, DeepBeliefNetwork, type ResidualOptions } from './dbn.js';
 export { ACTIVATIONS, type Activation, DenseLayer } from './dense.js';
 export {
@@ -35,7 +36,13 @@ export {
   labelClassifier,
   labelRBM,
 } from './label-rbm.js';
-export { type DropoutOptions, FeedForwardNetwork, type NetworkGradient } from './network.js';
+export {
+  type CostOptions,
+  type DropoutOptions,
+  FeedForwardNetwork,
+  type GradientOptions,
+  type NetworkGradient,
+} from './network.js';
 export {
   CLASSIFIER_FORMAT,
   DBN_FORMAT,

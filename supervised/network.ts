@@ -3,6 +3,10 @@ import { ConfigError, ShapeError } from '../errors/index.js';
 import type { BoltzmannMachine, NamedParameter } from '../models/index.js';
 import { checkOptions } from '../validation/index.js';
 import { type Classifier, checkInputs } from './classifier.js';
+import { type Cost, checkCost, costGradient, costValue } from './costs.js';
+
+export { crossEntropy } from './costs.js';
+
 import { type Activation, activate, activationSlope, checkActivation, DenseLayer } from './dense.js';
 
 /** Options of a forward pass in training. */
@@ -13,9 +17,17 @@ export interface DropoutOptions {
   readonly inputDropout?: number;
 }
 
+/** What a loss is measured by: its cost (default `softmaxCrossEntropy`). */
+export interface CostOptions {
+  readonly cost?: Cost;
+}
+
+/** Options of {@link FeedForwardNetwork.gradient}: dropout and the cost. */
+export interface GradientOptions extends DropoutOptions, CostOptions {}
+
 /** The loss of a minibatch and the gradient of every parameter by key (`dense.0.matrix`, …). */
 export type NetworkGradient = {
-  /** Mean cross-entropy of the batch plus the penalties, a scalar. */
+  /** Mean cost of the batch plus the penalties, a scalar. */
   readonly loss: Tensor;
   /** ∂loss/∂θ, each the shape of its parameter. */
   readonly gradients: Readonly<Record<string, Tensor>>;
@@ -31,9 +43,11 @@ interface Pass {
 }
 
 /**
- * A feed-forward classifier: dense layers with sigmoid or ReLU hidden units and a softmax
- * output, trained on the cross-entropy by hand-written backpropagation on the backend
- * primitives (so it trains on every backend). Start it from an RBM or a DBN
+ * A feed-forward classifier: dense layers with hidden units of one {@link Activation} and a
+ * softmax output, trained on a {@link Cost} (the softmax cross-entropy by default) by
+ * hand-written backpropagation on the backend primitives (so it trains on every backend).
+ * Its class probabilities are softmax(z) of the last layer's z whatever the cost trained it.
+ * Start it from an RBM or a DBN
  * ({@link FeedForwardNetwork.fromStack}) or at random ({@link FeedForwardNetwork.random}).
  */
 export class FeedForwardNetwork implements Classifier {
@@ -127,31 +141,35 @@ export class FeedForwardNetwork implements Classifier {
   }
 
   /**
-   * Mean cross-entropy `−(1/B) Σ_b Σ_k y_bk ln p_bk` plus the penalties.
+   * The mean cost of the batch plus the penalties; by default the cross-entropy
+   * `−(1/B) Σ_b Σ_k y_bk ln p_bk`.
    * @param inputs - (batch, numInputs) @param targets - (batch, numClasses), one-hot (or class probabilities)
    * @returns a scalar
    */
-  loss(inputs: Tensor, targets: Tensor): Tensor {
+  loss(inputs: Tensor, targets: Tensor, options: CostOptions = {}): Tensor {
+    checkOptions(options, { cost: true }, 'FeedForwardNetwork.loss');
     this.checkTargets(inputs, targets, 'FeedForwardNetwork.loss');
-    return be.tidy(() => this.lossFromLogits(this.logits(inputs), targets));
+    const cost = checkCost(options.cost ?? 'softmaxCrossEntropy', 'FeedForwardNetwork.loss: cost');
+    return be.tidy(() => this.lossFromLogits(this.logits(inputs), targets, cost));
   }
 
   /**
-   * The loss of a minibatch and its gradient by backpropagation: δ = (softmax(z) − y)/B at the
-   * output; for each layer ∂/∂W = xᵀδ, ∂/∂b = Σ_rows δ; the δ of the layer below is
-   * (δWᵀ) ⊙ f'(z) ⊙ mask. With dropout, each hidden unit (and input) is kept with probability
-   * 1 − p and scaled by 1/(1 − p) (inverted dropout, so prediction needs no rescaling).
+   * The loss of a minibatch and its gradient by backpropagation: δ = ∂cost/∂z at the output
+   * (`costGradient`: (softmax(z) − y)/B for the default cost); for each layer ∂/∂W = xᵀδ,
+   * ∂/∂b = Σ_rows δ; the δ of the layer below is (δWᵀ) ⊙ f'(z) ⊙ mask. With dropout, each
+   * hidden unit (and input) is kept with probability 1 − p and scaled by 1/(1 − p) (inverted
+   * dropout, so prediction needs no rescaling).
    * @param inputs - (batch, numInputs) @param targets - (batch, numClasses)
    */
-  gradient(inputs: Tensor, targets: Tensor, options: DropoutOptions = {}): NetworkGradient {
-    checkOptions(options, { dropout: true, inputDropout: true }, 'FeedForwardNetwork.gradient');
+  gradient(inputs: Tensor, targets: Tensor, options: GradientOptions = {}): NetworkGradient {
+    checkOptions(options, { dropout: true, inputDropout: true, cost: true }, 'FeedForwardNetwork.gradient');
     this.checkTargets(inputs, targets, 'FeedForwardNetwork.gradient');
+    const cost = checkCost(options.cost ?? 'softmaxCrossEntropy', 'FeedForwardNetwork.gradient: cost');
     return be.tidy((): NetworkGradient => {
       const pass = this.forward(inputs, options);
       const logits = pass.preActivations.at(-1) as Tensor;
-      const batch = be.shape(inputs)[0] as number;
       const gradients: Record<string, Tensor> = {};
-      let delta = be.div(be.sub(be.softmax(logits, 1), targets), batch);
+      let delta = costGradient(cost, logits, targets);
       for (let i = this.layers.length - 1; i >= 0; i--) {
         const layer = this.layers[i] as DenseLayer;
         const input = pass.inputs[i] as Tensor;
@@ -170,7 +188,7 @@ export class FeedForwardNetwork implements Classifier {
       for (const { key, owner, name } of this.namedParameters()) {
         if (owner.fixedParams.includes(name)) delete gradients[key];
       }
-      return { loss: this.lossFromLogits(logits, targets), gradients };
+      return { loss: this.lossFromLogits(logits, targets, cost), gradients };
     });
   }
 
@@ -179,9 +197,9 @@ export class FeedForwardNetwork implements Classifier {
     for (const layer of this.layers) layer.dispose();
   }
 
-  private lossFromLogits(logits: Tensor, targets: Tensor): Tensor {
+  private lossFromLogits(logits: Tensor, targets: Tensor, cost: Cost): Tensor {
     const penalties = this.layers.reduce<Tensor>((total, layer) => be.add(total, layer.penaltyValue()), be.zeros([]));
-    return be.add(crossEntropy(logits, targets), penalties);
+    return be.add(costValue(cost, logits, targets), penalties);
   }
 
   private forward(inputs: Tensor, options: DropoutOptions): Pass {
@@ -209,15 +227,6 @@ export class FeedForwardNetwork implements Classifier {
       throw new ShapeError(`${where}: expected targets (${batch}, ${this.numClasses}), got [${shape.join(', ')}]`);
     }
   }
-}
-
-/**
- * Mean cross-entropy `−(1/B) Σ_b Σ_k y_bk ln softmax(z)_bk` of class scores.
- * @param logits - (batch, numClasses) @param targets - (batch, numClasses) @returns a scalar
- */
-export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
-  const batch = be.shape(logits)[0] as number;
-  return be.tidy(() => be.div(be.neg(be.sum(be.mul(targets, be.logSoftmax(logits, 1)))), batch));
 }
 
 /** A dropout mask keeping each unit with probability 1 − rate, scaled by 1/(1 − rate); none for rate 0. */
