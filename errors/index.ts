@@ -27,7 +27,7 @@ export class BackendUnavailableError extends ReliefError {
 
 /** Input data is malformed: NaN/Inf, wrong width, corrupt or missing file. */
 export class DataError extends ReliefError {
-  override readonly name = 'DataError';
+  override readonly name: string = 'DataError';
 }
 
 /** Training produced non-finite parameters or diverged. */

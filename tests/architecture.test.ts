@@ -25,7 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['metrics'],
   ['fit', 'optimizers'],
   ['supervised'],
-  ['config'],
+  ['config', 'importers'],
   ['namespaces', 'index.ts'],
 ];
 
