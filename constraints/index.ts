@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { be, type Shape, type Tensor } from '../backends/index.js';
-import { ConfigError, formatShape, ShapeError } from '../errors/index.js';
+import { ConfigError, formatShape } from '../errors/index.js';
 
 /** The constraints by name, as saved in `model.json`. */
 export const CONSTRAINT_TYPES = ['nonNegative', 'nonPositive', 'diagonal', 'fixedColumnNorm'] as const;
@@ -155,11 +155,11 @@ function zeroLine(type: 'zeroRow' | 'zeroColumn', index: number): Constraint {
     config: { type, index },
     check(shape, where) {
       if (shape.length !== 2) {
-        throw new ShapeError(`${where}: constraint '${type}': expected a matrix, got shape ${formatShape(shape)}`);
+        throw new ConfigError(`${where}: constraint '${type}': expected a matrix, got shape ${formatShape(shape)}`);
       }
       const size = shape[axis] as number;
       if (index < -size || index >= size) {
-        throw new ShapeError(
+        throw new ConfigError(
           `${where}: constraint '${type}': expected a ${axis === 0 ? 'row' : 'column'} index in [${-size}, ${size - 1}] for shape ${formatShape(shape)}, got ${index}`,
         );
       }
@@ -204,7 +204,7 @@ export function zeroMask(mask: readonly (readonly number[])[]): Constraint {
   const columns = mask[0]?.length ?? 0;
   mask.forEach((row, r) => {
     if (row.length !== columns) {
-      throw new ShapeError(
+      throw new ConfigError(
         `zeroMask: mask: expected ${columns} entries in every row (as row 0), got ${row.length} in row ${r}`,
       );
     }
@@ -217,7 +217,7 @@ export function zeroMask(mask: readonly (readonly number[])[]): Constraint {
     config: { type: 'zeroMask', mask: saved },
     check(shape, where) {
       if (shape.length !== 2 || shape[0] !== rows || shape[1] !== columns) {
-        throw new ShapeError(
+        throw new ConfigError(
           `${where}: constraint 'zeroMask': expected a parameter of the mask's shape ${formatShape([rows, columns])}, got shape ${formatShape(shape)}`,
         );
       }
