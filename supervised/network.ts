@@ -4,10 +4,9 @@ import type { BoltzmannMachine, NamedParameter } from '../models/index.js';
 import { checkOptions } from '../validation/index.js';
 import { type Classifier, checkInputs } from './classifier.js';
 import { type Cost, checkCost, costGradient, costValue } from './costs.js';
+import { type Activation, activate, activationSlope, checkActivation, DenseLayer } from './dense.js';
 
 export { crossEntropy } from './costs.js';
-
-import { type Activation, activate, activationSlope, checkActivation, DenseLayer } from './dense.js';
 
 /** Options of a forward pass in training. */
 export interface DropoutOptions {
