@@ -40,8 +40,8 @@ const UNSUPPORTED = [
 
 const MODEL_MODULE = 'pydeep.rbm.model';
 
-/** The largest pickle gunzipped, in bytes. */
-const MAX_PICKLE_BYTES = 2 ** 31;
+/** The largest pickle gunzipped, in bytes (512 MiB). */
+const MAX_PICKLE_BYTES = 2 ** 29;
 
 /** What a PyDeep model pickle may name: its RBM classes (as records), their activation functions, numpy. */
 function pydeepWhitelist(): Map<string, WhitelistEntry> {
@@ -69,6 +69,11 @@ export function readPyDeepPickle(bytes: Uint8Array, where: string): PickleValue 
         `${where}: expected a gzipped pickle (PyDeep's save_object), but gunzip failed: ${(error as Error).message}`,
       );
     }
+  }
+  if (pickle[0] === 0x50 && pickle[1] === 0x4b) {
+    throw new DataError(
+      `${where}: expected a PyDeep pickle, found a zip archive (as torch.save writes: a Learnergy model is read by importLearnergyModel)`,
+    );
   }
   return unpickle(pickle, { where, whitelist: pydeepWhitelist() });
 }

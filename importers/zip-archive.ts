@@ -23,6 +23,8 @@ const ZIP64_END_OF_DIRECTORY = 0x06064b50;
 const ZIP64_LOCATOR = 0x07064b50;
 const DIRECTORY_ENTRY = 0x02014b50;
 const LOCAL_HEADER = 0x04034b50;
+/** The largest deflated entry inflated, in bytes (512 MiB). */
+const MAX_INFLATED_BYTES = 2 ** 29;
 /** The end-of-directory record's fixed size and the longest comment after it. */
 const END_RECORD_BYTES = 22;
 const MAX_COMMENT_BYTES = 0xffff;
@@ -179,6 +181,11 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, where: string):
   if (entry.method !== 8) {
     throw new DataError(
       `${where}: ${entry.name}: expected a stored (0) or deflated (8) zip entry, found method ${entry.method}`,
+    );
+  }
+  if (entry.size > MAX_INFLATED_BYTES) {
+    throw new DataError(
+      `${where}: ${entry.name}: expected at most ${MAX_INFLATED_BYTES} bytes inflated, found ${entry.size}`,
     );
   }
   try {

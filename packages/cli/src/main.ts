@@ -5,6 +5,7 @@ import { describeBackends } from 'relief/backends';
 import { BackendUnavailableError, ConfigError, DataError, DivergenceError } from 'relief/errors';
 import { ANNEALING_PATHS } from 'relief/models';
 import { evaluate } from './commands/evaluate.js';
+import { IMPORT_SOURCE_NAMES, importModel } from './commands/import.js';
 import { denoise, reconstruct, sample } from './commands/pictures.js';
 import { plotRun } from './commands/plot.js';
 import { train } from './commands/train.js';
@@ -158,6 +159,22 @@ program
       throw error;
     }
   });
+
+program
+  .command('import <file>')
+  .description(
+    'a model saved by PyDeep (save_object pickle) or Learnergy (torch.save) as a Relief model directory; ' +
+      'the pickle is read by a whitelisting reader that runs nothing from the file (docs/importing.md)',
+  )
+  .addOption(
+    new Option('--from <library>', 'the library that saved the file')
+      .choices(IMPORT_SOURCE_NAMES)
+      .makeOptionMandatory(),
+  )
+  .requiredOption('--out <dir>', 'the Relief model directory to write')
+  .option('--force', 'replace a model already in --out (without: refused)')
+  .option('--json', 'print JSON')
+  .action(async (file, options) => printResult(await importModel(file, options), Boolean(options.json)));
 
 program
   .command('plot <dir>')
