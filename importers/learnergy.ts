@@ -19,14 +19,15 @@ import { recordOf, type WhitelistEntry } from './unpickle.js';
 /** The Learnergy classes imported, by module and name, and their visible units. */
 const SUPPORTED: Readonly<Record<string, 'bernoulli' | 'gaussian'>> = {
   'learnergy.models.bernoulli.rbm.RBM': 'bernoulli',
+  // Dropout of units or weights happens only in training; the energy is RBM's.
+  'learnergy.models.bernoulli.dropout_rbm.DropoutRBM': 'bernoulli',
+  'learnergy.models.bernoulli.dropout_rbm.DropConnectRBM': 'bernoulli',
+  'learnergy.models.bernoulli.e_dropout_rbm.EDropoutRBM': 'bernoulli',
   'learnergy.models.gaussian.gaussian_rbm.GaussianRBM': 'gaussian',
 };
 
 /** Learnergy's other models: read as records so that the refusal can name them, never imported. */
 const UNSUPPORTED = [
-  'learnergy.models.bernoulli.dropout_rbm.DropoutRBM',
-  'learnergy.models.bernoulli.dropout_rbm.DropConnectRBM',
-  'learnergy.models.bernoulli.e_dropout_rbm.EDropoutRBM',
   'learnergy.models.bernoulli.discriminative_rbm.DiscriminativeRBM',
   'learnergy.models.bernoulli.discriminative_rbm.HybridDiscriminativeRBM',
   'learnergy.models.bernoulli.conv_rbm.ConvRBM',
@@ -35,14 +36,23 @@ const UNSUPPORTED = [
   'learnergy.models.gaussian.gaussian_rbm.GaussianSeluRBM',
   'learnergy.models.gaussian.gaussian_rbm.VarianceGaussianRBM',
   'learnergy.models.gaussian.gaussian_rbm.GaussianRBM4deep',
+  'learnergy.models.extra.sigmoid_rbm.SigmoidRBM4Deep',
+  'learnergy.models.gaussian.gaussian_rbm.GaussianReluRBM4deep',
+  'learnergy.models.gaussian.gaussian_conv_rbm.GaussianConvRBM',
+  'learnergy.models.gaussian.gaussian_conv_rbm.GaussianConvRBM4Deep',
   'learnergy.models.deep.dbn.DBN',
+  'learnergy.models.deep.conv_dbn.ConvDBN',
+  'learnergy.models.deep.residual_dbn.ResidualDBN',
 ];
 
-/** What a Learnergy archive may name: its models and their SGD optimizer (as records), containers, tensors. */
+/** Objects of torch inside Learnergy's models, read as records: the optimizer and a DBN's list of RBMs. */
+const TORCH_RECORDS = ['torch.optim.sgd.SGD', 'torch.nn.modules.container.ModuleList'];
+
+/** What a Learnergy archive may name: its models and {@link TORCH_RECORDS} (as records), containers, tensors. */
 function learnergyWhitelist(): Map<string, WhitelistEntry> {
   return new Map<string, WhitelistEntry>([
     ...containerWhitelist(),
-    ...[...Object.keys(SUPPORTED), ...UNSUPPORTED, 'torch.optim.sgd.SGD'].map((name): [string, WhitelistEntry] => [
+    ...[...Object.keys(SUPPORTED), ...UNSUPPORTED, ...TORCH_RECORDS].map((name): [string, WhitelistEntry] => [
       name,
       recordOf(name),
     ]),

@@ -252,9 +252,9 @@ class Machine {
 
   build(state: PickleValue): void {
     const target = this.top();
-    if (target instanceof Map && state instanceof Map) {
-      for (const [key, value] of state) target.set(key, value);
-    } else if (typeof target === 'object' && target !== null && 'setState' in target) {
+    // A dict subclass's instance attributes (OrderedDict, defaultdict) are not kept.
+    if (target instanceof Map) return;
+    if (typeof target === 'object' && target !== null && 'setState' in target) {
       target.setState(state, this.site);
     } else {
       unexpected(this.site, 'BUILD: an object that takes state', target);

@@ -76,13 +76,15 @@ def pydeep_fixtures(numpy):
 
 def learnergy_fixtures():
     import torch
-    from learnergy.models.bernoulli import RBM
+    from learnergy.models.bernoulli import RBM, DropoutRBM
     from learnergy.models.gaussian import GaussianRBM
 
     torch.manual_seed(7)
     binary_rows = (torch.rand(NUM_ROWS, NUM_VISIBLE) > 0.5).float()
     real_rows = torch.randn(NUM_ROWS, NUM_VISIBLE)
-    for name, kind, rows in [('learnergy-rbm', RBM, binary_rows), ('learnergy-gaussian-rbm', GaussianRBM, real_rows)]:
+    kinds = [('learnergy-rbm', RBM, binary_rows), ('learnergy-dropout-rbm', DropoutRBM, binary_rows),
+             ('learnergy-gaussian-rbm', GaussianRBM, real_rows)]
+    for name, kind, rows in kinds:
         rbm = kind(n_visible=NUM_VISIBLE, n_hidden=NUM_HIDDEN)
         with torch.no_grad():
             rbm.W.copy_(torch.randn(NUM_VISIBLE, NUM_HIDDEN) * 0.5)

@@ -60,6 +60,7 @@ const PYDEEP = [
 
 const LEARNERGY = [
   ['learnergy-rbm', 'RBM', 'bernoulli'],
+  ['learnergy-dropout-rbm', 'DropoutRBM', 'bernoulli'],
   ['learnergy-gaussian-rbm', 'GaussianRBM', 'gaussian'],
 ] as const;
 
