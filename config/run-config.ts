@@ -37,7 +37,7 @@ import { DEFAULT_STEPSIZE, type Optimizer, optimizerConfigSchema, optimizerFromC
 import { penaltyConfigSchema, penaltyFromConfig } from '../penalties/index.js';
 import { UPDATERS } from '../samplers/index.js';
 // supervised/ registers the label RBMs' fit methods (discriminative, hybrid, generative-labels).
-import { ACTIVATIONS, labelRBM, VALIDATION_METRICS } from '../supervised/index.js';
+import { ACTIVATIONS, COSTS, labelRBM, VALIDATION_METRICS } from '../supervised/index.js';
 import { didYouMean, parseJsonText, parseWith } from '../validation/index.js';
 
 /** Where a run's data comes from: a bundled data set or a file. */
@@ -262,6 +262,8 @@ export function runConfigSchema() {
       .strictObject({
         epochs: z.int().min(0).default(10),
         activation: z.enum(ACTIVATIONS).default('sigmoid'),
+        /** The cost backpropagation minimizes (PyDeep's costs): softmax cross-entropy, squared error, or per-class cross-entropy. */
+        cost: z.enum(COSTS).default('softmaxCrossEntropy'),
         dropout: z.number().min(0).lt(1).default(0),
         inputDropout: z.number().min(0).lt(1).default(0),
         optimizer: optimizerConfigSchema.prefault({ type: 'momentum', stepsize: 0.05, momentum: 0.9 }),

@@ -140,6 +140,15 @@ describe('run configs are strict', () => {
     expect(new GradientDescent().learningRate).toBe(0.001);
   });
 
+  it('classify.cost picks the fine-tuning cost (softmax cross-entropy by default) and refuses others', () => {
+    expect(parseRunConfig({ task: 'classify', model: example.model }).classify.cost).toBe('softmaxCrossEntropy');
+    const squared = parseRunConfig({ task: 'classify', model: example.model, classify: { cost: 'squaredError' } });
+    expect(squared.classify.cost).toBe('squaredError');
+    expect(() => parseRunConfig({ task: 'classify', model: example.model, classify: { cost: 'hinge' } })).toThrow(
+      /classify.cost: expected one of .*'squaredError'.*got "hinge"/,
+    );
+  });
+
   it('a label method trains a label RBM: only with task classify and two layers, which gain the label layer', () => {
     const labelled = { task: 'classify', model: example.model, train: { method: 'hybrid', alpha: 0.1 } };
     expect(() => parseRunConfig({ ...labelled, task: 'generative' })).toThrow(

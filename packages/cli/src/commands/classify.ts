@@ -146,6 +146,7 @@ async function pretrainAndFineTune(run: ClassifyRun): Promise<{ interrupted: boo
     }
     if (pretraining) progress.stage('fine-tuning');
     const history = await new FineTune(network, run.batches).train(buildClassifierOptimizer(config), classify.epochs, {
+      cost: classify.cost,
       dropout: classify.dropout,
       inputDropout: classify.inputDropout,
       signal: run.signal,
