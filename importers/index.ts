@@ -16,5 +16,5 @@ export { PickleObject, type PickleSite, type PickleValue, PythonGlobal, PythonOb
 export { importPyDeepModel, pyDeepModelFromObject, readPyDeepPickle } from './pydeep.js';
 export { containerWhitelist } from './python-containers.js';
 export { readTorchArchive, torchWhitelist } from './torch-archive.js';
-export { recordOf, type UnpickleOptions, unpickle, type Whitelist, type WhitelistEntry } from './unpickle.js';
+export { recordEntries, type UnpickleOptions, unpickle, type Whitelist, type WhitelistEntry } from './unpickle.js';
 export { readZipEntry, type ZipEntry, zipEntries } from './zip-archive.js';

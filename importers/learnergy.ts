@@ -14,7 +14,7 @@ import { describeValue, type PickleValue, PythonObject } from './pickle-values.j
 import { containerWhitelist } from './python-containers.js';
 import { readModelFile } from './read-model-file.js';
 import { readTorchArchive } from './torch-archive.js';
-import { recordOf, type WhitelistEntry } from './unpickle.js';
+import { recordEntries, type WhitelistEntry } from './unpickle.js';
 
 /** The Learnergy classes imported, by module and name, and their visible units. */
 const SUPPORTED: Readonly<Record<string, 'bernoulli' | 'gaussian'>> = {
@@ -52,10 +52,7 @@ const TORCH_RECORDS = ['torch.optim.sgd.SGD', 'torch.nn.modules.container.Module
 function learnergyWhitelist(): Map<string, WhitelistEntry> {
   return new Map<string, WhitelistEntry>([
     ...containerWhitelist(),
-    ...[...Object.keys(SUPPORTED), ...UNSUPPORTED, ...TORCH_RECORDS].map((name): [string, WhitelistEntry] => [
-      name,
-      recordOf(name),
-    ]),
+    ...recordEntries([...Object.keys(SUPPORTED), ...UNSUPPORTED, ...TORCH_RECORDS]),
   ]);
 }
 

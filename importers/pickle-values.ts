@@ -39,6 +39,13 @@ export function unexpected(site: PickleSite, expected: string, found: PickleValu
   throw new DataError(atSite(site, `expected ${expected}, found ${describeValue(found)}`));
 }
 
+/** Bytes as latin-1 text, one character per byte (unlike TextDecoder's 'latin1', which is windows-1252). */
+export function latin1Decode(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return text;
+}
+
 /** The bytes of latin-1 text (how Python 2 byte strings are read), or undefined when a character is beyond U+00FF. */
 export function latin1Encode(text: string): Uint8Array | undefined {
   const bytes = new Uint8Array(text.length);

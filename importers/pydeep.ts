@@ -1,12 +1,8 @@
 /**
  * Models saved by PyDeep (`pydeep.misc.io.save_object`: a pickle, gzipped by default) as
- * Relief RBMs. PyDeep's RBMs are centered:
- * `E(v, h) = −(v − o_v)ᵀb_v − (h − o_h)ᵀb_h − (v − o_v)ᵀW(h − o_h)` for binary visible units,
- * `E(v, h) = ½‖(v − o_v − b_v)/σ‖² − (h − o_h)ᵀb_h − ((v − o_v)/σ²)ᵀW(h − o_h)` for Gaussian ones.
- * Expanding the products gives the same energy in Relief's uncentered form up to a constant c:
- * W unchanged, `b_h ← b_h − Wᵀ(o_v/σ²)`, and `b_v ← b_v − W o_h` (binary) or the Gaussian
- * location `m = o_v + b_v − W o_h` with `ln σ²` (Gaussian; σ = 1 for binary units), so
- * PyDeep's `−unnormalized_log_probability_v(v) = F_relief(v) + c`.
+ * Relief RBMs. PyDeep's RBMs are centered; {@link uncenter} gives the same energy in Relief's
+ * uncentered form up to a constant c, so PyDeep's
+ * `−unnormalized_log_probability_v(v) = F_relief(v) + c` (c is the import's `freeEnergyOffset`).
  * @packageDocumentation
  */
 
@@ -18,7 +14,8 @@ import { asHostArray, numpyWhitelist } from './numpy-pickles.js';
 import { type PickleValue, PythonObject } from './pickle-values.js';
 import { containerWhitelist } from './python-containers.js';
 import { readModelFile } from './read-model-file.js';
-import { recordOf, unpickle, type WhitelistEntry } from './unpickle.js';
+import { uncenter } from './uncenter.js';
+import { recordEntries, unpickle, type WhitelistEntry } from './unpickle.js';
 
 /** The PyDeep classes imported, by class name, and their visible units. */
 const SUPPORTED: Readonly<Record<string, { visible: 'bernoulli' | 'gaussian'; learnsVariance: boolean }>> = {
@@ -48,10 +45,7 @@ function pydeepWhitelist(): Map<string, WhitelistEntry> {
   return new Map<string, WhitelistEntry>([
     ...numpyWhitelist(),
     ...containerWhitelist(),
-    ...[...Object.keys(SUPPORTED), ...UNSUPPORTED].map((name): [string, WhitelistEntry] => [
-      `${MODEL_MODULE}.${name}`,
-      recordOf(`${MODEL_MODULE}.${name}`),
-    ]),
+    ...recordEntries([...Object.keys(SUPPORTED), ...UNSUPPORTED].map((name) => `${MODEL_MODULE}.${name}`)),
     ['pydeep.base.activationfunction.Sigmoid', {}],
     ['pydeep.base.activationfunction.Identity', {}],
   ]);
@@ -78,13 +72,6 @@ export function readPyDeepPickle(bytes: Uint8Array, where: string): PickleValue 
   return unpickle(pickle, { where, whitelist: pydeepWhitelist() });
 }
 
-/** Σ_i a_i b_i */
-function dot(a: Float64Array, b: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
-  return sum;
-}
-
 /**
  * The Relief RBM of a PyDeep model object (see the module notes for the mapping).
  * @param where - names the file in messages
@@ -104,62 +91,41 @@ export function pyDeepModelFromObject(object: PickleValue, where: string): Impor
     );
   }
   const field = (name: string): HostArray => asHostArray(object.attribute(name), `${className}.${name}`, where);
-  const weights = field('w');
-  const [numVisible, numHidden] = weights.shape.length === 2 ? weights.shape : [-1, -1];
-  const w = valuesOfShape(weights, [numVisible as number, numHidden as number], `${className}.w`, where);
+  const weightsArray = field('w');
+  const [numVisible = -1, numHidden = -1] = weightsArray.shape.length === 2 ? weightsArray.shape : [];
+  const weights = valuesOfShape(weightsArray, [numVisible, numHidden], `${className}.w`, where);
   const row = (name: string, size: number) => valuesOfShape(field(name), [1, size], `${className}.${name}`, where);
-  const [bv, ov] = [row('bv', numVisible as number), row('ov', numVisible as number)];
-  const [bh, oh] = [row('bh', numHidden as number), row('oh', numHidden as number)];
-  const sigma = kind.visible === 'gaussian' ? row('sigma', numVisible as number) : new Float64Array(bv.length).fill(1);
-  const badSigma = sigma.findIndex((s) => !(s > 0));
+  const sigma = kind.visible === 'gaussian' ? row('sigma', numVisible) : undefined;
+  const badSigma = sigma?.findIndex((s) => !(s > 0)) ?? -1;
   if (badSigma >= 0) {
     throw new DataError(
-      `${where}: ${className}.sigma: expected positive standard deviations, found ${sigma[badSigma]} at index ${badSigma}`,
+      `${where}: ${className}.sigma: expected positive standard deviations, found ${sigma?.[badSigma]} at index ${badSigma}`,
     );
   }
-  const V = numVisible as number;
-  const H = numHidden as number;
-  // c = W o_h (V) and Wᵀ(o_v/σ²) (H)
-  const weightedHiddenOffsets = new Float64Array(V);
-  const weightedVisibleOffsets = new Float64Array(H);
-  for (let i = 0; i < V; i++) {
-    for (let j = 0; j < H; j++) {
-      const wij = w[i * H + j] as number;
-      weightedHiddenOffsets[i] = (weightedHiddenOffsets[i] as number) + wij * (oh[j] as number);
-      weightedVisibleOffsets[j] =
-        (weightedVisibleOffsets[j] as number) + (wij * (ov[i] as number)) / (sigma[i] as number) ** 2;
-    }
-  }
-  const hiddenLoc = bh.map((b, j) => b - (weightedVisibleOffsets[j] as number));
-  let freeEnergyOffset = dot(oh, bh);
-  let visibleLoc: Float64Array;
-  if (kind.visible === 'bernoulli') {
-    visibleLoc = bv.map((b, i) => b - (weightedHiddenOffsets[i] as number));
-    freeEnergyOffset += dot(ov, bv) - dot(ov, weightedHiddenOffsets);
-  } else {
-    visibleLoc = bv.map((b, i) => (ov[i] as number) + b - (weightedHiddenOffsets[i] as number));
-    for (let i = 0; i < V; i++) {
-      const c = weightedHiddenOffsets[i] as number;
-      freeEnergyOffset += ((bv[i] as number) * c - 0.5 * c * c) / (sigma[i] as number) ** 2;
-    }
-  }
+  const { visibleLoc, hiddenLoc, energyOffset } = uncenter({
+    visible: kind.visible,
+    weights,
+    visibleBias: row('bv', numVisible),
+    hiddenBias: row('bh', numHidden),
+    visibleOffset: row('ov', numVisible),
+    hiddenOffset: row('oh', numHidden),
+    ...(sigma && { sigma }),
+  });
   const model = importedRBM(
     {
       visible: kind.visible,
-      weights: w,
+      weights,
       visibleLoc,
       hiddenLoc,
-      ...(kind.visible === 'gaussian' && {
-        visibleLogVar: sigma.map((s) => 2 * Math.log(s)),
-        fixedLogVar: !kind.learnsVariance,
-      }),
+      ...(sigma && { visibleLogVar: sigma.map((s) => 2 * Math.log(s)), fixedLogVar: !kind.learnsVariance }),
     },
     where,
   );
+  // F_pydeep(v) = −ln Σ_h exp(−E_relief(v, h) − c) = F_relief(v) + c
   return {
     model,
-    freeEnergyOffset,
-    metadata: { importedFrom: { library: 'PyDeep', className, file: where, freeEnergyOffset } },
+    freeEnergyOffset: energyOffset,
+    metadata: { importedFrom: { library: 'PyDeep', className, file: where, freeEnergyOffset: energyOffset } },
   };
 }
 

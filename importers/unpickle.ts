@@ -13,6 +13,7 @@ import { UnsafePickleError } from '../errors/unsafe-pickle-error.js';
 import {
   atSite,
   describeValue,
+  latin1Decode,
   type PickleSite,
   type PickleValue,
   PythonGlobal,
@@ -137,7 +138,7 @@ class Machine {
   line(): string {
     const end = this.bytes.indexOf(0x0a, this.position);
     if (end < 0) throw new DataError(atSite(this.site, 'truncated pickle: expected a line ending in \\n'));
-    const text = new TextDecoder('latin1').decode(this.bytes.subarray(this.position, end));
+    const text = latin1Decode(this.bytes.subarray(this.position, end));
     this.position = end + 1;
     return text;
   }
@@ -373,8 +374,8 @@ const OPCODES = new Map<number, Handler>([
       m.push(new DataView(raw.buffer, raw.byteOffset, 8).getFloat64(0, false));
     },
   ],
-  [0x55, (m) => m.push(new TextDecoder('latin1').decode(m.take(m.unsigned(1))))], // SHORT_BINSTRING
-  [0x54, (m) => m.push(new TextDecoder('latin1').decode(m.take(m.signed32())))], // BINSTRING
+  [0x55, (m) => m.push(latin1Decode(m.take(m.unsigned(1))))], // SHORT_BINSTRING
+  [0x54, (m) => m.push(latin1Decode(m.take(m.signed32())))], // BINSTRING
   [0x8c, (m) => m.push(m.utf8(m.unsigned(1)))], // SHORT_BINUNICODE
   [0x58, (m) => m.push(m.utf8(m.unsigned(4)))], // BINUNICODE
   [0x8d, (m) => m.push(m.utf8(m.unsigned(8)))], // BINUNICODE8
@@ -511,7 +512,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
   return new Machine(bytes, options).run();
 }
 
-/** A record of a whitelisted class: NEWOBJ with no state yet. */
-export function recordOf(className: string): WhitelistEntry {
-  return { instantiate: () => new PythonObject(className) };
+/**
+ * Whitelist entries that make each class's instances records ({@link PythonObject}: the class
+ * name and, after BUILD, its `__dict__`), never running the class's code.
+ * @param classNames - qualified names, `module.Class`
+ */
+export function recordEntries(classNames: readonly string[]): [string, WhitelistEntry][] {
+  return classNames.map((name) => [name, { instantiate: () => new PythonObject(name) }]);
 }

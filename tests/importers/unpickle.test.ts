@@ -75,6 +75,12 @@ describe('unpickle', () => {
     expect(read(hex(PICKLES.float32Protocol2))).toBeInstanceOf(Object);
   });
 
+  it("reads Python 2's byte strings as latin-1, one character per byte", () => {
+    // PROTO 2, SHORT_BINSTRING of the bytes 0x80 0x9f 0xff, STOP
+    const text = read(new Uint8Array([0x80, 2, 0x55, 3, 0x80, 0x9f, 0xff, 0x2e])) as string;
+    expect(Array.from(text, (c) => c.charCodeAt(0))).toEqual([0x80, 0x9f, 0xff]);
+  });
+
   it('needs the out-of-band buffers a protocol-5 pickle names', () => {
     expect(() => read(hex(PICKLES.outOfBandProtocol5))).toThrow(/byte \d+: NEXT_BUFFER: expected out-of-band buffer 0/);
   });
