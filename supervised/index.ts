@@ -30,6 +30,7 @@ export {
   discriminative,
   discriminativeOptionsSchema,
   generativeLabels,
+  generativeLabelsOptionsSchema,
   type HybridOptions,
   hybrid,
   hybridOptionsSchema,

@@ -165,9 +165,9 @@ export class WebGpuBackend extends Backend {
   readonly device: string;
   readonly canReadSync = false;
   /** Where random numbers are drawn (see {@link WebGpuOptions}). */
-  readonly randomSource: UniformSource;
+  readonly randomSource: 'device' | 'host';
   /** The adapter in use. */
-  readonly adapter: AdapterChoice;
+  readonly adapter: 'hardware' | 'software';
   private readonly runtime: GpuRuntime;
   private readonly live = new Set<GpuTensor>();
   private liveBytes = 0;
