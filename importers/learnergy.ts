@@ -87,10 +87,10 @@ export function learnergyModelFromObject(object: PickleValue, where: string): Im
   const shortName = className.slice(className.lastIndexOf('.') + 1);
   const field = (name: string) => asHostArray(moduleParameter(object, name), `${shortName}.${name}`, where);
   const weightsArray = field('W');
-  const [numVisible, numHidden] = weightsArray.shape.length === 2 ? (weightsArray.shape as number[]) : [-1, -1];
-  const weights = valuesOfShape(weightsArray, [numVisible as number, numHidden as number], `${shortName}.W`, where);
-  const visibleLoc = valuesOfShape(field('a'), [numVisible as number], `${shortName}.a`, where);
-  const hiddenLoc = valuesOfShape(field('b'), [numHidden as number], `${shortName}.b`, where);
+  const [numVisible = -1, numHidden = -1] = weightsArray.shape.length === 2 ? weightsArray.shape : [];
+  const weights = valuesOfShape(weightsArray, [numVisible, numHidden], `${shortName}.W`, where);
+  const visibleLoc = valuesOfShape(field('a'), [numVisible], `${shortName}.a`, where);
+  const hiddenLoc = valuesOfShape(field('b'), [numHidden], `${shortName}.b`, where);
   const model = importedRBM(
     {
       visible,

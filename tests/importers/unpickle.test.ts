@@ -19,7 +19,7 @@ import { asHostArray } from '../../importers/numpy-pickles.js';
 
 const hex = (text: string) => Uint8Array.from(text.match(/../g) as string[], (byte) => Number.parseInt(byte, 16));
 
-/** Pickles written by CPython 3.11 with numpy 1.24; each constant names the call that made it. */
+/** Pickles written by CPython 3.11 with numpy 1.24 (or 2.4 where named); each constant names the call that made it. */
 const PICKLES = {
   /** pickle.dumps(np.arange(6, dtype=np.float32).reshape(2, 3), protocol=2) */
   float32Protocol2:
@@ -35,6 +35,14 @@ const PICKLES = {
   /** pickle.dumps(np.arange(4, dtype='>f8') * 0.5, protocol=5) */
   inBandProtocol5:
     '80059593000000000000008c126e756d70792e636f72652e6e756d65726963948c0b5f66726f6d627566666572949394289620000000000000000000000000000000000000000000e03f000000000000f03f000000000000f83f948c056e756d7079948c0564747970659493948c02663894898887945294284b038c013c944e4e4e4affffffff4affffffff4b007494624b0485948c014394749452942e',
+  /** numpy 2.4: pickle.dumps(np.arange(4, dtype=np.float32).reshape(2, 2), protocol=4) */
+  numpy2Protocol4:
+    '8004959b000000000000008c166e756d70792e5f636f72652e6d756c74696172726179948c0c5f7265636f6e7374727563749493948c056e756d7079948c076e6461727261799493944b0085944301629487945294284b014b024b02869468038c0564747970659493948c02663494898887945294284b038c013c944e4e4e4affffffff4affffffff4b00749462894310000000000000803f0000004000004040947494622e',
+  /** numpy 2.4: pickle.dumps(np.arange(3, dtype=np.int32), protocol=5, buffer_callback=buffers.append) */
+  numpy2OutOfBandProtocol5:
+    '8005956b000000000000008c136e756d70792e5f636f72652e6e756d65726963948c0b5f66726f6d62756666657294939428978c056e756d7079948c0564747970659493948c02693494898887945294284b038c013c944e4e4e4affffffff4affffffff4b007494624b0385948c014394749452942e',
+  /** ... and its one buffer */
+  numpy2OutOfBandBuffer: '000000000100000002000000',
   /** pickle.dumps(np.float64(2.5), protocol=4) */
   scalarProtocol4:
     '80049569000000000000008c156e756d70792e636f72652e6d756c74696172726179948c067363616c61729493948c056e756d7079948c0564747970659493948c02663894898887945294284b038c013c944e4e4e4affffffff4affffffff4b007494624308000000000000044094869452942e',
@@ -61,7 +69,7 @@ function arrayOf(value: PickleValue): { shape: readonly number[]; values: number
 }
 
 describe('unpickle', () => {
-  it('reads numpy arrays of protocols 2, 4 and 5 (C and Fortran order, both byte orders, out-of-band buffers)', () => {
+  it('reads numpy 1 and 2 arrays of protocols 2, 4 and 5 (C and Fortran order, both byte orders, out-of-band buffers)', () => {
     expect(arrayOf(read(hex(PICKLES.float32Protocol2)))).toEqual({
       shape: [2, 3],
       values: [0, 1, 2, 3, 4, 5],
@@ -72,6 +80,14 @@ describe('unpickle', () => {
     expect(arrayOf(read(hex(PICKLES.outOfBandProtocol5), [hex(PICKLES.outOfBandBuffer)]))).toEqual(halves);
     expect(arrayOf(read(hex(PICKLES.inBandProtocol5)))).toEqual(halves);
     expect(read(hex(PICKLES.scalarProtocol4))).toBe(2.5);
+    expect(arrayOf(read(hex(PICKLES.numpy2Protocol4)))).toEqual({
+      shape: [2, 2],
+      values: [0, 1, 2, 3],
+      type: 'numpy.ndarray float32 [2, 2]',
+    });
+    expect(arrayOf(read(hex(PICKLES.numpy2OutOfBandProtocol5), [hex(PICKLES.numpy2OutOfBandBuffer)])).values).toEqual([
+      0, 1, 2,
+    ]);
     expect(read(hex(PICKLES.float32Protocol2))).toBeInstanceOf(Object);
   });
 
