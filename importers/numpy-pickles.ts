@@ -6,7 +6,7 @@
  */
 
 import { DataError } from '../errors/index.js';
-import { decodeElements, type ElementType, elementCount, elementType, HostArray } from './host-array.js';
+import { decodeElements, type ElementType, elementCount, elementType, gatherStrided, HostArray } from './host-array.js';
 import {
   atSite,
   describeValue,
@@ -96,25 +96,18 @@ function arrayFrom(
   const shape = shapeOf(shapeValue, site);
   const type = dtype.elementType(site);
   const stored = decodeElements(bytesOf(raw, site), type, elementCount(shape, site), site);
-  const values = order === 'C' ? stored : fromFortranOrder(stored, shape);
+  const values = order === 'C' ? stored : gatherStrided(stored, shape, columnMajorStrides(shape), 0, site);
   return new HostArray('numpy.ndarray', type, shape, values);
 }
 
-/** Row-major values of column-major ones. */
-function fromFortranOrder(stored: Float64Array, shape: readonly number[]): Float64Array {
-  const out = new Float64Array(stored.length);
-  const index = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < stored.length; i++) {
-    let at = 0;
-    for (let d = shape.length - 1; d >= 0; d--) at = at * (shape[d] as number) + (index[d] as number);
-    out[i] = stored[at] as number;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      index[d] = (index[d] as number) + 1;
-      if ((index[d] as number) < (shape[d] as number)) break;
-      index[d] = 0;
-    }
-  }
-  return out;
+/** The strides (in elements) of a column-major array: 1, shape[0], shape[0]·shape[1], … */
+function columnMajorStrides(shape: readonly number[]): number[] {
+  let stride = 1;
+  return shape.map((size) => {
+    const current = stride;
+    stride *= size;
+    return current;
+  });
 }
 
 /** `numpy.dtype(obj, align, copy)` with obj a type string such as `'f8'` or `'<i4'`. */
