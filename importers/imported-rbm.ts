@@ -33,6 +33,11 @@ export interface ImportedModel {
    * is the negated unnormalized log-probability of the source library (so its ln Z differs by −c).
    */
   readonly freeEnergyOffset: number;
+  /**
+   * A centered source's offsets, (numUnits) per layer, for `model.centering.setOffsets` after
+   * `model.center(…)` to continue training with them; only where Relief can center every layer.
+   */
+  readonly centeringOffsets?: readonly Float64Array[];
   /** What `model.json`'s metadata records: the source library, class and file. */
   readonly metadata: Record<string, unknown>;
 }

@@ -102,13 +102,14 @@ export function pyDeepModelFromObject(object: PickleValue, where: string): Impor
       `${where}: ${className}.sigma: expected positive standard deviations, found ${sigma?.[badSigma]} at index ${badSigma}`,
     );
   }
+  const [visibleOffset, hiddenOffset] = [row('ov', numVisible), row('oh', numHidden)];
   const { visibleLoc, hiddenLoc, energyOffset } = uncenter({
     visible: kind.visible,
     weights,
     visibleBias: row('bv', numVisible),
     hiddenBias: row('bh', numHidden),
-    visibleOffset: row('ov', numVisible),
-    hiddenOffset: row('oh', numHidden),
+    visibleOffset,
+    hiddenOffset,
     ...(sigma && { sigma }),
   });
   const model = importedRBM(
@@ -125,6 +126,7 @@ export function pyDeepModelFromObject(object: PickleValue, where: string): Impor
   return {
     model,
     freeEnergyOffset: energyOffset,
+    ...(kind.visible === 'bernoulli' && { centeringOffsets: [visibleOffset, hiddenOffset] }),
     metadata: { importedFrom: { library: 'PyDeep', className, file: where, freeEnergyOffset: energyOffset } },
   };
 }

@@ -104,6 +104,20 @@ describe('models saved by the peers', () => {
     });
   }
 
+  it("hands over PyDeep's centering offsets of a binary RBM for Relief's centering", async () => {
+    const peer = reference('pydeep-binary-binary');
+    const { model, centeringOffsets } = await importPyDeepModel(join(fixtures, 'pydeep-binary-binary.pickle.gz'));
+    model.center({});
+    model.centering?.setOffsets((centeringOffsets ?? []).map((offset) => be.tensor(offset, [offset.length])));
+    const offsets = await Promise.all((model.centering?.offsets ?? []).map((offset) => be.read(offset)));
+    expectFloat32Close(Array.from(offsets[0] ?? []), (peer.parameters.ov as number[][]).flat());
+    expectFloat32Close(Array.from(offsets[1] ?? []), (peer.parameters.oh as number[][]).flat());
+    model.dispose();
+    const gaussian = await importPyDeepModel(join(fixtures, 'pydeep-gaussian-binary.pickle.gz'));
+    expect(gaussian.centeringOffsets).toBeUndefined();
+    gaussian.model.dispose();
+  });
+
   it('fixes the variance that the peer did not learn, and leaves the learned one free', async () => {
     const fixedness = async (load: () => Promise<ImportedModel>) => {
       const { model } = await load();
