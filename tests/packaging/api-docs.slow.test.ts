@@ -25,6 +25,7 @@ const MODULES = [
     'errors',
     'estimators',
     'fit',
+    'importers',
     'layers',
     'models',
     'optimizers',

@@ -5,6 +5,7 @@
  */
 
 export { type AnnealingMethod, type EvaluateOptions, evaluate } from './commands/evaluate.js';
+export { type ImportOptions, importModel } from './commands/import.js';
 export {
   denoise,
   type FantasyOptions,
