@@ -107,7 +107,7 @@ main() {
   else
     step 90 "$node" bench/webgpu-dispatch.mjs
     step 180 "$node" bench/run.mjs --only cpu,webgpu,tfjs-webgpu
-    step 60 "$node" bench/ais-webgpu.mjs
+    step 90 "$node" bench/ais-webgpu.mjs
     for batch in 100 1000; do
       for hidden in 500 2000; do step 150 "$node" bench/peers.mjs --gpu --only "$hidden" --batch-size "$batch"; done
     done
