@@ -7,6 +7,7 @@ import { registerBackend } from '../registry.js';
 import { TensorScopes } from '../scopes.js';
 import {
   broadcastShapes,
+  type ConvolutionDims,
   checkGatherIndices,
   checkNonEmptyReduction,
   checkReshape,
@@ -567,18 +568,19 @@ export class CpuBackend extends Backend {
     );
   }
 
-  // Convolutions are im2col + one GEMM: patch rows (batch·positions, channels·kh·kw) times the filters.
+  // Convolutions are im2col + one GEMM: patch rows (batch·positions, channels·kh·kw) times the
+  // filters. The patch rows and the transposed maps are made in the kernel's memory where they
+  // fit (in place for the GEMM), else in JavaScript.
 
   conv2d(images: Tensor, filters: Tensor, convolution: Convolution): Tensor {
     const [x, w] = [unwrap(images), unwrap(filters)];
     const d = convolutionDims(x.shape, w.shape, convolution, 'conv2d');
     const positions = d.outHeight * d.outWidth;
     const patch = d.channels * d.kernelHeight * d.kernelWidth;
-    const rows = this.multiply(patchRows(x.data, d), w.data, d.batch * positions, patch, d.numFilters, {
-      transposeB: true,
-    });
-    const maps = swapInnerAxes(rows, d.batch, positions, d.numFilters);
-    this.kernel?.blocks.release(rows);
+    const patches = this.patchRows(x.data, d);
+    const rows = this.multiply(patches, w.data, d.batch * positions, patch, d.numFilters, { transposeB: true });
+    const maps = this.swapInnerAxes(rows, d.batch, positions, d.numFilters);
+    this.releaseScratch(patches, rows);
     return this.make(maps, [d.batch, d.numFilters, d.outHeight, d.outWidth]);
   }
 
@@ -591,7 +593,7 @@ export class CpuBackend extends Backend {
     const [y, w] = [unwrap(maps), unwrap(filters)];
     const d = transposedConvolutionDims(y.shape, w.shape, imageSize, convolution, 'conv2dTranspose');
     const positions = d.outHeight * d.outWidth;
-    const mapRows = swapInnerAxes(y.data, d.batch, d.numFilters, positions);
+    const mapRows = this.swapInnerAxes(y.data, d.batch, d.numFilters, positions);
     const patches = this.multiply(
       mapRows,
       w.data,
@@ -599,8 +601,8 @@ export class CpuBackend extends Backend {
       d.numFilters,
       d.channels * d.kernelHeight * d.kernelWidth,
     );
-    const images = addPatchRows(patches, d);
-    this.kernel?.blocks.release(patches);
+    const images = addPatchRows(patches, d, this.allocate(d.batch * d.channels * d.height * d.width));
+    this.releaseScratch(mapRows, patches);
     return this.make(images, [d.batch, d.channels, d.height, d.width]);
   }
 
@@ -614,11 +616,26 @@ export class CpuBackend extends Backend {
     const d = filterProductDims(x.shape, y.shape, kernelSize, convolution, 'conv2dFilterProducts');
     const positions = d.outHeight * d.outWidth;
     const patch = d.channels * d.kernelHeight * d.kernelWidth;
-    const mapRows = swapInnerAxes(y.data, d.batch, d.numFilters, positions);
-    const products = this.multiply(mapRows, patchRows(x.data, d), d.numFilters, d.batch * positions, patch, {
-      transposeA: true,
-    });
+    const mapRows = this.swapInnerAxes(y.data, d.batch, d.numFilters, positions);
+    const patches = this.patchRows(x.data, d);
+    const products = this.multiply(mapRows, patches, d.numFilters, d.batch * positions, patch, { transposeA: true });
+    this.releaseScratch(mapRows, patches);
     return this.make(products, [d.numFilters, d.channels, d.kernelHeight, d.kernelWidth]);
+  }
+
+  /** im2col of (batch, channels, height, width) images. @returns (batch·outHeight·outWidth, channels·kh·kw) */
+  private patchRows(images: Float32Array, d: ConvolutionDims): Float32Array {
+    return this.kernel?.patchRows(images, d) ?? patchRows(images, d);
+  }
+
+  /** (outer, rows, columns) → (outer, columns, rows). */
+  private swapInnerAxes(source: Float32Array, outer: number, rows: number, columns: number): Float32Array {
+    return this.kernel?.swapInnerAxes(source, outer, rows, columns) ?? swapInnerAxes(source, outer, rows, columns);
+  }
+
+  /** Frees intermediate arrays of one op (kernel blocks; heap arrays are left to the collector). */
+  private releaseScratch(...arrays: Float32Array[]): void {
+    for (const array of arrays) this.kernel?.blocks.release(array);
   }
 
   // ----- random -----

@@ -1,51 +1,52 @@
 import type { ConvolutionDims } from '../shapes.js';
 
-/** The image index (in one image of channels·height·width) each patch entry reads, −1 in the padding. */
-const patchIndexCache = new Map<string, Int32Array>();
-
 /**
- * For one image, the index of the pixel under each entry of each output position's patch:
- * (outHeight·outWidth, channels·kh·kw) in row-major order, −1 where the patch covers padding.
+ * The kernel columns of one output column that fall inside the image: taps j in [first, end)
+ * read pixel x·stride + j − padding; the others lie in the padding.
  */
-function patchIndices(d: ConvolutionDims): Int32Array {
-  const key = [d.channels, d.height, d.width, d.kernelHeight, d.kernelWidth, d.stride, d.padding].join(',');
-  const cached = patchIndexCache.get(key);
-  if (cached) return cached;
-  const { channels, height, width, kernelHeight, kernelWidth, outHeight, outWidth, stride, padding } = d;
-  const indices = new Int32Array(outHeight * outWidth * channels * kernelHeight * kernelWidth);
-  let entry = 0;
-  for (let y = 0; y < outHeight; y++) {
-    for (let x = 0; x < outWidth; x++) {
-      for (let c = 0; c < channels; c++) {
-        for (let i = 0; i < kernelHeight; i++) {
-          const row = y * stride + i - padding;
-          for (let j = 0; j < kernelWidth; j++) {
-            const column = x * stride + j - padding;
-            const inside = row >= 0 && row < height && column >= 0 && column < width;
-            indices[entry++] = inside ? (c * height + row) * width + column : -1;
-          }
-        }
-      }
-    }
-  }
-  if (patchIndexCache.size > 64) patchIndexCache.clear();
-  patchIndexCache.set(key, indices);
-  return indices;
+function insideColumns(x: number, d: ConvolutionDims): readonly [number, number] {
+  const left = x * d.stride - d.padding;
+  const first = Math.min(d.kernelWidth, Math.max(0, -left));
+  return [first, Math.max(first, Math.min(d.kernelWidth, d.width - left))];
 }
 
 /**
- * im2col: every output position's patch as one row, zero in the padding.
- * @param images - (batch, channels, height, width) @returns (batch·outHeight·outWidth, channels·kh·kw)
+ * im2col: every output position's patch as one row, zero in the padding. Each patch row is
+ * (channels, kh, kw) row-major, and its kw taps read kw neighbouring pixels of one image row.
+ * @param images - (batch, channels, height, width)
+ * @param out - where to write (every entry is written); a new array by default
+ * @returns (batch·outHeight·outWidth, channels·kh·kw)
  */
-export function patchRows(images: Float32Array, d: ConvolutionDims): Float32Array {
-  const indices = patchIndices(d);
-  const imageSize = d.channels * d.height * d.width;
-  const out = new Float32Array(d.batch * indices.length);
-  for (let b = 0; b < d.batch; b++) {
-    const [image, rows] = [b * imageSize, b * indices.length];
-    for (let e = 0; e < indices.length; e++) {
-      const index = indices[e] as number;
-      if (index >= 0) out[rows + e] = images[image + index] as number;
+export function patchRows(
+  images: Float32Array,
+  d: ConvolutionDims,
+  out: Float32Array = new Float32Array(
+    d.batch * d.outHeight * d.outWidth * d.channels * d.kernelHeight * d.kernelWidth,
+  ),
+): Float32Array {
+  const { batch, channels, height, width, kernelHeight, kernelWidth, outHeight, outWidth, stride, padding } = d;
+  const imageSize = channels * height * width;
+  let entry = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        const [first, end] = insideColumns(x, d);
+        const left = x * stride - padding;
+        for (let c = 0; c < channels; c++) {
+          for (let i = 0; i < kernelHeight; i++) {
+            const row = y * stride + i - padding;
+            if (row < 0 || row >= height) {
+              out.fill(0, entry, entry + kernelWidth);
+              entry += kernelWidth;
+              continue;
+            }
+            const pixels = b * imageSize + (c * height + row) * width + left;
+            for (let j = 0; j < first; j++) out[entry++] = 0;
+            for (let j = first; j < end; j++) out[entry++] = images[pixels + j] as number;
+            for (let j = end; j < kernelWidth; j++) out[entry++] = 0;
+          }
+        }
+      }
     }
   }
   return out;
@@ -53,17 +54,37 @@ export function patchRows(images: Float32Array, d: ConvolutionDims): Float32Arra
 
 /**
  * col2im: the transpose of {@link patchRows}, adding each patch entry onto the pixel it was read from.
- * @param rows - (batch·outHeight·outWidth, channels·kh·kw) @returns (batch, channels, height, width)
+ * @param rows - (batch·outHeight·outWidth, channels·kh·kw)
+ * @param out - where to write (every entry is written); a new array by default
+ * @returns (batch, channels, height, width)
  */
-export function addPatchRows(rows: Float32Array, d: ConvolutionDims): Float32Array {
-  const indices = patchIndices(d);
-  const imageSize = d.channels * d.height * d.width;
-  const out = new Float32Array(d.batch * imageSize);
-  for (let b = 0; b < d.batch; b++) {
-    const [image, patches] = [b * imageSize, b * indices.length];
-    for (let e = 0; e < indices.length; e++) {
-      const index = indices[e] as number;
-      if (index >= 0) out[image + index] = (out[image + index] as number) + (rows[patches + e] as number);
+export function addPatchRows(
+  rows: Float32Array,
+  d: ConvolutionDims,
+  out: Float32Array = new Float32Array(d.batch * d.channels * d.height * d.width),
+): Float32Array {
+  const { batch, channels, height, width, kernelHeight, kernelWidth, outHeight, outWidth, stride, padding } = d;
+  const imageSize = channels * height * width;
+  out.fill(0, 0, batch * imageSize);
+  let entry = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        const [first, end] = insideColumns(x, d);
+        const left = x * stride - padding;
+        for (let c = 0; c < channels; c++) {
+          for (let i = 0; i < kernelHeight; i++) {
+            const row = y * stride + i - padding;
+            if (row >= 0 && row < height) {
+              const pixels = b * imageSize + (c * height + row) * width + left;
+              for (let j = first; j < end; j++) {
+                out[pixels + j] = (out[pixels + j] as number) + (rows[entry + j] as number);
+              }
+            }
+            entry += kernelWidth;
+          }
+        }
+      }
     }
   }
   return out;
@@ -72,14 +93,26 @@ export function addPatchRows(rows: Float32Array, d: ConvolutionDims): Float32Arr
 /**
  * Swaps the two inner axes of each of `outer` blocks: (outer, rows, columns) → (outer, columns, rows).
  * @param source - (outer, rows, columns) row-major
+ * @param out - where to write (every entry is written); a new array by default
  */
-export function swapInnerAxes(source: Float32Array, outer: number, rows: number, columns: number): Float32Array {
-  const out = new Float32Array(source.length);
+export function swapInnerAxes(
+  source: Float32Array,
+  outer: number,
+  rows: number,
+  columns: number,
+  out: Float32Array = new Float32Array(outer * rows * columns),
+): Float32Array {
   const block = rows * columns;
   for (let o = 0; o < outer; o++) {
     const base = o * block;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < columns; c++) out[base + c * rows + r] = source[base + r * columns + c] as number;
+    // Written in order; the reads stride by `columns`, which stays in cache for the few columns of a map.
+    for (let c = 0; c < columns; c++) {
+      let read = base + c;
+      const end = base + (c + 1) * rows;
+      for (let write = base + c * rows; write < end; write++) {
+        out[write] = source[read] as number;
+        read += columns;
+      }
     }
   }
   return out;

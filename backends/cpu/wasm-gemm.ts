@@ -10,6 +10,7 @@
  * thread in one fixed order, so results are bit-identical whatever the number of threads.
  */
 import type { SeededRandom } from '../random.js';
+import type { ConvolutionDims } from '../shapes.js';
 import type { AdamSettings } from '../types.js';
 import type { BinaryOperation, FlatCase, FlatLayout } from './elementwise.js';
 import { KERNEL_WASM_BASE64, KERNEL_WASM_UNSHARED_BASE64 } from './kernel-binary.js';
@@ -61,6 +62,21 @@ interface KernelExports {
     columnIndices: number,
   ): void;
   transpose(src: number, dst: number, rows: number, columns: number): void;
+  transposeBlocks(src: number, dst: number, outer: number, rows: number, columns: number): void;
+  patchRows(
+    src: number,
+    dst: number,
+    batch: number,
+    channels: number,
+    height: number,
+    width: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outHeight: number,
+    outWidth: number,
+    stride: number,
+    padding: number,
+  ): void;
   sigmoid(src: number, out: number, count: number): void;
   softplus(src: number, out: number, count: number): void;
   sumColumns(src: number, rows: number, columns: number, out: number): void;
@@ -547,6 +563,44 @@ export class WasmGemm {
         epsilon,
       );
       return next;
+    });
+  }
+
+  /**
+   * im2col (as `patches.ts`'s patchRows): every output position's patch as one row, zero in the padding.
+   * @param images - (batch, channels, height, width) @returns (batch·outHeight·outWidth, channels·kh·kw)
+   */
+  patchRows(images: Float32Array, d: ConvolutionDims): Float32Array | undefined {
+    return this.call((frame) => {
+      const patch = d.channels * d.kernelHeight * d.kernelWidth;
+      const out = frame.output(d.batch * d.outHeight * d.outWidth * patch);
+      this.kernel.patchRows(
+        frame.input(images),
+        out.byteOffset,
+        d.batch,
+        d.channels,
+        d.height,
+        d.width,
+        d.kernelHeight,
+        d.kernelWidth,
+        d.outHeight,
+        d.outWidth,
+        d.stride,
+        d.padding,
+      );
+      return out;
+    });
+  }
+
+  /**
+   * Swaps the two inner axes of each of `outer` blocks (as `patches.ts`'s swapInnerAxes).
+   * @param source - (outer, rows, columns) row-major @returns (outer, columns, rows)
+   */
+  swapInnerAxes(source: Float32Array, outer: number, rows: number, columns: number): Float32Array | undefined {
+    return this.call((frame) => {
+      const out = frame.output(outer * rows * columns);
+      this.kernel.transposeBlocks(frame.input(source), out.byteOffset, outer, rows, columns);
+      return out;
     });
   }
 

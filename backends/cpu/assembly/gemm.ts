@@ -480,6 +480,59 @@ export function transpose(src: usize, dst: usize, rows: i32, columns: i32): void
   }
 }
 
+/** Transposes each of `outer` consecutive (rows, columns) matrices at `src` into (columns, rows) at `dst`. */
+export function transposeBlocks(src: usize, dst: usize, outer: i32, rows: i32, columns: i32): void {
+  const bytes = (<usize>(rows * columns)) << 2;
+  for (let o = 0; o < outer; o++) transpose(src + <usize>o * bytes, dst + <usize>o * bytes, rows, columns);
+}
+
+/**
+ * im2col (as `patches.ts`'s patchRows): every output position's patch of the images at `src`
+ * (batch, channels, height, width) as one row (channels, kh, kw) of `dst`, zero in the padding.
+ */
+export function patchRows(
+  src: usize,
+  dst: usize,
+  batch: i32,
+  channels: i32,
+  height: i32,
+  width: i32,
+  kernelHeight: i32,
+  kernelWidth: i32,
+  outHeight: i32,
+  outWidth: i32,
+  stride: i32,
+  padding: i32,
+): void {
+  const imageSize = channels * height * width;
+  let out = dst;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        const left = x * stride - padding;
+        const first = min(kernelWidth, max(0, -left));
+        const end = max(first, min(kernelWidth, width - left));
+        for (let c = 0; c < channels; c++) {
+          for (let i = 0; i < kernelHeight; i++) {
+            const row = y * stride + i - padding;
+            if (row < 0 || row >= height) {
+              memory.fill(out, 0, (<usize>kernelWidth) << 2);
+            } else {
+              const pixels = src + ((<usize>(b * imageSize + (c * height + row) * width + left)) << 2);
+              for (let j = 0; j < first; j++) store<f32>(out + ((<usize>j) << 2), 0);
+              for (let j = first; j < end; j++) {
+                store<f32>(out + ((<usize>j) << 2), load<f32>(pixels + ((<usize>j) << 2)));
+              }
+              for (let j = end; j < kernelWidth; j++) store<f32>(out + ((<usize>j) << 2), 0);
+            }
+            out += (<usize>kernelWidth) << 2;
+          }
+        }
+      }
+    }
+  }
+}
+
 // ----- elementwise maths and reductions -----
 
 /** out[i] = σ(x[i]) for i < count: 1/(1 + e^−x) for x ≥ 0, e^x/(1 + e^x) below, in four lanes; lanes below −87 (where e^x leaves float32's normal range) in double precision. */
