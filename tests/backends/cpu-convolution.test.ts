@@ -15,16 +15,18 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
 }
 
 /** [batch, channels, height, width, kernel, stride, padding] */
-const GEOMETRIES = [
+type Geometry = readonly [number, number, number, number, number, number, number];
+
+const GEOMETRIES: readonly Geometry[] = [
   [3, 1, 28, 28, 7, 1, 0],
   [2, 2, 9, 11, 3, 2, 1],
   [2, 3, 5, 6, 4, 1, 2],
   [1, 1, 4, 4, 3, 3, 2],
   [1, 1, 1, 1, 1, 1, 2],
   [2, 2, 3, 2, 2, 3, 3],
-] as const;
+];
 
-function dims([batch, channels, height, width, kernel, stride, padding]: (typeof GEOMETRIES)[number]): ConvolutionDims {
+function dims([batch, channels, height, width, kernel, stride, padding]: Geometry): ConvolutionDims {
   return convolutionDims([batch, channels, height, width], [5, channels, kernel, kernel], { stride, padding }, 'test');
 }
 
