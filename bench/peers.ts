@@ -5,6 +5,9 @@
  * the ratios. `--gpu` adds Relief on its webgpu backend and on tfjs WebGPU, and Paysage on PyTorch with CUDA (a machine
  * with a GPU); `--batch-size N` changes the minibatch for every column; `--only 500,2000`
  * picks the models by hidden size (sizes without a recipe below train with ADAM at 0.001).
+ * Without `--gpu`, it first times the convolutional RBM of `bench:conv` (one CD-1 epoch on the
+ * cpu backend, then the same step in PyTorch-CPU; `--only conv` picks it alone), which needs
+ * only python3-torch.
  * Writes one record per model to `bench/results/speed-cpu-<model>-batch-<size>.json` (with
  * `--gpu`, `speed-gpu-…`: docs/results.md's Speed sections) and the raw timings to
  * `bench/results/raw/peers-<time>.json`.
@@ -27,6 +30,7 @@ import { SGD } from '../fit/index.js';
 import { BernoulliLayer } from '../layers/index.js';
 import { BoltzmannMachine, initializeModel } from '../models/index.js';
 import { ADAM, GradientDescent } from '../optimizers/index.js';
+import { type ConvEpochTimes, convRow } from './conv.js';
 import {
   describeMachine,
   idPart,
@@ -63,18 +67,23 @@ const RECIPES: readonly Recipe[] = [
   { name: '784-500 (ADAM)', hidden: 500, optimizer: 'adam', stepsize: 0.001 },
   { name: '784-16 (SGD)', hidden: 16, optimizer: 'sgd', stepsize: 0.01 },
 ];
+/** `--only`'s name for the convolutional RBM's row. */
+const CONV = 'conv';
 const chosen: readonly Recipe[] =
   args.only === undefined
     ? RECIPES
-    : args.only.split(',').map(
-        (size) =>
-          RECIPES.find((recipe) => String(recipe.hidden) === size) ?? {
-            name: `784-${size} (ADAM)`,
-            hidden: Number(size),
-            optimizer: 'adam',
-            stepsize: 0.001,
-          },
-      );
+    : args.only
+        .split(',')
+        .filter((size) => size !== CONV)
+        .map(
+          (size) =>
+            RECIPES.find((recipe) => String(recipe.hidden) === size) ?? {
+              name: `784-${size} (ADAM)`,
+              hidden: Number(size),
+              optimizer: 'adam',
+              stepsize: 0.001,
+            },
+        );
 
 /** One column of the table: a library on one backend, timing the epochs of a recipe. */
 interface Column {
@@ -200,8 +209,15 @@ function recordRow(recipe: Recipe, seconds: Record<string, number>, ratios: Reco
   console.log(`wrote ${path}`);
 }
 
+let conv: ConvEpochTimes | undefined;
+if (!args.gpu && (args.only === undefined || args.only.split(',').includes(CONV))) {
+  console.log('\nThe convolutional RBM beside PyTorch-CPU: one CD-1 epoch, the same step (as bench:conv)');
+  conv = await convRow(PYTHON, 'bench:peers');
+}
 if (!PAYSAGE || !existsSync(join(PAYSAGE, 'paysage', 'backends', 'config.json'))) {
-  console.log('bench:peers skipped: set PAYSAGE_DIR to a checkout of https://github.com/drckf/paysage');
+  console.log(
+    'bench:peers: the Paysage rows skipped: set PAYSAGE_DIR to a checkout of https://github.com/drckf/paysage',
+  );
   process.exit(0);
 }
 const paysageImports = 'import numpy, scipy, pandas, h5py, sklearn, matplotlib, cytoolz';
@@ -274,5 +290,5 @@ mkdirSync(directory, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 writeFileSync(
   join(directory, `peers-${stamp}.json`),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, epochs: EPOCHS, rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine, epochs: EPOCHS, rows, conv }, null, 2)}\n`,
 );
