@@ -517,6 +517,12 @@ export function patchRows(
             const row = y * stride + i - padding;
             if (row < 0 || row >= height) {
               memory.fill(out, 0, (<usize>kernelWidth) << 2);
+            } else if (first == 0 && end == kernelWidth && kernelWidth >= 4) {
+              // A row of taps inside the image: four at a time, the last four overlapping the rest.
+              const pixels = src + ((<usize>(b * imageSize + (c * height + row) * width + left)) << 2);
+              const last = (<usize>(kernelWidth - 4)) << 2;
+              for (let j: usize = 0; j < last; j += 16) v128.store(out + j, v128.load(pixels + j));
+              v128.store(out + last, v128.load(pixels + last));
             } else {
               const pixels = src + ((<usize>(b * imageSize + (c * height + row) * width + left)) << 2);
               for (let j = 0; j < first; j++) store<f32>(out + ((<usize>j) << 2), 0);
