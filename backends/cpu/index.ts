@@ -569,8 +569,8 @@ export class CpuBackend extends Backend {
   }
 
   // Convolutions are im2col + one GEMM: patch rows (batch·positions, channels·kh·kw) times the
-  // filters. The patch rows and the transposed maps are made in the kernel's memory where they
-  // fit (in place for the GEMM), else in JavaScript.
+  // filters. im2col, col2im and the transposed maps run in the kernel, on its memory, where they
+  // fit (the GEMM then reads them in place), else in JavaScript.
 
   conv2d(images: Tensor, filters: Tensor, convolution: Convolution): Tensor {
     const [x, w] = [unwrap(images), unwrap(filters)];
@@ -601,7 +601,9 @@ export class CpuBackend extends Backend {
       d.numFilters,
       d.channels * d.kernelHeight * d.kernelWidth,
     );
-    const images = addPatchRows(patches, d, this.allocate(d.batch * d.channels * d.height * d.width));
+    const images =
+      this.kernel?.addPatchRows(patches, d) ??
+      addPatchRows(patches, d, this.allocate(d.batch * d.channels * d.height * d.width));
     this.releaseScratch(mapRows, patches);
     return this.make(images, [d.batch, d.channels, d.height, d.width]);
   }

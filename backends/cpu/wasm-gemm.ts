@@ -63,6 +63,20 @@ interface KernelExports {
   ): void;
   transpose(src: number, dst: number, rows: number, columns: number): void;
   transposeBlocks(src: number, dst: number, outer: number, rows: number, columns: number): void;
+  addPatchRows(
+    src: number,
+    dst: number,
+    batch: number,
+    channels: number,
+    height: number,
+    width: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outHeight: number,
+    outWidth: number,
+    stride: number,
+    padding: number,
+  ): void;
   patchRows(
     src: number,
     dst: number,
@@ -572,22 +586,20 @@ export class WasmGemm {
    */
   patchRows(images: Float32Array, d: ConvolutionDims): Float32Array | undefined {
     return this.call((frame) => {
-      const patch = d.channels * d.kernelHeight * d.kernelWidth;
-      const out = frame.output(d.batch * d.outHeight * d.outWidth * patch);
-      this.kernel.patchRows(
-        frame.input(images),
-        out.byteOffset,
-        d.batch,
-        d.channels,
-        d.height,
-        d.width,
-        d.kernelHeight,
-        d.kernelWidth,
-        d.outHeight,
-        d.outWidth,
-        d.stride,
-        d.padding,
-      );
+      const out = frame.output(d.batch * d.outHeight * d.outWidth * d.channels * d.kernelHeight * d.kernelWidth);
+      this.kernel.patchRows(frame.input(images), out.byteOffset, ...convolutionArguments(d));
+      return out;
+    });
+  }
+
+  /**
+   * col2im (as `patches.ts`'s addPatchRows): each patch entry added onto the pixel it was read from.
+   * @param rows - (batch·outHeight·outWidth, channels·kh·kw) @returns (batch, channels, height, width)
+   */
+  addPatchRows(rows: Float32Array, d: ConvolutionDims): Float32Array | undefined {
+    return this.call((frame) => {
+      const out = frame.output(d.batch * d.channels * d.height * d.width);
+      this.kernel.addPatchRows(frame.input(rows), out.byteOffset, ...convolutionArguments(d));
       return out;
     });
   }
@@ -713,6 +725,22 @@ export class WasmGemm {
     Object.assign(slot, { source: b, k, n });
     return slot.block.byteOffset;
   }
+}
+
+/** A convolution's sizes in the order the kernel's patchRows and addPatchRows take them. */
+function convolutionArguments(d: ConvolutionDims) {
+  return [
+    d.batch,
+    d.channels,
+    d.height,
+    d.width,
+    d.kernelHeight,
+    d.kernelWidth,
+    d.outHeight,
+    d.outWidth,
+    d.stride,
+    d.padding,
+  ] as const;
 }
 
 /** Whether 64 values spread over `values` are all 0 or 1: a cheap screen before listing the ones. */

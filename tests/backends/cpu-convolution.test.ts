@@ -1,5 +1,5 @@
 /**
- * The cpu backend's convolution pieces: im2col and the map transposes in the WebAssembly kernel
+ * The cpu backend's convolution pieces: im2col, col2im and the map transposes in the WebAssembly kernel
  * give the JavaScript loops' bits (padding wider than the kernel, strides past the image and
  * several channels included), and a convolution's scratch blocks go back to the kernel's memory.
  */
@@ -38,7 +38,7 @@ describe('cpu convolution pieces', () => {
     ['shared memory', WasmGemm.create(2, true)],
     ['fixed memory', WasmGemm.create(1, false)],
   ] as const) {
-    it(`${label}: the kernel's im2col and map transposes give the JavaScript loops' bits`, () => {
+    it(`${label}: the kernel's im2col, col2im and map transposes give the JavaScript loops' bits`, () => {
       if (!kernel) throw new Error('no WebAssembly kernel');
       for (const geometry of GEOMETRIES) {
         const d = dims(geometry);
@@ -50,7 +50,10 @@ describe('cpu convolution pieces', () => {
         const maps = values(d.batch * positions * d.numFilters);
         const swapped = kernel.swapInnerAxes(maps, d.batch, positions, d.numFilters) as Float32Array;
         expect(sameBits(swapped, swapInnerAxes(maps, d.batch, positions, d.numFilters))).toBe(true);
-        for (const block of [rows, swapped]) kernel.blocks.release(block);
+        const entries = values(expected.length);
+        const added = kernel.addPatchRows(entries, d) as Float32Array;
+        expect(sameBits(added, addPatchRows(entries, d)), `addPatchRows ${geometry.join(',')}`).toBe(true);
+        for (const block of [rows, swapped, added]) kernel.blocks.release(block);
       }
     });
   }

@@ -517,7 +517,7 @@ export function patchRows(
             const row = y * stride + i - padding;
             if (row < 0 || row >= height) {
               memory.fill(out, 0, (<usize>kernelWidth) << 2);
-            } else if (first == 0 && end == kernelWidth && kernelWidth >= 4) {
+            } else if (first === 0 && end === kernelWidth && kernelWidth >= 4) {
               // A row of taps inside the image: four at a time, the last four overlapping the rest.
               const pixels = src + ((<usize>(b * imageSize + (c * height + row) * width + left)) << 2);
               const last = (<usize>(kernelWidth - 4)) << 2;
@@ -532,6 +532,58 @@ export function patchRows(
               for (let j = end; j < kernelWidth; j++) store<f32>(out + ((<usize>j) << 2), 0);
             }
             out += (<usize>kernelWidth) << 2;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * col2im (as `patches.ts`'s addPatchRows), the transpose of {@link patchRows}: each patch entry of
+ * the rows at `src` added onto the pixel it was read from, into the images at `dst`
+ * (batch, channels, height, width), which it zeroes first. Each pixel sums its entries in the
+ * order of the rows, four pixels at a time where a row of taps lies inside the image.
+ */
+export function addPatchRows(
+  src: usize,
+  dst: usize,
+  batch: i32,
+  channels: i32,
+  height: i32,
+  width: i32,
+  kernelHeight: i32,
+  kernelWidth: i32,
+  outHeight: i32,
+  outWidth: i32,
+  stride: i32,
+  padding: i32,
+): void {
+  const imageSize = channels * height * width;
+  memory.fill(dst, 0, (<usize>(batch * imageSize)) << 2);
+  let entry = src;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        const left = x * stride - padding;
+        const first = min(kernelWidth, max(0, -left));
+        const end = max(first, min(kernelWidth, width - left));
+        for (let c = 0; c < channels; c++) {
+          for (let i = 0; i < kernelHeight; i++) {
+            const row = y * stride + i - padding;
+            if (row >= 0 && row < height) {
+              const pixels = dst + ((<usize>(b * imageSize + (c * height + row) * width + left)) << 2);
+              let j = first;
+              for (; j + 4 <= end; j += 4) {
+                const at = pixels + ((<usize>j) << 2);
+                v128.store(at, f32x4.add(v128.load(at), v128.load(entry + ((<usize>j) << 2))));
+              }
+              for (; j < end; j++) {
+                const at = pixels + ((<usize>j) << 2);
+                store<f32>(at, load<f32>(at) + load<f32>(entry + ((<usize>j) << 2)));
+              }
+            }
+            entry += (<usize>kernelWidth) << 2;
           }
         }
       }
