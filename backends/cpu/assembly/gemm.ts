@@ -33,6 +33,16 @@ export function packB(src: usize, dst: usize, k: i32, n: i32, transposed: bool):
   const count = panels(n);
   for (let panel = 0; panel < count; panel++) {
     const base = dst + ((<usize>(panel * k * PANEL)) << 2);
+    if (!transposed && (panel + 1) * PANEL <= n) {
+      // A whole panel of B's rows: eight floats a row, two vectors.
+      for (let p = 0; p < k; p++) {
+        const from = src + ((<usize>(p * n + panel * PANEL)) << 2);
+        const to = base + ((<usize>(p * PANEL)) << 2);
+        v128.store(to, v128.load(from));
+        v128.store(to + 16, v128.load(from + 16));
+      }
+      continue;
+    }
     for (let p = 0; p < k; p++) {
       for (let c = 0; c < PANEL; c++) {
         const j = panel * PANEL + c;
