@@ -6,6 +6,7 @@
  */
 export * as backends from './backends/index.js';
 export * as batch from './batch/index.js';
+export * as components from './components/index.js';
 export * as config from './config/index.js';
 export * as constraints from './constraints/index.js';
 export * as errors from './errors/index.js';

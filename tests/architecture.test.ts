@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['batch', 'constraints', 'penalties', 'schedules'],
   ['layers'],
   ['models'],
-  ['samplers', 'estimators'],
+  ['samplers', 'estimators', 'components'],
   ['metrics'],
   ['fit', 'optimizers'],
   ['supervised'],

@@ -20,6 +20,7 @@ const MODULES = [
   ...[
     'backends',
     'batch',
+    'components',
     'config',
     'constraints',
     'errors',
