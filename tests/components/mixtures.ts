@@ -1,4 +1,4 @@
-/** Linear mixtures of Laplacian sources for the ICA tests. */
+/** Host draws for the components tests: linear mixtures of Laplacian sources, and Gaussian values. */
 import { SeededRandom } from '../../backends/random.js';
 import type { HostMatrix } from '../../batch/index.js';
 
@@ -25,4 +25,9 @@ export function laplacianMixture(rows: number, mixing: Float64Array, seed: numbe
       values[r * n + i] = x;
     }
   return { rows, columns: n, values };
+}
+
+/** One standard normal draw (Box–Muller). */
+export function gaussianDraw(random: SeededRandom): number {
+  return Math.sqrt(-2 * Math.log(1 - random.nextFloat())) * Math.cos(2 * Math.PI * random.nextFloat());
 }

@@ -8,11 +8,12 @@ import type { HostMatrix } from '../../batch/index.js';
 import { ICA, loadICA, loadPCA, PCAModel, saveICA, savePCA } from '../../components/index.js';
 import { ConfigError, DataError, ShapeError } from '../../errors/index.js';
 import { writeModelDirectory } from '../../models/index.js';
+import { gaussianDraw } from './mixtures.js';
 
 /** Correlated Gaussian rows (rows, 3): x = z L + (1, −2, 0.5). */
 function correlatedRows(rows: number, seed: number): HostMatrix {
   const random = new SeededRandom(seed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random.nextFloat())) * Math.cos(2 * Math.PI * random.nextFloat());
+  const gaussian = () => gaussianDraw(random);
   const values = new Float32Array(rows * 3);
   for (let r = 0; r < rows; r++) {
     const [a, b, c] = [gaussian(), gaussian(), gaussian()];

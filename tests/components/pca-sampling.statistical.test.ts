@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { be } from '../../backends/index.js';
 import { SeededRandom } from '../../backends/random.js';
 import { PCAModel } from '../../components/index.js';
+import { gaussianDraw } from './mixtures.js';
 
 describe('PCAModel.sample', () => {
   it("draws rows whose mean and covariance match the fitted model's within sampling error", async () => {
     const random = new SeededRandom(11);
-    const gaussian = () =>
-      Math.sqrt(-2 * Math.log(1 - random.nextFloat())) * Math.cos(2 * Math.PI * random.nextFloat());
+    const gaussian = () => gaussianDraw(random);
     const rows = 4000;
     const values = new Float32Array(rows * 3);
     for (let r = 0; r < rows; r++) {
