@@ -260,6 +260,15 @@ export function runConfigSchema() {
     /** Fine-tuning of `task: 'classify'`: a feed-forward network over the model's layers plus a softmax layer. */
     classify: z
       .strictObject({
+        /**
+         * What the network starts from: `'dbn'`, the model's layers pretrained greedily as a
+         * DBN; `'dbm'`, a three-layer Bernoulli model v–h¹–h² trained as a DBM (layer by layer,
+         * then jointly, as `train.pretraining` says) whose network takes [v, q(h² | v)]
+         * (Salakhutdinov & Hinton 2009).
+         */
+        from: z.enum(['dbn', 'dbm']).default('dbn'),
+        /** With `from: 'dbm'`: the mean-field sweeps that give q(h² | v) (default 10). */
+        meanFieldSteps: z.int().min(0).optional(),
         epochs: z.int().min(0).default(10),
         activation: z.enum(ACTIVATIONS).default('sigmoid'),
         /** The cost backpropagation minimizes (PyDeep's costs): softmax cross-entropy, squared error, or per-class cross-entropy. */
@@ -302,12 +311,13 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
       `${where}: model.convolution: expected a generative RBM (task 'generative', two layers), got task '${config.task}' with ${config.model.layers.length} layers`,
     );
   }
+  checkDbmClassifier(config, where);
   const { rbmEpochs, finalOptimizer } = config.train.pretraining;
   const deepGenerative = config.task === 'generative' && config.model.layers.length > 2;
   for (const [field, given] of Object.entries({ rbmEpochs, finalOptimizer })) {
-    if (given !== undefined && !deepGenerative) {
+    if (given !== undefined && !deepGenerative && !trainsDbmClassifier(config)) {
       throw new ConfigError(
-        `${where}: train.pretraining.${field}: applies to the layerwise pretraining of a deep generative model (task 'generative', three or more layers), got task '${config.task}' with ${config.model.layers.length} layers`,
+        `${where}: train.pretraining.${field}: applies to the layerwise pretraining of a deep generative model (task 'generative', three or more layers), got task '${config.task}' with ${config.model.layers.length} layers; a DBM classifier (task 'classify', classify.from 'dbm') takes it too`,
       );
     }
   }
@@ -352,6 +362,38 @@ export function parseRunConfig(input: unknown, where = 'config'): RunConfig {
 /** A run config from JSON text (a file's contents). @throws ConfigError for invalid JSON or config */
 export function parseRunConfigText(text: string, where = 'config'): RunConfig {
   return parseRunConfig(parseJsonText(text, where), where);
+}
+
+/** Whether a config fine-tunes a DBM as a classifier (`task: 'classify'`, `classify.from: 'dbm'`). */
+function trainsDbmClassifier(config: RunConfig): boolean {
+  return config.task === 'classify' && config.classify.from === 'dbm';
+}
+
+/** @throws ConfigError when `classify.from: 'dbm'` (or its `meanFieldSteps`) meets a model or method it cannot use */
+function checkDbmClassifier(config: RunConfig, where: string): void {
+  const { from, meanFieldSteps } = config.classify;
+  if (meanFieldSteps !== undefined && from !== 'dbm') {
+    throw new ConfigError(`${where}: classify.meanFieldSteps: applies to classify.from 'dbm', got from '${from}'`);
+  }
+  if (from !== 'dbm') return;
+  const dbm = `${where}: classify.from: 'dbm'`;
+  if (config.task !== 'classify') throw new ConfigError(`${dbm}: applies to task 'classify', got '${config.task}'`);
+  if (usesLabelRBM(config)) {
+    throw new ConfigError(
+      `${dbm}: expected an unlabelled train.method for the DBM, got '${methodName(config.train.method)}'`,
+    );
+  }
+  if (config.classify.activation !== 'sigmoid') {
+    throw new ConfigError(
+      `${dbm}: the network's hidden units are the DBM's, so classify.activation must be 'sigmoid', got '${config.classify.activation}'`,
+    );
+  }
+  const types = config.model.layers.map((layer) => layer.type);
+  if (types.length !== 3 || types.some((type) => type !== 'bernoulli')) {
+    throw new ConfigError(
+      `${dbm}: expected model.layers of three bernoulli layers (v, h¹, h²), got [${types.join(', ')}]`,
+    );
+  }
 }
 
 /** Whether a config trains a label RBM (a label method in `train.method`). */

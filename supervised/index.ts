@@ -1,6 +1,6 @@
 /**
  * Supervised learning: deep belief networks, feed-forward classifiers fine-tuned by
- * backpropagation (from RBMs, DBNs or random weights), label RBMs trained discriminatively,
+ * backpropagation (from RBMs, DBNs, DBMs or random weights), label RBMs trained discriminatively,
  * generatively or both, and their evaluation (accuracy, confusion matrix).
  * @packageDocumentation
  * @module relief/supervised
@@ -13,6 +13,17 @@ export {
 } from '../estimators/index.js';
 export { type Classifier, predict } from './classifier.js';
 export { COSTS, type Cost } from './costs.js';
+export {
+  AugmentedBatches,
+  augmentedInputs,
+  DbmClassifier,
+  type DbmClassifierOptions,
+  DEFAULT_MEAN_FIELD_STEPS,
+  dbmClassifier,
+  loadDbmClassifier,
+  meanFieldPosterior,
+  saveDbmClassifier,
+} from './dbm-classifier.js';
 export { type DbnSampleOptions, DeepBeliefNetwork, type ResidualOptions } from './dbn.js';
 export { ACTIVATIONS, type Activation, DenseLayer } from './dense.js';
 export {

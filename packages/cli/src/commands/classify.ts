@@ -5,25 +5,32 @@
  * backpropagation (`classify`); the classifier is saved in `--out` (checkpointed every epoch),
  * the pretrained DBN in `--out/dbn` at the end. With a label method in `train.method`
  * (`discriminative`, `hybrid`, `generative-labels`) a label RBM `[inputs, hidden, labels]` is
- * trained instead and saved in `--out` like any model.
+ * trained instead and saved in `--out` like any model. With `classify.from: 'dbm'` the three
+ * layers are trained as a DBM (layer by layer, then jointly: `train.pretraining`) and its
+ * classifier, a network on [v, q(h² | v)], is fine-tuned; `--out` holds the network and the
+ * DBM in `--out/dbm` (`saveDbmClassifier`).
  */
 import { join } from 'node:path';
 import { be } from 'relief/backends';
 import type { InMemoryBatch, LabelledData } from 'relief/batch';
 import { buildTrainOptions } from 'relief/config';
 import { ConfigError, DataError } from 'relief/errors';
-import { SGD } from 'relief/fit';
+import { LayerwisePretrain, SGD } from 'relief/fit';
 import { layerFromConfig } from 'relief/layers';
 import { type BoltzmannMachine, initializeModel, saveModel } from 'relief/models';
 import {
   DeepBeliefNetwork,
+  dbmClassifier,
   FeedForwardNetwork,
   FineTune,
+  type FineTuneOptions,
   saveClassifier,
+  saveDbmClassifier,
   saveDeepBeliefNetwork,
 } from 'relief/supervised';
 import {
   buildClassifierOptimizer,
+  buildFinalOptimizer,
   buildModel,
   buildOptimizer,
   loadLabelledTrainingData,
@@ -60,7 +67,8 @@ export async function trainClassifier(
   const run = { config, options, data, batches, signal: options.interrupt.signal, progress };
   await options.interrupt.training();
   try {
-    return await (usesLabelRBM(config) ? trainLabelRBM(run) : pretrainAndFineTune(run));
+    if (usesLabelRBM(config)) return await trainLabelRBM(run);
+    return await (config.classify.from === 'dbm' ? trainDbmClassifier(run) : pretrainAndFineTune(run));
   } finally {
     progress.stop();
   }
@@ -145,15 +153,11 @@ async function pretrainAndFineTune(run: ClassifyRun): Promise<{ interrupted: boo
       network = FeedForwardNetwork.random([...units, data.numClasses], activation);
     }
     if (pretraining) progress.stage('fine-tuning');
-    const history = await new FineTune(network, run.batches).train(buildClassifierOptimizer(config), classify.epochs, {
-      cost: classify.cost,
-      dropout: classify.dropout,
-      inputDropout: classify.inputDropout,
-      signal: run.signal,
-      onBatch: progress.onBatch,
-      onEpoch: progress.onEpoch,
-      checkpoint: { directory: options.out, metadata: { config } },
-    });
+    const history = await new FineTune(network, run.batches).train(
+      buildClassifierOptimizer(config),
+      classify.epochs,
+      fineTuneOptions(run),
+    );
     await saveClassifier(network, options.out, { config, history: history.toJSON() });
     // Saves swap whole directories, so the DBN goes into the classifier's after its last save.
     if (pretraining) await saveDeepBeliefNetwork(dbn, join(options.out, 'dbn'), { config, pretraining });
@@ -162,5 +166,64 @@ async function pretrainAndFineTune(run: ClassifyRun): Promise<{ interrupted: boo
     return { interrupted: run.signal.aborted };
   } finally {
     dbn.dispose();
+  }
+}
+
+/** `FineTune.train`'s options of a run: the config's cost and dropout, Ctrl-C, progress, a checkpoint each epoch. */
+function fineTuneOptions(run: ClassifyRun): FineTuneOptions {
+  const { config, options, progress } = run;
+  return {
+    cost: config.classify.cost,
+    dropout: config.classify.dropout,
+    inputDropout: config.classify.inputDropout,
+    signal: run.signal,
+    onBatch: progress.onBatch,
+    onEpoch: progress.onEpoch,
+    checkpoint: { directory: options.out, metadata: { config } },
+  };
+}
+
+/**
+ * A three-layer model trained as a DBM (each RBM, then the whole model: `LayerwisePretrain`
+ * with `train.pretraining`), then its classifier on [v, q(h² | v)] fine-tuned and saved with
+ * the DBM (`saveDbmClassifier`).
+ */
+async function trainDbmClassifier(run: ClassifyRun): Promise<{ interrupted: boolean }> {
+  const { config, options, progress, data } = run;
+  const dbm = buildModel(config, options.config);
+  try {
+    await initializeFromTrainingSplit(dbm, run);
+    const trainOptions = buildTrainOptions(config, {
+      monitor: null,
+      signal: run.signal,
+      onBatch: progress.onBatch,
+      onEpoch: progress.onEpoch,
+    });
+    const { stages } = await new LayerwisePretrain(dbm, run.batches)
+      .train(buildOptimizer(config), config.train.epochs, {
+        ...trainOptions,
+        ...config.train.pretraining,
+        finalOptimizer: buildFinalOptimizer(config),
+        onStage: (stage) => progress.stage(stage.name),
+      })
+      .finally(() => trainOptions.method.persistent?.release());
+    const { meanFieldSteps } = config.classify;
+    const classifier = dbmClassifier(dbm, data.numClasses, meanFieldSteps === undefined ? {} : { meanFieldSteps });
+    try {
+      progress.stage('fine-tuning');
+      const history = await new FineTune(classifier.network, classifier.trainingData(run.batches)).train(
+        buildClassifierOptimizer(config),
+        config.classify.epochs,
+        fineTuneOptions(run),
+      );
+      const pretraining = stages.map((stage) => stage.toJSON());
+      await saveDbmClassifier(classifier, options.out, { config, history: history.toJSON(), pretraining });
+      await writeRunFiles(options.out, config, history);
+      return { interrupted: run.signal.aborted };
+    } finally {
+      classifier.dispose();
+    }
+  } finally {
+    dbm.dispose();
   }
 }

@@ -11,7 +11,7 @@ import {
   exactLogLikelihood,
   loadModel,
 } from 'relief/models';
-import { evaluateClassifier, labelClassifier, loadClassifier } from 'relief/supervised';
+import { evaluateClassifier, labelClassifier, loadClassifier, loadDbmClassifier } from 'relief/supervised';
 import {
   loadFileRows,
   loadRunData,
@@ -180,10 +180,15 @@ async function evaluateClassifierRun(
         classifier: labelClassifier(model),
         dispose: () => model.dispose(),
       }))
-    : await loadClassifier(directory).then(({ network }) => ({
-        classifier: network,
-        dispose: () => network.dispose(),
-      }));
+    : config.classify.from === 'dbm'
+      ? await loadDbmClassifier(directory).then(({ classifier }) => ({
+          classifier,
+          dispose: () => classifier.dispose(),
+        }))
+      : await loadClassifier(directory).then(({ network }) => ({
+          classifier: network,
+          dispose: () => network.dispose(),
+        }));
   const { data, description } = await loadRunLabelledData(config, options.split ?? 'test', {
     ...(options.limit !== undefined && { limit: options.limit }),
   });
