@@ -137,9 +137,7 @@ describe.skipIf(!chromiumAvailable)('the example browser page', () => {
       const stopped = await read();
       expect(stopped.error).toBe('');
       const status = (await page.locator('#status').textContent()) ?? '';
-      expect(status).toMatch(
-        /^stopped in epoch [4-6] of 6 on WebGPU after [\d.]+ s; the model keeps what it learned$/,
-      );
+      expect(status).toMatch(/^stopped in epoch [4-6] of 6 on WebGPU after [\d.]+ s; the model keeps what it learned$/);
       expect(status).toContain(`epoch ${stopped.history.length} of 6`);
     } finally {
       await browser.close();
