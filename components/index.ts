@@ -3,6 +3,7 @@
  * distance that scores it, and PCA as a model (projection, explained variance,
  * probabilistic-PCA likelihood, sampling), each saved as a model directory.
  * @packageDocumentation
+ * @module relief/components
  */
 export { amariDistance } from './amari.js';
 export { fastIcaStep, symmetricDecorrelation } from './fast-ica.js';

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import * as z from 'zod';
 import { be, type RandomWords, type Tensor } from '../backends/index.js';
 import type { LabelledBatch, LabelledBatchSource, Split } from '../batch/index.js';
@@ -219,6 +218,8 @@ export async function saveDbmClassifier(
   const input = { model: DBM_DIRECTORY, steps: classifier.meanFieldSteps };
   await saveClassifier(classifier.network, directory, { ...metadata, [META_KEY]: input });
   // Saves swap whole directories, so the DBM goes into the classifier's after it.
+  // A Node-only path: imported here, so a page bundling the library does not load it.
+  const { join } = await import('node:path');
   await saveModel(classifier.dbm, join(directory, DBM_DIRECTORY));
 }
 
@@ -231,6 +232,7 @@ export async function loadDbmClassifier(
   directory: string,
 ): Promise<{ classifier: DbmClassifier; metadata: Record<string, unknown> }> {
   const { network, metadata } = await loadClassifier(directory);
+  const { join } = await import('node:path');
   try {
     const where = `${join(directory, 'model.json')}: metadata.${META_KEY}:`;
     if (metadata[META_KEY] === undefined) {

@@ -16,6 +16,11 @@ const CLASSIFIERS: Record<string, readonly string[]> = {
   'discriminative-rbm.ts': ['discriminative-confusion.png', 'model/model.json'],
 };
 
+/** Examples that train no Boltzmann machine, and what each prints when it works. */
+const OTHERS: Record<string, RegExp> = {
+  'ica-2d.ts': /naturalGradient +laplace +Amari distance 0\.0[0-4]\d\d/,
+};
+
 describe('examples', () => {
   it("cover the seed notebook, Paysage's MNIST examples, the other unit types and the classifiers", () => {
     expect(examples.sort()).toEqual([
@@ -29,6 +34,7 @@ describe('examples', () => {
       'gaussian-rbm.ts',
       'grey-levels-rbm.ts',
       'hopfield.ts',
+      'ica-2d.ts',
       'l1-rbm.ts',
       'onehot-rbm.ts',
       'rbm-classifier.ts',
@@ -77,7 +83,18 @@ describe('examples', () => {
     });
   }
 
-  for (const example of examples.filter((name) => !Object.hasOwn(CLASSIFIERS, name))) {
+  for (const [example, expected] of Object.entries(OTHERS)) {
+    it(`${example} runs and prints what it found`, () => {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', `examples/${example}`], {
+        encoding: 'utf8',
+        cwd: new URL('..', import.meta.url).pathname,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(expected);
+    });
+  }
+
+  for (const example of examples.filter((name) => !Object.hasOwn(CLASSIFIERS, name) && !Object.hasOwn(OTHERS, name))) {
     it(`${example} trains and writes reconstructions, fantasy particles, weights and the model`, () => {
       const out = join(mkdtempSync(join(tmpdir(), 'relief-example-')), 'out');
       const result = spawnSync(
