@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { be, type RandomWords, type Tensor } from '../backends/index.js';
-import type { LabelledBatch, LabelledBatchSource, Split } from '../batch/index.js';
+import { be, type Tensor } from '../backends/index.js';
+import { type LabelledBatch, type LabelledBatchSource, MappedBatches, type Split } from '../batch/index.js';
 import { ConfigError, ShapeError } from '../errors/index.js';
 import { BernoulliLayer } from '../layers/index.js';
 import { BoltzmannMachine, loadModel, saveModel } from '../models/index.js';
@@ -51,43 +51,21 @@ export function augmentedInputs(dbm: BoltzmannMachine, visible: Tensor, steps: n
  * (batch, numVisible + numUnits of h²). The DBM does not change, so every row's q(h² | v)
  * is the same fixed vector in every epoch.
  */
-export class AugmentedBatches implements LabelledBatchSource {
-  readonly numVisible: number;
+export class AugmentedBatches extends MappedBatches implements LabelledBatchSource {
   readonly numClasses: number;
-  readonly batchSize: number;
 
+  /** @param augment - (batch, numVisible) → (batch, numVisible + numAugmented) @param numAugmented - columns it appends */
   constructor(
-    private readonly source: LabelledBatchSource,
+    private readonly labelled: LabelledBatchSource,
     private readonly augment: (visible: Tensor) => Tensor,
     numAugmented: number,
   ) {
-    this.numVisible = source.numVisible + numAugmented;
-    this.numClasses = source.numClasses;
-    this.batchSize = source.batchSize;
-  }
-
-  size(split: Split): number {
-    return this.source.size(split);
-  }
-
-  shuffleState(): RandomWords | undefined {
-    return this.source.shuffleState?.();
-  }
-
-  setShuffleState(words: RandomWords): void {
-    this.source.setShuffleState?.(words);
-  }
-
-  async *batches(split: Split): AsyncIterable<Tensor> {
-    for await (const batch of this.source.batches(split)) {
-      const augmented = this.augment(batch);
-      be.dispose(batch);
-      yield augmented;
-    }
+    super(labelled, labelled.numVisible + numAugmented, augment);
+    this.numClasses = labelled.numClasses;
   }
 
   async *labelledBatches(split: Split): AsyncIterable<LabelledBatch> {
-    for await (const { inputs, targets, labels } of this.source.labelledBatches(split)) {
+    for await (const { inputs, targets, labels } of this.labelled.labelledBatches(split)) {
       const augmented = this.augment(inputs);
       be.dispose(inputs);
       yield { inputs: augmented, targets, labels };
